@@ -1,0 +1,16 @@
+"""Settings for the test suite: the real settings with development defaults and plain static files.
+
+Plain static storage because live_server serves files through the finders, where manifest names
+would 404 (../shared/tools/README.md).
+"""
+
+import os
+
+os.environ.setdefault("CERTTRACK_DEV", "1")
+os.environ.setdefault("CERTTRACK_PLAIN_STATIC", "1")
+os.environ.setdefault("CERTTRACK_SECURE", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+from certtrack.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test logins

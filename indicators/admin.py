@@ -1,0 +1,110 @@
+from django.contrib import admin
+
+from indicators.models import CountEvent, Indicator, Plan, QuarterlyCount, Target
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 0
+    autocomplete_fields = ["region"]
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["title_zh", "document_number", "issuer_zh", "issued_on", "status", "is_demo"]
+    list_filter = ["status", "is_demo"]
+    search_fields = ["title_zh", "title_en", "document_number"]
+    autocomplete_fields = ["region", "parent"]
+    inlines = [TargetInline]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_zh", "name_en", "unit_zh", "aggregation", "sort_order"]
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["plan", "region", "indicator", "due_year", "due_quarter", "comparator", "value"]
+    list_filter = ["indicator", "due_year", "plan"]
+    autocomplete_fields = ["region", "plan"]
+
+
+class CountEventInline(admin.TabularInline):
+    """The audit trail of a count, read-only: history is never edited or deleted."""
+
+    model = CountEvent
+    extra = 0
+    can_delete = False
+    fields = [
+        "at",
+        "action",
+        "user",
+        "old_value",
+        "new_value",
+        "old_status",
+        "new_status",
+        "comment",
+        "version",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(QuarterlyCount)
+class QuarterlyCountAdmin(admin.ModelAdmin):
+    """Counts are shown here for inspection; every write goes through the entry workflow."""
+
+    list_display = [
+        "region",
+        "indicator",
+        "year",
+        "quarter",
+        "value",
+        "status",
+        "version",
+        "is_demo",
+    ]
+    list_filter = ["indicator", "status", "year", "quarter", "is_demo"]
+    search_fields = ["region__code", "region__name_zh", "region__name_en"]
+    list_select_related = ["region", "indicator"]
+    inlines = [CountEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CountEvent)
+class CountEventAdmin(admin.ModelAdmin):
+    list_display = [
+        "at",
+        "count",
+        "action",
+        "user",
+        "old_value",
+        "new_value",
+        "old_status",
+        "new_status",
+    ]
+    list_filter = ["action"]
+    list_select_related = ["count__region", "count__indicator", "user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,17 @@
+"""Load the reference data: regions, plans, indicators and the eight targets of DOMAIN.md."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from regions.services import region_paths_rebuild
+
+
+class Command(BaseCommand):
+    help = "Load regions, plans, indicators and targets from fixtures/ (idempotent)."
+
+    def handle(self, *args, **options):
+        call_command("loaddata", "regions", "plans", verbosity=options["verbosity"])
+        changed = region_paths_rebuild()
+        if changed:
+            self.stdout.write(self.style.WARNING(f"Rebuilt {changed} region paths."))
+        self.stdout.write(self.style.SUCCESS("Reference data loaded."))

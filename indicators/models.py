@@ -1,0 +1,324 @@
+"""Plans, their numeric targets, the indicators they measure, and the quarterly counts entered.
+
+Both indicators are *stocks*: a quarterly count is a snapshot at quarter end. Counts add up over
+regions for the same quarter and are never summed over time; the aggregation lives in
+``indicators.selectors`` and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from indicators.periods import Quarter
+from regions.models import Region
+
+
+def _localized(zh: str, en: str) -> str:
+    lang = (get_language() or "zh-hans").lower()
+    return (en or zh) if lang.startswith("en") else (zh or en)
+
+
+class Plan(models.Model):
+    """A government plan (实施方案/意见) that may set numeric targets for a region.
+
+    Plans form a tree (国发〔2018〕3号 → 广西方案 → 北政办〔2018〕200号). A plan stays in the
+    record after it is invalidated (甘政办发〔2018〕145号 was invalidated in full by
+    甘政发〔2023〕60号): its targets remain the yardstick for the years it covered.
+    """
+
+    class Status(models.TextChoices):
+        IN_FORCE = "in_force", _("In force")
+        INVALIDATED = "invalidated", _("Invalidated")
+
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+    document_number = models.CharField(_("document number"), max_length=60, blank=True)
+    issuer_zh = models.CharField(_("issued by (Chinese)"), max_length=100)
+    issuer_en = models.CharField(_("issued by (English)"), max_length=200, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent plan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region covered"),
+        help_text=_("Empty for a nationwide plan."),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="plans",
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.IN_FORCE
+    )
+    invalidated_by = models.CharField(_("invalidated by (document)"), max_length=60, blank=True)
+    invalidated_on = models.DateField(_("invalidated on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    is_demo = models.BooleanField(
+        _("demo plan"), default=False, help_text=_("Made up by seed_demo; not a real document.")
+    )
+
+    class Meta:
+        ordering = ["issued_on", "id"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="in_force", invalidated_on__isnull=True, invalidated_by="")
+                | Q(status="invalidated") & ~Q(invalidated_by=""),
+                name="%(app_label)s_%(class)s_invalidation_consistent",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")), name="%(app_label)s_%(class)s_not_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.document_number}".strip()
+
+    @property
+    def title(self) -> str:
+        return _localized(self.title_zh, self.title_en)
+
+    @property
+    def issuer(self) -> str:
+        return _localized(self.issuer_zh, self.issuer_en)
+
+    @property
+    def invalidated_year(self) -> int | None:
+        """Year of invalidation: from the date if recorded, else from the document's 〔YYYY〕."""
+        if self.invalidated_on:
+            return self.invalidated_on.year
+        match = re.search(r"[〔\[(（](\d{4})[〕\])）]", self.invalidated_by)
+        return int(match.group(1)) if match else None
+
+    @property
+    def issued_quarter(self) -> Quarter:
+        """The quarter the plan was issued in: its progress baseline (docs/progress.md)."""
+        return Quarter.of_date(self.issued_on)
+
+
+class Indicator(models.Model):
+    """A measured quantity, e.g. valid certification certificates (张) or certified organizations (家).
+
+    ``aggregation = stock``: a value is a snapshot at quarter end, summed over regions for the same
+    quarter, never over time; the value for a year is its Q4 snapshot.
+    """
+
+    class Aggregation(models.TextChoices):
+        STOCK = "stock", _("Stock (snapshot at quarter end)")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=150)
+    unit_zh = models.CharField(_("unit (Chinese)"), max_length=10)
+    unit_en = models.CharField(_("unit (English)"), max_length=30)
+    aggregation = models.CharField(
+        _("aggregation"), max_length=10, choices=Aggregation.choices, default=Aggregation.STOCK
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _localized(self.name_zh, self.name_en)
+
+    @property
+    def unit(self) -> str:
+        return _localized(self.unit_zh, self.unit_en)
+
+
+class Target(models.Model):
+    """A numeric target a plan sets for a region and indicator, due at the end of a quarter.
+
+    "到2020年底，全省有效认证证书达到11000张以上" is ``Target(plan=Gansu plan, region=620000,
+    indicator=certificates, due 2020Q4, value 11000, comparator at least)``. Targets are data: an
+    administrator adds a successor plan's targets in the admin and every dashboard shows them.
+    """
+
+    class Comparator(models.TextChoices):
+        AT_LEAST = "at_least", _("at least")
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="targets"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="targets"
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="targets"
+    )
+    due_year = models.PositiveSmallIntegerField(_("due year"))
+    due_quarter = models.PositiveSmallIntegerField(_("due quarter"), default=4)
+    value = models.PositiveBigIntegerField(_("target value"))
+    comparator = models.CharField(
+        _("comparator"), max_length=10, choices=Comparator.choices, default=Comparator.AT_LEAST
+    )
+    clause = models.CharField(_("clause"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["plan__issued_on", "region__path", "indicator__sort_order", "due_year"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "region", "indicator", "due_year", "due_quarter"],
+                name="%(app_label)s_%(class)s_unique_due",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_quarter__gte=1, due_quarter__lte=4),
+                name="%(app_label)s_%(class)s_quarter_1_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gt=0), name="%(app_label)s_%(class)s_value_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region.name} {self.indicator.name} ≥ {self.value} ({self.due})"
+
+    @property
+    def due(self) -> Quarter:
+        return Quarter(self.due_year, self.due_quarter)
+
+
+class QuarterlyCount(models.Model):
+    """One region's snapshot of one indicator at the end of one quarter, with its workflow state.
+
+    ``value`` is the stock valid on the quarter's last day. ``version`` rises by one at every
+    write, so a save made on a stale form is refused (optimistic locking, checked in the same
+    atomic UPDATE as the write). Drafts and returned counts are not published figures; dashboards
+    show approved counts, or approved and submitted ones, as the viewer chooses.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="counts"
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="counts"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    value = models.BigIntegerField(_("value"))
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    entered_at = models.DateTimeField(_("entered at"))
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        ordering = ["region__path", "indicator__sort_order", "year", "quarter"]
+        verbose_name = _("quarterly count")
+        verbose_name_plural = _("quarterly counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "indicator", "year", "quarter"],
+                name="%(app_label)s_%(class)s_unique_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0), name="%(app_label)s_%(class)s_value_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4),
+                name="%(app_label)s_%(class)s_quarter_1_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="%(app_label)s_%(class)s_version_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["indicator", "year", "quarter"])]
+
+    def __str__(self) -> str:
+        return f"{self.region.code} {self.indicator.code} {self.period} = {self.value}"
+
+    @property
+    def period(self) -> Quarter:
+        return Quarter(self.year, self.quarter)
+
+
+class CountEvent(models.Model):
+    """One entry of the audit trail: a change of a count's value or status, never edited or deleted.
+
+    Kept when the count changes again; the history of a value is its events in order.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Changed")
+        SUBMIT = "submit", _("Submitted")
+        APPROVE = "approve", _("Approved")
+        RETURN = "return", _("Returned")
+        REOPEN = "reopen", _("Reopened")
+        IMPORT = "import", _("Imported")
+
+    count = models.ForeignKey(
+        QuarterlyCount, verbose_name=_("count"), on_delete=models.PROTECT, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+    old_value = models.BigIntegerField(_("old value"), null=True, blank=True)
+    new_value = models.BigIntegerField(_("new value"), null=True, blank=True)
+    old_status = models.CharField(_("old status"), max_length=10, blank=True)
+    new_status = models.CharField(_("new status"), max_length=10, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    version = models.PositiveIntegerField(_("version after"), default=1)
+
+    class Meta:
+        ordering = ["count_id", "at", "id"]
+        verbose_name = _("count history entry")
+        verbose_name_plural = _("count history")
+
+    def __str__(self) -> str:
+        return f"{self.count_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,440 @@
+"""Every read-side aggregation of CertTrack: the only module that sums counts.
+
+The stock rules of DOMAIN.md, written once:
+
+* A count is a snapshot at quarter end. Values are never summed over time; the value for a
+  year is its Q4 snapshot, or the latest quarter of that year with data, flagged as such.
+* Over regions, values add up for the same quarter: a region's value is the sum of its
+  *division* children's values (``Region.Kind.DIVISION``). A *zone* child (兰州新区 in 兰州市) is
+  shown beside its parent as a part and never added, so nothing is counted twice.
+* A value entered directly for a region is authoritative; the children's sum is kept beside
+  it so the discrepancy shows.
+* A roll-up over children that have not all reported is marked incomplete.
+
+Every dashboard, table, chart, JSON/CSV endpoint and Excel export consumes the rows built here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import Indicator, Plan, QuarterlyCount, Target
+from indicators.periods import Quarter, quarter_range
+from indicators.progress import Point, TargetProgress, target_progress
+from regions.models import Region
+
+Status = QuarterlyCount.Status
+
+
+class Source(StrEnum):
+    DIRECT = "direct"  # entered for this region
+    ROLLUP = "rollup"  # summed over its division children
+    NONE = "none"  # nothing known
+
+
+class Inclusion(StrEnum):
+    """Which counts count: approved only, or everything submitted (approved or awaiting review).
+
+    Drafts and returned counts are never published figures.
+    """
+
+    APPROVED = "approved"
+    SUBMITTED = "submitted"
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        if self is Inclusion.APPROVED:
+            return (Status.APPROVED,)
+        return (Status.APPROVED, Status.SUBMITTED)
+
+    @property
+    def label(self) -> str:
+        return str(INCLUSION_LABELS[self])
+
+    @classmethod
+    def parse(cls, text: str | None, default: Inclusion | None = None) -> Inclusion:
+        try:
+            return cls(text)
+        except ValueError:
+            return default or cls.SUBMITTED
+
+
+INCLUSION_LABELS = {
+    Inclusion.APPROVED: _("Approved values only"),
+    Inclusion.SUBMITTED: _("All submitted values (approved and awaiting review)"),
+}
+
+
+@dataclass(frozen=True)
+class RegionValue:
+    """The stock of one indicator in one region at the end of one quarter."""
+
+    region_code: str
+    indicator_code: str
+    period: Quarter
+    value: int | None  # None where nothing is known
+    source: Source
+    complete: bool  # False where a division child has not reported (roll-ups only)
+    children_sum: int | None  # sum over division children, kept beside a direct value
+    children_complete: bool  # every division child known (for reading children_sum)
+    approved: bool  # every count behind the value is approved
+    status: str | None = None  # workflow status of the direct count, if any
+
+    @property
+    def discrepancy(self) -> int | None:
+        """Direct value minus the children's sum, where both exist."""
+        if self.source is Source.DIRECT and self.children_sum is not None:
+            return self.value - self.children_sum
+        return None
+
+
+@dataclass(frozen=True)
+class YearEndValue:
+    """A stock for a year: the Q4 snapshot, or the year's latest quarter flagged ``is_q4=False``."""
+
+    year: int
+    row: RegionValue | None
+
+    @property
+    def value(self) -> int | None:
+        return self.row.value if self.row else None
+
+    @property
+    def is_q4(self) -> bool:
+        return bool(self.row) and self.row.period.quarter == 4
+
+
+@dataclass
+class ValueGrid:
+    """Values for every region of a subtree × indicator × quarter, computed in one pass.
+
+    Built by :func:`subtree_values`; read with :meth:`series`, :meth:`get` and :meth:`children`.
+    """
+
+    root: Region
+    regions: dict[str, Region]
+    children_of: dict[str, list[str]]
+    indicators: list[Indicator]
+    quarters: list[Quarter]
+    include: Inclusion
+    cells: dict[tuple[str, str, Quarter], RegionValue] = field(default_factory=dict)
+    counts: dict[tuple[str, str, Quarter], QuarterlyCount] = field(default_factory=dict)
+
+    def get(self, region_code: str, indicator_code: str, period: Quarter) -> RegionValue:
+        key = (region_code, indicator_code, period)
+        if key not in self.cells:
+            return _empty(region_code, indicator_code, period)
+        return self.cells[key]
+
+    def series(self, region_code: str, indicator_code: str) -> list[RegionValue]:
+        """One row per quarter of the grid, oldest first."""
+        return [self.get(region_code, indicator_code, q) for q in self.quarters]
+
+    def children(self, region_code: str) -> list[Region]:
+        return [self.regions[c] for c in self.children_of.get(region_code, [])]
+
+    def latest(self, region_code: str, indicator_code: str) -> RegionValue | None:
+        """The latest quarter of the grid with a value, or None."""
+        for row in reversed(self.series(region_code, indicator_code)):
+            if row.value is not None:
+                return row
+        return None
+
+    def points(self, region_code: str, indicator_code: str) -> list[Point]:
+        """Known *complete* values as progress points: an incomplete roll-up is never presented
+        as the full figure, so it does not count as progress (nor feed the forecast)."""
+        return [
+            Point(r.period, r.value)
+            for r in self.series(region_code, indicator_code)
+            if r.value is not None and r.complete
+        ]
+
+    def year_end(self, region_code: str, indicator_code: str, year: int) -> YearEndValue:
+        """Q4 if known, else the latest quarter of ``year`` with data (never a sum over time)."""
+        for quarter in (4, 3, 2, 1):
+            period = Quarter(year, quarter)
+            row = self.cells.get((region_code, indicator_code, period))
+            if row is not None and row.value is not None:
+                return YearEndValue(year, row)
+        return YearEndValue(year, None)
+
+
+def _empty(region_code: str, indicator_code: str, period: Quarter) -> RegionValue:
+    return RegionValue(
+        region_code, indicator_code, period, None, Source.NONE, False, None, False, False
+    )
+
+
+def _period_q(start: Quarter, end: Quarter) -> Q:
+    """Counts with start ≤ (year, quarter) ≤ end."""
+    after = Q(year__gt=start.year) | Q(year=start.year, quarter__gte=start.quarter)
+    before = Q(year__lt=end.year) | Q(year=end.year, quarter__lte=end.quarter)
+    return after & before
+
+
+def subtree_values(
+    *,
+    root: Region,
+    start: Quarter,
+    end: Quarter,
+    indicators: Sequence[Indicator] | None = None,
+    include: Inclusion = Inclusion.SUBMITTED,
+) -> ValueGrid:
+    """Stock values of ``root`` and every active region below it for ``start``..``end``.
+
+    Three queries whatever the size of the tree or range: the subtree, the indicators (unless
+    given) and the counts. Values are then computed bottom-up: direct counts where entered
+    (authoritative), otherwise the sum over division children for the same quarter.
+    """
+    regions = {r.code: r for r in Region.objects.filter(path__startswith=root.path, active=True)}
+    indicators = list(indicators) if indicators is not None else list(Indicator.objects.all())
+    quarters = list(quarter_range(start, end))
+    children_of: dict[str, list[str]] = defaultdict(list)
+    by_pk = {r.pk: r for r in regions.values()}
+    for r in sorted(regions.values(), key=lambda r: r.code):
+        parent = by_pk.get(r.parent_id)
+        if parent is not None:
+            children_of[parent.code].append(r.code)
+
+    grid = ValueGrid(root, regions, dict(children_of), indicators, quarters, include)
+    counts = (
+        QuarterlyCount.objects.filter(
+            region__path__startswith=root.path,
+            region__active=True,
+            indicator__in=indicators,
+            status__in=include.statuses,
+        )
+        .filter(_period_q(start, end))
+        .select_related(None)
+        .only("id", "region_id", "indicator_id", "year", "quarter", "value", "status", "version")
+    )
+    ind_code = {i.pk: i.code for i in indicators}
+    for c in counts:
+        region = by_pk.get(c.region_id)
+        if region is not None:
+            grid.counts[(region.code, ind_code[c.indicator_id], c.period)] = c
+
+    # Deepest first, so every child is computed before its parent.
+    for region in sorted(regions.values(), key=lambda r: -r.depth):
+        kids = [regions[c] for c in children_of.get(region.code, [])]
+        divisions = [k for k in kids if k.kind == Region.Kind.DIVISION]
+        for indicator in indicators:
+            for period in quarters:
+                grid.cells[(region.code, indicator.code, period)] = _combine(
+                    region, indicator.code, period, divisions, grid
+                )
+    return grid
+
+
+def _combine(
+    region: Region, indicator_code: str, period: Quarter, divisions: list[Region], grid: ValueGrid
+) -> RegionValue:
+    direct = grid.counts.get((region.code, indicator_code, period))
+    child_rows = [grid.cells[(d.code, indicator_code, period)] for d in divisions]
+    known = [c for c in child_rows if c.value is not None]
+    children_sum = sum(c.value for c in known) if known else None
+    children_complete = bool(child_rows) and all(
+        c.value is not None and c.complete for c in child_rows
+    )
+    if direct is not None:
+        return RegionValue(
+            region.code,
+            indicator_code,
+            period,
+            direct.value,
+            Source.DIRECT,
+            True,
+            children_sum,
+            children_complete,
+            direct.status == Status.APPROVED,
+            direct.status,
+        )
+    if known:
+        return RegionValue(
+            region.code,
+            indicator_code,
+            period,
+            children_sum,
+            Source.ROLLUP,
+            children_complete,
+            children_sum,
+            children_complete,
+            all(c.approved for c in known),
+            None,
+        )
+    return _empty(region.code, indicator_code, period)
+
+
+def region_values(
+    *,
+    region: Region,
+    indicator: Indicator,
+    start: Quarter,
+    end: Quarter,
+    include: Inclusion = Inclusion.SUBMITTED,
+) -> list[RegionValue]:
+    """The quarterly series of one region and indicator (see :func:`subtree_values`)."""
+    grid = subtree_values(
+        root=region, start=start, end=end, indicators=[indicator], include=include
+    )
+    return grid.series(region.code, indicator.code)
+
+
+def region_value(
+    *,
+    region: Region,
+    indicator: Indicator,
+    period: Quarter,
+    include: Inclusion = Inclusion.SUBMITTED,
+) -> RegionValue:
+    """The stock of one region at one quarter end (direct, else roll-up, else nothing)."""
+    return region_values(
+        region=region, indicator=indicator, start=period, end=period, include=include
+    )[0]
+
+
+def year_end_value(
+    *, region: Region, indicator: Indicator, year: int, include: Inclusion = Inclusion.SUBMITTED
+) -> YearEndValue:
+    """The stock for a year: the Q4 snapshot, or the year's latest quarter flagged as such."""
+    grid = subtree_values(
+        root=region,
+        start=Quarter(year, 1),
+        end=Quarter(year, 4),
+        indicators=[indicator],
+        include=include,
+    )
+    return grid.year_end(region.code, indicator.code, year)
+
+
+# --- targets and progress -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """A target with its plan and its progress, as every output shows it."""
+
+    target: Target
+    progress: TargetProgress
+
+    @property
+    def plan(self) -> Plan:
+        return self.target.plan
+
+
+def progress_settings() -> dict:
+    cfg = settings.CERTTRACK
+    return {"margin": cfg["AT_RISK_MARGIN"], "window": cfg["FORECAST_QUARTERS"]}
+
+
+def target_progress_from_grid(
+    *, target: Target, grid: ValueGrid, as_of: Quarter, milestones: Sequence[Target] = ()
+) -> TargetProgress:
+    """Progress of ``target`` from an already computed grid holding its region and indicator.
+
+    The baseline is the value at the quarter the plan was issued (docs/progress.md); the
+    milestone path runs through every target of the same plan, region and indicator.
+    """
+    code, ind = target.region.code, target.indicator.code
+    points = [p for p in grid.points(code, ind) if p.period <= as_of]
+    base_q = target.plan.issued_quarter
+    base_row = grid.get(code, ind, base_q)
+    baseline = Point(base_q, base_row.value) if base_row.value is not None else None
+    return target_progress(
+        target_value=target.value,
+        due=target.due,
+        series=points,
+        as_of=as_of,
+        baseline=baseline,
+        milestones=[Point(m.due, m.value) for m in milestones],
+        **progress_settings(),
+    )
+
+
+def targets_for_regions(regions: Iterable[Region]) -> list[Target]:
+    """Targets set for any of ``regions``, with plan, region and indicator in the same query."""
+    return list(
+        Target.objects.filter(region__in=list(regions))
+        .select_related("plan", "plan__parent", "region", "indicator")
+        .order_by(
+            "plan__issued_on", "region__path", "indicator__sort_order", "due_year", "due_quarter"
+        )
+    )
+
+
+def default_range(*, as_of: Quarter | None = None) -> tuple[Quarter, Quarter]:
+    """The range dashboards show by default: 2017Q4 (the demo series start) to ``as_of``."""
+    end = as_of or Quarter.last_complete()
+    return Quarter(2017, 4), end
+
+
+def target_rows(
+    *,
+    targets: Sequence[Target],
+    as_of: Quarter | None = None,
+    include: Inclusion = Inclusion.SUBMITTED,
+    start: Quarter | None = None,
+) -> list[TargetRow]:
+    """Progress for each target, computing one grid per target region (not per target)."""
+    as_of = as_of or Quarter.last_complete()
+    rows: list[TargetRow] = []
+    grids: dict[int, ValueGrid] = {}
+    by_key: dict[tuple, list[Target]] = defaultdict(list)
+    for t in targets:
+        by_key[(t.plan_id, t.region_id, t.indicator_id)].append(t)
+    indicators = list(Indicator.objects.all()) if targets else []
+    for t in targets:
+        if t.region_id not in grids:
+            begin = start or min(Quarter(2017, 4), t.plan.issued_quarter)
+            grids[t.region_id] = subtree_values(
+                root=t.region, start=begin, end=as_of, indicators=indicators, include=include
+            )
+        milestones = by_key[(t.plan_id, t.region_id, t.indicator_id)]
+        progress = target_progress_from_grid(
+            target=t, grid=grids[t.region_id], as_of=as_of, milestones=milestones
+        )
+        rows.append(TargetRow(t, progress))
+    return rows
+
+
+@dataclass(frozen=True)
+class PlanCard:
+    """A plan in the user's scope with the progress of each of its targets."""
+
+    plan: Plan
+    rows: list[TargetRow]
+
+
+def plans_visible_to(user) -> list[Plan]:
+    """Plans covering a region the user may see (nationwide plans only for a superuser)."""
+    from regions.selectors import access_for
+
+    access = access_for(user)
+    qs = Plan.objects.select_related("region", "parent")
+    if not access.everything:
+        qs = qs.filter(region__isnull=False).filter(access.visible_q("region__"))
+    return list(qs.order_by("issued_on", "id"))
+
+
+def overview_cards(
+    *, user, as_of: Quarter, include: Inclusion = Inclusion.SUBMITTED
+) -> list[PlanCard]:
+    """Plan cards for the overview: plans in scope, each with its targets' progress."""
+    plans = plans_visible_to(user)
+    targets = list(
+        Target.objects.filter(plan__in=plans)
+        .select_related("plan", "region", "indicator")
+        .order_by("indicator__sort_order", "due_year", "due_quarter")
+    )
+    rows = target_rows(targets=targets, as_of=as_of, include=include)
+    by_plan: dict[int, list[TargetRow]] = defaultdict(list)
+    for row in rows:
+        by_plan[row.target.plan_id].append(row)
+    return [PlanCard(plan, by_plan.get(plan.pk, [])) for plan in plans]

@@ -1,0 +1,48 @@
+"""Small presentation helpers shared by every page (badges for statuses)."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from indicators.models import Plan
+from indicators.progress import Status
+
+register = template.Library()
+
+
+@register.simple_tag
+def status_badge(status) -> str:
+    """A coloured badge for a progress status; the text, not only the colour, carries the meaning."""
+    status = Status(status)
+    return format_html('<span class="badge status-{}">{}</span>', status.value, status.label)
+
+
+@register.simple_tag
+def plan_status_badge(plan: Plan) -> str:
+    if plan.status == Plan.Status.INVALIDATED:
+        year = plan.invalidated_year
+        text = _("Invalidated in %(year)s by %(doc)s") % {
+            "year": year or "?",
+            "doc": plan.invalidated_by,
+        }
+        return format_html('<span class="badge plan-invalidated">{}</span>', text)
+    return format_html('<span class="badge plan-in-force">{}</span>', _("In force"))
+
+
+@register.filter
+def num(value) -> str:
+    """A whole number with thousands separators (11,000); an em dash where nothing is known."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{round(float(value)):,}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@register.filter
+def pct(value, digits: int = 1) -> str:
+    """A percentage (98.2%); an em dash where nothing is known."""
+    if value is None:
+        return "—"
+    return f"{float(value):.{int(digits)}f}%"
