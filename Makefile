@@ -23,7 +23,7 @@ setup: install
 	$(DEV_ENV) $(PY) manage.py load_reference
 
 demo: setup
-	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py seed_demo --if-empty
 
 run: demo
 	@echo "CertTrack on http://$(HOST):$(PORT)/  (demo logins above; stop with Ctrl-C)"

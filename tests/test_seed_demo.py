@@ -114,3 +114,11 @@ def test_demo_users_have_their_roles_and_the_demo_password(demo, settings):
 def test_everything_seeded_is_flagged_as_demo(demo):
     assert not QuarterlyCount.objects.filter(is_demo=False).exists()
     assert all(p.is_demo for p in Plan.objects.filter(document_number__contains="演示"))
+
+
+def test_if_empty_leaves_existing_counts_alone(demo):
+    QuarterlyCount.objects.filter(region__code="620100").update(value=1)
+    call_command("seed_demo", end="2026Q3", if_empty=True, verbosity=0)
+    assert set(
+        QuarterlyCount.objects.filter(region__code="620100").values_list("value", flat=True)
+    ) == {1}

@@ -88,20 +88,32 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--end", help="last quarter, e.g. 2026Q3 (default: last complete)")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing if any quarterly count exists (so `make run` never overwrites work)",
+        )
 
     def handle(self, *args, **options):
         try:
             end = Quarter.parse(options["end"]) if options["end"] else Quarter.last_complete()
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        if options["if_empty"] and QuarterlyCount.objects.exists():
+            self.stdout.write("Counts already present; demo data left as it is.")
+            self._print_logins()
+            return
         if not Region.objects.filter(code="620000").exists():
             raise CommandError("Reference data missing: run `manage.py load_reference` first.")
         with transaction.atomic():
             users = self._users()
             self._plans()
             n = self._counts(end, users)
-        password = settings.CERTTRACK["DEMO_PASSWORD"]
         self.stdout.write(self.style.SUCCESS(f"Demo data: {n} quarterly counts up to {end}."))
+        self._print_logins()
+
+    def _print_logins(self) -> None:
+        password = settings.CERTTRACK["DEMO_PASSWORD"]
         self.stdout.write(f"Demo logins (password: {password}):")
         for username, _su, _roles, label in DEMO_USERS:
             self.stdout.write(f"  {username:<18} {label}")
