@@ -322,3 +322,38 @@ class CountEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RollupCell(models.Model):
+    """A materialized stock value: what ``selectors.subtree_values`` computes for one region,
+    indicator, quarter and inclusion (approved only / all submitted), kept so that dashboards
+    at national scale read a region and its children in one query instead of summing the whole
+    subtree. Refreshed by ``indicators.rollups`` in the same transaction as every write to
+    counts, rebuilt after bulk loads; only cells with a value are stored.
+    """
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    inclusion = models.CharField(max_length=10)
+    value = models.BigIntegerField()
+    source = models.CharField(max_length=8)
+    complete = models.BooleanField()
+    children_sum = models.BigIntegerField(null=True)
+    children_complete = models.BooleanField()
+    approved = models.BooleanField()
+    status = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("roll-up cache cell")
+        verbose_name_plural = _("roll-up cache")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "inclusion", "indicator", "year", "quarter"],
+                name="%(app_label)s_%(class)s_unique_cell",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.indicator_id} {self.year}Q{self.quarter} {self.inclusion}"

@@ -237,28 +237,48 @@ def _combine(
     region: Region, indicator_code: str, period: Quarter, divisions: list[Region], grid: ValueGrid
 ) -> RegionValue:
     direct = grid.counts.get((region.code, indicator_code, period))
-    child_rows = [grid.cells[(d.code, indicator_code, period)] for d in divisions]
-    known = [c for c in child_rows if c.value is not None]
-    children_sum = sum(c.value for c in known) if known else None
-    children_complete = bool(child_rows) and all(
-        c.value is not None and c.complete for c in child_rows
+    return combine_cell(
+        region_code=region.code,
+        indicator_code=indicator_code,
+        period=period,
+        direct=(direct.value, direct.status) if direct is not None else None,
+        children=[grid.cells[(d.code, indicator_code, period)] for d in divisions],
     )
+
+
+def combine_cell(
+    *,
+    region_code: str,
+    indicator_code: str,
+    period: Quarter,
+    direct: tuple[int, str] | None,
+    children: Sequence[RegionValue],
+) -> RegionValue:
+    """The stock rule for one cell: the direct value (value, status) wins, else the sum of the
+    division children's values; incomplete where a child is unknown or itself incomplete.
+
+    Shared by the full computation here and the materialized roll-ups (indicators.rollups).
+    """
+    known = [c for c in children if c.value is not None]
+    children_sum = sum(c.value for c in known) if known else None
+    children_complete = bool(children) and all(c.value is not None and c.complete for c in children)
     if direct is not None:
+        value, status = direct
         return RegionValue(
-            region.code,
+            region_code,
             indicator_code,
             period,
-            direct.value,
+            value,
             Source.DIRECT,
             True,
             children_sum,
             children_complete,
-            direct.status == Status.APPROVED,
-            direct.status,
+            status == Status.APPROVED,
+            status,
         )
     if known:
         return RegionValue(
-            region.code,
+            region_code,
             indicator_code,
             period,
             children_sum,
@@ -269,7 +289,7 @@ def _combine(
             all(c.approved for c in known),
             None,
         )
-    return _empty(region.code, indicator_code, period)
+    return _empty(region_code, indicator_code, period)
 
 
 def region_values(
@@ -382,26 +402,28 @@ def target_rows(
     include: Inclusion = Inclusion.SUBMITTED,
     start: Quarter | None = None,
 ) -> list[TargetRow]:
-    """Progress for each target, computing one grid per target region (not per target)."""
+    """Progress for each target; the values of all target regions come in one query."""
     as_of = as_of or Quarter.last_complete()
-    rows: list[TargetRow] = []
-    grids: dict[int, ValueGrid] = {}
+    if not targets:
+        return []
     by_key: dict[tuple, list[Target]] = defaultdict(list)
     for t in targets:
         by_key[(t.plan_id, t.region_id, t.indicator_id)].append(t)
-    indicators = list(Indicator.objects.all()) if targets else []
-    for t in targets:
-        if t.region_id not in grids:
-            begin = start or min(Quarter(2017, 4), t.plan.issued_quarter)
-            grids[t.region_id] = subtree_values(
-                root=t.region, start=begin, end=as_of, indicators=indicators, include=include
-            )
-        milestones = by_key[(t.plan_id, t.region_id, t.indicator_id)]
-        progress = target_progress_from_grid(
-            target=t, grid=grids[t.region_id], as_of=as_of, milestones=milestones
+    begin = start or min([Quarter(2017, 4)] + [t.plan.issued_quarter for t in targets])
+    regions = list({t.region_id: t.region for t in targets}.values())
+    grid = regions_values(regions=regions, start=begin, end=as_of, include=include)
+    return [
+        TargetRow(
+            t,
+            target_progress_from_grid(
+                target=t,
+                grid=grid,
+                as_of=as_of,
+                milestones=by_key[(t.plan_id, t.region_id, t.indicator_id)],
+            ),
         )
-        rows.append(TargetRow(t, progress))
-    return rows
+        for t in targets
+    ]
 
 
 @dataclass(frozen=True)
@@ -438,3 +460,116 @@ def overview_cards(
     for row in rows:
         by_plan[row.target.plan_id].append(row)
     return [PlanCard(plan, by_plan.get(plan.pk, [])) for plan in plans]
+
+
+# --- materialized reads (national scale) ---------------------------------------------------
+
+
+def _grid_from_cells(
+    *,
+    root: Region,
+    regions: Sequence[Region],
+    children_of: dict[str, list[str]],
+    start: Quarter,
+    end: Quarter,
+    indicators: Sequence[Indicator] | None,
+    include: Inclusion,
+) -> ValueGrid:
+    """A ValueGrid for ``regions`` filled from the materialized roll-ups in one query."""
+    from indicators.models import RollupCell
+
+    indicators = list(indicators) if indicators is not None else list(Indicator.objects.all())
+    grid = ValueGrid(
+        root,
+        {r.code: r for r in regions},
+        children_of,
+        indicators,
+        list(quarter_range(start, end)),
+        include,
+    )
+    code_of = {r.pk: r.code for r in regions}
+    ind_code = {i.pk: i.code for i in indicators}
+    rows = (
+        RollupCell.objects.filter(
+            region_id__in=list(code_of),
+            inclusion=include.value,
+            indicator_id__in=list(ind_code),
+        )
+        .filter(_period_q(start, end))
+        .values_list(
+            "region_id",
+            "indicator_id",
+            "year",
+            "quarter",
+            "value",
+            "source",
+            "complete",
+            "children_sum",
+            "children_complete",
+            "approved",
+            "status",
+        )
+    )
+    for rid, iid, year, quarter, value, source, complete, csum, ccomplete, approved, status in rows:
+        period = Quarter(year, quarter)
+        code, icode = code_of[rid], ind_code[iid]
+        grid.cells[(code, icode, period)] = RegionValue(
+            code,
+            icode,
+            period,
+            value,
+            Source(source),
+            complete,
+            csum,
+            ccomplete,
+            approved,
+            status or None,
+        )
+    return grid
+
+
+def region_and_children_values(
+    *,
+    root: Region,
+    start: Quarter,
+    end: Quarter,
+    indicators: Sequence[Indicator] | None = None,
+    include: Inclusion = Inclusion.SUBMITTED,
+) -> ValueGrid:
+    """Stock values of ``root`` and its active children (divisions and zones), start..end.
+
+    The same rows :func:`subtree_values` computes for these regions, read from the materialized
+    roll-ups (``indicators.rollups``) in a constant number of queries, whatever the size of the
+    subtree or the range: this is what dashboards use. Grandchildren are not in the grid.
+    """
+    children = list(Region.objects.filter(parent=root, active=True).order_by("code"))
+    return _grid_from_cells(
+        root=root,
+        regions=[root, *children],
+        children_of={root.code: [c.code for c in children]},
+        start=start,
+        end=end,
+        indicators=indicators,
+        include=include,
+    )
+
+
+def regions_values(
+    *,
+    regions: Sequence[Region],
+    start: Quarter,
+    end: Quarter,
+    indicators: Sequence[Indicator] | None = None,
+    include: Inclusion = Inclusion.SUBMITTED,
+) -> ValueGrid:
+    """Stock values of several unrelated regions (e.g. every target's region) in one query."""
+    regions = list(regions)
+    return _grid_from_cells(
+        root=regions[0] if regions else Region(code="", path="/"),
+        regions=regions,
+        children_of={},
+        start=start,
+        end=end,
+        indicators=indicators,
+        include=include,
+    )

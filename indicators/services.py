@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from indicators.models import CountEvent, Indicator, QuarterlyCount
 from indicators.periods import Quarter
+from indicators.rollups import rollups_touch
 from regions.models import Region
 from regions.selectors import access_for
 
@@ -201,6 +202,9 @@ def _check_versions(
 
 
 def _event(count, *, action, user, now, old_value=None, old_status="", comment="") -> CountEvent:
+    """Record a change in the audit trail; every change passes here, so the materialized
+    roll-ups of the count's region and its ancestors are refreshed here too."""
+    rollups_touch(region=count.region, indicator=count.indicator, period=count.period)
     return CountEvent.objects.create(
         count=count,
         action=action,

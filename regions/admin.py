@@ -26,6 +26,11 @@ class RegionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # Paths of the region and its subtree are kept by the service, never by hand.
         region_save(region=obj)
+        if not change or {"parent", "kind", "active"} & set(form.changed_data):
+            # The tree changed shape: every roll-up above may differ.
+            from indicators.rollups import rollups_rebuild
+
+            rollups_rebuild()
 
 
 class MembershipInline(admin.TabularInline):

@@ -84,9 +84,13 @@ def make_indicator(code="certificates", order=1):
 def make_count(
     region, indicator, period, value, *, status=QuarterlyCount.Status.APPROVED, user=None
 ):
+    """A count written straight to the table (test data), with its roll-ups refreshed as any
+    write through the services would."""
+    from indicators.rollups import rollups_touch
+
     if isinstance(period, str):
         period = Quarter.parse(period)
-    return QuarterlyCount.objects.create(
+    count = QuarterlyCount.objects.create(
         region=region,
         indicator=indicator,
         year=period.year,
@@ -96,6 +100,8 @@ def make_count(
         entered_by=user,
         entered_at=timezone.now(),
     )
+    rollups_touch(region=region, indicator=indicator, period=period)
+    return count
 
 
 def make_plan(region, *, issued_on=dt.date(2018, 7, 31), title="测试方案", **extra):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from indicators import demo
 from indicators.models import CountEvent, Indicator, Plan, QuarterlyCount, Target
 from indicators.periods import Quarter
+from indicators.rollups import rollups_rebuild
 from regions.models import Membership, Region
 
 Role = Membership.Role
@@ -257,4 +258,5 @@ class Command(BaseCommand):
                 )
                 previous = status
         CountEvent.objects.bulk_create(events, batch_size=1000)
+        rollups_rebuild()  # bulk writes bypass the services: recompute the roll-ups once
         return len(counts)

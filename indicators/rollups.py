@@ -1,0 +1,233 @@
+"""Materialized roll-ups (``RollupCell``): refreshed inside every write, rebuilt after bulk loads.
+
+``selectors.subtree_values`` computes stock values from the raw counts (the reference, used by
+the tests). At national scale that means summing ~400,000 counts for one dashboard, so the same
+values are also kept in ``RollupCell`` and read from there by the dashboard selectors
+(``selectors.region_and_children_values``). The rule itself is not duplicated: both paths call
+``selectors.combine_cell``.
+
+Every service that changes a count calls :func:`rollups_touch` inside its transaction. The
+refresh recomputes the touched cells and those of every ancestor, deepest first, a handful of
+set-based queries per tree level whatever the number of cells. Inside :func:`rollups_deferred`
+(an import of a whole file) touches are collected and refreshed once, at the end.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db import transaction
+from django.db.models import Q
+
+from indicators.models import Indicator, QuarterlyCount, RollupCell
+from indicators.periods import Quarter
+from indicators.selectors import (
+    Inclusion,
+    RegionValue,
+    Source,
+    combine_cell,
+    subtree_values,
+)
+from regions.models import Region
+
+Key = tuple[int, int, Quarter]  # region id, indicator id, quarter
+
+_pending: ContextVar[set[Key] | None] = ContextVar("certtrack_rollups_pending", default=None)
+
+
+def rollups_touch(*, region: Region, indicator: Indicator, period: Quarter) -> None:
+    """A count of ``region`` changed: refresh now, or at the end of the deferred block."""
+    key = (region.pk, indicator.pk, period)
+    pending = _pending.get()
+    if pending is not None:
+        pending.add(key)
+    else:
+        rollups_refresh(keys=[key])
+
+
+@contextmanager
+def rollups_deferred() -> Iterator[None]:
+    """Collect touches and refresh them once on leaving the block (inside its transaction)."""
+    if _pending.get() is not None:  # nested: the outer block refreshes
+        yield
+        return
+    token = _pending.set(set())
+    try:
+        yield
+        keys = _pending.get()
+    finally:
+        _pending.reset(token)
+    if keys:
+        rollups_refresh(keys=keys)
+
+
+def _cell_row(cell: RollupCell, code: str, indicator_code: str) -> RegionValue:
+    return RegionValue(
+        code,
+        indicator_code,
+        Quarter(cell.year, cell.quarter),
+        cell.value,
+        Source(cell.source),
+        cell.complete,
+        cell.children_sum,
+        cell.children_complete,
+        cell.approved,
+        cell.status or None,
+    )
+
+
+def _to_cell(
+    row: RegionValue, *, region_id: int, indicator_id: int, inclusion: Inclusion
+) -> RollupCell:
+    return RollupCell(
+        region_id=region_id,
+        indicator_id=indicator_id,
+        year=row.period.year,
+        quarter=row.period.quarter,
+        inclusion=inclusion.value,
+        value=row.value,
+        source=row.source.value,
+        complete=row.complete,
+        children_sum=row.children_sum,
+        children_complete=row.children_complete,
+        approved=row.approved,
+        status=row.status or "",
+    )
+
+
+def _quarters_q(quarters: set[Quarter]) -> Q:
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for q in quarters:
+        by_year[q.year].append(q.quarter)
+    out = Q(pk__in=[])
+    for year, qs in by_year.items():
+        out |= Q(year=year, quarter__in=sorted(qs))
+    return out
+
+
+@transaction.atomic
+def rollups_refresh(*, keys: Iterable[Key]) -> None:
+    """Recompute the cells of the touched regions and all their ancestors for the touched
+    indicators × quarters, level by level from the deepest (≈ 5 queries per level)."""
+    keys = set(keys)
+    if not keys:
+        return
+    indicator_ids = {k[1] for k in keys}
+    quarters = {k[2] for k in keys}
+    touched = Region.objects.filter(pk__in={k[0] for k in keys}).only("path")
+    codes = {c for r in touched for c in r.path.strip("/").split("/")}
+    nodes = list(Region.objects.filter(code__in=codes))
+    indicators = {i.pk: i.code for i in Indicator.objects.filter(pk__in=indicator_ids)}
+    by_depth: dict[int, list[Region]] = defaultdict(list)
+    for node in nodes:
+        by_depth[node.depth].append(node)
+
+    for depth in sorted(by_depth, reverse=True):
+        level = by_depth[depth]
+        level_ids = [n.pk for n in level]
+        directs = {
+            (c.region_id, c.indicator_id, c.period): (c.value, c.status)
+            for c in QuarterlyCount.objects.filter(
+                region_id__in=level_ids, indicator_id__in=indicator_ids
+            )
+            .filter(_quarters_q(quarters))
+            .only("region_id", "indicator_id", "year", "quarter", "value", "status")
+        }
+        divisions: dict[int, list[Region]] = defaultdict(list)
+        for child in Region.objects.filter(
+            parent_id__in=level_ids, active=True, kind=Region.Kind.DIVISION
+        ).only("code", "parent_id"):
+            divisions[child.parent_id].append(child)
+        child_ids = [c.pk for kids in divisions.values() for c in kids]
+        child_code = {c.pk: c.code for kids in divisions.values() for c in kids}
+        child_cells = {
+            (
+                cell.region_id,
+                cell.indicator_id,
+                Quarter(cell.year, cell.quarter),
+                cell.inclusion,
+            ): cell
+            for cell in RollupCell.objects.filter(
+                region_id__in=child_ids, indicator_id__in=indicator_ids
+            ).filter(_quarters_q(quarters))
+        }
+        new_cells = []
+        for node in level:
+            if not node.active:
+                continue
+            for ind_id, ind_code in indicators.items():
+                for period in quarters:
+                    direct = directs.get((node.pk, ind_id, period))
+                    for inclusion in Inclusion:
+                        kids = []
+                        for child in divisions.get(node.pk, []):
+                            cell = child_cells.get((child.pk, ind_id, period, inclusion.value))
+                            kids.append(
+                                _cell_row(cell, child_code[child.pk], ind_code)
+                                if cell is not None
+                                else RegionValue(
+                                    child.code,
+                                    ind_code,
+                                    period,
+                                    None,
+                                    Source.NONE,
+                                    False,
+                                    None,
+                                    False,
+                                    False,
+                                )
+                            )
+                        row = combine_cell(
+                            region_code=node.code,
+                            indicator_code=ind_code,
+                            period=period,
+                            direct=direct if direct and direct[1] in inclusion.statuses else None,
+                            children=kids,
+                        )
+                        if row.value is not None:
+                            new_cells.append(
+                                _to_cell(
+                                    row, region_id=node.pk, indicator_id=ind_id, inclusion=inclusion
+                                )
+                            )
+        RollupCell.objects.filter(region_id__in=level_ids, indicator_id__in=indicator_ids).filter(
+            _quarters_q(quarters)
+        ).delete()
+        RollupCell.objects.bulk_create(new_cells, batch_size=2000)
+
+
+@transaction.atomic
+def rollups_rebuild(*, batch_size: int = 5000) -> int:
+    """Recompute every cell from the raw counts (after a bulk load or a change to the tree)."""
+    RollupCell.objects.all().delete()
+    bounds = QuarterlyCount.objects.order_by("year", "quarter").values_list("year", "quarter")
+    first, last = bounds.first(), bounds.last()
+    if first is None:
+        return 0
+    start, end = Quarter(*first), Quarter(*last)
+    indicators = list(Indicator.objects.all())
+    ind_id = {i.code: i.pk for i in indicators}
+    written = 0
+    for root in Region.objects.filter(parent__isnull=True, active=True):
+        for inclusion in Inclusion:
+            grid = subtree_values(
+                root=root, start=start, end=end, indicators=indicators, include=inclusion
+            )
+            region_id = {code: r.pk for code, r in grid.regions.items()}
+            batch = [
+                _to_cell(
+                    row,
+                    region_id=region_id[row.region_code],
+                    indicator_id=ind_id[row.indicator_code],
+                    inclusion=inclusion,
+                )
+                for row in grid.cells.values()
+                if row.value is not None
+            ]
+            for i in range(0, len(batch), batch_size):
+                RollupCell.objects.bulk_create(batch[i : i + batch_size])
+            written += len(batch)
+    return written

@@ -1,0 +1,132 @@
+"""The materialized roll-ups always equal what the selectors compute from the raw counts."""
+
+import random
+
+import pytest
+
+from indicators.models import QuarterlyCount, RollupCell
+from indicators.periods import Quarter
+from indicators.rollups import rollups_deferred, rollups_rebuild, rollups_refresh
+from indicators.selectors import (
+    Inclusion,
+    region_and_children_values,
+    regions_values,
+    subtree_values,
+)
+from indicators.services import counts_approve, counts_reopen, counts_return, counts_save
+from regions.models import Membership
+from tests.conftest import make_count, make_user
+
+S = QuarterlyCount.Status
+Q1, Q2 = Quarter(2024, 1), Quarter(2024, 2)
+
+
+def assert_matches_raw(root, indicators, start=Q1, end=Q2):
+    """Every stored cell equals the full computation, and every non-empty computed cell is stored."""
+    for inclusion in Inclusion:
+        full = subtree_values(
+            root=root, start=start, end=end, indicators=indicators, include=inclusion
+        )
+        stored = regions_values(
+            regions=list(full.regions.values()),
+            start=start,
+            end=end,
+            indicators=indicators,
+            include=inclusion,
+        )
+        computed = {k: v for k, v in full.cells.items() if v.value is not None}
+        assert stored.cells == computed, inclusion
+
+
+def test_cells_follow_every_workflow_step(tree, certs, orgs, django_user_model):
+    official = make_user(django_user_model, "o", (Membership.Role.OFFICIAL, tree["province"]))
+    reviewer = make_user(django_user_model, "r", (Membership.Role.REVIEWER, tree["province"]))
+    for code, value in (("a", 100), ("b", 200), ("c", 300)):
+        versions = {"certificates": None, "organizations": None}
+        counts_save(
+            user=official,
+            region=tree[code],
+            period=Q2,
+            values={"certificates": value, "organizations": value // 2},
+            expected_versions=versions,
+            submit=True,
+        )
+    assert_matches_raw(tree["province"], [certs, orgs])
+    counts_approve(user=reviewer, region=tree["a"], period=Q2)
+    counts_return(user=reviewer, region=tree["b"], period=Q2, comment="请核对")
+    assert_matches_raw(tree["province"], [certs, orgs])
+    grid = region_and_children_values(
+        root=tree["province"], start=Q2, end=Q2, include=Inclusion.APPROVED
+    )
+    assert grid.get("990000", "certificates", Q2).value == 100  # only A approved
+    counts_reopen(user=reviewer, region=tree["a"], period=Q2, reason="口径")
+    assert_matches_raw(tree["province"], [certs, orgs])
+    grid = region_and_children_values(root=tree["province"], start=Q2, end=Q2)
+    row = grid.get("990000", "certificates", Q2)
+    assert (row.value, row.complete) == (300, False)  # C only: A and B returned
+
+
+def test_random_writes_keep_the_cache_equal_to_the_raw_computation(tree, certs, orgs):
+    rng = random.Random(20181207)
+    regions = [tree[k] for k in ("province", "a", "zone", "b", "b1", "c")]
+    for _ in range(40):
+        region = rng.choice(regions)
+        indicator = rng.choice([certs, orgs])
+        period = rng.choice([Q1, Q2])
+        status = rng.choice(list(S))
+        existing = QuarterlyCount.objects.filter(
+            region=region, indicator=indicator, year=period.year, quarter=period.quarter
+        )
+        if existing.exists():
+            existing.update(value=rng.randint(0, 500), status=status)
+            rollups_refresh(keys=[(region.pk, indicator.pk, period)])
+        else:
+            make_count(region, indicator, period, rng.randint(0, 500), status=status)
+        assert_matches_raw(tree["province"], [certs, orgs])
+
+
+def test_rebuild_equals_incremental(tree, certs):
+    make_count(tree["a"], certs, Q1, 10)
+    make_count(tree["b1"], certs, Q1, 20)
+    make_count(tree["province"], certs, Q2, 99)
+    before = sorted(
+        RollupCell.objects.values_list(
+            "region_id", "year", "quarter", "inclusion", "value", "complete"
+        )
+    )
+    assert rollups_rebuild() == len(before)
+    after = sorted(
+        RollupCell.objects.values_list(
+            "region_id", "year", "quarter", "inclusion", "value", "complete"
+        )
+    )
+    assert after == before
+
+
+def test_deferred_block_refreshes_once_at_the_end(tree, certs, django_assert_max_num_queries):
+    with rollups_deferred():
+        make_count(tree["a"], certs, Q1, 10)
+        make_count(tree["b"], certs, Q1, 20)
+        assert not RollupCell.objects.exists()  # nothing refreshed yet
+    assert (
+        regions_values(regions=[tree["province"]], start=Q1, end=Q1)
+        .get("990000", "certificates", Q1)
+        .value
+        == 30
+    )
+
+
+@pytest.mark.parametrize("children", [3, 30])
+def test_dashboard_read_is_constant_in_queries(db, certs, children, django_assert_num_queries):
+    from tests.conftest import make_region
+
+    root = make_region("970000", reporting=False)
+    with rollups_deferred():
+        for i in range(children):
+            city = make_region(f"97{i + 1:02d}00", parent=root)
+            for q in (Q1, Q2):
+                make_count(city, certs, q, i)
+    with django_assert_num_queries(2):  # children, cells (indicators given)
+        grid = region_and_children_values(root=root, start=Q1, end=Q2, indicators=[certs])
+    assert grid.get("970000", "certificates", Q2).value == sum(range(children))
+    assert len(grid.children("970000")) == children
