@@ -73,6 +73,15 @@ class Region(models.Model):
                 name="%(app_label)s_%(class)s_not_own_parent",
             ),
         ]
+        indexes = [
+            # Subtree queries are `path LIKE '/620000/%'`; PostgreSQL uses an index for a
+            # prefix LIKE only with the pattern operator class (ignored on SQLite).
+            models.Index(
+                fields=["path"],
+                name="regions_region_path_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
