@@ -1,0 +1,192 @@
+"""Forms of the entry and review pages: they parse input; the services validate and write.
+
+A value is parsed with :func:`indicators.services.parse_count` so that the form and an import
+give the same messages; everything else (permissions, organizations ≤ certificates, large
+changes, stale versions, the workflow) is the services' job.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from indicators.periods import Quarter
+from indicators.selectors import Submission
+from indicators.services import parse_count
+
+SAVE, SUBMIT = "save", "submit"
+
+
+def _quarter_choices(quarters: list[Quarter]) -> list[tuple[str, str]]:
+    return [(str(q), str(q)) for q in quarters]
+
+
+class EntryPickForm(forms.Form):
+    """Which region and quarter to enter (GET): only the user's regions, no future quarter."""
+
+    region = forms.ModelChoiceField(queryset=None, to_field_name="code", label=_("Region"))
+    period = forms.ChoiceField(label=_("Quarter"))
+
+    def __init__(self, *args, regions, quarters: list[Quarter], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+        self.fields["region"].empty_label = None
+        self.fields["region"].label_from_instance = lambda r: f"{r.name} ({r.code})"
+        self.fields["period"].choices = _quarter_choices(quarters)
+
+
+class QuarterPickForm(forms.Form):
+    """Which quarter the reviewer's queue shows (GET)."""
+
+    period = forms.ChoiceField(label=_("Quarter"))
+
+    def __init__(self, *args, quarters: list[Quarter], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = _quarter_choices(quarters)
+
+
+def value_field(code: str) -> str:
+    return f"value_{code}"
+
+
+def version_field(code: str) -> str:
+    return f"version_{code}"
+
+
+class QuarterlyCountForm(forms.Form):
+    """Both indicators of one region-quarter, with the versions the user saw (hidden).
+
+    Blank values are left out of a draft; submitting needs every indicator. When the quarter is
+    submitted or approved the value fields are disabled (locked).
+    """
+
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Optional: the source of the figures or anything the reviewer should know."),
+    )
+    explanation = forms.CharField(
+        label=_("Explanation of large changes"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, submission: Submission, **kwargs):
+        self.submission = submission
+        initial = kwargs.pop("initial", None) or {}
+        for row in submission.rows:
+            initial.setdefault(value_field(row.indicator.code), row.value)
+            initial.setdefault(version_field(row.indicator.code), row.version)
+        if submission.notes:
+            initial.setdefault("note", submission.notes[0])
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["explanation"].help_text = _(
+            "Required before submitting when a value changes by more than %(pct)s%% against "
+            "last quarter. Kept with the values and shown to the reviewer."
+        ) % {"pct": f"{settings.CERTTRACK['CHANGE_WARNING_SHARE'] * 100:g}"}
+        locked = not submission.editable
+        for row in submission.rows:
+            code = row.indicator.code
+            self.fields[value_field(code)] = forms.CharField(
+                label=row.indicator.name,
+                required=False,
+                disabled=locked,
+                help_text=_("Stock at the quarter's last day, in %(unit)s (a whole number).")
+                % {"unit": row.indicator.unit},
+                widget=forms.TextInput(
+                    attrs={"inputmode": "numeric", "autocomplete": "off", "class": "count-input"}
+                ),
+            )
+            self.fields[version_field(code)] = forms.IntegerField(
+                required=False, min_value=1, widget=forms.HiddenInput
+            )
+        if locked:
+            self.fields["note"].disabled = True
+            self.fields["explanation"].disabled = True
+
+    @property
+    def action(self) -> str:
+        return SUBMIT if self.data.get("action") == SUBMIT else SAVE
+
+    def value_fields(self):
+        """(row, bound value field) pairs, in indicator order, for the template."""
+        return [(row, self[value_field(row.indicator.code)]) for row in self.submission.rows]
+
+    def version_fields(self):
+        return [self[version_field(row.indicator.code)] for row in self.submission.rows]
+
+    def clean(self):
+        cleaned = super().clean()
+        any_value = False
+        for row in self.submission.rows:
+            name = value_field(row.indicator.code)
+            raw = (self.data.get(name) or "").strip()
+            if not raw:
+                cleaned[name] = None
+                if self.action == SUBMIT:
+                    self.add_error(name, _("Enter this value before submitting."))
+                continue
+            any_value = True
+            try:
+                cleaned[name] = parse_count(raw)
+            except ValidationError as exc:
+                self.add_error(name, exc)
+        if not any_value and not self.errors:
+            raise ValidationError(_("Enter at least one value."), code="empty")
+        return cleaned
+
+    def values(self) -> dict[str, int]:
+        """The entered values by indicator code (blank ones left out)."""
+        out = {}
+        for row in self.submission.rows:
+            value = self.cleaned_data.get(value_field(row.indicator.code))
+            if value is not None:
+                out[row.indicator.code] = value
+        return out
+
+    def expected_versions(self) -> dict[str, int | None]:
+        """The versions the user saw, for every indicator."""
+        return {
+            row.indicator.code: self.cleaned_data.get(version_field(row.indicator.code))
+            for row in self.submission.rows
+        }
+
+
+class ReviewForm(forms.Form):
+    """A reviewer's decision on a region-quarter, with the versions the reviewer looked at."""
+
+    APPROVE, RETURN, REOPEN = "approve", "return", "reopen"
+
+    action = forms.ChoiceField(
+        choices=[(APPROVE, _("Approve")), (RETURN, _("Return")), (REOPEN, _("Reopen"))],
+        widget=forms.HiddenInput,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when returning the counts or reopening approved ones."),
+    )
+
+    def __init__(self, *args, submission: Submission, **kwargs):
+        self.submission = submission
+        super().__init__(*args, **kwargs)
+        for row in submission.rows:
+            self.fields[version_field(row.indicator.code)] = forms.IntegerField(
+                required=False, min_value=1, widget=forms.HiddenInput, initial=row.version
+            )
+
+    def version_fields(self):
+        return [self[version_field(row.indicator.code)] for row in self.submission.rows]
+
+    def expected_versions(self) -> dict[str, int | None]:
+        return {
+            row.indicator.code: self.cleaned_data.get(version_field(row.indicator.code))
+            for row in self.submission.rows
+        }
