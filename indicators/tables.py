@@ -26,16 +26,20 @@ class ReviewQueueTable(tables.Table):
     region = tables.Column(verbose_name=_("Region"), accessor="code", order_by=("path",))
     status = tables.Column(verbose_name=_("Status"))
     entered_by_name = tables.Column(verbose_name=_("Entered by"), default="—")
-    last_submitted_at = tables.Column(verbose_name=_("Submitted at"))
+    last_submitted_at = tables.Column(
+        verbose_name=_("Submitted at"), attrs={"td": {"class": "nowrap"}}
+    )
     on_time = tables.Column(verbose_name=_("On time"))
     reviewed_by_name = tables.Column(verbose_name=_("Reviewed by"), default="—")
-    last_reviewed_at = tables.Column(verbose_name=_("Reviewed at"))
+    last_reviewed_at = tables.Column(
+        verbose_name=_("Reviewed at"), attrs={"td": {"class": "nowrap"}}
+    )
     actions = tables.Column(verbose_name=_("Review"), empty_values=(), orderable=False)
 
     class Meta:
         attrs = {"class": "data queue"}
         order_by = ("region",)
-        sequence = ("region", "status", "...")
+        sequence = ("region", "status", "...", "actions")
         empty_text = _("No reporting unit matches.")
 
     def __init__(self, *args, period, **kwargs):

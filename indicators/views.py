@@ -196,10 +196,12 @@ def review_queue_page(request: HttpRequest) -> HttpResponse:
     quarters = entry_quarters()
     queue = review_queue(user=request.user, period=period)
     filterset = ReviewQueueFilterSet(request.GET or None, queryset=queue)
+    values = [(f"value_{i.code}", value_column(i)) for i in Indicator.objects.all()]
     table = ReviewQueueTable(
         filterset.qs,
         period=period,
-        extra_columns=[(f"value_{i.code}", value_column(i)) for i in Indicator.objects.all()],
+        extra_columns=values,
+        sequence=["region", "status", *(name for name, _c in values), "..."],
     )
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(
