@@ -438,3 +438,117 @@ def overview_cards(
     for row in rows:
         by_plan[row.target.plan_id].append(row)
     return [PlanCard(plan, by_plan.get(plan.pk, [])) for plan in plans]
+
+
+# --- Excel report and import (indicators.exports / indicators.imports) -----------------------
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the Excel report shows, read here so that exports.py stays pure.
+
+    ``grid`` holds the stock of every region of ``root``'s subtree × indicator × quarter of
+    ``start``..``end`` (summed over regions per quarter, never over time); ``targets`` are the
+    targets set anywhere in the subtree with their progress as of ``end``.
+    """
+
+    root: Region
+    start: Quarter
+    end: Quarter
+    include: Inclusion
+    indicators: list[Indicator]
+    grid: ValueGrid
+    regions: list[Region]  # the subtree in path order (root first)
+    parent_code: dict[str, str | None]
+    targets: list[TargetRow]
+    plans: list[Plan]  # the source plans: plans of the targets shown, and plans of the subtree
+    has_demo: bool  # demo counts in the subtree and range, or a demo plan among the sources
+
+
+def report_data(
+    *,
+    user,
+    root: Region,
+    start: Quarter,
+    end: Quarter,
+    indicators: Sequence[Indicator],
+    include: Inclusion = Inclusion.SUBMITTED,
+) -> ReportData:
+    """The report of ``root``'s subtree for ``start``..``end``; PermissionDenied outside the
+    user's scope (a visible root means its whole subtree is visible)."""
+    from django.core.exceptions import PermissionDenied
+
+    from regions.selectors import access_for
+
+    if not access_for(user).can_view(root):
+        raise PermissionDenied
+    indicators = list(indicators)
+    grid = subtree_values(root=root, start=start, end=end, indicators=indicators, include=include)
+    regions = sorted(grid.regions.values(), key=lambda r: r.path)
+    by_pk = {r.pk: r.code for r in regions}
+    parent_code = {r.code: by_pk.get(r.parent_id) for r in regions}
+    wanted = {i.pk for i in indicators}
+    targets = [t for t in targets_for_regions(regions) if t.indicator_id in wanted]
+    rows = target_rows(targets=targets, as_of=end, include=include)
+    plans = {t.plan_id: t.plan for t in targets}
+    for plan in Plan.objects.filter(region__in=regions).select_related("region", "parent"):
+        plans.setdefault(plan.pk, plan)
+    plan_list = sorted(plans.values(), key=lambda p: (p.issued_on, p.pk))
+    has_demo = any(p.is_demo for p in plan_list) or (
+        QuarterlyCount.objects.filter(
+            region__path__startswith=root.path, is_demo=True, indicator__in=indicators
+        )
+        .filter(_period_q(start, end))
+        .exists()
+    )
+    return ReportData(
+        root=root,
+        start=start,
+        end=end,
+        include=include,
+        indicators=indicators,
+        grid=grid,
+        regions=regions,
+        parent_code=parent_code,
+        targets=rows,
+        plans=plan_list,
+        has_demo=has_demo,
+    )
+
+
+def stored_counts(
+    *, keys: Iterable[tuple[str, Quarter]]
+) -> dict[tuple[str, Quarter, str], QuarterlyCount]:
+    """The counts stored (any status) for the given (region code, quarter) pairs, keyed by
+    (region code, quarter, indicator code): what an import would change, and their versions."""
+    from functools import reduce
+    from operator import or_
+
+    keys = set(keys)
+    if not keys:
+        return {}
+    codes = {code for code, _ in keys}
+    periods = {period for _, period in keys}
+    period_q = reduce(or_, (Q(year=p.year, quarter=p.quarter) for p in periods))
+    rows = (
+        QuarterlyCount.objects.filter(region__code__in=codes)
+        .filter(period_q)
+        .select_related("region", "indicator")
+    )
+    return {
+        (c.region.code, c.period, c.indicator.code): c
+        for c in rows
+        if (c.region.code, c.period) in keys
+    }
+
+
+def import_template_rows(
+    *, regions: Sequence[Region], period: Quarter
+) -> list[tuple[Region, dict[str, QuarterlyCount]]]:
+    """For each region, its stored counts of ``period`` by indicator code (to pre-fill a template)."""
+    stored = stored_counts(keys=[(r.code, period) for r in regions])
+    result = []
+    for region in regions:
+        counts = {ind: c for (code, _p, ind), c in stored.items() if code == region.code}
+        result.append((region, counts))
+    return result
