@@ -62,6 +62,7 @@ class ReportForm(forms.Form):
     values = forms.ChoiceField(
         choices=[(k.value, v) for k, v in INCLUSION_LABELS.items()],
         initial=Inclusion.SUBMITTED.value,
+        required=False,
         label=_("Values included"),
     )
 
@@ -96,7 +97,7 @@ class ReportForm(forms.Form):
             start=data["start"],
             end=data["end"],
             indicators=indicators,
-            include=Inclusion(data["values"]),
+            include=Inclusion.parse(data["values"]),
         )
 
 

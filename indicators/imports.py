@@ -254,14 +254,15 @@ def _parse(wb, result, indicator_codes, known_regions, enterable_regions) -> Non
             continue
         data_rows += 1
         if data_rows > MAX_ROWS:
+            # The file is refused as a whole; errors found so far would only bury this one.
             result.rows.clear()
-            result.errors.append(
+            result.errors[:] = [
                 ImportIssue(
                     _("The sheet has more than %(limit)s rows; split the file.")
                     % {"limit": f"{MAX_ROWS:,}"},
                     sheet=sheet,
                 )
-            )
+            ]
             return
         ok = True
         code = _region_code(cell(cells, TEMPLATE_REGION))
