@@ -177,8 +177,11 @@ def _indicators() -> dict[str, Indicator]:
 
 def _locked_counts(region: Region, period: Quarter) -> dict[str, QuarterlyCount]:
     """The submission's counts, locked for the transaction (FOR UPDATE where supported)."""
+    # of=("self",): the users are joined (nullable, LEFT OUTER JOIN) for StaleWrite messages;
+    # PostgreSQL refuses FOR UPDATE on the nullable side of an outer join, and only the counts
+    # need locking anyway.
     rows = (
-        QuarterlyCount.objects.select_for_update()
+        QuarterlyCount.objects.select_for_update(of=("self",))
         .filter(region=region, year=period.year, quarter=period.quarter)
         .select_related("indicator", "entered_by", "reviewed_by")
     )
