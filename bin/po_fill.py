@@ -18,9 +18,14 @@ PO = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGE
 def main(argv: list[str]) -> int:
     po = polib.pofile(str(PO))
     given: dict[str, str] = {}
+    plurals: dict[str, dict] = {}
     if len(argv) >= 2 and argv[0] == "--from":
         for other in argv[1:]:
-            given.update({e.msgid: e.msgstr for e in polib.pofile(other).translated_entries()})
+            for e in polib.pofile(other).translated_entries():
+                if e.msgid_plural:
+                    plurals[e.msgid] = e.msgstr_plural
+                else:
+                    given[e.msgid] = e.msgstr
     elif argv:
         given = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     for entry in po:
@@ -28,7 +33,9 @@ def main(argv: list[str]) -> int:
             entry.msgstr = given[entry.msgid]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-        if entry.msgid_plural and entry.msgid in given:
+        if entry.msgid_plural and entry.msgid in plurals:
+            entry.msgstr_plural = dict(plurals[entry.msgid])
+        elif entry.msgid_plural and entry.msgid in given:
             entry.msgstr_plural = {0: given[entry.msgid]}
     po.metadata["Language"] = "zh_Hans"
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"

@@ -16,19 +16,22 @@ Every dashboard, table, chart, JSON/CSV endpoint and Excel export consumes the r
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import BooleanField, Case, CharField, Count, Max, Q, Value, When
+from django.utils import timezone as _tz
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import Indicator, Plan, QuarterlyCount, Target
+from indicators.models import CountEvent, Indicator, Plan, QuarterlyCount, Target
 from indicators.periods import Quarter, quarter_range
 from indicators.progress import Point, TargetProgress, target_progress
 from regions.models import Region
+from regions.selectors import access_for, regions_reviewable_by
 
 Status = QuarterlyCount.Status
 
@@ -436,8 +439,6 @@ class PlanCard:
 
 def plans_visible_to(user) -> list[Plan]:
     """Plans covering a region the user may see (nationwide plans only for a superuser)."""
-    from regions.selectors import access_for
-
     access = access_for(user)
     qs = Plan.objects.select_related("region", "parent")
     if not access.everything:
@@ -577,16 +578,8 @@ def regions_values(
 
 # --- entry and review (the officials' and reviewers' pages) ---------------------------------
 # Each region's *own* counts of one quarter, any workflow status: what an official entered, not
-# a roll-up. Nothing is summed over regions or time here. (Imports kept local to this section
-# so that it stays a self-contained addition to the module.)
+# a roll-up. Nothing is summed over regions or time here.
 
-import datetime as _dt  # noqa: E402
-
-from django.db.models import BooleanField, Case, CharField, Count, Max, Value, When  # noqa: E402
-from django.utils import timezone as _tz  # noqa: E402
-
-from indicators.models import CountEvent  # noqa: E402
-from regions.selectors import regions_reviewable_by  # noqa: E402
 
 SubmissionStatus = QuarterlyCount.Status  # draft / submitted / approved / returned
 NOT_STARTED = "not_started"
@@ -849,3 +842,117 @@ def queue_completeness(*, user, period: Quarter) -> Completeness:
         by_status=by_status,
         deadline=submission_deadline(period),
     )
+
+
+# --- Excel report and import (indicators.exports / indicators.imports) -----------------------
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the Excel report shows, read here so that exports.py stays pure.
+
+    ``grid`` holds the stock of every region of ``root``'s subtree × indicator × quarter of
+    ``start``..``end`` (summed over regions per quarter, never over time); ``targets`` are the
+    targets set anywhere in the subtree with their progress as of ``end``.
+    """
+
+    root: Region
+    start: Quarter
+    end: Quarter
+    include: Inclusion
+    indicators: list[Indicator]
+    grid: ValueGrid
+    regions: list[Region]  # the subtree in path order (root first)
+    parent_code: dict[str, str | None]
+    targets: list[TargetRow]
+    plans: list[Plan]  # the source plans: plans of the targets shown, and plans of the subtree
+    has_demo: bool  # demo counts in the subtree and range, or a demo plan among the sources
+
+
+def report_data(
+    *,
+    user,
+    root: Region,
+    start: Quarter,
+    end: Quarter,
+    indicators: Sequence[Indicator],
+    include: Inclusion = Inclusion.SUBMITTED,
+) -> ReportData:
+    """The report of ``root``'s subtree for ``start``..``end``; PermissionDenied outside the
+    user's scope (a visible root means its whole subtree is visible)."""
+    from django.core.exceptions import PermissionDenied
+
+    from regions.selectors import access_for
+
+    if not access_for(user).can_view(root):
+        raise PermissionDenied
+    indicators = list(indicators)
+    grid = subtree_values(root=root, start=start, end=end, indicators=indicators, include=include)
+    regions = sorted(grid.regions.values(), key=lambda r: r.path)
+    by_pk = {r.pk: r.code for r in regions}
+    parent_code = {r.code: by_pk.get(r.parent_id) for r in regions}
+    wanted = {i.pk for i in indicators}
+    targets = [t for t in targets_for_regions(regions) if t.indicator_id in wanted]
+    rows = target_rows(targets=targets, as_of=end, include=include)
+    plans = {t.plan_id: t.plan for t in targets}
+    for plan in Plan.objects.filter(region__in=regions).select_related("region", "parent"):
+        plans.setdefault(plan.pk, plan)
+    plan_list = sorted(plans.values(), key=lambda p: (p.issued_on, p.pk))
+    has_demo = any(p.is_demo for p in plan_list) or (
+        QuarterlyCount.objects.filter(
+            region__path__startswith=root.path, is_demo=True, indicator__in=indicators
+        )
+        .filter(_period_q(start, end))
+        .exists()
+    )
+    return ReportData(
+        root=root,
+        start=start,
+        end=end,
+        include=include,
+        indicators=indicators,
+        grid=grid,
+        regions=regions,
+        parent_code=parent_code,
+        targets=rows,
+        plans=plan_list,
+        has_demo=has_demo,
+    )
+
+
+def stored_counts(
+    *, keys: Iterable[tuple[str, Quarter]]
+) -> dict[tuple[str, Quarter, str], QuarterlyCount]:
+    """The counts stored (any status) for the given (region code, quarter) pairs, keyed by
+    (region code, quarter, indicator code): what an import would change, and their versions."""
+    from functools import reduce
+    from operator import or_
+
+    keys = set(keys)
+    if not keys:
+        return {}
+    codes = {code for code, _ in keys}
+    periods = {period for _, period in keys}
+    period_q = reduce(or_, (Q(year=p.year, quarter=p.quarter) for p in periods))
+    rows = (
+        QuarterlyCount.objects.filter(region__code__in=codes)
+        .filter(period_q)
+        .select_related("region", "indicator")
+    )
+    return {
+        (c.region.code, c.period, c.indicator.code): c
+        for c in rows
+        if (c.region.code, c.period) in keys
+    }
+
+
+def import_template_rows(
+    *, regions: Sequence[Region], period: Quarter
+) -> list[tuple[Region, dict[str, QuarterlyCount]]]:
+    """For each region, its stored counts of ``period`` by indicator code (to pre-fill a template)."""
+    stored = stored_counts(keys=[(r.code, period) for r in regions])
+    result = []
+    for region in regions:
+        counts = {ind: c for (code, _p, ind), c in stored.items() if code == region.code}
+        result.append((region, counts))
+    return result

@@ -598,3 +598,99 @@ def counts_reopen(
             comment=reason.strip(),
         )
     return list(counts.values())
+
+
+# --- Excel import -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """Why one change of an import cannot be applied; ``field`` is an indicator code,
+    "explanation", "region" or "__all__"."""
+
+    index: int  # position in the list of changes
+    field: str
+    message: str
+    stale: bool = False
+
+
+class ImportRejected(Exception):
+    """An import that cannot be applied as a whole; nothing was written."""
+
+    def __init__(self, problems: list[ImportProblem]):
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+    @property
+    def stale(self) -> bool:
+        return any(p.stale for p in self.problems)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def counts_import(
+    *,
+    user,
+    changes,
+    submit: bool = False,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+) -> int:
+    """Apply an Excel import (``indicators.imports.ImportChange`` rows) all or nothing.
+
+    Each region-quarter goes through :func:`counts_save` with ``action=IMPORT`` and the versions
+    seen at preview, so the permissions, validation, workflow locks, change rule and audit are
+    the entry form's own. Every change is tried (each in a savepoint) so that every problem is
+    reported at once; if any fails, or ``dry_run`` (the preview), the one outer transaction is
+    rolled back and nothing is written. Returns the number of values changed; raises
+    :class:`ImportRejected` with every problem.
+    """
+    problems: list[ImportProblem] = []
+    changed = 0
+    regions = {r.code: r for r in Region.objects.filter(code__in={c.region_code for c in changes})}
+    try:
+        with transaction.atomic():
+            for index, change in enumerate(changes):
+                region = regions.get(change.region_code)
+                if region is None:
+                    problems.append(
+                        ImportProblem(
+                            index,
+                            "region",
+                            _("“%(code)s” is not a known region code.")
+                            % {"code": change.region_code},
+                        )
+                    )
+                    continue
+                try:
+                    with transaction.atomic():
+                        counts_save(
+                            user=user,
+                            region=region,
+                            period=change.period,
+                            values=change.values,
+                            expected_versions=change.expected_versions,
+                            explanation=change.explanation,
+                            submit=submit,
+                            action=A.IMPORT,
+                            today=today,
+                        )
+                    changed += len(change.values)
+                except StaleWrite as exc:
+                    problems.append(ImportProblem(index, "__all__", exc.message, stale=True))
+                except PermissionDenied as exc:
+                    problems.append(ImportProblem(index, "region", str(exc)))
+                except ValidationError as exc:
+                    by_field = exc.message_dict if hasattr(exc, "error_dict") else None
+                    for field_name, messages in (by_field or {"__all__": exc.messages}).items():
+                        for message in messages:
+                            problems.append(ImportProblem(index, field_name, message))
+            if problems or dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    if problems:
+        raise ImportRejected(problems)
+    return changed
