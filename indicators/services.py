@@ -488,6 +488,45 @@ def _review(user, region, action_word: str) -> None:
         )
 
 
+def _review_transition(
+    *,
+    user,
+    region: Region,
+    period: Quarter,
+    expected_versions: Mapping[str, int | None] | None,
+    action: str,
+    from_status: str,
+    to_status: str,
+    comment: str,
+    wrong_status: str,
+) -> list[QuarterlyCount]:
+    """Move every count of a submission from ``from_status`` to ``to_status`` as a reviewer,
+    recording who, when and the comment on the counts and in the audit trail."""
+    counts = _submission(region, period, expected_versions)
+    if any(c.status != from_status for c in counts.values()):
+        raise ValidationError(wrong_status)
+    now = timezone.now()
+    for count in counts.values():
+        _bump(
+            count,
+            count.version,
+            status=to_status,
+            reviewed_by=user,
+            reviewed_at=now,
+            review_comment=comment,
+        )
+        _event(
+            count,
+            action=action,
+            user=user,
+            now=now,
+            old_value=count.value,
+            old_status=from_status,
+            comment=comment,
+        )
+    return list(counts.values())
+
+
 @transaction.atomic
 def counts_approve(
     *,
@@ -499,29 +538,17 @@ def counts_approve(
 ) -> list[QuarterlyCount]:
     """A reviewer of an enclosing region approves a submitted quarter; approved counts are locked."""
     _review(user, region, _("approve"))
-    counts = _submission(region, period, expected_versions)
-    if any(c.status != S.SUBMITTED for c in counts.values()):
-        raise ValidationError(_("Only submitted counts can be approved."))
-    now = timezone.now()
-    for count in counts.values():
-        _bump(
-            count,
-            count.version,
-            status=S.APPROVED,
-            reviewed_by=user,
-            reviewed_at=now,
-            review_comment=comment,
-        )
-        _event(
-            count,
-            action=A.APPROVE,
-            user=user,
-            now=now,
-            old_value=count.value,
-            old_status=S.SUBMITTED,
-            comment=comment,
-        )
-    return list(counts.values())
+    return _review_transition(
+        user=user,
+        region=region,
+        period=period,
+        expected_versions=expected_versions,
+        action=A.APPROVE,
+        from_status=S.SUBMITTED,
+        to_status=S.APPROVED,
+        comment=comment,
+        wrong_status=_("Only submitted counts can be approved."),
+    )
 
 
 @transaction.atomic
@@ -537,29 +564,17 @@ def counts_return(
     _review(user, region, _("return"))
     if not comment.strip():
         raise ValidationError({"comment": [_("Say why the counts are returned.")]})
-    counts = _submission(region, period, expected_versions)
-    if any(c.status != S.SUBMITTED for c in counts.values()):
-        raise ValidationError(_("Only submitted counts can be returned."))
-    now = timezone.now()
-    for count in counts.values():
-        _bump(
-            count,
-            count.version,
-            status=S.RETURNED,
-            reviewed_by=user,
-            reviewed_at=now,
-            review_comment=comment.strip(),
-        )
-        _event(
-            count,
-            action=A.RETURN,
-            user=user,
-            now=now,
-            old_value=count.value,
-            old_status=S.SUBMITTED,
-            comment=comment.strip(),
-        )
-    return list(counts.values())
+    return _review_transition(
+        user=user,
+        region=region,
+        period=period,
+        expected_versions=expected_versions,
+        action=A.RETURN,
+        from_status=S.SUBMITTED,
+        to_status=S.RETURNED,
+        comment=comment.strip(),
+        wrong_status=_("Only submitted counts can be returned."),
+    )
 
 
 @transaction.atomic
@@ -575,29 +590,17 @@ def counts_reopen(
     _review(user, region, _("reopen"))
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for reopening approved counts.")]})
-    counts = _submission(region, period, expected_versions)
-    if any(c.status != S.APPROVED for c in counts.values()):
-        raise ValidationError(_("Only approved counts can be reopened."))
-    now = timezone.now()
-    for count in counts.values():
-        _bump(
-            count,
-            count.version,
-            status=S.RETURNED,
-            reviewed_by=user,
-            reviewed_at=now,
-            review_comment=reason.strip(),
-        )
-        _event(
-            count,
-            action=A.REOPEN,
-            user=user,
-            now=now,
-            old_value=count.value,
-            old_status=S.APPROVED,
-            comment=reason.strip(),
-        )
-    return list(counts.values())
+    return _review_transition(
+        user=user,
+        region=region,
+        period=period,
+        expected_versions=expected_versions,
+        action=A.REOPEN,
+        from_status=S.APPROVED,
+        to_status=S.RETURNED,
+        comment=reason.strip(),
+        wrong_status=_("Only approved counts can be reopened."),
+    )
 
 
 # --- Excel import -------------------------------------------------------------------------
