@@ -913,7 +913,7 @@ def region_dashboard(
     """
     indicators = list(Indicator.objects.all())
     targets = targets_of_region(region)
-    start = min([default_range(as_of=as_of)[0]] + [t.plan.issued_quarter for t in targets])
+    start = min([default_range(as_of=as_of)[0], as_of] + [t.plan.issued_quarter for t in targets])
     horizon = max([as_of] + [t.due for t in targets])
     grid = subtree_values(
         root=region, start=start, end=as_of, indicators=indicators, include=include

@@ -111,3 +111,31 @@ def test_dashboard_prints_on_a4_landscape_with_charts_within_the_page(
     assert boxes
     w, h = (float(x) for x in boxes[0])
     assert (round(w), round(h)) == (842, 595)  # A4 landscape, in points
+
+
+def test_charts_draw_under_a_content_security_policy_without_inline_script(
+    page, live_server, demo, settings
+):
+    """No inline script: charts.js reads the figures from json_script. (plotly.js adds <style>
+    elements of its own, hence 'unsafe-inline' for styles only.)"""
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'self'"
+    )
+
+    def with_policy(route):
+        response = route.fetch()
+        route.fulfill(
+            response=response, headers={**response.headers, "content-security-policy": policy}
+        )
+
+    violations = []
+    page.on(
+        "console", lambda m: violations.append(m.text) if "Content Security" in m.text else None
+    )
+    sign_in(page, live_server.url, "leader_gansu", settings.CERTTRACK["DEMO_PASSWORD"])
+    page.wait_for_url(f"{live_server.url}/")
+    page.route(f"{live_server.url}/**", with_policy)
+    assert open_drawn(page, f"{live_server.url}/") == 6
+    assert open_drawn(page, f"{live_server.url}/regions/620000/") == 5
+    assert violations == []
