@@ -642,7 +642,7 @@ class Forecast:
 class TargetTrendRow:
     """A target with its progress and the numbers behind its trend line.
 
-    ``series`` runs from the plan's baseline quarter (or 8 quarters before ``as_of`` if later)
+    ``series`` runs from the plan's baseline quarter (or 8 quarters before ``as_of``, if earlier)
     to the due quarter or ``as_of``, whichever is earlier.
     """
 
