@@ -35,6 +35,8 @@ def main(argv: list[str]) -> int:
                 entry.flags.remove("fuzzy")
         if entry.msgid_plural and entry.msgid in plurals:
             entry.msgstr_plural = dict(plurals[entry.msgid])
+            if "fuzzy" in entry.flags:
+                entry.flags.remove("fuzzy")
         elif entry.msgid_plural and entry.msgid in given:
             entry.msgstr_plural = {0: given[entry.msgid]}
     po.metadata["Language"] = "zh_Hans"

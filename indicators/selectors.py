@@ -29,7 +29,13 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.models import CountEvent, Indicator, Plan, QuarterlyCount, Target
 from indicators.periods import Quarter, quarter_range
-from indicators.progress import Point, TargetProgress, target_progress
+from indicators.progress import (
+    Point,
+    TargetProgress,
+    Trend,
+    milestone_value,
+    target_progress,
+)
 from regions.models import Region
 from regions.selectors import access_for, regions_reviewable_by
 
@@ -956,3 +962,665 @@ def import_template_rows(
         counts = {ind: c for (code, _p, ind), c in stored.items() if code == region.code}
         result.append((region, counts))
     return result
+
+
+# --- dashboards -------------------------------------------------------------------------
+#
+# Everything a dashboard shows is computed here from one ValueGrid (three queries), the targets
+# (one query) and the raw workflow statuses (one query): the number of queries does not grow with
+# the number of regions or quarters. Charts (indicators/charts.py), tables, JSON and CSV all read
+# the dataclasses below, so no two outputs can disagree.
+
+
+class ReportStatus(StrEnum):
+    """Where a region's count for a quarter stands in the workflow (completeness heatmap).
+
+    Ordered from the least to the most advanced; a region without a count of its own takes the
+    least advanced status of its division children (docs/progress.md, "Completeness").
+    """
+
+    MISSING = "missing"
+    RETURNED = "returned"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    NOT_EXPECTED = "not_expected"  # not a reporting unit, and nothing below it reports
+
+    @property
+    def label(self) -> str:
+        return str(REPORT_STATUS_LABELS[self])
+
+    @property
+    def rank(self) -> int:
+        return REPORT_STATUS_ORDER.index(self)
+
+
+REPORT_STATUS_ORDER = [
+    ReportStatus.MISSING,
+    ReportStatus.RETURNED,
+    ReportStatus.DRAFT,
+    ReportStatus.SUBMITTED,
+    ReportStatus.APPROVED,
+    ReportStatus.NOT_EXPECTED,
+]
+REPORT_STATUS_LABELS = {
+    ReportStatus.MISSING: _("Missing"),
+    ReportStatus.RETURNED: _("Returned"),
+    ReportStatus.DRAFT: _("Draft"),
+    ReportStatus.SUBMITTED: _("Submitted"),
+    ReportStatus.APPROVED: _("Approved"),
+    ReportStatus.NOT_EXPECTED: _("Not required"),
+}
+
+
+def count_statuses(
+    *, root: Region, start: Quarter, end: Quarter, indicators: Sequence[Indicator]
+) -> dict[tuple[str, str, Quarter], str]:
+    """The workflow status of every count entered in ``root``'s subtree for ``start``..``end``.
+
+    Unlike :func:`subtree_values` this sees counts of *every* status (drafts and returned ones
+    too): it tells who has reported, never what the value is. Nothing is summed. One query.
+    """
+    rows = (
+        QuarterlyCount.objects.filter(
+            region__path__startswith=root.path, region__active=True, indicator__in=indicators
+        )
+        .filter(_period_q(start, end))
+        .values_list("region__code", "indicator__code", "year", "quarter", "status")
+    )
+    return {(code, ind, Quarter(y, q)): status for code, ind, y, q, status in rows}
+
+
+@dataclass(frozen=True)
+class CompletenessCell:
+    """A region's reporting status for one quarter: the least advanced over the indicators
+    (a submission is the pair of counts, so they normally agree), and each indicator's own."""
+
+    period: Quarter
+    status: ReportStatus
+    by_indicator: dict[str, ReportStatus]
+
+
+@dataclass(frozen=True)
+class CompletenessRow:
+    """One region's reporting status per quarter."""
+
+    region: Region
+    cells: list[CompletenessCell]
+
+    @property
+    def is_part(self) -> bool:
+        return self.region.kind == Region.Kind.ZONE
+
+
+def report_status(
+    *,
+    region_code: str,
+    indicator_code: str,
+    period: Quarter,
+    grid: ValueGrid,
+    statuses: dict[tuple[str, str, Quarter], str],
+) -> ReportStatus:
+    """A region's reporting status: its own count's status, else the least advanced status of
+    its division children, else *missing* (reporting unit) or *not required* (anything else)."""
+    own = statuses.get((region_code, indicator_code, period))
+    if own is not None:
+        return ReportStatus(own)
+    region = grid.regions[region_code]
+    below = [
+        report_status(
+            region_code=c,
+            indicator_code=indicator_code,
+            period=period,
+            grid=grid,
+            statuses=statuses,
+        )
+        for c in grid.children_of.get(region_code, [])
+        if grid.regions[c].kind == Region.Kind.DIVISION
+    ]
+    status = least_advanced(below)
+    if status is ReportStatus.NOT_EXPECTED and region.is_reporting_unit:
+        return ReportStatus.MISSING
+    return status
+
+
+def least_advanced(statuses: Iterable[ReportStatus]) -> ReportStatus:
+    """The least advanced status; *not required* only if nothing else is there."""
+    relevant = [s for s in statuses if s is not ReportStatus.NOT_EXPECTED]
+    if not relevant:
+        return ReportStatus.NOT_EXPECTED
+    return min(relevant, key=lambda s: s.rank)
+
+
+def completeness_rows(
+    *,
+    grid: ValueGrid,
+    statuses: dict[tuple[str, str, Quarter], str],
+    regions: Sequence[Region],
+    indicator_codes: Sequence[str],
+    quarters: Sequence[Quarter],
+) -> list[CompletenessRow]:
+    """Reporting status of each of ``regions`` × ``quarters`` (no query: grid and statuses)."""
+    rows = []
+    for region in regions:
+        cells = []
+        for q in quarters:
+            by_indicator = {
+                code: report_status(
+                    region_code=region.code,
+                    indicator_code=code,
+                    period=q,
+                    grid=grid,
+                    statuses=statuses,
+                )
+                for code in indicator_codes
+            }
+            cells.append(CompletenessCell(q, least_advanced(by_indicator.values()), by_indicator))
+        rows.append(CompletenessRow(region, cells))
+    return rows
+
+
+@dataclass(frozen=True)
+class MilestonePath:
+    """The milestone path of one plan for one region and indicator: its vertices, in order
+    (the baseline, then each target of the plan); straight lines between them."""
+
+    plan: Plan
+    points: list[Point]
+
+    @property
+    def baseline(self) -> Point:
+        return self.points[0]
+
+    def value_at(self, period: Quarter) -> float | None:
+        """The path's value at ``period`` within its span (baseline to last target), else None."""
+        if not self.baseline.period <= period <= self.points[-1].period:
+            return None
+        return milestone_value(period, baseline=self.baseline, milestones=self.points[1:])
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The least-squares trend of a series, drawn from its first window quarter to ``end``
+    (the furthest due quarter of a target still ahead)."""
+
+    trend: Trend
+    start: Quarter
+    end: Quarter
+
+    def value_at(self, period: Quarter) -> float | None:
+        return self.trend.at(period) if self.start <= period <= self.end else None
+
+    @property
+    def points(self) -> list[tuple[Quarter, float]]:
+        return [(q, self.trend.at(q)) for q in quarter_range(self.start, self.end)]
+
+
+@dataclass(frozen=True)
+class TargetTrendRow:
+    """A target with its progress and the numbers behind its trend line.
+
+    ``series`` runs from the plan's baseline quarter (or 8 quarters before ``as_of``, if earlier)
+    to the due quarter or ``as_of``, whichever is earlier.
+    """
+
+    target: Target
+    progress: TargetProgress
+    series: list[RegionValue]
+    path: MilestonePath | None
+    forecast: Forecast | None
+
+    @property
+    def plan(self) -> Plan:
+        return self.target.plan
+
+    @property
+    def is_ahead(self) -> bool:
+        return not self.progress.is_final
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """One quarter of a region's indicator on its dashboard: the value (up to ``as_of``), and
+    the milestone path, forecast and targets due at that quarter."""
+
+    period: Quarter
+    row: RegionValue | None  # None after as_of
+    milestone: float | None
+    forecast: float | None
+    targets: list[Target]
+
+    @property
+    def value(self) -> int | None:
+        return self.row.value if self.row else None
+
+    @property
+    def is_future(self) -> bool:
+        return self.row is None
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    """A child region's value at the breakdown quarter, its share of the parent's value at the
+    same quarter, and its growth against the same quarter a year earlier (stocks: never summed
+    over time). A zone child is a part of its parent, not one of the parts that add up to it."""
+
+    region: Region
+    row: RegionValue
+    year_ago: RegionValue
+    share: float | None  # percent of the parent's value at the same quarter
+    growth: float | None  # percent change against the same quarter a year earlier
+
+    @property
+    def code(self) -> str:
+        return self.region.code
+
+    @property
+    def name(self) -> str:
+        return self.region.name
+
+    @property
+    def value(self) -> int | None:
+        return self.row.value
+
+    @property
+    def is_part(self) -> bool:
+        return self.region.kind == Region.Kind.ZONE
+
+    @property
+    def change(self) -> int | None:
+        if self.row.value is None or self.year_ago.value is None:
+            return None
+        return self.row.value - self.year_ago.value
+
+
+@dataclass
+class IndicatorPanel:
+    """Everything a region dashboard shows for one indicator."""
+
+    indicator: Indicator
+    series: list[SeriesPoint]  # start .. horizon (future quarters have no row)
+    targets: list[TargetTrendRow]
+    paths: list[MilestonePath]
+    forecast: Forecast | None
+    latest: RegionValue | None  # the newest quarter with a value, up to as_of
+    breakdown_period: Quarter | None
+    parent_row: RegionValue | None  # the region's own value at the breakdown quarter
+    children: list[ChildRow]  # sorted by value, largest first; no value last
+
+    @property
+    def code(self) -> str:
+        return self.indicator.code
+
+    @property
+    def values(self) -> list[RegionValue]:
+        return [p.row for p in self.series if p.row is not None]
+
+    @property
+    def latest_complete(self) -> RegionValue | None:
+        """The newest value that is the full figure (never an incomplete roll-up)."""
+        for row in reversed(self.values):
+            if row.value is not None and row.complete:
+                return row
+        return None
+
+    @property
+    def discrepancies(self) -> list[RegionValue]:
+        """Quarters whose direct value differs from the complete sum of the divisions."""
+        return [r for r in self.values if r.discrepancy and r.children_complete]
+
+    @property
+    def incomplete(self) -> list[RegionValue]:
+        """Quarters whose value is a roll-up over children that have not all reported."""
+        return [r for r in self.values if r.value is not None and not r.complete]
+
+    @property
+    def incomplete_periods(self) -> str:
+        return ", ".join(str(r.period) for r in self.incomplete)
+
+    @property
+    def children_without_value(self) -> list[ChildRow]:
+        return [c for c in self.children if c.value is None]
+
+    @property
+    def breakdown_full(self) -> bool:
+        """Every child has a value at the breakdown quarter (the shares are read in full)."""
+        return bool(self.children) and all(c.value is not None for c in self.children)
+
+
+@dataclass
+class RegionDashboard:
+    """A region's dashboard: one panel per indicator, the region's targets, and the quarters
+    shown (``start``..``as_of`` measured, up to ``horizon`` for targets still ahead)."""
+
+    region: Region
+    as_of: Quarter
+    include: Inclusion
+    start: Quarter
+    horizon: Quarter
+    children: list[Region]
+    completeness_quarters: list[Quarter]
+    completeness: list[CompletenessRow]  # the children (or the region itself) × those quarters
+    panels: list[IndicatorPanel]
+
+    @property
+    def targets(self) -> list[TargetTrendRow]:
+        return [row for panel in self.panels for row in panel.targets]
+
+    @property
+    def completeness_of_children(self) -> bool:
+        """False where no child reports, so the heatmap shows the region itself."""
+        return any(row.region.pk != self.region.pk for row in self.completeness)
+
+
+def _milestone_paths(
+    *, targets: Sequence[Target], grid: ValueGrid, region_code: str, indicator_code: str
+) -> list[MilestonePath]:
+    """One path per plan: the plan's baseline (value at its issued quarter), then its targets."""
+    by_plan: dict[int, list[Target]] = defaultdict(list)
+    for t in targets:
+        by_plan[t.plan_id].append(t)
+    paths = []
+    for plan_targets in by_plan.values():
+        plan = plan_targets[0].plan
+        base = grid.get(region_code, indicator_code, plan.issued_quarter)
+        if base.value is None:
+            continue  # no baseline, no path (the same baseline as target_progress_from_grid)
+        vertices = [Point(plan.issued_quarter, base.value)]
+        vertices += [Point(t.due, t.value) for t in sorted(plan_targets, key=lambda t: t.due)]
+        paths.append(MilestonePath(plan, vertices))
+    return sorted(paths, key=lambda p: (p.plan.issued_on, p.plan.pk or 0))
+
+
+def _forecast(rows: Sequence[TargetTrendRow]) -> Forecast | None:
+    """The trend of the targets still ahead (the same series, so the same trend for all),
+    drawn to the furthest of their due quarters."""
+    ahead = [r for r in rows if r.is_ahead and r.progress.trend is not None]
+    if not ahead:
+        return None
+    trend = ahead[0].progress.trend
+    end = max(r.target.due for r in ahead)
+    return Forecast(trend, trend.origin, end)
+
+
+def _target_trend_rows(
+    *, targets: Sequence[Target], grid: ValueGrid, as_of: Quarter
+) -> list[TargetTrendRow]:
+    """Progress (indicators.progress, via target_progress_from_grid) and trend data per target."""
+    by_key: dict[tuple, list[Target]] = defaultdict(list)
+    for t in targets:
+        by_key[(t.plan_id, t.region_id, t.indicator_id)].append(t)
+    rows = []
+    for t in targets:
+        code, ind = t.region.code, t.indicator.code
+        siblings = by_key[(t.plan_id, t.region_id, t.indicator_id)]
+        progress = target_progress_from_grid(target=t, grid=grid, as_of=as_of, milestones=siblings)
+        paths = _milestone_paths(targets=siblings, grid=grid, region_code=code, indicator_code=ind)
+        first = min(t.plan.issued_quarter, as_of - 8)
+        last = min(t.due, as_of)
+        series = (
+            [grid.get(code, ind, q) for q in quarter_range(first, last)] if first <= last else []
+        )
+        row = TargetTrendRow(t, progress, series, paths[0] if paths else None, None)
+        forecast = _forecast([row])
+        if forecast is not None:
+            row = TargetTrendRow(t, progress, series, row.path, forecast)
+        rows.append(row)
+    return rows
+
+
+def _breakdown_period(grid: ValueGrid, region_code: str, indicator_code: str) -> Quarter | None:
+    """The latest quarter at which the region and every child (zones too) have a value, so that
+    the shares are read against a full set; else the latest quarter with any of them."""
+    codes = [region_code, *grid.children_of.get(region_code, [])]
+    for period in reversed(grid.quarters):
+        if all(grid.get(c, indicator_code, period).value is not None for c in codes):
+            return period
+    for period in reversed(grid.quarters):
+        if any(grid.get(c, indicator_code, period).value is not None for c in codes):
+            return period
+    return None
+
+
+def _children_rows(
+    grid: ValueGrid, region_code: str, indicator_code: str, period: Quarter | None
+) -> list[ChildRow]:
+    if period is None:
+        return []
+    parent = grid.get(region_code, indicator_code, period)
+    rows = []
+    for child in grid.children(region_code):
+        row = grid.get(child.code, indicator_code, period)
+        year_ago = grid.get(child.code, indicator_code, period - 4)
+        share = None
+        if row.value is not None and parent.value:
+            share = 100.0 * row.value / parent.value
+        growth = None
+        if row.value is not None and year_ago.value:
+            growth = 100.0 * (row.value - year_ago.value) / year_ago.value
+        rows.append(ChildRow(child, row, year_ago, share, growth))
+    return sorted(rows, key=lambda c: (c.value is None, -(c.value or 0), c.code))
+
+
+def targets_of_region(region: Region) -> list[Target]:
+    """Targets set for exactly ``region`` (any plan), with plan, region and indicator; one query."""
+    return list(
+        Target.objects.filter(region=region)
+        .select_related("plan", "region", "indicator")
+        .order_by("plan__issued_on", "plan_id", "indicator__sort_order", "due_year", "due_quarter")
+    )
+
+
+def region_dashboard(
+    *,
+    region: Region,
+    as_of: Quarter,
+    include: Inclusion = Inclusion.SUBMITTED,
+    completeness_span: int = 12,
+) -> RegionDashboard:
+    """Everything the dashboard of ``region`` shows, in five queries whatever the tree or range:
+    indicators, targets, the subtree, its counts (:func:`subtree_values`) and the raw statuses
+    (:func:`count_statuses`).
+
+    Per indicator: the quarterly values from 2017Q4 (or the earliest plan's baseline) to
+    ``as_of``; the milestone path of each plan setting targets for the region; the forecast of
+    the targets still ahead; the children's values at the breakdown quarter with shares and
+    year-on-year growth. Then the children's reporting status over the last
+    ``completeness_span`` quarters, the least advanced over the indicators: the children that
+    report (or have reported), else the region itself.
+    """
+    indicators = list(Indicator.objects.all())
+    targets = targets_of_region(region)
+    start = min([default_range(as_of=as_of)[0], as_of] + [t.plan.issued_quarter for t in targets])
+    horizon = max([as_of] + [t.due for t in targets])
+    grid = subtree_values(
+        root=region, start=start, end=as_of, indicators=indicators, include=include
+    )
+    recent = list(quarter_range(max(start, as_of - (completeness_span - 1)), as_of))
+    statuses = count_statuses(root=region, start=recent[0], end=as_of, indicators=indicators)
+    children = grid.children(region.code)
+
+    panels = []
+    for indicator in indicators:
+        code = indicator.code
+        mine = [t for t in targets if t.indicator_id == indicator.pk]
+        rows = _target_trend_rows(targets=mine, grid=grid, as_of=as_of)
+        paths = _milestone_paths(
+            targets=mine, grid=grid, region_code=region.code, indicator_code=code
+        )
+        forecast = _forecast(rows)
+        due_at: dict[Quarter, list[Target]] = defaultdict(list)
+        for t in mine:
+            due_at[t.due].append(t)
+        series = []
+        for q in quarter_range(start, horizon):
+            # Where two plans' paths overlap, the later plan's path is the one in force.
+            milestone = next((v for p in reversed(paths) if (v := p.value_at(q)) is not None), None)
+            series.append(
+                SeriesPoint(
+                    q,
+                    grid.get(region.code, code, q) if q <= as_of else None,
+                    milestone,
+                    forecast.value_at(q) if forecast else None,
+                    due_at.get(q, []),
+                )
+            )
+        period = _breakdown_period(grid, region.code, code) if children else None
+        panels.append(
+            IndicatorPanel(
+                indicator=indicator,
+                series=series,
+                targets=rows,
+                paths=paths,
+                forecast=forecast,
+                latest=grid.latest(region.code, code),
+                breakdown_period=period,
+                parent_row=grid.get(region.code, code, period) if period else None,
+                children=_children_rows(grid, region.code, code, period),
+            )
+        )
+    codes = [i.code for i in indicators]
+    completeness = [
+        row
+        for row in completeness_rows(
+            grid=grid, statuses=statuses, regions=children, indicator_codes=codes, quarters=recent
+        )
+        if any(c.status is not ReportStatus.NOT_EXPECTED for c in row.cells)
+    ]
+    if not completeness:  # no child reports (Beihai's districts): the region's own status
+        completeness = completeness_rows(
+            grid=grid, statuses=statuses, regions=[region], indicator_codes=codes, quarters=recent
+        )
+    return RegionDashboard(
+        region, as_of, include, start, horizon, children, recent, completeness, panels
+    )
+
+
+# --- overview and plan pages --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverviewCard:
+    """A plan in the user's scope with each target's progress and trend line."""
+
+    plan: Plan
+    rows: list[TargetTrendRow]
+
+
+def _grids_for_targets(
+    *, targets: Sequence[Target], as_of: Quarter, include: Inclusion
+) -> dict[int, ValueGrid]:
+    """A grid per target region, sharing one grid where a region lies in another's subtree,
+    so the queries grow with the number of separate target regions, never with tree size."""
+    if not targets:
+        return {}
+    indicators = list(Indicator.objects.all())
+    regions = {t.region_id: t.region for t in targets}
+    start = min([default_range(as_of=as_of)[0]] + [t.plan.issued_quarter for t in targets])
+    roots: list[tuple[Region, ValueGrid]] = []
+    grids: dict[int, ValueGrid] = {}
+    for region in sorted(regions.values(), key=lambda r: (r.depth, r.path)):
+        grid = next((g for root, g in roots if region.path.startswith(root.path)), None)
+        if grid is None:
+            grid = subtree_values(
+                root=region, start=start, end=as_of, indicators=indicators, include=include
+            )
+            roots.append((region, grid))
+        grids[region.pk] = grid
+    return grids
+
+
+def overview_plan_cards(
+    *, user, as_of: Quarter, include: Inclusion = Inclusion.SUBMITTED
+) -> list[OverviewCard]:
+    """Plan cards for the overview: plans in scope, each target with progress, forecast and the
+    values behind its trend line (same progress as :func:`overview_cards`)."""
+    plans = plans_visible_to(user)
+    targets = list(
+        Target.objects.filter(plan__in=plans)
+        .select_related("plan", "region", "indicator")
+        .order_by("indicator__sort_order", "due_year", "due_quarter")
+    )
+    grids = _grids_for_targets(targets=targets, as_of=as_of, include=include)
+    by_plan: dict[int, list[TargetTrendRow]] = defaultdict(list)
+    by_region: dict[int, list[Target]] = defaultdict(list)
+    for t in targets:
+        by_region[t.region_id].append(t)
+    for region_id, region_targets in by_region.items():
+        for row in _target_trend_rows(targets=region_targets, grid=grids[region_id], as_of=as_of):
+            by_plan[row.target.plan_id].append(row)
+    order = {t.pk: i for i, t in enumerate(targets)}
+    return [
+        OverviewCard(plan, sorted(by_plan.get(plan.pk, []), key=lambda r: order[r.target.pk]))
+        for plan in plans
+    ]
+
+
+def plan_visible_to(user, plan: Plan) -> bool:
+    """The rule of :func:`plans_visible_to` for one plan: its region is in the user's scope
+    (a nationwide plan only for a superuser)."""
+    from regions.selectors import access_for
+
+    access = access_for(user)
+    if access.everything:
+        return True
+    return plan.region is not None and access.can_view(plan.region)
+
+
+@dataclass(frozen=True)
+class PlanLink:
+    """A plan named on another plan's page; ``visible`` if the user may open its page."""
+
+    plan: Plan
+    visible: bool
+
+
+@dataclass
+class PlanPage:
+    """A plan's page: the plan, its lineage (root first) and child plans, its targets' progress."""
+
+    plan: Plan
+    lineage: list[PlanLink]
+    children: list[PlanLink]
+    rows: list[TargetTrendRow]
+    as_of: Quarter
+    include: Inclusion
+
+
+def plan_page(
+    *, plan: Plan, user, as_of: Quarter, include: Inclusion = Inclusion.SUBMITTED
+) -> PlanPage:
+    """A plan with its parent chain (国发〔2018〕3号 → 广西 → 北海), child plans and its targets
+    (those for regions the user may see) with progress; queries do not depend on the tree size."""
+    from regions.selectors import access_for
+
+    access = access_for(user)
+    plans = {p.pk: p for p in Plan.objects.select_related("region")}  # a handful of documents
+    lineage = []
+    parent_id = plans[plan.pk].parent_id if plan.pk in plans else None
+    while parent_id is not None and parent_id in plans and len(lineage) < 20:
+        parent = plans[parent_id]
+        lineage.insert(0, PlanLink(parent, plan_visible_to(user, parent)))
+        parent_id = parent.parent_id
+    children = [
+        PlanLink(p, plan_visible_to(user, p))
+        for p in sorted(plans.values(), key=lambda p: (p.issued_on, p.pk))
+        if p.parent_id == plan.pk
+    ]
+    targets = [
+        t
+        for t in Target.objects.filter(plan=plan)
+        .select_related("plan", "region", "indicator")
+        .order_by("region__path", "indicator__sort_order", "due_year", "due_quarter")
+        if access.can_view(t.region)
+    ]
+    grids = _grids_for_targets(targets=targets, as_of=as_of, include=include)
+    rows = []
+    by_region: dict[int, list[Target]] = defaultdict(list)
+    for t in targets:
+        by_region[t.region_id].append(t)
+    for region_id, region_targets in by_region.items():
+        rows += _target_trend_rows(targets=region_targets, grid=grids[region_id], as_of=as_of)
+    order = {t.pk: i for i, t in enumerate(targets)}
+    rows.sort(key=lambda r: order[r.target.pk])
+    return PlanPage(plan, lineage, children, rows, as_of, include)

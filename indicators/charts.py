@@ -1,0 +1,537 @@
+"""Plotly figures for the dashboards, built by pure functions: rows in, ``go.Figure`` out.
+
+No ORM and no request: the functions read the dataclasses of ``indicators.selectors`` (already
+computed) and the active language (gettext), nothing else. Every series has one colour, one
+marker and one name on every page (``PALETTE``, ``SERIES``); the numbers behind each figure are
+also in a table beside it and at the JSON/CSV endpoints (docs/api.md).
+
+The view passes :func:`figure_payload` through ``json_script``; ``static/js/charts.js`` draws it
+with the local plotly.js (no inline script, no CDN).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+from django.utils.translation import gettext as _
+
+from indicators.periods import Quarter, quarter_range
+from indicators.selectors import (
+    REPORT_STATUS_ORDER,
+    ChildRow,
+    CompletenessRow,
+    Forecast,
+    MilestonePath,
+    RegionValue,
+    ReportStatus,
+    SeriesPoint,
+    TargetTrendRow,
+)
+
+# One colour per meaning, on every page. The status colours match the badges of certtrack.css /
+# dashboard.css (green = approved/achieved, blue = awaiting review, amber = draft/at risk,
+# red = returned/missing/missed).
+PALETTE = {
+    "approved": "#1f5fbf",  # values: approved (filled markers, solid line)
+    "submitted": "#6b9be0",  # values awaiting review (open markers)
+    "incomplete": "#7b8494",  # roll-up over children that have not all reported
+    "children_sum": "#0f7b6c",  # sum of the divisions beside a direct value
+    "target": "#b3261e",  # targets at their due quarters
+    "milestone": "#a86b00",  # milestone path (dashed)
+    "forecast": "#6f42c1",  # least-squares forecast (dotted), and where it crosses a target
+    "as_of": "#9aa1ab",  # the last complete quarter
+    "grid": "#e3e6ea",
+    "ink": "#1f2328",
+}
+REPORT_COLOURS = {
+    ReportStatus.MISSING: "#e5534b",
+    ReportStatus.RETURNED: "#f0883e",
+    ReportStatus.DRAFT: "#f5d565",
+    ReportStatus.SUBMITTED: "#9ec5fe",
+    ReportStatus.APPROVED: "#7fcf8f",
+    ReportStatus.NOT_EXPECTED: "#f2f3f5",
+}
+FONT = '"WenQuanYi Micro Hei", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif'
+
+
+def series_names() -> dict[str, str]:
+    """The legend name of each series, in the active language."""
+    return {
+        "value": _("Value"),
+        "approved": _("Approved"),
+        "submitted": _("Awaiting review"),
+        "incomplete": _("Incomplete roll-up"),
+        "children_sum": _("Sum of the divisions"),
+        "target": _("Target"),
+        "milestone": _("Milestone path"),
+        "forecast": _("Forecast (trend)"),
+        "crossing": _("Trend reaches the target"),
+    }
+
+
+def fmt_int(value: float | None) -> str:
+    """11000 -> '11,000' (the separators of both languages here); '—' for nothing."""
+    return "—" if value is None else f"{round(value):,}"
+
+
+def fmt_pct(value: float | None, *, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+.1f}%" if signed else f"{value:.1f}%"
+
+
+def part_label(name: str) -> str:
+    """A zone's name marked as a part of its parent (never added into the parent's total)."""
+    return _("%(name)s (part)") % {"name": name}
+
+
+def _base_layout(*, height: int, unit: str = "", legend: bool = True) -> dict:
+    return dict(
+        template="none",
+        height=height,
+        autosize=True,
+        margin=dict(l=64, r=16, t=16, b=56 if legend else 36),
+        font=dict(family=FONT, size=13, color=PALETTE["ink"]),
+        separators=".,",
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        showlegend=legend,
+        legend=dict(orientation="h", x=0, y=-0.18, yanchor="top", font=dict(size=12)),
+        hoverlabel=dict(font=dict(family=FONT, size=13)),
+        yaxis=dict(
+            title=dict(text=unit),
+            gridcolor=PALETTE["grid"],
+            tickformat=",d",
+            zeroline=False,
+            rangemode="normal",
+        ),
+    )
+
+
+def _row_state(row: RegionValue) -> str:
+    if not row.complete:
+        return "incomplete"
+    return "approved" if row.approved else "submitted"
+
+
+def _row_hover(row: RegionValue, unit: str) -> str:
+    names = series_names()
+    parts = [f"{fmt_int(row.value)} {unit}", names[_row_state(row)]]
+    if row.source.value == "direct":
+        parts.append(_("entered directly"))
+        if row.children_sum is not None and row.discrepancy:
+            parts.append(
+                _("divisions' sum %(sum)s (difference %(diff)s)")
+                % {"sum": fmt_int(row.children_sum), "diff": f"{row.discrepancy:+,}"}
+            )
+    elif row.source.value == "rollup":
+        parts.append(_("sum of the divisions"))
+    return " · ".join(parts)
+
+
+def series_figure(
+    *,
+    series: Sequence[SeriesPoint],
+    paths: Sequence[MilestonePath],
+    forecast: Forecast | None,
+    targets: Sequence[TargetTrendRow],
+    unit: str,
+    as_of: Quarter,
+    height: int = 400,
+) -> go.Figure:
+    """A region's quarterly values with targets, milestone paths and forecast.
+
+    Traces (in this order, each only if it has points): the value line through complete values;
+    markers for approved values, values awaiting review and incomplete roll-ups (drawn apart and
+    not joined to the line); the divisions' sum where it differs from a direct value; each plan's
+    milestone path; the forecast; the targets; where the forecast reaches each target still ahead.
+    """
+    names = series_names()
+    quarters = [str(p.period) for p in series]
+    fig = go.Figure()
+
+    measured = [p for p in series if p.row is not None]
+    line_y = [p.value if p.row.complete else None for p in measured]
+    if any(v is not None for v in line_y):
+        fig.add_trace(
+            go.Scatter(
+                name=names["value"],
+                x=[str(p.period) for p in measured],
+                y=line_y,
+                mode="lines",
+                line=dict(color=PALETTE["approved"], width=2.5),
+                connectgaps=False,
+                hoverinfo="skip",
+                legendgroup="value",
+                showlegend=False,
+            )
+        )
+    marker_styles = {
+        "approved": dict(symbol="circle", size=7, color=PALETTE["approved"]),
+        "submitted": dict(
+            symbol="circle-open", size=9, color=PALETTE["submitted"], line=dict(width=2.5)
+        ),
+        "incomplete": dict(
+            symbol="square-open", size=9, color=PALETTE["incomplete"], line=dict(width=2.5)
+        ),
+    }
+    for state, marker in marker_styles.items():
+        rows = [p.row for p in measured if p.value is not None and _row_state(p.row) == state]
+        if not rows:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                name=names[state],
+                x=[str(r.period) for r in rows],
+                y=[r.value for r in rows],
+                mode="markers",
+                marker=marker,
+                text=[_row_hover(r, unit) for r in rows],
+                hovertemplate="%{text}<extra></extra>",
+                meta=state,
+            )
+        )
+    sums = [
+        p.row
+        for p in measured
+        if p.row.source.value == "direct" and p.row.children_sum is not None and p.row.discrepancy
+    ]
+    if sums:
+        fig.add_trace(
+            go.Scatter(
+                name=names["children_sum"],
+                x=[str(r.period) for r in sums],
+                y=[r.children_sum for r in sums],
+                mode="markers",
+                marker=dict(symbol="x-thin-open", size=11, color=PALETTE["children_sum"]),
+                marker_line=dict(width=2.5, color=PALETTE["children_sum"]),
+                text=[
+                    _("Sum of the divisions: %(sum)s %(unit)s (direct value %(diff)s)")
+                    % {
+                        "sum": fmt_int(r.children_sum),
+                        "unit": unit,
+                        "diff": f"{r.discrepancy:+,}",
+                    }
+                    + ("" if r.children_complete else " · " + names["incomplete"])
+                    for r in sums
+                ],
+                hovertemplate="%{text}<extra></extra>",
+                meta="children_sum",
+            )
+        )
+    for i, path in enumerate(paths):
+        xs = [str(q) for q in quarter_range(path.baseline.period, path.points[-1].period)]
+        ys = [path.value_at(Quarter.parse(q)) for q in xs]
+        fig.add_trace(
+            go.Scatter(
+                name=names["milestone"],
+                x=xs,
+                y=ys,
+                mode="lines",
+                line=dict(color=PALETTE["milestone"], width=2, dash="dash"),
+                legendgroup="milestone",
+                showlegend=i == 0,
+                text=[path.plan.document_number or path.plan.title] * len(xs),
+                hovertemplate=names["milestone"] + ": %{y:,.0f} (%{text})<extra></extra>",
+                meta="milestone",
+            )
+        )
+    if forecast is not None:
+        points = forecast.points
+        fig.add_trace(
+            go.Scatter(
+                name=names["forecast"],
+                x=[str(q) for q, _v in points],
+                y=[v for _q, v in points],
+                mode="lines",
+                line=dict(color=PALETTE["forecast"], width=2, dash="dot"),
+                hovertemplate=names["forecast"] + ": %{y:,.0f}<extra></extra>",
+                meta="forecast",
+            )
+        )
+    if targets:
+        fig.add_trace(
+            go.Scatter(
+                name=names["target"],
+                x=[str(t.target.due) for t in targets],
+                y=[t.target.value for t in targets],
+                mode="markers+text",
+                marker=dict(symbol="diamond", size=13, color=PALETTE["target"]),
+                text=[f"≥ {fmt_int(t.target.value)}" for t in targets],
+                textposition="top center",
+                textfont=dict(color=PALETTE["target"], size=12),
+                customdata=[
+                    f"{t.plan.document_number or t.plan.title} · {t.progress.status.label}"
+                    for t in targets
+                ],
+                hovertemplate=names["target"] + " ≥ %{y:,} " + unit + " (%{customdata})"
+                "<extra></extra>",
+                meta="target",
+            )
+        )
+        crossings = [
+            t
+            for t in targets
+            if t.is_ahead
+            and t.progress.crossing is not None
+            and str(t.progress.crossing) in quarters
+        ]
+        if crossings and forecast is not None:
+            fig.add_trace(
+                go.Scatter(
+                    name=names["crossing"],
+                    x=[str(t.progress.crossing) for t in crossings],
+                    y=[forecast.trend.at(t.progress.crossing) for t in crossings],
+                    mode="markers",
+                    marker=dict(symbol="star", size=13, color=PALETTE["forecast"]),
+                    hovertemplate=names["crossing"] + ": %{x}<extra></extra>",
+                    meta="crossing",
+                )
+            )
+    layout = _base_layout(height=height, unit=unit)
+    layout["xaxis"] = dict(
+        type="category",
+        categoryorder="array",
+        categoryarray=quarters,
+        tickmode="array",
+        tickvals=[q for q in quarters if q.endswith("Q4")],
+        tickangle=0,
+        gridcolor=PALETTE["grid"],
+        showgrid=True,
+    )
+    layout["hovermode"] = "closest"
+    if str(as_of) in quarters and as_of != series[-1].period:
+        layout["shapes"] = [
+            dict(
+                type="line",
+                xref="x",
+                yref="paper",
+                x0=str(as_of),
+                x1=str(as_of),
+                y0=0,
+                y1=1,
+                line=dict(color=PALETTE["as_of"], width=1, dash="dot"),
+            )
+        ]
+        layout["annotations"] = [
+            dict(
+                x=str(as_of),
+                y=1,
+                xref="x",
+                yref="paper",
+                text=_("as of %(q)s") % {"q": as_of},
+                showarrow=False,
+                xanchor="right",
+                yanchor="top",
+                font=dict(size=11, color=PALETTE["as_of"]),
+            )
+        ]
+    fig.update_layout(**layout)
+    return fig
+
+
+def breakdown_figure(*, children: Sequence[ChildRow], unit: str) -> go.Figure:
+    """The children's values at the breakdown quarter as sorted horizontal bars (largest on
+    top), labelled with value, share of the parent and year-on-year growth. A zone (a part of
+    its parent, never added) is hatched; colours as in :func:`series_figure`. Children without
+    a value are left out of the figure (the table lists them)."""
+    names = series_names()
+    rows = [c for c in children if c.value is not None]
+    colours = [PALETTE[_row_state(c.row)] for c in rows]
+    labels = [part_label(c.name) if c.is_part else c.name for c in rows]
+    # value · share of the total · year on year (the table beside says it in full)
+    text = [
+        " · ".join(
+            [fmt_int(c.value), fmt_pct(c.share)]
+            + ([fmt_pct(c.growth, signed=True)] if c.growth is not None else [])
+        )
+        for c in rows
+    ]
+    hover = [
+        f"{c.name} · {c.row.period}<br>{fmt_int(c.value)} {unit} · {names[_row_state(c.row)]}"
+        f"<br>{_('Share')}: {fmt_pct(c.share)} · {_('Year on year')}: "
+        f"{fmt_pct(c.growth, signed=True)}"
+        + (f"<br>{_('A part of the region, not added into its total')}" if c.is_part else "")
+        for c in rows
+    ]
+    fig = go.Figure(
+        go.Bar(
+            name=names["value"],
+            orientation="h",
+            x=[c.value for c in rows],
+            y=labels,
+            marker=dict(
+                color=colours,
+                pattern=dict(shape=["/" if c.is_part else "" for c in rows], solidity=0.35),
+                line=dict(color=colours, width=1),
+            ),
+            text=text,
+            textposition="outside",
+            cliponaxis=False,
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+        )
+    )
+    layout = _base_layout(height=max(160, 60 + 30 * len(rows)), legend=False)
+    longest = max([v for v in (c.value for c in rows) if v is not None] or [1])
+    layout["margin"] = dict(l=16, r=24, t=8, b=40)
+    layout["xaxis"] = dict(
+        title=dict(text=unit),
+        gridcolor=PALETTE["grid"],
+        tickformat=",d",
+        range=[0, longest * 1.35],  # room for the labels outside the bars
+    )
+    layout["yaxis"] = dict(autorange="reversed", automargin=True, categoryorder="array")
+    layout["bargap"] = 0.25
+    fig.update_layout(**layout)
+    return fig
+
+
+def completeness_figure(
+    *, rows: Sequence[CompletenessRow], quarters: Sequence[Quarter]
+) -> go.Figure:
+    """Regions × quarters coloured by reporting status, each cell also labelled in words (the
+    colour is never the only carrier: it must read in black and white too)."""
+    order = list(REPORT_STATUS_ORDER)
+    n = len(order)
+    colorscale = []
+    for i, status in enumerate(order):
+        colorscale += [[i / n, REPORT_COLOURS[status]], [(i + 1) / n, REPORT_COLOURS[status]]]
+    z = [[order.index(c.status) + 0.5 for c in row.cells] for row in rows]
+    text = [[c.status.label for c in row.cells] for row in rows]
+    hover = [
+        [
+            c.status.label
+            + "".join(
+                f"<br>{code}: {s.label}" for code, s in c.by_indicator.items() if s != c.status
+            )
+            for c in row.cells
+        ]
+        for row in rows
+    ]
+    y = [part_label(r.region.name) if r.is_part else r.region.name for r in rows]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[str(q) for q in quarters],
+            y=y,
+            zmin=0,
+            zmax=n,
+            colorscale=colorscale,
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            text=text,
+            texttemplate="%{text}",
+            textfont=dict(size=11, color=PALETTE["ink"]),
+            customdata=hover,
+            hovertemplate="%{y} · %{x}: %{customdata}<extra></extra>",
+        )
+    )
+    layout = _base_layout(height=max(120, 56 + 26 * len(rows)), legend=False)
+    layout["margin"] = dict(l=16, r=8, t=8, b=32)
+    layout["xaxis"] = dict(type="category", side="bottom", tickangle=0)
+    layout["yaxis"] = dict(autorange="reversed", automargin=True, type="category")
+    fig.update_layout(**layout)
+    return fig
+
+
+def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
+    """A small trend line for a target: values up to the due quarter (or as of), the milestone
+    path, the forecast (targets still ahead) and the target itself; no axes, same colours."""
+    # Only full figures: an incomplete roll-up is neither progress nor trend (docs/progress.md).
+    series = [r for r in row.series if r.value is not None and r.complete]
+    last = max(
+        [row.target.due, *(r.period for r in row.series)],
+        default=row.target.due,
+    )
+    first = min([r.period for r in row.series] or [row.target.due])
+    xs = [str(q) for q in quarter_range(first, last)]
+    fig = go.Figure()
+    if row.path is not None:
+        path_x = [q for q in xs if row.path.value_at(Quarter.parse(q)) is not None]
+        fig.add_trace(
+            go.Scatter(
+                x=path_x,
+                y=[row.path.value_at(Quarter.parse(q)) for q in path_x],
+                mode="lines",
+                line=dict(color=PALETTE["milestone"], width=1.2, dash="dash"),
+                hoverinfo="skip",
+                meta="milestone",
+            )
+        )
+    if row.forecast is not None:
+        pts = [(q, v) for q, v in row.forecast.points if str(q) in xs]
+        fig.add_trace(
+            go.Scatter(
+                x=[str(q) for q, _v in pts],
+                y=[v for _q, v in pts],
+                mode="lines",
+                line=dict(color=PALETTE["forecast"], width=1.5, dash="dot"),
+                hoverinfo="skip",
+                meta="forecast",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[str(r.period) for r in series],
+            y=[r.value for r in series],
+            mode="lines",
+            line=dict(color=PALETTE["approved"], width=2),
+            hoverinfo="skip",
+            meta="value",
+        )
+    )
+    if series:
+        end = series[-1]
+        fig.add_trace(
+            go.Scatter(
+                x=[str(end.period)],
+                y=[end.value],
+                mode="markers",
+                marker=dict(color=PALETTE[_row_state(end)], size=6),
+                hoverinfo="skip",
+                meta=_row_state(end),
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[str(row.target.due)],
+            y=[row.target.value],
+            mode="markers",
+            marker=dict(symbol="diamond", color=PALETTE["target"], size=8),
+            hoverinfo="skip",
+            meta="target",
+        )
+    )
+    fig.update_layout(
+        template="none",
+        height=height,
+        width=200,
+        autosize=False,
+        margin=dict(l=2, r=6, t=6, b=6),
+        showlegend=False,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        xaxis=dict(
+            visible=False, type="category", categoryorder="array", categoryarray=xs, range=None
+        ),
+        yaxis=dict(visible=False),
+    )
+    return fig
+
+
+def figure_payload(fig: go.Figure, *, static: bool = False) -> dict:
+    """What ``charts.js`` draws: plain JSON data, layout and plotly config.
+
+    ``static`` figures (sparklines) take no pointer events; the others show hover labels but no
+    mode bar (printing and the data endpoints cover what the mode bar would offer).
+    """
+    plain = json.loads(fig.to_json())
+    return {
+        "data": plain.get("data", []),
+        "layout": plain.get("layout", {}),
+        "config": {"displayModeBar": False, "responsive": not static, "staticPlot": static},
+    }

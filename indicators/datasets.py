@@ -1,0 +1,269 @@
+"""The data behind every chart as flat records, for the JSON and CSV endpoints (docs/api.md).
+
+Pure: the selectors' dataclasses in, lists of dicts out (no ORM, no request). Column names are
+stable English identifiers whatever the page language; the JSON ``rows`` and the CSV lines hold
+the same records, so an analyst can switch between them freely.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from indicators.periods import Quarter, quarter_range
+from indicators.selectors import (
+    OverviewCard,
+    PlanPage,
+    RegionDashboard,
+    RegionValue,
+    TargetTrendRow,
+)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A named table of records with its column order and what it was computed for."""
+
+    name: str
+    columns: list[str]
+    rows: list[dict]
+    meta: dict
+
+    def as_json(self) -> dict:
+        return {
+            "meta": {"dataset": self.name, **self.meta},
+            "columns": self.columns,
+            "rows": self.rows,
+        }
+
+    def as_csv(self) -> str:
+        """CSV with a UTF-8 byte order mark, so that Excel opens the Chinese names correctly."""
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.DictWriter(out, fieldnames=self.columns, lineterminator="\r\n")
+        writer.writeheader()
+        for row in self.rows:
+            writer.writerow(
+                {k: "" if row.get(k) is None else _csv_value(row.get(k)) for k in self.columns}
+            )
+        return out.getvalue()
+
+
+def _csv_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _q(period: Quarter | None) -> str | None:
+    return str(period) if period is not None else None
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _value_fields(row: RegionValue | None) -> dict:
+    """The stock fields of a RegionValue (docs/progress.md), as every dataset spells them."""
+    if row is None:
+        return dict(
+            value=None, source=None, complete=None, approved=None, status=None,
+            children_sum=None, children_complete=None, discrepancy=None,
+        )  # fmt: skip
+    return dict(
+        value=row.value,
+        source=row.source.value,
+        complete=row.complete if row.value is not None else None,
+        approved=row.approved if row.value is not None else None,
+        status=row.status,
+        children_sum=row.children_sum,
+        children_complete=row.children_complete if row.children_sum is not None else None,
+        discrepancy=row.discrepancy,
+    )
+
+
+VALUE_COLUMNS = [
+    "value", "source", "complete", "approved", "status",
+    "children_sum", "children_complete", "discrepancy",
+]  # fmt: skip
+
+
+def _meta(*, as_of: Quarter, include, **extra) -> dict:
+    return {"as_of": str(as_of), "values": include.value, **extra}
+
+
+def series_dataset(dashboard: RegionDashboard) -> Dataset:
+    """Per indicator and quarter: the value with its provenance, the milestone path, the
+    forecast and any target due (the main chart of each indicator)."""
+    columns = ["region_code", "indicator", "quarter", "measured", *VALUE_COLUMNS]
+    columns += ["milestone", "forecast", "target"]
+    rows = []
+    for panel in dashboard.panels:
+        for point in panel.series:
+            rows.append(
+                dict(
+                    region_code=dashboard.region.code,
+                    indicator=panel.code,
+                    quarter=str(point.period),
+                    measured=not point.is_future,
+                    **_value_fields(point.row),
+                    milestone=_round(point.milestone, 1),
+                    forecast=_round(point.forecast, 1),
+                    target=max((t.value for t in point.targets), default=None),
+                )
+            )
+    return Dataset(
+        "series", columns, rows, _meta(as_of=dashboard.as_of, include=dashboard.include,
+                                       region=dashboard.region.code)
+    )  # fmt: skip
+
+
+def children_dataset(dashboard: RegionDashboard) -> Dataset:
+    """Per indicator and child region: the value at the breakdown quarter, its share of the
+    parent's value and its growth on the same quarter a year earlier (the bar chart)."""
+    columns = ["region_code", "indicator", "quarter", "child_code", "child_name", "part_of_parent"]
+    columns += VALUE_COLUMNS + ["share_pct", "year_ago_quarter", "year_ago_value", "yoy_pct"]
+    columns += ["parent_value"]
+    rows = []
+    for panel in dashboard.panels:
+        for child in panel.children:
+            rows.append(
+                dict(
+                    region_code=dashboard.region.code,
+                    indicator=panel.code,
+                    quarter=_q(panel.breakdown_period),
+                    child_code=child.code,
+                    child_name=child.name,
+                    part_of_parent=child.is_part,
+                    **_value_fields(child.row),
+                    share_pct=_round(child.share),
+                    year_ago_quarter=_q(child.year_ago.period),
+                    year_ago_value=child.year_ago.value,
+                    yoy_pct=_round(child.growth),
+                    parent_value=panel.parent_row.value if panel.parent_row else None,
+                )
+            )
+    return Dataset(
+        "children", columns, rows, _meta(as_of=dashboard.as_of, include=dashboard.include,
+                                         region=dashboard.region.code)
+    )  # fmt: skip
+
+
+def completeness_dataset(dashboard: RegionDashboard) -> Dataset:
+    """Per child region and quarter: the reporting status (the heatmap), the least advanced over
+    the indicators, and each indicator's own status (``status_<indicator>``)."""
+    codes = [panel.code for panel in dashboard.panels]
+    columns = ["region_code", "child_code", "child_name", "part_of_parent", "quarter", "status"]
+    columns += [f"status_{code}" for code in codes]
+    rows = []
+    for row in dashboard.completeness:
+        for cell in row.cells:
+            rows.append(
+                dict(
+                    region_code=dashboard.region.code,
+                    child_code=row.region.code,
+                    child_name=row.region.name,
+                    part_of_parent=row.is_part,
+                    quarter=str(cell.period),
+                    status=cell.status.value,
+                    **{f"status_{code}": cell.by_indicator[code].value for code in codes},
+                )
+            )
+    return Dataset(
+        "completeness", columns, rows, _meta(as_of=dashboard.as_of, include=dashboard.include,
+                                             region=dashboard.region.code)
+    )  # fmt: skip
+
+
+TARGET_COLUMNS = [
+    "plan_id", "plan_document_number", "plan_title", "region_code", "region_name", "indicator",
+    "due", "target", "value", "measured_at", "at_due", "percent", "gap", "status",
+    "baseline_quarter", "baseline_value", "expected", "forecast_value", "forecast_meets",
+    "crossing", "quarters_left", "needed_per_quarter",
+]  # fmt: skip
+
+
+def _target_record(row: TargetTrendRow) -> dict:
+    t, p = row.target, row.progress
+    return dict(
+        plan_id=t.plan_id,
+        plan_document_number=t.plan.document_number,
+        plan_title=t.plan.title,
+        region_code=t.region.code,
+        region_name=t.region.name,
+        indicator=t.indicator.code,
+        due=str(t.due),
+        target=t.value,
+        value=p.value,
+        measured_at=_q(p.measured_at),
+        at_due=p.at_due,
+        percent=_round(p.percent),
+        gap=p.gap,
+        status=p.status.value,
+        baseline_quarter=_q(p.baseline.period) if p.baseline else None,
+        baseline_value=p.baseline.value if p.baseline else None,
+        expected=_round(p.expected, 1),
+        forecast_value=_round(p.forecast_value, 1),
+        forecast_meets=p.forecast_meets,
+        crossing=_q(p.crossing),
+        quarters_left=p.quarters_left,
+        needed_per_quarter=p.needed_per_quarter,
+    )
+
+
+def targets_dataset(rows: Sequence[TargetTrendRow], *, meta: dict) -> Dataset:
+    """One record per target: progress, status and forecast (docs/progress.md)."""
+    return Dataset("targets", TARGET_COLUMNS, [_target_record(r) for r in rows], meta)
+
+
+TREND_COLUMNS = ["plan_id", "target_due", "region_code", "indicator", "quarter", *VALUE_COLUMNS]
+TREND_COLUMNS += ["milestone", "forecast"]
+
+
+def trends_dataset(rows: Sequence[TargetTrendRow], *, meta: dict) -> Dataset:
+    """The numbers behind each target's trend line (the overview's and plan page's sparklines):
+    one record per quarter from the start of the line to the due quarter; quarters after the
+    last complete one have no value, only the milestone path and forecast."""
+    records = []
+    for row in rows:
+        t = row.target
+        values = {v.period: v for v in row.series}
+        first = min([*values, t.due])
+        last = max([*values, t.due])
+        for period in quarter_range(first, last):
+            records.append(
+                dict(
+                    plan_id=t.plan_id,
+                    target_due=str(t.due),
+                    region_code=t.region.code,
+                    indicator=t.indicator.code,
+                    quarter=str(period),
+                    **_value_fields(values.get(period)),
+                    milestone=_round(row.path.value_at(period), 1) if row.path else None,
+                    forecast=_round(row.forecast.value_at(period), 1) if row.forecast else None,
+                )
+            )
+    return Dataset("trends", TREND_COLUMNS, records, meta)
+
+
+REGION_DATASETS = {
+    "series": series_dataset,
+    "children": children_dataset,
+    "completeness": completeness_dataset,
+    "targets": lambda d: targets_dataset(
+        d.targets, meta=_meta(as_of=d.as_of, include=d.include, region=d.region.code)
+    ),
+}
+
+
+def overview_dataset(name: str, cards: Sequence[OverviewCard], *, as_of, include) -> Dataset:
+    rows = [r for card in cards for r in card.rows]
+    builder = targets_dataset if name == "targets" else trends_dataset
+    return builder(rows, meta=_meta(as_of=as_of, include=include))
+
+
+def plan_dataset(name: str, page: PlanPage) -> Dataset:
+    builder = targets_dataset if name == "targets" else trends_dataset
+    return builder(page.rows, meta=_meta(as_of=page.as_of, include=page.include, plan=page.plan.pk))

@@ -1,0 +1,248 @@
+"""Figures are pure: rows built in memory in, traces out; no database, no request."""
+
+import datetime as dt
+
+import pytest
+from django.utils import translation
+
+from indicators import charts
+from indicators.models import Indicator, Plan, Target
+from indicators.periods import Quarter, quarter_range
+from indicators.progress import Point, Trend, target_progress
+from indicators.selectors import (
+    ChildRow,
+    CompletenessCell,
+    CompletenessRow,
+    Forecast,
+    MilestonePath,
+    RegionValue,
+    ReportStatus,
+    SeriesPoint,
+    Source,
+    TargetTrendRow,
+)
+from regions.models import Region
+
+Q = Quarter.parse
+
+
+def rv(q, value, *, source=Source.ROLLUP, complete=True, approved=True, children_sum=None):
+    children_sum = value if children_sum is None and source is Source.ROLLUP else children_sum
+    return RegionValue(
+        "990000", "certificates", Q(q), value, source, complete, children_sum, True, approved
+    )
+
+
+PLAN = Plan(pk=1, title_zh="方案", title_en="Plan", document_number="测〔2018〕1号",
+            issuer_zh="测试", issued_on=dt.date(2018, 7, 31))  # fmt: skip
+INDICATOR = Indicator(pk=1, code="certificates", name_zh="证书", name_en="Certificates",
+                      unit_zh="张", unit_en="certificates")  # fmt: skip
+REGION = Region(pk=1, code="990000", name_zh="省", name_en="Province")
+
+
+def target(due, value, pk=1):
+    t = Target(pk=pk, value=value, due_year=Q(due).year, due_quarter=Q(due).quarter)
+    t.plan, t.indicator, t.region = PLAN, INDICATOR, REGION
+    return t
+
+
+def trend_row(due, value, series, as_of, *, baseline=Point(Q("2018Q3"), 100)):
+    progress = target_progress(
+        target_value=value,
+        due=Q(due),
+        series=[Point(r.period, r.value) for r in series if r.value is not None],
+        as_of=Q(as_of),
+        baseline=baseline,
+    )
+    path = MilestonePath(PLAN, [baseline, Point(Q(due), value)])
+    forecast = Forecast(progress.trend, progress.trend.origin, Q(due)) if progress.trend else None
+    return TargetTrendRow(target(due, value), progress, series, path, forecast)
+
+
+def traces_by_meta(fig):
+    return {t.meta: t for t in fig.data if t.meta}
+
+
+@pytest.fixture
+def series_case():
+    """2018Q3..2019Q2 measured (the last one awaiting review, 2019Q1 an incomplete roll-up),
+    then 2019Q3..2019Q4 ahead; one target of 200 due 2019Q4."""
+    values = [
+        rv("2018Q3", 100),
+        rv("2018Q4", 120, source=Source.DIRECT, children_sum=110),
+        rv("2019Q1", 60, complete=False),
+        rv("2019Q2", 150, approved=False),
+    ]
+    row = trend_row("2019Q4", 200, values, "2019Q2")
+    points = [
+        SeriesPoint(
+            q,
+            values[i] if i < 4 else None,
+            row.path.value_at(q),
+            None,
+            [row.target] if q == Q("2019Q4") else [],
+        )  # fmt: skip
+        for i, q in enumerate(quarter_range(Q("2018Q3"), Q("2019Q4")))
+    ]
+    return points, row
+
+
+def test_series_figure_draws_approved_submitted_and_incomplete_values_apart(series_case):
+    points, row = series_case
+    fig = charts.series_figure(
+        series=points, paths=[row.path], forecast=row.forecast, targets=[row], unit="张",
+        as_of=Q("2019Q2"),
+    )  # fmt: skip
+    traces = traces_by_meta(fig)
+    assert list(traces["approved"].x) == ["2018Q3", "2018Q4"]
+    assert list(traces["approved"].y) == [100, 120]
+    assert list(traces["submitted"].x) == ["2019Q2"] and list(traces["submitted"].y) == [150]
+    assert list(traces["incomplete"].x) == ["2019Q1"] and list(traces["incomplete"].y) == [60]
+    # Different markers, not only different colours.
+    symbols = {k: traces[k].marker.symbol for k in ("approved", "submitted", "incomplete")}
+    assert len(set(symbols.values())) == 3
+    # The value line skips the incomplete roll-up rather than dipping to it.
+    line = fig.data[0]
+    assert line.mode == "lines" and list(line.y) == [100, 120, None, 150]
+
+
+def test_series_figure_marks_a_direct_value_that_differs_from_its_divisions(series_case):
+    points, row = series_case
+    fig = charts.series_figure(
+        series=points, paths=[], forecast=None, targets=[], unit="张", as_of=Q("2019Q2")
+    )
+    sums = traces_by_meta(fig)["children_sum"]
+    assert list(sums.x) == ["2018Q4"] and list(sums.y) == [110]
+    assert "+10" in sums.text[0]  # 120 entered directly, 110 summed
+
+
+def test_series_figure_draws_target_milestone_path_and_forecast(series_case):
+    points, row = series_case
+    fig = charts.series_figure(
+        series=points, paths=[row.path], forecast=row.forecast, targets=[row], unit="张",
+        as_of=Q("2019Q2"),
+    )  # fmt: skip
+    traces = traces_by_meta(fig)
+    assert list(traces["target"].x) == ["2019Q4"] and list(traces["target"].y) == [200]
+    milestone = traces["milestone"]
+    assert milestone.x[0] == "2018Q3" and milestone.x[-1] == "2019Q4"
+    assert milestone.y[0] == 100 and milestone.y[-1] == 200
+    assert milestone.y[2] == pytest.approx(100 + 2 / 5 * 100)  # 2019Q1: 2 of 5 quarters
+    forecast = traces["forecast"]
+    assert forecast.x[-1] == "2019Q4" and forecast.line.dash == "dot"
+    assert forecast.y[-1] == pytest.approx(row.progress.forecast_value)
+    # The category axis runs over every quarter, the future ones included.
+    assert list(fig.layout.xaxis.categoryarray) == [str(p.period) for p in points]
+
+
+def test_every_series_has_one_colour_on_every_figure(series_case):
+    points, row = series_case
+    fig = charts.series_figure(
+        series=points, paths=[row.path], forecast=row.forecast, targets=[row], unit="张",
+        as_of=Q("2019Q2"),
+    )  # fmt: skip
+    spark = charts.sparkline_figure(row=row)
+    main, small = traces_by_meta(fig), traces_by_meta(spark)
+    assert main["target"].marker.color == small["target"].marker.color == charts.PALETTE["target"]
+    assert main["milestone"].line.color == small["milestone"].line.color
+    assert main["forecast"].line.color == small["forecast"].line.color
+    assert small["value"].line.color == charts.PALETTE["approved"]
+
+
+def test_sparkline_leaves_out_incomplete_rollups(series_case):
+    _points, row = series_case
+    spark = charts.sparkline_figure(row=row)
+    value = traces_by_meta(spark)["value"]
+    assert list(value.x) == ["2018Q3", "2018Q4", "2019Q2"]
+    assert 60 not in list(value.y)
+
+
+def test_figure_labels_follow_the_active_language(series_case):
+    points, row = series_case
+    with translation.override("zh-hans"):
+        zh = charts.series_figure(
+            series=points, paths=[row.path], forecast=row.forecast, targets=[row], unit="张",
+            as_of=Q("2019Q2"),
+        )  # fmt: skip
+    with translation.override("en"):
+        en = charts.series_figure(
+            series=points, paths=[row.path], forecast=row.forecast, targets=[row], unit="张",
+            as_of=Q("2019Q2"),
+        )  # fmt: skip
+    assert traces_by_meta(en)["milestone"].name == "Milestone path"
+    assert traces_by_meta(zh)["milestone"].name == "进度路径"
+    assert traces_by_meta(zh)["submitted"].name == "待审核"
+
+
+def child(code, value, *, share=None, growth=None, zone=False, approved=True, complete=True):
+    region = Region(code=code, name_zh=f"地区{code}", name_en=f"Region {code}",
+                    kind=Region.Kind.ZONE if zone else Region.Kind.DIVISION)  # fmt: skip
+    row = RegionValue(code, "certificates", Q("2020Q4"), value, Source.DIRECT, complete, None,
+                      False, approved)  # fmt: skip
+    ago = RegionValue(code, "certificates", Q("2019Q4"), None, Source.NONE, False, None, False,
+                      False)  # fmt: skip
+    return ChildRow(region, row, ago, share, growth)
+
+
+def test_breakdown_figure_shows_each_child_with_share_and_growth_largest_first():
+    rows = [
+        child("990200", 250, share=58.8, growth=0.0),
+        child("990100", 100, share=23.5, growth=25.0, approved=False),
+        child("990171", 30, share=30.0, zone=True),
+        child("990300", None),
+    ]
+    with translation.override("en"):
+        fig = charts.breakdown_figure(children=rows, unit="certificates")
+    bar = fig.data[0]
+    assert list(bar.x) == [250, 100, 30]  # no bar for a child without a value
+    assert list(bar.y) == ["Region 990200", "Region 990100", "Region 990171 (part)"]
+    assert bar.text[0] == "250 · 58.8% · +0.0%" and bar.text[1] == "100 · 23.5% · +25.0%"
+    assert bar.marker.color[1] == charts.PALETTE["submitted"]  # awaiting review
+    assert list(bar.marker.pattern.shape) == ["", "", "/"]  # the zone is hatched
+    assert fig.layout.yaxis.autorange == "reversed"  # the largest on top
+
+
+def test_completeness_figure_colours_and_labels_every_cell():
+    region = Region(code="990100", name_zh="甲", name_en="A")
+    cells = [
+        CompletenessCell(Q("2020Q3"), ReportStatus.APPROVED, {}),
+        CompletenessCell(Q("2020Q4"), ReportStatus.MISSING, {}),
+    ]
+    with translation.override("en"):
+        fig = charts.completeness_figure(
+            rows=[CompletenessRow(region, cells)], quarters=[Q("2020Q3"), Q("2020Q4")]
+        )
+    heat = fig.data[0]
+    assert list(heat.x) == ["2020Q3", "2020Q4"] and list(heat.y) == ["A"]
+    assert [list(r) for r in heat.text] == [["Approved", "Missing"]]
+    order = list(charts.REPORT_STATUS_ORDER)
+    n = len(order)
+    for status, z in zip([ReportStatus.APPROVED, ReportStatus.MISSING], heat.z[0], strict=True):
+        i = order.index(status)
+        assert z == i + 0.5  # the middle of the status's own colour band, [i/n, (i+1)/n]
+        start, end = heat.colorscale[2 * i], heat.colorscale[2 * i + 1]
+        assert (start[0], end[0]) == pytest.approx((i / n, (i + 1) / n))
+        assert start[1] == end[1] == charts.REPORT_COLOURS[status]
+
+
+def test_figure_payload_is_plain_json_without_mode_bar():
+    import json
+
+    fig = charts.sparkline_figure(
+        row=trend_row("2019Q4", 200, [rv("2018Q3", 100), rv("2018Q4", 120)], "2018Q4")
+    )
+    payload = charts.figure_payload(fig, static=True)
+    json.dumps(payload)  # nothing numpy-typed or otherwise not JSON
+    assert payload["config"] == {
+        "displayModeBar": False,
+        "responsive": False,
+        "staticPlot": True,
+    }
+    assert payload["data"] and payload["layout"]["height"] == 54
+
+
+def test_forecast_points_follow_the_trend_line():
+    forecast = Forecast(Trend(Q("2020Q1"), 100.0, 10.0), Q("2020Q1"), Q("2020Q4"))
+    assert forecast.points == [(Q("2020Q1"), 100.0), (Q("2020Q2"), 110.0),
+                               (Q("2020Q3"), 120.0), (Q("2020Q4"), 130.0)]  # fmt: skip
+    assert forecast.value_at(Q("2021Q1")) is None
