@@ -3,7 +3,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from certtrack.views import healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     # The language switch works before signing in too (the login page offers it).
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
