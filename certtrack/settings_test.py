@@ -14,3 +14,9 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 from certtrack.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test logins
+
+# The test client's login() authenticates without a request; see certtrack/testing.py.
+AUTHENTICATION_BACKENDS = [
+    "certtrack.testing.RequestOptionalAxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]

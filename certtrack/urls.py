@@ -13,3 +13,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("indicators.urls")),
 ]
+
+handler400 = "certtrack.views.bad_request"

@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from certtrack.security import too_large_response
 
 log = logging.getLogger(__name__)
 
@@ -30,3 +34,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         log.warning("healthz: database unavailable: %s", exc)
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: an oversized form gets the 413 page that names the limit; the rest a 400 page."""
+    if isinstance(exception, RequestDataTooBig):
+        return too_large_response(request)
+    return HttpResponseBadRequest(render_to_string("400.html"))
