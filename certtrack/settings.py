@@ -241,6 +241,9 @@ CERTTRACK = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"database_unavailable": {"()": "certtrack.logs.DatabaseUnavailableFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["database_unavailable"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

@@ -15,3 +15,4 @@ urlpatterns = [
 ]
 
 handler400 = "certtrack.views.bad_request"
+handler500 = "certtrack.views.server_error"

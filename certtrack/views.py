@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from certtrack.logs import DatabaseUnavailableFilter
 from certtrack.security import too_large_response
 
 log = logging.getLogger(__name__)
@@ -41,3 +49,32 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     if isinstance(exception, RequestDataTooBig):
         return too_large_response(request)
     return HttpResponseBadRequest(render_to_string("400.html"))
+
+
+# Errors that mean "the database cannot be reached" (server down, restarting, connection lost),
+# as opposed to a bug in a query (ProgrammingError, IntegrityError), which stays a 500.
+DATABASE_UNAVAILABLE = DatabaseUnavailableFilter.ERRORS
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 page while the database is away; rendered without touching it (no context processors).
+
+    Nothing else is needed for recovery: with CONN_HEALTH_CHECKS each request checks its
+    persistent connection and opens a new one once the database answers again.
+    """
+    html = render_to_string("503.html", {"refresh": request.method in ("GET", "HEAD")})
+    response = HttpResponse(html, status=503)
+    response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a clear 503 when the database is down, the plain 500 page otherwise.
+
+    Called by Django for any uncaught exception, wherever it was raised (a view, a template, a
+    context processor, the session or login middleware), while the exception is being handled.
+    """
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return database_unavailable(request)
+    return HttpResponseServerError(render_to_string("500.html"))
