@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := CERTTRACK_DEV=1 DEBUG=1
 
-.PHONY: run serve test install setup demo messages lint format check browser-deps clean
+.PHONY: run serve backup restore test install setup demo messages lint format check browser-deps clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ run: demo
 # check --deploy. Expects a TLS reverse proxy in front (docs/deploy.md).
 serve: install
 	HOST=$(HOST) PORT=$(PORT) bin/serve
+
+# Database named by DATABASE_URL (default: the SQLite file of `make run`) -> backups/, and back.
+backup: install
+	bin/backup
+
+restore: install
+	bin/restore "$(FILE)"
 
 # Browser tests need Debian's Chromium and a Chinese font; installed here when we may.
 browser-deps:

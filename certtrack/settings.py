@@ -113,6 +113,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# dumpdata/loaddata format of SQLite backups: JSON with times to the microsecond (make backup).
+SERIALIZATION_MODULES = {"backup": "certtrack.serializers"}
 
 AUTHENTICATION_BACKENDS = [
     # First: refuses a sign-in while its username and address are locked out.
@@ -132,6 +134,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "certtrack.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "certtrack.security.client_ip"
+# Attempts and lock-outs are in the database (admin: Axes); no log line per sign-in.
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
