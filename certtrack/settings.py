@@ -112,6 +112,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
     )
+if os.environ.get("DATABASE_REPLICA_URL"):
+    # A streaming-replication standby of the primary; only views marked
+    # @reads_from_replica read from it (certtrack/routers.py, docs/deploy.md).
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            os.environ["DATABASE_REPLICA_URL"],
+            conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        ),
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["certtrack.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # dumpdata/loaddata format of SQLite backups: JSON with times to the microsecond (make backup).
 SERIALIZATION_MODULES = {"backup": "certtrack.serializers"}
@@ -131,6 +144,7 @@ AXES_COOLOFF_TIME = dt.timedelta(
     minutes=int(os.environ.get("CERTTRACK_LOGIN_COOLOFF_MINUTES", "15"))
 )
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "certtrack.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "certtrack.security.client_ip"
@@ -183,6 +197,27 @@ STORAGES = {
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+
+# Cache and sessions: nothing on an app server's disk, so any number of app servers can stand
+# behind a load balancer. Without REDIS_URL: a per-process memory cache (one machine) and
+# sessions in the database. With REDIS_URL (redis://host:6379/0): Django's Redis cache, shared
+# by every app server, and sessions cached there and written through to the database, so a
+# Redis restart signs nobody out.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "certtrack",
+            "TIMEOUT": 300,
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = os.environ.get("SESSION_ENGINE", SESSION_ENGINE)
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
