@@ -285,4 +285,6 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["database_unavailable"]}
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes logs every sign-in at INFO; the attempts are in the database (admin: Axes).
+    "loggers": {"axes": {"level": "WARNING"}},
 }
