@@ -288,8 +288,9 @@ with the client. Fifty people actually at work (a page every few seconds each) a
 Kinds: `overview` the home page with every plan's targets and progress (all roles);
 `overview_approved` the same with approved figures only (leaders, analysts); `healthz` the load
 balancers' probe; `static_css` a stylesheet served by whitenoise. Dashboards, their JSON,
-Excel exports and quarterly entries by officials join the mix as those views land (`KINDS` in `bench/load.py`); entries will be verified afterwards against
-the database (every accepted write present, every refused one absent).
+Excel exports and quarterly entries by officials join the mix as those views land (`KINDS` in
+`bench/load.py`); entries will be verified afterwards against the database (every accepted
+write present, every refused one absent).
 """
     Path(__file__).with_name("RESULTS.md").write_text(text, encoding="utf-8")
     print("wrote bench/RESULTS.md")

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from certtrack.logs import DatabaseUnavailableFilter
+from certtrack.logs import DATABASE_UNAVAILABLE
 from certtrack.security import too_large_response
 
 log = logging.getLogger(__name__)
@@ -49,11 +49,6 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     if isinstance(exception, RequestDataTooBig):
         return too_large_response(request)
     return HttpResponseBadRequest(render_to_string("400.html"))
-
-
-# Errors that mean "the database cannot be reached" (server down, restarting, connection lost),
-# as opposed to a bug in a query (ProgrammingError, IntegrityError), which stays a 500.
-DATABASE_UNAVAILABLE = DatabaseUnavailableFilter.ERRORS
 
 
 def database_unavailable(request: HttpRequest) -> HttpResponse:
