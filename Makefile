@@ -1,4 +1,5 @@
 # CertTrack: `make run` (fresh clone -> serving on http://127.0.0.1:8000) and `make test`.
+# Production: `make serve` (gunicorn + PostgreSQL, docs/deploy.md), `make backup`, `make restore`.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -8,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := CERTTRACK_DEV=1 DEBUG=1
 
-.PHONY: run test install setup demo messages lint format check browser-deps clean
+.PHONY: run serve backup restore test install setup demo messages lint format check browser-deps clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,19 @@ demo: setup
 run: demo
 	@echo "CertTrack on http://$(HOST):$(PORT)/  (demo logins above; stop with Ctrl-C)"
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production settings: gunicorn on PostgreSQL (DATABASE_URL, default the local server's
+# database "certtrack"), DEBUG off, hashed compressed static files, migrate, reference data,
+# check --deploy. Expects a TLS reverse proxy in front (docs/deploy.md).
+serve: install
+	HOST=$(HOST) PORT=$(PORT) bin/serve
+
+# Database named by DATABASE_URL (default: the SQLite file of `make run`) -> backups/, and back.
+backup: install
+	bin/backup
+
+restore: install
+	bin/restore "$(FILE)"
 
 # Browser tests need Debian's Chromium and a Chinese font; installed here when we may.
 browser-deps:

@@ -7,6 +7,7 @@ docs/deploy.md. Without DEBUG, a missing SECRET_KEY is an error, never a silent 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -54,21 +55,27 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "axes",
     "regions",
     "indicators",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything else, so that static files and early refusals (413) carry it too.
+    "certtrack.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "certtrack.security.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "certtrack.urls"
@@ -99,11 +106,57 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Fail fast (and answer 503) when the database host does not answer, instead of hanging a
+    # worker for the kernel's TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    )
+if os.environ.get("DATABASE_REPLICA_URL"):
+    # A streaming-replication standby of the primary; only views marked
+    # @reads_from_replica read from it (certtrack/routers.py, docs/deploy.md).
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            os.environ["DATABASE_REPLICA_URL"],
+            conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        ),
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["certtrack.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# dumpdata/loaddata format of SQLite backups: JSON with times to the microsecond (make backup).
+SERIALIZATION_MODULES = {"backup": "certtrack.serializers"}
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a sign-in while its username and address are locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Failed-login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
+# username from one address, that pair is locked out for the cool-off time. By the pair, not the
+# address alone: a whole bureau often shares one NAT address. Attempts are stored in the database,
+# so every app server sees them.
+AXES_FAILURE_LIMIT = int(os.environ.get("CERTTRACK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(
+    minutes=int(os.environ.get("CERTTRACK_LOGIN_COOLOFF_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "certtrack.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "certtrack.security.client_ip"
+# Attempts and lock-outs are in the database (admin: Axes); no log line per sign-in.
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -122,13 +175,15 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "certtrack.staticfinders.PlotlyFinder",
 ]
+# Hashed names (app.3f2a1c.css) are cached for ten years as immutable by whitenoise; other files
+# (favicon, unhashed names) for an hour.
 WHITENOISE_MAX_AGE = 3600
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -143,12 +198,50 @@ STORAGES = {
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
+# Cache and sessions: nothing on an app server's disk, so any number of app servers can stand
+# behind a load balancer. Without REDIS_URL: a per-process memory cache (one machine) and
+# sessions in the database. With REDIS_URL (redis://host:6379/0): Django's Redis cache, shared
+# by every app server, and sessions cached there and written through to the database, so a
+# Redis restart signs nobody out.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "certtrack",
+            "TIMEOUT": 300,
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = os.environ.get("SESSION_ENGINE", SESSION_ENGINE)
+
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Content-Security-Policy (certtrack.security.ContentSecurityPolicyMiddleware; the shape of
+# Django 6's SECURE_CSP). Scripts only from this site: no inline script, no eval, so page code
+# lives in static/js and chart data in json_script blocks. plotly.js sets inline styles, and
+# draws its mode bar icons and image exports from data: URLs.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 
 # Production transport security: on unless DEBUG, and switchable off only explicitly (e.g. a
 # plain-HTTP intranet test install). See docs/deploy.md.
@@ -159,11 +252,16 @@ SECURE_SSL_REDIRECT = _secure and env_bool("CERTTRACK_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if _secure else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _secure
 SECURE_HSTS_PRELOAD = _secure
+# Load balancers probe /healthz over plain HTTP on the app servers' own address.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env_bool("CERTTRACK_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Upload limits. CERTTRACK_MAX_REQUEST_SIZE bounds a whole request body, files included (413
+# page); uploads up to it stay in memory, so no app server writes them to its disk.
+CERTTRACK_MAX_REQUEST_SIZE = int(os.environ.get("CERTTRACK_MAX_UPLOAD_MB", "10")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = CERTTRACK_MAX_REQUEST_SIZE
 
 # Domain settings (see docs/progress.md and the entry workflow).
 CERTTRACK = {
@@ -182,6 +280,11 @@ CERTTRACK = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"database_unavailable": {"()": "certtrack.logs.DatabaseUnavailableFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["database_unavailable"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes logs every sign-in at INFO; the attempts are in the database (admin: Axes).
+    "loggers": {"axes": {"level": "WARNING"}},
 }

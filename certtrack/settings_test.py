@@ -19,3 +19,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file, not the shared in-memory database: the live server's threads then open their own
     # connections instead of borrowing (and failing to close) the test thread's.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+# The test client's login() authenticates without a request; see certtrack/testing.py.
+AUTHENTICATION_BACKENDS = [
+    "certtrack.testing.RequestOptionalAxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]

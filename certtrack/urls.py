@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from certtrack.views import healthz
+
 urlpatterns = [
     # A signed-in user who opens the login page goes straight to the app.
     path(
@@ -11,9 +13,13 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
+    path("healthz", healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     # The language switch works before signing in too (the login page offers it).
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("indicators.urls")),
 ]
+
+handler400 = "certtrack.views.bad_request"
+handler500 = "certtrack.views.server_error"

@@ -45,6 +45,8 @@ urlpatterns = [
         views.region_data,
         name="region_data",
     ),
-    path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
-    path("plans/<int:pk>/<target_dataset:dataset>.<fmt:fmt>", views.plan_data, name="plan_data"),
+    path("plans/<int:plan_id>/", views.plan_detail, name="plan_detail"),
+    path(
+        "plans/<int:plan_id>/<target_dataset:dataset>.<fmt:fmt>", views.plan_data, name="plan_data"
+    ),
 ]

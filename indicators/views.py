@@ -260,9 +260,9 @@ def region_dashboard_view(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     """A plan: document number, issuer, dates, status, lineage, child plans, targets' progress."""
-    plan = get_object_or_404(Plan.objects.select_related("region", "parent"), pk=pk)
+    plan = get_object_or_404(Plan.objects.select_related("region", "parent"), pk=plan_id)
     if not plan_visible_to(request.user, plan):
         raise Http404(_("No such plan in your scope."))
     include = _include(request)
@@ -306,9 +306,9 @@ def region_data(request: HttpRequest, code: str, dataset: str, fmt: str) -> Http
     return _data_response(data, fmt, f"certtrack-{region.code}-{dataset}-{as_of}")
 
 
-def plan_data(request: HttpRequest, pk: int, dataset: str, fmt: str) -> HttpResponse:
+def plan_data(request: HttpRequest, plan_id: int, dataset: str, fmt: str) -> HttpResponse:
     """A plan page's numbers: ``targets`` or ``trends``."""
-    plan = get_object_or_404(Plan.objects.select_related("region", "parent"), pk=pk)
+    plan = get_object_or_404(Plan.objects.select_related("region", "parent"), pk=plan_id)
     if not plan_visible_to(request.user, plan):
         raise Http404(_("No such plan in your scope."))
     include, as_of = _include(request), _as_of(request)
