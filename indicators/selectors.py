@@ -1120,6 +1120,131 @@ def completeness_rows(
     return rows
 
 
+_STATUS_BY_RANK = {
+    0: ReportStatus.MISSING,
+    1: ReportStatus.RETURNED,
+    2: ReportStatus.DRAFT,
+    3: ReportStatus.SUBMITTED,
+    4: ReportStatus.APPROVED,
+}
+
+
+def children_report_statuses(
+    *, region: Region, start: Quarter, end: Quarter, indicators: Sequence[Indicator]
+) -> dict[tuple[str, str, Quarter], ReportStatus]:
+    """The reporting status of ``region`` and of each of its active children, keyed by (region
+    code, indicator code, quarter) for ``start``..``end``: the answer of :func:`report_status`
+    over the whole subtree, computed in the database in one query whatever its size.
+
+    A recursive walk starts at each child and goes down the division children of every region
+    without a count of its own for that indicator and quarter (a count of its own is the
+    region's status and hides everything below it). A child's status is the least advanced
+    status met on its walk; a reporting unit met without a count of its own and with nothing
+    reported below it makes it *missing*; nothing met: *not required*. ``region`` itself takes
+    its own count's status, else the least advanced of its division children's (*missing* where
+    it is a reporting unit and none of them reports).
+    """
+    from django.db import connection
+
+    quarters = list(quarter_range(start, end))
+    ind_code = {i.pk: i.code for i in indicators}
+    if not quarters or not ind_code:
+        return {}
+    region_table = Region._meta.db_table
+    count_table = QuarterlyCount._meta.db_table
+    keys = ", ".join(["(%s, %s, %s)"] * (len(quarters) * len(ind_code)))
+    key_params = [v for i in ind_code for q in quarters for v in (i, q.year, q.quarter)]
+
+    def own(alias: str, key: str) -> str:
+        return (
+            f"LEFT JOIN {count_table} qc ON qc.region_id = {alias}.id "
+            f"AND qc.indicator_id = {key}.ind AND qc.year = {key}.year "
+            f"AND qc.quarter = {key}.quarter"
+        )
+
+    # Ranks: missing 0, returned 1, draft 2, submitted 3, approved 4 (REPORT_STATUS_ORDER).
+    sql = f"""
+        WITH RECURSIVE keys(ind, year, quarter) AS (VALUES {keys}),
+        walk(start_id, start_code, start_kind, node_id, path, is_ru, ind, year, quarter, own)
+        AS (
+            SELECT c.id, c.code, c.kind, c.id, c.path, c.is_reporting_unit,
+                   k.ind, k.year, k.quarter, qc.status
+            FROM {region_table} c CROSS JOIN keys k {own("c", "k")}
+            WHERE (c.parent_id = %s OR c.id = %s) AND c.active
+          UNION ALL
+            SELECT w.start_id, w.start_code, w.start_kind, d.id, d.path, d.is_reporting_unit,
+                   w.ind, w.year, w.quarter, qc.status
+            FROM walk w
+            JOIN {region_table} d ON d.parent_id = w.node_id AND d.active AND d.kind = %s
+            {own("d", "w")}
+            WHERE w.own IS NULL AND w.start_id <> %s
+        )
+        SELECT w.start_code, w.start_kind, w.ind, w.year, w.quarter, MIN(
+            CASE WHEN w.own IS NOT NULL THEN
+                    CASE w.own WHEN 'returned' THEN 1 WHEN 'draft' THEN 2
+                               WHEN 'submitted' THEN 3 WHEN 'approved' THEN 4 END
+                 WHEN w.is_ru AND w.start_id <> %s THEN
+                    CASE WHEN NOT EXISTS (
+                        SELECT 1 FROM walk v
+                        WHERE v.start_id = w.start_id AND v.ind = w.ind AND v.year = w.year
+                          AND v.quarter = w.quarter AND v.own IS NOT NULL
+                          AND v.path LIKE w.path || '%%'
+                    ) THEN 0 END
+            END)
+        FROM walk w
+        GROUP BY w.start_id, w.start_code, w.start_kind, w.ind, w.year, w.quarter
+    """
+    division = Region.Kind.DIVISION.value
+    params = [*key_params, region.pk, region.pk, division, region.pk, region.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+
+    result: dict[tuple[str, str, Quarter], ReportStatus] = {}
+    divisions: dict[tuple[str, Quarter], list[ReportStatus]] = defaultdict(list)
+    for code, kind, ind, year, quarter, rank in rows:
+        key = (code, ind_code[ind], Quarter(year, quarter))
+        if code == region.code:
+            if rank is not None:
+                result[key] = _STATUS_BY_RANK[rank]
+            continue
+        status = _STATUS_BY_RANK[rank] if rank is not None else ReportStatus.NOT_EXPECTED
+        result[key] = status
+        if kind == division:
+            divisions[key[1:]].append(status)
+    for indicator_code in ind_code.values():
+        for period in quarters:
+            key = (region.code, indicator_code, period)
+            if key not in result:
+                status = least_advanced(divisions.get((indicator_code, period), []))
+                if status is ReportStatus.NOT_EXPECTED and region.is_reporting_unit:
+                    status = ReportStatus.MISSING
+                result[key] = status
+    return result
+
+
+def completeness_rows_from_statuses(
+    *,
+    statuses: dict[tuple[str, str, Quarter], ReportStatus],
+    regions: Sequence[Region],
+    indicator_codes: Sequence[str],
+    quarters: Sequence[Quarter],
+) -> list[CompletenessRow]:
+    """Reporting status of each of ``regions`` × ``quarters`` from
+    :func:`children_report_statuses` (no query)."""
+    rows = []
+    for region in regions:
+        cells = []
+        for q in quarters:
+            by_indicator = {
+                code: statuses.get((region.code, code, q), ReportStatus.NOT_EXPECTED)
+                for code in indicator_codes
+            }
+            cells.append(CompletenessCell(q, least_advanced(by_indicator.values()), by_indicator))
+        rows.append(CompletenessRow(region, cells))
+    return rows
+
+
 @dataclass(frozen=True)
 class MilestonePath:
     """The milestone path of one plan for one region and indicator: its vertices, in order
@@ -1419,8 +1544,9 @@ def region_dashboard(
     completeness_span: int = 12,
 ) -> RegionDashboard:
     """Everything the dashboard of ``region`` shows, in five queries whatever the tree or range:
-    indicators, targets, the subtree, its counts (:func:`subtree_values`) and the raw statuses
-    (:func:`count_statuses`).
+    indicators, targets, the children and the materialized values of the region and its
+    children (:func:`region_and_children_values`), and the reporting statuses
+    (:func:`children_report_statuses`, one set-based query over the whole subtree).
 
     Per indicator: the quarterly values from 2017Q4 (or the earliest plan's baseline) to
     ``as_of``; the milestone path of each plan setting targets for the region; the forecast of
@@ -1433,11 +1559,13 @@ def region_dashboard(
     targets = targets_of_region(region)
     start = min([default_range(as_of=as_of)[0], as_of] + [t.plan.issued_quarter for t in targets])
     horizon = max([as_of] + [t.due for t in targets])
-    grid = subtree_values(
+    grid = region_and_children_values(
         root=region, start=start, end=as_of, indicators=indicators, include=include
     )
     recent = list(quarter_range(max(start, as_of - (completeness_span - 1)), as_of))
-    statuses = count_statuses(root=region, start=recent[0], end=as_of, indicators=indicators)
+    statuses = children_report_statuses(
+        region=region, start=recent[0], end=as_of, indicators=indicators
+    )
     children = grid.children(region.code)
 
     panels = []
@@ -1482,14 +1610,14 @@ def region_dashboard(
     codes = [i.code for i in indicators]
     completeness = [
         row
-        for row in completeness_rows(
-            grid=grid, statuses=statuses, regions=children, indicator_codes=codes, quarters=recent
+        for row in completeness_rows_from_statuses(
+            statuses=statuses, regions=children, indicator_codes=codes, quarters=recent
         )
         if any(c.status is not ReportStatus.NOT_EXPECTED for c in row.cells)
     ]
     if not completeness:  # no child reports (Beihai's districts): the region's own status
-        completeness = completeness_rows(
-            grid=grid, statuses=statuses, regions=[region], indicator_codes=codes, quarters=recent
+        completeness = completeness_rows_from_statuses(
+            statuses=statuses, regions=[region], indicator_codes=codes, quarters=recent
         )
     return RegionDashboard(
         region, as_of, include, start, horizon, children, recent, completeness, panels
@@ -1510,24 +1638,21 @@ class OverviewCard:
 def _grids_for_targets(
     *, targets: Sequence[Target], as_of: Quarter, include: Inclusion
 ) -> dict[int, ValueGrid]:
-    """A grid per target region, sharing one grid where a region lies in another's subtree,
-    so the queries grow with the number of separate target regions, never with tree size."""
+    """The values of every target region, from the materialized roll-ups in one query (two with
+    the indicators) whatever the number of targets, regions or quarters; keyed by region id."""
     if not targets:
         return {}
     indicators = list(Indicator.objects.all())
     regions = {t.region_id: t.region for t in targets}
     start = min([default_range(as_of=as_of)[0]] + [t.plan.issued_quarter for t in targets])
-    roots: list[tuple[Region, ValueGrid]] = []
-    grids: dict[int, ValueGrid] = {}
-    for region in sorted(regions.values(), key=lambda r: (r.depth, r.path)):
-        grid = next((g for root, g in roots if region.path.startswith(root.path)), None)
-        if grid is None:
-            grid = subtree_values(
-                root=region, start=start, end=as_of, indicators=indicators, include=include
-            )
-            roots.append((region, grid))
-        grids[region.pk] = grid
-    return grids
+    grid = regions_values(
+        regions=list(regions.values()),
+        start=start,
+        end=as_of,
+        indicators=indicators,
+        include=include,
+    )
+    return dict.fromkeys(regions, grid)
 
 
 def overview_plan_cards(
