@@ -99,6 +99,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # PostgreSQL's JIT compiles any query the planner thinks costly: the recursive completeness
+    # query (children_report_statuses) ran in 30 ms and then spent 480 ms compiling. Web
+    # requests are short queries; JIT only pays on long analytical ones.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

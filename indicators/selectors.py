@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -873,6 +873,120 @@ class ReportData:
     targets: list[TargetRow]
     plans: list[Plan]  # the source plans: plans of the targets shown, and plans of the subtree
     has_demo: bool  # demo counts in the subtree and range, or a demo plan among the sources
+    # Streamed reads for a large subtree (``grid`` then holds only the root and its children):
+    # called with ``by_indicator``, yields (region, indicator, series) like :meth:`series_rows`.
+    stream: Callable[..., Iterator[tuple[Region, Indicator, list[RegionValue]]]] | None = None
+    quarterly_only: bool = False  # a data dump: the Quarterly sheet alone
+
+    def series_rows(
+        self, *, by_indicator: bool = False
+    ) -> Iterator[tuple[Region, Indicator, list[RegionValue]]]:
+        """Every region × indicator with its quarterly series, regions in path order; region
+        first (the Quarterly sheet), or indicator first with ``by_indicator`` (the Wide sheet)."""
+        if self.stream is not None:
+            yield from self.stream(by_indicator=by_indicator)
+            return
+        pairs = (
+            ((r, i) for i in self.indicators for r in self.regions)
+            if by_indicator
+            else ((r, i) for r in self.regions for i in self.indicators)
+        )
+        for region, indicator in pairs:
+            yield region, indicator, self.grid.series(region.code, indicator.code)
+
+
+STREAM_CELLS = 50_000  # above this many region × indicator × quarter cells, reports stream
+
+
+def _stream_subtree(
+    *,
+    root: Region,
+    regions: Sequence[Region],
+    indicators: Sequence[Indicator],
+    start: Quarter,
+    end: Quarter,
+    include: Inclusion,
+    chunk_size: int = 5000,
+) -> Callable[..., Iterator[tuple[Region, Indicator, list[RegionValue]]]]:
+    """A reader of the whole subtree's materialized values, streamed from the database in path
+    order (one server-side cursor per pass), a region's cells at a time: memory stays flat."""
+    from indicators.models import RollupCell
+
+    quarters = list(quarter_range(start, end))
+
+    def read(indicator_ids: list[int]) -> Iterator[tuple[int, dict]]:
+        rows = (
+            RollupCell.objects.filter(
+                region__path__startswith=root.path,
+                region__active=True,
+                inclusion=include.value,
+                indicator_id__in=indicator_ids,
+            )
+            .filter(_period_q(start, end))
+            .order_by("region__path")
+            .values_list(
+                "region_id",
+                "indicator_id",
+                "year",
+                "quarter",
+                "value",
+                "source",
+                "complete",
+                "children_sum",
+                "children_complete",
+                "approved",
+                "status",
+            )  # fmt: skip
+            .iterator(chunk_size=chunk_size)
+        )
+        current, cells = None, {}
+        for rid, iid, y, q, value, source, complete, csum, ccomplete, approved, status in rows:
+            if rid != current:
+                if current is not None:
+                    yield current, cells
+                current, cells = rid, {}
+            cells[(iid, y, q)] = (value, source, complete, csum, ccomplete, approved, status)
+        if current is not None:
+            yield current, cells
+
+    def series(region: Region, indicator: Indicator, cells: dict) -> list[RegionValue]:
+        out = []
+        for period in quarters:
+            c = cells.get((indicator.pk, period.year, period.quarter))
+            if c is None:
+                out.append(_empty(region.code, indicator.code, period))
+            else:
+                value, source, complete, csum, ccomplete, approved, status = c
+                out.append(
+                    RegionValue(
+                        region.code,
+                        indicator.code,
+                        period,
+                        value,
+                        Source(source),
+                        complete,
+                        csum,
+                        ccomplete,
+                        approved,
+                        status or None,
+                    )  # fmt: skip
+                )
+        return out
+
+    def stream(*, by_indicator: bool = False):
+        passes = [[i] for i in indicators] if by_indicator else [list(indicators)]
+        for wanted in passes:
+            found = read([i.pk for i in wanted])
+            nxt = next(found, None)
+            for region in regions:  # path order, as the stream: empty regions filled in
+                cells = {}
+                if nxt is not None and nxt[0] == region.pk:
+                    cells = nxt[1]
+                    nxt = next(found, None)
+                for indicator in wanted:
+                    yield region, indicator, series(region, indicator, cells)
+
+    return stream
 
 
 def report_data(
@@ -883,9 +997,16 @@ def report_data(
     end: Quarter,
     indicators: Sequence[Indicator],
     include: Inclusion = Inclusion.SUBMITTED,
+    stream: bool | None = None,
+    quarterly_only: bool = False,
 ) -> ReportData:
     """The report of ``root``'s subtree for ``start``..``end``; PermissionDenied outside the
-    user's scope (a visible root means its whole subtree is visible)."""
+    user's scope (a visible root means its whole subtree is visible).
+
+    A large subtree (more than ``STREAM_CELLS`` cells, or ``stream=True``) is not held in
+    memory: its values are streamed from the roll-up cache while the sheets are written
+    (``ReportData.series_rows``), and ``grid`` holds the root and its children only.
+    ``quarterly_only`` asks for the Quarterly sheet alone (a data dump)."""
     from django.core.exceptions import PermissionDenied
 
     from regions.selectors import access_for
@@ -893,8 +1014,24 @@ def report_data(
     if not access_for(user).can_view(root):
         raise PermissionDenied
     indicators = list(indicators)
-    grid = subtree_values(root=root, start=start, end=end, indicators=indicators, include=include)
-    regions = sorted(grid.regions.values(), key=lambda r: r.path)
+    regions = list(Region.objects.filter(path__startswith=root.path, active=True).order_by("path"))
+    n_quarters = len(list(quarter_range(start, end)))
+    if stream is None:
+        stream = len(regions) * len(indicators) * n_quarters > STREAM_CELLS
+    if stream:
+        # The roll-up cache, streamed for the sheets; the grid only for the root's chart.
+        grid = region_and_children_values(
+            root=root, start=start, end=end, indicators=indicators, include=include
+        )
+        reader = _stream_subtree(
+            root=root, regions=regions, indicators=indicators, start=start, end=end,
+            include=include,
+        )  # fmt: skip
+    else:
+        grid = subtree_values(
+            root=root, start=start, end=end, indicators=indicators, include=include
+        )
+        reader = None
     by_pk = {r.pk: r.code for r in regions}
     parent_code = {r.code: by_pk.get(r.parent_id) for r in regions}
     wanted = {i.pk for i in indicators}
@@ -923,6 +1060,8 @@ def report_data(
         targets=rows,
         plans=plan_list,
         has_demo=has_demo,
+        stream=reader,
+        quarterly_only=quarterly_only,
     )
 
 
