@@ -217,7 +217,7 @@ def bench_throughput(runs: int, seconds: int, port: int, workers: int) -> dict:
         **os.environ,
         "CERTTRACK_DEV": "0",
         "DEBUG": "0",
-        "SECRET_KEY": "bench-only-not-secret-" + "x" * 40,
+        "SECRET_KEY": settings.SECRET_KEY,  # the session cookie was signed with it
         "ALLOWED_HOSTS": "127.0.0.1",
         "CERTTRACK_SECURE": "0",
         "LOG_LEVEL": "WARNING",
@@ -242,6 +242,14 @@ def bench_throughput(runs: int, seconds: int, port: int, workers: int) -> dict:
                 break
             except OSError:
                 time.sleep(0.2)
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                raise RuntimeError("the dashboard redirected: the session is not valid there")
+
+        opener = urllib.request.build_opener(NoRedirect)
+        opener.addheaders = [("Cookie", f"sessionid={cookie}")]
+        assert opener.open(dash, timeout=30).status == 200
         _wrk(dash, cookie, 2, 4)  # warm-up
         _wrk(login, None, 2, 4)
         dash_rps, login_rps = [], []
