@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := CERTTRACK_DEV=1 DEBUG=1
 
-.PHONY: run serve backup restore test install setup demo messages lint format check browser-deps clean
+.PHONY: run serve backup restore test install setup demo messages lint format check browser-deps clean bench bench-data
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -74,3 +74,11 @@ check: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Benchmarks at national scale (bench/RESULTS.md). BENCH_DB must hold bench/national_data.py's set.
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/certtrack_bench
+bench-data: install
+	DATABASE_URL=$(BENCH_DB) $(PY) bench/national_data.py
+
+bench: install
+	DATABASE_URL=$(BENCH_DB) $(PY) bench/run.py all

@@ -178,6 +178,11 @@ def main() -> int:
                         )
                     )
         Target.objects.bulk_create(targets, batch_size=args.batch)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # fresh statistics, or the planner guesses badly
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     print(
         f"{len(specs)} regions, {total} quarterly counts, {len(targets)} targets "
         f"in {time.perf_counter() - started:.1f} s"

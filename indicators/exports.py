@@ -91,6 +91,12 @@ def text_cell(ws, value: object, **style) -> WriteOnlyCell:
     return cell
 
 
+def _plain_text(ws, value: object) -> object:
+    """The value itself (openpyxl writes a plain value fastest), or a text cell where it looks
+    like a formula."""
+    return text_cell(ws, value) if is_formula_like(value) else value
+
+
 def set_text(cell: Cell, value: object) -> Cell:
     """Set a normal worksheet cell's value; formula-like user text is stored as plain text."""
     cell.value = value
@@ -188,6 +194,9 @@ def report_workbook(*, data: ReportData, generated_by: str, generated_at: dt.dat
     wb = Workbook(write_only=True)
     _set_format(wb, REPORT_FORMAT)
     wb.properties.title = f"CertTrack {data.root.name_zh} {data.start}-{data.end}"
+    if data.quarterly_only:  # a data dump: the Quarterly sheet alone
+        _quarterly_sheet(wb, data)
+        return wb
     _summary_sheet(wb, data)
     _quarterly_sheet(wb, data)
     _wide_sheet(wb, data)
@@ -246,32 +255,37 @@ def _quarterly_sheet(wb: Workbook, data: ReportData) -> None:
     ws.freeze_panes = "A2"
     _widths(ws, [w for _, w in QUARTERLY_COLUMNS])
     ws.append(_header(ws, [label for label, _ in QUARTERLY_COLUMNS]))
-    grid = data.grid
-    for region in data.regions:
-        for indicator in data.indicators:
-            for period in grid.quarters:
-                v = grid.get(region.code, indicator.code, period)
-                ws.append(
-                    [
-                        region.code,
-                        text_cell(ws, region.name_zh),
-                        text_cell(ws, region.name_en),
-                        region.level,
-                        data.parent_code.get(region.code),
-                        indicator.code,
-                        text_cell(ws, indicator.name),
-                        period.year,
-                        period.quarter,
-                        str(period),
-                        _count(ws, v.value),
-                        v.status or "",
-                        v.approved if v.value is not None else None,
-                        v.source.value,
-                        v.complete if v.value is not None else None,
-                        _count(ws, v.children_sum),
-                        _count(ws, v.discrepancy),
-                    ]
-                )
+    # ~400,000 rows for the whole country: plain values wherever openpyxl needs no cell object
+    # (text only where it looks like a formula), one count cell reused per column and row.
+    labels: dict[str, str] = {}
+    for region, indicator, series in data.series_rows():
+        head = [
+            region.code,
+            _plain_text(ws, region.name_zh),
+            _plain_text(ws, region.name_en),
+            region.level,
+            data.parent_code.get(region.code),
+            indicator.code,
+            _plain_text(ws, labels.setdefault(indicator.code, indicator.name)),
+        ]
+        for v in series:
+            period = v.period
+            known = v.value is not None
+            ws.append(
+                [
+                    *head,
+                    period.year,
+                    period.quarter,
+                    str(period),
+                    _count(ws, v.value) if known else None,
+                    v.status or "",
+                    v.approved if known else None,
+                    v.source.value,
+                    v.complete if known else None,
+                    _count(ws, v.children_sum) if v.children_sum is not None else None,
+                    _count(ws, gap) if (gap := v.discrepancy) is not None else None,
+                ]
+            )
 
 
 def _wide_sheet(wb: Workbook, data: ReportData) -> None:
@@ -283,22 +297,20 @@ def _wide_sheet(wb: Workbook, data: ReportData) -> None:
         _header(ws, ["指标 Indicator", "地区代码 Region code", "地区 Region"])
         + _header(ws, [str(q) for q in quarters])
     )
-    for indicator in data.indicators:
-        for region in data.regions:
-            depth = region.depth - data.root.depth
-            cells = [
-                text_cell(ws, indicator.name),
-                region.code,
-                text_cell(ws, region.name, alignment=Alignment(indent=depth)),
-            ]
-            for period in quarters:
-                v = data.grid.get(region.code, indicator.code, period)
-                if v.value is not None and not v.complete:
-                    # An incomplete roll-up is never presented as the full figure.
-                    cells.append(_count(ws, v.value, font=INCOMPLETE_FONT, fill=INCOMPLETE_FILL))
-                else:
-                    cells.append(_count(ws, v.value))
-            ws.append(cells)
+    for region, indicator, series in data.series_rows(by_indicator=True):
+        depth = region.depth - data.root.depth
+        cells = [
+            text_cell(ws, indicator.name),
+            region.code,
+            text_cell(ws, region.name, alignment=Alignment(indent=depth)),
+        ]
+        for v in series:
+            if v.value is not None and not v.complete:
+                # An incomplete roll-up is never presented as the full figure.
+                cells.append(_count(ws, v.value, font=INCOMPLETE_FONT, fill=INCOMPLETE_FILL))
+            else:
+                cells.append(_count(ws, v.value) if v.value is not None else None)
+        ws.append(cells)
 
 
 def chart_rows(data: ReportData) -> list[list[object]]:

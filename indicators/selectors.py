@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -873,6 +873,120 @@ class ReportData:
     targets: list[TargetRow]
     plans: list[Plan]  # the source plans: plans of the targets shown, and plans of the subtree
     has_demo: bool  # demo counts in the subtree and range, or a demo plan among the sources
+    # Streamed reads for a large subtree (``grid`` then holds only the root and its children):
+    # called with ``by_indicator``, yields (region, indicator, series) like :meth:`series_rows`.
+    stream: Callable[..., Iterator[tuple[Region, Indicator, list[RegionValue]]]] | None = None
+    quarterly_only: bool = False  # a data dump: the Quarterly sheet alone
+
+    def series_rows(
+        self, *, by_indicator: bool = False
+    ) -> Iterator[tuple[Region, Indicator, list[RegionValue]]]:
+        """Every region × indicator with its quarterly series, regions in path order; region
+        first (the Quarterly sheet), or indicator first with ``by_indicator`` (the Wide sheet)."""
+        if self.stream is not None:
+            yield from self.stream(by_indicator=by_indicator)
+            return
+        pairs = (
+            ((r, i) for i in self.indicators for r in self.regions)
+            if by_indicator
+            else ((r, i) for r in self.regions for i in self.indicators)
+        )
+        for region, indicator in pairs:
+            yield region, indicator, self.grid.series(region.code, indicator.code)
+
+
+STREAM_CELLS = 50_000  # above this many region × indicator × quarter cells, reports stream
+
+
+def _stream_subtree(
+    *,
+    root: Region,
+    regions: Sequence[Region],
+    indicators: Sequence[Indicator],
+    start: Quarter,
+    end: Quarter,
+    include: Inclusion,
+    chunk_size: int = 5000,
+) -> Callable[..., Iterator[tuple[Region, Indicator, list[RegionValue]]]]:
+    """A reader of the whole subtree's materialized values, streamed from the database in path
+    order (one server-side cursor per pass), a region's cells at a time: memory stays flat."""
+    from indicators.models import RollupCell
+
+    quarters = list(quarter_range(start, end))
+
+    def read(indicator_ids: list[int]) -> Iterator[tuple[int, dict]]:
+        rows = (
+            RollupCell.objects.filter(
+                region__path__startswith=root.path,
+                region__active=True,
+                inclusion=include.value,
+                indicator_id__in=indicator_ids,
+            )
+            .filter(_period_q(start, end))
+            .order_by("region__path")
+            .values_list(
+                "region_id",
+                "indicator_id",
+                "year",
+                "quarter",
+                "value",
+                "source",
+                "complete",
+                "children_sum",
+                "children_complete",
+                "approved",
+                "status",
+            )  # fmt: skip
+            .iterator(chunk_size=chunk_size)
+        )
+        current, cells = None, {}
+        for rid, iid, y, q, value, source, complete, csum, ccomplete, approved, status in rows:
+            if rid != current:
+                if current is not None:
+                    yield current, cells
+                current, cells = rid, {}
+            cells[(iid, y, q)] = (value, source, complete, csum, ccomplete, approved, status)
+        if current is not None:
+            yield current, cells
+
+    def series(region: Region, indicator: Indicator, cells: dict) -> list[RegionValue]:
+        out = []
+        for period in quarters:
+            c = cells.get((indicator.pk, period.year, period.quarter))
+            if c is None:
+                out.append(_empty(region.code, indicator.code, period))
+            else:
+                value, source, complete, csum, ccomplete, approved, status = c
+                out.append(
+                    RegionValue(
+                        region.code,
+                        indicator.code,
+                        period,
+                        value,
+                        Source(source),
+                        complete,
+                        csum,
+                        ccomplete,
+                        approved,
+                        status or None,
+                    )  # fmt: skip
+                )
+        return out
+
+    def stream(*, by_indicator: bool = False):
+        passes = [[i] for i in indicators] if by_indicator else [list(indicators)]
+        for wanted in passes:
+            found = read([i.pk for i in wanted])
+            nxt = next(found, None)
+            for region in regions:  # path order, as the stream: empty regions filled in
+                cells = {}
+                if nxt is not None and nxt[0] == region.pk:
+                    cells = nxt[1]
+                    nxt = next(found, None)
+                for indicator in wanted:
+                    yield region, indicator, series(region, indicator, cells)
+
+    return stream
 
 
 def report_data(
@@ -883,9 +997,16 @@ def report_data(
     end: Quarter,
     indicators: Sequence[Indicator],
     include: Inclusion = Inclusion.SUBMITTED,
+    stream: bool | None = None,
+    quarterly_only: bool = False,
 ) -> ReportData:
     """The report of ``root``'s subtree for ``start``..``end``; PermissionDenied outside the
-    user's scope (a visible root means its whole subtree is visible)."""
+    user's scope (a visible root means its whole subtree is visible).
+
+    A large subtree (more than ``STREAM_CELLS`` cells, or ``stream=True``) is not held in
+    memory: its values are streamed from the roll-up cache while the sheets are written
+    (``ReportData.series_rows``), and ``grid`` holds the root and its children only.
+    ``quarterly_only`` asks for the Quarterly sheet alone (a data dump)."""
     from django.core.exceptions import PermissionDenied
 
     from regions.selectors import access_for
@@ -893,8 +1014,24 @@ def report_data(
     if not access_for(user).can_view(root):
         raise PermissionDenied
     indicators = list(indicators)
-    grid = subtree_values(root=root, start=start, end=end, indicators=indicators, include=include)
-    regions = sorted(grid.regions.values(), key=lambda r: r.path)
+    regions = list(Region.objects.filter(path__startswith=root.path, active=True).order_by("path"))
+    n_quarters = len(list(quarter_range(start, end)))
+    if stream is None:
+        stream = len(regions) * len(indicators) * n_quarters > STREAM_CELLS
+    if stream:
+        # The roll-up cache, streamed for the sheets; the grid only for the root's chart.
+        grid = region_and_children_values(
+            root=root, start=start, end=end, indicators=indicators, include=include
+        )
+        reader = _stream_subtree(
+            root=root, regions=regions, indicators=indicators, start=start, end=end,
+            include=include,
+        )  # fmt: skip
+    else:
+        grid = subtree_values(
+            root=root, start=start, end=end, indicators=indicators, include=include
+        )
+        reader = None
     by_pk = {r.pk: r.code for r in regions}
     parent_code = {r.code: by_pk.get(r.parent_id) for r in regions}
     wanted = {i.pk for i in indicators}
@@ -923,6 +1060,8 @@ def report_data(
         targets=rows,
         plans=plan_list,
         has_demo=has_demo,
+        stream=reader,
+        quarterly_only=quarterly_only,
     )
 
 
@@ -1113,6 +1252,131 @@ def completeness_rows(
                     grid=grid,
                     statuses=statuses,
                 )
+                for code in indicator_codes
+            }
+            cells.append(CompletenessCell(q, least_advanced(by_indicator.values()), by_indicator))
+        rows.append(CompletenessRow(region, cells))
+    return rows
+
+
+_STATUS_BY_RANK = {
+    0: ReportStatus.MISSING,
+    1: ReportStatus.RETURNED,
+    2: ReportStatus.DRAFT,
+    3: ReportStatus.SUBMITTED,
+    4: ReportStatus.APPROVED,
+}
+
+
+def children_report_statuses(
+    *, region: Region, start: Quarter, end: Quarter, indicators: Sequence[Indicator]
+) -> dict[tuple[str, str, Quarter], ReportStatus]:
+    """The reporting status of ``region`` and of each of its active children, keyed by (region
+    code, indicator code, quarter) for ``start``..``end``: the answer of :func:`report_status`
+    over the whole subtree, computed in the database in one query whatever its size.
+
+    A recursive walk starts at each child and goes down the division children of every region
+    without a count of its own for that indicator and quarter (a count of its own is the
+    region's status and hides everything below it). A child's status is the least advanced
+    status met on its walk; a reporting unit met without a count of its own and with nothing
+    reported below it makes it *missing*; nothing met: *not required*. ``region`` itself takes
+    its own count's status, else the least advanced of its division children's (*missing* where
+    it is a reporting unit and none of them reports).
+    """
+    from django.db import connection
+
+    quarters = list(quarter_range(start, end))
+    ind_code = {i.pk: i.code for i in indicators}
+    if not quarters or not ind_code:
+        return {}
+    region_table = Region._meta.db_table
+    count_table = QuarterlyCount._meta.db_table
+    keys = ", ".join(["(%s, %s, %s)"] * (len(quarters) * len(ind_code)))
+    key_params = [v for i in ind_code for q in quarters for v in (i, q.year, q.quarter)]
+
+    def own(alias: str, key: str) -> str:
+        return (
+            f"LEFT JOIN {count_table} qc ON qc.region_id = {alias}.id "
+            f"AND qc.indicator_id = {key}.ind AND qc.year = {key}.year "
+            f"AND qc.quarter = {key}.quarter"
+        )
+
+    # Ranks: missing 0, returned 1, draft 2, submitted 3, approved 4 (REPORT_STATUS_ORDER).
+    sql = f"""
+        WITH RECURSIVE keys(ind, year, quarter) AS (VALUES {keys}),
+        walk(start_id, start_code, start_kind, node_id, path, is_ru, ind, year, quarter, own)
+        AS (
+            SELECT c.id, c.code, c.kind, c.id, c.path, c.is_reporting_unit,
+                   k.ind, k.year, k.quarter, qc.status
+            FROM {region_table} c CROSS JOIN keys k {own("c", "k")}
+            WHERE (c.parent_id = %s OR c.id = %s) AND c.active
+          UNION ALL
+            SELECT w.start_id, w.start_code, w.start_kind, d.id, d.path, d.is_reporting_unit,
+                   w.ind, w.year, w.quarter, qc.status
+            FROM walk w
+            JOIN {region_table} d ON d.parent_id = w.node_id AND d.active AND d.kind = %s
+            {own("d", "w")}
+            WHERE w.own IS NULL AND w.start_id <> %s
+        )
+        SELECT w.start_code, w.start_kind, w.ind, w.year, w.quarter, MIN(
+            CASE WHEN w.own IS NOT NULL THEN
+                    CASE w.own WHEN 'returned' THEN 1 WHEN 'draft' THEN 2
+                               WHEN 'submitted' THEN 3 WHEN 'approved' THEN 4 END
+                 WHEN w.is_ru AND w.start_id <> %s THEN
+                    CASE WHEN NOT EXISTS (
+                        SELECT 1 FROM walk v
+                        WHERE v.start_id = w.start_id AND v.ind = w.ind AND v.year = w.year
+                          AND v.quarter = w.quarter AND v.own IS NOT NULL
+                          AND v.path LIKE w.path || '%%'
+                    ) THEN 0 END
+            END)
+        FROM walk w
+        GROUP BY w.start_id, w.start_code, w.start_kind, w.ind, w.year, w.quarter
+    """
+    division = Region.Kind.DIVISION.value
+    params = [*key_params, region.pk, region.pk, division, region.pk, region.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+
+    result: dict[tuple[str, str, Quarter], ReportStatus] = {}
+    divisions: dict[tuple[str, Quarter], list[ReportStatus]] = defaultdict(list)
+    for code, kind, ind, year, quarter, rank in rows:
+        key = (code, ind_code[ind], Quarter(year, quarter))
+        if code == region.code:
+            if rank is not None:
+                result[key] = _STATUS_BY_RANK[rank]
+            continue
+        status = _STATUS_BY_RANK[rank] if rank is not None else ReportStatus.NOT_EXPECTED
+        result[key] = status
+        if kind == division:
+            divisions[key[1:]].append(status)
+    for indicator_code in ind_code.values():
+        for period in quarters:
+            key = (region.code, indicator_code, period)
+            if key not in result:
+                status = least_advanced(divisions.get((indicator_code, period), []))
+                if status is ReportStatus.NOT_EXPECTED and region.is_reporting_unit:
+                    status = ReportStatus.MISSING
+                result[key] = status
+    return result
+
+
+def completeness_rows_from_statuses(
+    *,
+    statuses: dict[tuple[str, str, Quarter], ReportStatus],
+    regions: Sequence[Region],
+    indicator_codes: Sequence[str],
+    quarters: Sequence[Quarter],
+) -> list[CompletenessRow]:
+    """Reporting status of each of ``regions`` × ``quarters`` from
+    :func:`children_report_statuses` (no query)."""
+    rows = []
+    for region in regions:
+        cells = []
+        for q in quarters:
+            by_indicator = {
+                code: statuses.get((region.code, code, q), ReportStatus.NOT_EXPECTED)
                 for code in indicator_codes
             }
             cells.append(CompletenessCell(q, least_advanced(by_indicator.values()), by_indicator))
@@ -1419,8 +1683,9 @@ def region_dashboard(
     completeness_span: int = 12,
 ) -> RegionDashboard:
     """Everything the dashboard of ``region`` shows, in five queries whatever the tree or range:
-    indicators, targets, the subtree, its counts (:func:`subtree_values`) and the raw statuses
-    (:func:`count_statuses`).
+    indicators, targets, the children and the materialized values of the region and its
+    children (:func:`region_and_children_values`), and the reporting statuses
+    (:func:`children_report_statuses`, one set-based query over the whole subtree).
 
     Per indicator: the quarterly values from 2017Q4 (or the earliest plan's baseline) to
     ``as_of``; the milestone path of each plan setting targets for the region; the forecast of
@@ -1433,11 +1698,13 @@ def region_dashboard(
     targets = targets_of_region(region)
     start = min([default_range(as_of=as_of)[0], as_of] + [t.plan.issued_quarter for t in targets])
     horizon = max([as_of] + [t.due for t in targets])
-    grid = subtree_values(
+    grid = region_and_children_values(
         root=region, start=start, end=as_of, indicators=indicators, include=include
     )
     recent = list(quarter_range(max(start, as_of - (completeness_span - 1)), as_of))
-    statuses = count_statuses(root=region, start=recent[0], end=as_of, indicators=indicators)
+    statuses = children_report_statuses(
+        region=region, start=recent[0], end=as_of, indicators=indicators
+    )
     children = grid.children(region.code)
 
     panels = []
@@ -1482,14 +1749,14 @@ def region_dashboard(
     codes = [i.code for i in indicators]
     completeness = [
         row
-        for row in completeness_rows(
-            grid=grid, statuses=statuses, regions=children, indicator_codes=codes, quarters=recent
+        for row in completeness_rows_from_statuses(
+            statuses=statuses, regions=children, indicator_codes=codes, quarters=recent
         )
         if any(c.status is not ReportStatus.NOT_EXPECTED for c in row.cells)
     ]
     if not completeness:  # no child reports (Beihai's districts): the region's own status
-        completeness = completeness_rows(
-            grid=grid, statuses=statuses, regions=[region], indicator_codes=codes, quarters=recent
+        completeness = completeness_rows_from_statuses(
+            statuses=statuses, regions=[region], indicator_codes=codes, quarters=recent
         )
     return RegionDashboard(
         region, as_of, include, start, horizon, children, recent, completeness, panels
@@ -1510,24 +1777,21 @@ class OverviewCard:
 def _grids_for_targets(
     *, targets: Sequence[Target], as_of: Quarter, include: Inclusion
 ) -> dict[int, ValueGrid]:
-    """A grid per target region, sharing one grid where a region lies in another's subtree,
-    so the queries grow with the number of separate target regions, never with tree size."""
+    """The values of every target region, from the materialized roll-ups in one query (two with
+    the indicators) whatever the number of targets, regions or quarters; keyed by region id."""
     if not targets:
         return {}
     indicators = list(Indicator.objects.all())
     regions = {t.region_id: t.region for t in targets}
     start = min([default_range(as_of=as_of)[0]] + [t.plan.issued_quarter for t in targets])
-    roots: list[tuple[Region, ValueGrid]] = []
-    grids: dict[int, ValueGrid] = {}
-    for region in sorted(regions.values(), key=lambda r: (r.depth, r.path)):
-        grid = next((g for root, g in roots if region.path.startswith(root.path)), None)
-        if grid is None:
-            grid = subtree_values(
-                root=region, start=start, end=as_of, indicators=indicators, include=include
-            )
-            roots.append((region, grid))
-        grids[region.pk] = grid
-    return grids
+    grid = regions_values(
+        regions=list(regions.values()),
+        start=start,
+        end=as_of,
+        indicators=indicators,
+        include=include,
+    )
+    return dict.fromkeys(regions, grid)
 
 
 def overview_plan_cards(

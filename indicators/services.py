@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from indicators.models import CountEvent, Indicator, QuarterlyCount
 from indicators.periods import Quarter
-from indicators.rollups import rollups_touch
+from indicators.rollups import rollups_deferred, rollups_touch
 from regions.models import Region
 from regions.selectors import access_for
 
@@ -654,7 +654,9 @@ def counts_import(
     changed = 0
     regions = {r.code: r for r in Region.objects.filter(code__in={c.region_code for c in changes})}
     try:
-        with transaction.atomic():
+        # One roll-up refresh for the whole file, at the end, inside the same transaction
+        # (skipped when the block is rolled back: a preview, or a file with problems).
+        with transaction.atomic(), rollups_deferred():
             for index, change in enumerate(changes):
                 region = regions.get(change.region_code)
                 if region is None:

@@ -1,0 +1,680 @@
+"""CertTrack benchmarks at national scale: one command each, figures into bench/RESULTS.md.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/certtrack_bench python bench/run.py dashboards
+    ... python bench/run.py throughput   # gunicorn + wrk on 127.0.0.1 (PORT, default 8017)
+    ... python bench/run.py export       # the national report, in subprocesses (peak RSS)
+    ... python bench/run.py import       # a 10,000-row workbook, preview + confirm, rolled back
+    ... python bench/run.py all
+
+The database must hold the national data set (bench/national_data.py). Every figure is written
+beside its reference, measured in the same run, and its budget (issue 7). Each benchmark keeps
+its figures in bench/results/<name>.json; RESULTS.md is rendered from all of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "bench" / "results"
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certtrack.settings")
+os.environ.setdefault("CERTTRACK_DEV", "1")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/certtrack_bench")
+os.environ.setdefault("CONN_MAX_AGE", "600")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
+os.environ.setdefault("CERTTRACK_SECURE", "0")  # plain HTTP on the loopback: no SSL redirect
+
+AS_OF = "2026Q2"  # a fixed quarter, so that every run measures the same page
+BENCH_USER = "bench_admin"
+BENCH_OFFICIAL = "bench_official"
+
+
+def _setup():
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():  # DEBUG off: manifest
+        from django.core.management import call_command
+
+        call_command("collectstatic", "--noinput", verbosity=0)
+
+
+def _pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = (len(values) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def _machine() -> dict:
+    from django.db import connection
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "unknown"
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SHOW server_version")
+            db = "PostgreSQL " + cur.fetchone()[0]
+        else:
+            db = connection.vendor
+    return {
+        "nproc": os.cpu_count(),
+        "memory": mem,
+        "cpu": cpu,
+        "database": db,
+        "python": platform.python_version(),
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def _save(name: str, data: dict) -> None:
+    RESULTS_DIR.mkdir(exist_ok=True)
+    data["machine"] = _machine()
+    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(data, indent=2, ensure_ascii=False))
+    render()
+
+
+def _superuser():
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(
+        username=BENCH_USER, defaults={"is_superuser": True, "is_staff": True}
+    )
+    return user
+
+
+# --- dashboards ----------------------------------------------------------------------------
+
+PAGES = [
+    ("overview", "/"),
+    ("overview JSON (trends)", "/overview/trends.json"),
+    ("national /regions/100000/", "/regions/100000/"),
+    ("national JSON (series)", "/regions/100000/series.json"),
+    ("national JSON (completeness)", "/regions/100000/completeness.json"),
+    ("provincial /regions/620000/", "/regions/620000/"),
+    ("provincial JSON (series)", "/regions/620000/series.json"),
+    ("prefecture /regions/620100/", "/regions/620100/"),
+    ("prefecture JSON (series)", "/regions/620100/series.json"),
+]
+
+# The reference: the same aggregate as one hand-written query, the stock of every child of the
+# region per indicator and quarter summed from the reporting leaves of the subtree.
+REFERENCE_SQL = """
+SELECT child.code, c.indicator_id, c.year, c.quarter, SUM(c.value)
+FROM indicators_quarterlycount c
+JOIN regions_region r ON r.id = c.region_id
+JOIN regions_region child ON child.parent_id = %s AND r.path LIKE child.path || '%%'
+WHERE NOT EXISTS (SELECT 1 FROM regions_region k WHERE k.parent_id = r.id)
+  AND c.status IN ('approved', 'submitted')
+  AND (c.year * 4 + c.quarter) BETWEEN %s AND %s
+GROUP BY child.code, c.indicator_id, c.year, c.quarter
+"""
+
+
+def bench_dashboards(runs: int) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from indicators.periods import Quarter
+    from regions.models import Region
+
+    client = Client()
+    client.force_login(_superuser())
+    as_of = Quarter.parse(AS_OF)
+    rows = []
+    for label, url in PAGES:
+        full = f"{url}?as_of={AS_OF}"
+        for _ in range(2 if label != "overview" else 1):  # warm-up
+            assert client.get(full).status_code == 200, full
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(full)
+        queries = len(ctx.captured_queries)
+        times = []
+        n = runs if label != "overview" else max(3, runs // 10)  # seconds each: fewer runs
+        for _ in range(n):
+            t0 = time.perf_counter()
+            response = client.get(full)
+            times.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200
+        code = url.split("/")[2] if url.startswith("/regions/") else "100000"
+        region = Region.objects.get(code=code)
+        ref = []
+        with connection.cursor() as cur:
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                cur.execute(
+                    REFERENCE_SQL,
+                    [region.pk, 2017 * 4 + 4, as_of.year * 4 + as_of.quarter],
+                )
+                cur.fetchall()
+                ref.append((time.perf_counter() - t0) * 1000)
+        rows.append(
+            {
+                "page": label,
+                "url": full,
+                "p50_ms": round(_pct(times, 0.5), 1),
+                "p95_ms": round(_pct(times, 0.95), 1),
+                "queries": queries,
+                "ref_region": code,
+                "ref_p50_ms": round(_pct(ref, 0.5), 1),
+                "ref_p95_ms": round(_pct(ref, 0.95), 1),
+            }
+        )
+        print(rows[-1])
+    return {"runs": runs, "as_of": AS_OF, "pages": rows}
+
+
+# --- throughput ----------------------------------------------------------------------------
+
+
+def _wrk(url: str, cookie: str | None, seconds: int, connections: int) -> float:
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if cookie:
+        cmd += ["-H", f"Cookie: sessionid={cookie}"]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        if line.startswith("Requests/sec:"):
+            rps = float(line.split()[1])
+        if "Non-2xx" in line:
+            raise RuntimeError(f"non-2xx answers from {url}:\n{out}")
+    return rps
+
+
+def bench_throughput(runs: int, seconds: int, port: int, workers: int) -> dict:
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(_superuser())
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    env = {
+        **os.environ,
+        "CERTTRACK_DEV": "0",
+        "DEBUG": "0",
+        "SECRET_KEY": settings.SECRET_KEY,  # the session cookie was signed with it
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CERTTRACK_SECURE": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    server = subprocess.Popen(
+        [gunicorn, "certtrack.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    dash = f"{base}/regions/620000/?as_of={AS_OF}"
+    login = f"{base}/accounts/login/"
+    try:
+        import urllib.request
+
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(login, timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                raise RuntimeError("the dashboard redirected: the session is not valid there")
+
+        opener = urllib.request.build_opener(NoRedirect)
+        opener.addheaders = [("Cookie", f"sessionid={cookie}")]
+        assert opener.open(dash, timeout=30).status == 200
+        _wrk(dash, cookie, 2, 4)  # warm-up
+        _wrk(login, None, 2, 4)
+        dash_rps, login_rps = [], []
+        for _ in range(runs):
+            dash_rps.append(_wrk(dash, cookie, seconds, 8))
+            login_rps.append(_wrk(login, None, seconds, 8))
+            print(dash_rps[-1], login_rps[-1])
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    d, g = statistics.median(dash_rps), statistics.median(login_rps)
+    return {
+        "runs": runs,
+        "seconds": seconds,
+        "workers": workers,
+        "connections": 8,
+        "dashboard_rps": round(d, 1),
+        "login_rps": round(g, 1),
+        "ratio": round(d / g, 3),
+    }
+
+
+# --- export --------------------------------------------------------------------------------
+
+
+def _child(mode: str, quarterly_only: bool) -> dict:
+    """Run in a fresh process: time and peak RSS of one export (or of the bare reference)."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    from indicators.models import Indicator
+    from indicators.periods import Quarter
+    from regions.models import Region
+
+    start, end = Quarter(2015, 1), Quarter(2030, 4)
+    root = Region.objects.get(code="100000")
+    indicators = list(Indicator.objects.all())
+    out = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
+    out.close()
+    result: dict = {"mode": mode}
+    if mode == "app":
+        from indicators.exports import report_workbook
+        from indicators.selectors import report_data
+
+        t0 = time.perf_counter()
+        data = report_data(
+            user=_superuser(),
+            root=root,
+            start=start,
+            end=end,
+            indicators=indicators,
+            quarterly_only=quarterly_only,
+        )
+        wb = report_workbook(data=data, generated_by="bench", generated_at=dt.datetime.now())
+        wb.save(out.name)
+        result["seconds"] = time.perf_counter() - t0
+    else:
+        rows = _bare_rows(root=root, start=start, end=end, indicators=indicators)
+        result["rows"] = len(rows)
+        t0 = time.perf_counter()
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("Quarterly")
+        for row in rows:
+            ws.append(row)
+        wb.save(out.name)
+        result["seconds"] = time.perf_counter() - t0
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["bytes"] = os.path.getsize(out.name)
+    os.unlink(out.name)
+    return result
+
+
+def _bare_rows(*, root, start, end, indicators) -> list[list]:
+    """The Quarterly sheet's rows as plain lists (17 columns), read before the clock starts."""
+    from indicators.models import RollupCell
+    from indicators.periods import quarter_range
+    from regions.models import Region
+
+    regions = list(Region.objects.filter(path__startswith=root.path, active=True).order_by("path"))
+    parent = {r.pk: r.code for r in regions}
+    cells = {
+        (c[0], c[1], c[2], c[3]): c
+        for c in RollupCell.objects.filter(inclusion="submitted").values_list(
+            "region_id", "indicator_id", "year", "quarter", "value", "status", "approved",
+            "source", "complete", "children_sum",
+        )
+    }  # fmt: skip
+    quarters = list(quarter_range(start, end))
+    rows = []
+    for r in regions:
+        for ind in indicators:
+            for q in quarters:
+                c = cells.get((r.pk, ind.pk, q.year, q.quarter))
+                v = c[4] if c else None
+                csum = c[9] if c else None
+                rows.append(
+                    [
+                        r.code, r.name_zh, r.name_en, r.level, parent.get(r.parent_id), ind.code,
+                        ind.name_zh, q.year, q.quarter, str(q), v, (c[5] if c else ""),
+                        c[6] if c else None, c[7] if c else "none", c[8] if c else None, csum,
+                        (v - csum) if c and c[7] == "direct" and csum is not None else None,
+                    ]
+                )  # fmt: skip
+    return rows
+
+
+def _run_child(mode: str, quarterly_only: bool = False) -> dict:
+    cmd = [sys.executable, __file__, "_export-child", mode]
+    if quarterly_only:
+        cmd.append("--quarterly-only")
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def bench_export(runs: int) -> dict:
+    full, quarterly, bare = [], [], []
+    for _ in range(runs):
+        bare.append(_run_child("bare"))
+        full.append(_run_child("app"))
+        quarterly.append(_run_child("app", quarterly_only=True))
+        print(bare[-1], full[-1], quarterly[-1])
+
+    def med(items, key):
+        return round(statistics.median(i[key] for i in items), 2)
+
+    return {
+        "runs": runs,
+        "rows": bare[0]["rows"],
+        "bare_seconds": med(bare, "seconds"),
+        "bare_peak_mb": med(bare, "peak_mb"),
+        "full_seconds": med(full, "seconds"),
+        "full_peak_mb": med(full, "peak_mb"),
+        "full_bytes": full[0]["bytes"],
+        "quarterly_seconds": med(quarterly, "seconds"),
+        "quarterly_peak_mb": med(quarterly, "peak_mb"),
+    }
+
+
+# --- import --------------------------------------------------------------------------------
+
+IMPORT_ROWS = 10_000
+IMPORT_QUARTERS = ["2014Q1", "2014Q2", "2014Q3", "2014Q4"]  # before the data set: all new
+
+
+def _import_workbook(units) -> bytes:
+    """A template-format workbook: IMPORT_ROWS rows of (region, quarter, both indicators)."""
+    import datetime as dt
+    import io
+
+    from indicators.exports import import_template_workbook
+    from indicators.models import Indicator
+    from indicators.periods import Quarter
+
+    indicators = list(Indicator.objects.all())
+    wb = import_template_workbook(
+        rows=[],
+        period=Quarter.parse(IMPORT_QUARTERS[0]),
+        indicators=indicators,
+        generated_by="bench",
+        generated_at=dt.datetime(2026, 7, 1),
+    )
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[1]] if ws.max_row else []
+    n = 0
+    for q in IMPORT_QUARTERS:
+        for i, unit in enumerate(units):
+            if n >= IMPORT_ROWS:
+                break
+            ws.append([unit.code, unit.name_zh, q, 100 + i % 50, 40 + i % 20, ""])
+            n += 1
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue(), header
+
+
+def bench_import(runs: int) -> dict:
+    import io
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from openpyxl import load_workbook
+
+    from indicators import imports
+    from indicators.models import Indicator, QuarterlyCount
+    from indicators.periods import Quarter
+    from indicators.selectors import stored_counts
+    from indicators.services import counts_import
+    from regions.models import Membership, Region
+    from regions.selectors import regions_enterable_by
+
+    official, _ = get_user_model().objects.get_or_create(username=BENCH_OFFICIAL)
+    root = Region.objects.get(code="100000")
+    Membership.objects.get_or_create(user=official, region=root, role=Membership.Role.OFFICIAL)
+    units = list(Region.objects.filter(is_reporting_unit=True, active=True).order_by("path"))
+    data, header = _import_workbook(units)
+    imports.MAX_ROWS = max(imports.MAX_ROWS, IMPORT_ROWS)  # the documented limit is 5,000 rows
+    imports.MAX_UPLOAD_BYTES = max(imports.MAX_UPLOAD_BYTES, len(data) + 1)
+    indicators = list(Indicator.objects.all())
+    codes = [i.code for i in indicators]
+    today = __import__("datetime").date(2026, 7, 1)
+
+    class Rollback(Exception):
+        pass
+
+    app, ref = [], []
+    for _ in range(runs):
+        # The application: parse, plan, preview (dry run), confirm; then everything is undone.
+        try:
+            with transaction.atomic():
+                t0 = time.perf_counter()
+                parsed = imports.parse_counts_workbook(
+                    data=data,
+                    indicator_codes=codes,
+                    known_regions=set(
+                        Region.objects.filter(active=True).values_list("code", flat=True)
+                    ),
+                    enterable_regions=set(
+                        regions_enterable_by(official).values_list("code", flat=True)
+                    ),
+                )
+                assert not parsed.errors, parsed.errors[:3]
+                stored = {
+                    key: imports.StoredCount(c.value, c.version, c.status)
+                    for key, c in stored_counts(
+                        keys=[(r.region_code, r.period) for r in parsed.rows]
+                    ).items()
+                }
+                changes = imports.plan_changes(rows=parsed.rows, stored=stored)
+                counts_import(user=official, changes=changes, dry_run=True, today=today)
+                t_preview = time.perf_counter() - t0
+                changed = counts_import(user=official, changes=changes, today=today)
+                app.append((time.perf_counter() - t0, t_preview))
+                assert changed == 2 * len(parsed.rows), changed
+                raise Rollback
+        except Rollback:
+            pass
+        # The reference: openpyxl read-only reading the same file, one bulk insert.
+        try:
+            with transaction.atomic():
+                t0 = time.perf_counter()
+                wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+                region_id = dict(Region.objects.values_list("code", "pk"))
+                now = __import__("django.utils.timezone").utils.timezone.now()
+                objs = []
+                for row in wb.worksheets[0].iter_rows(min_row=2, values_only=True):
+                    if not row or row[0] is None or str(row[0]) not in region_id:
+                        continue
+                    q = Quarter.parse(str(row[2]))
+                    for ind, value in zip(indicators, row[3:5], strict=True):
+                        objs.append(
+                            QuarterlyCount(
+                                region_id=region_id[str(row[0])],
+                                indicator=ind,
+                                year=q.year,
+                                quarter=q.quarter,
+                                value=int(value),
+                                entered_at=now,
+                            )
+                        )
+                wb.close()
+                QuarterlyCount.objects.bulk_create(objs, batch_size=2000)
+                ref.append(time.perf_counter() - t0)
+                assert len(objs) == 2 * IMPORT_ROWS, len(objs)
+                raise Rollback
+        except Rollback:
+            pass
+        connection.close()
+        print(app[-1], ref[-1])
+    return {
+        "runs": runs,
+        "rows": IMPORT_ROWS,
+        "values": 2 * IMPORT_ROWS,
+        "app_seconds": round(statistics.median(a for a, _ in app), 2),
+        "preview_seconds": round(statistics.median(p for _, p in app), 2),
+        "ref_seconds": round(statistics.median(ref), 2),
+        "header": header,
+    }
+
+
+# --- RESULTS.md ----------------------------------------------------------------------------
+
+
+def _ok(flag: bool) -> str:
+    return "**met**" if flag else "**NOT met**"
+
+
+def render() -> None:
+    found = {p.stem: json.loads(p.read_text()) for p in sorted(RESULTS_DIR.glob("*.json"))}
+    lines = [
+        "# CertTrack at national scale: benchmark results",
+        "",
+        "Generated by `bench/run.py` (`make bench`) on the national data set of "
+        "`bench/national_data.py` (3,225 regions, 2015Q1–2030Q4, 408,320 counts) on "
+        "PostgreSQL. Each figure is the median of the runs stated, beside its reference "
+        "measured in the same run and its budget (issue 7). Notes on method and on budgets "
+        "not met: bench/NOTES.md.",
+        "",
+    ]
+    machine = next((d["machine"] for d in found.values()), None)
+    if machine:
+        lines += [
+            "## Machine",
+            "",
+            f"- CPU: {machine['cpu']}, nproc {machine['nproc']}, memory {machine['memory']}",
+            f"- {machine['database']}, Python {machine['python']}",
+            "",
+        ]
+    if "dashboards" in found:
+        d = found["dashboards"]
+        lines += [
+            "## Dashboards: server time and SQL queries",
+            "",
+            f"In-process Django test client, superuser, `as_of={d['as_of']}`, {d['runs']} "
+            f"requests per page after 2 warm-ups; measured {d['machine']['when']}. Reference: "
+            "one hand-written SQL query computing the same aggregate (each child's stock per "
+            "indicator and quarter, summed from the reporting leaves of the subtree). Budgets: "
+            "p95 ≤ 150 ms, ≤ 20 queries.",
+            "",
+            "| page | p50 ms | p95 ms | queries | reference SQL p50 / p95 ms | p95 ≤ 150 ms "
+            "| ≤ 20 queries |",
+            "|---|---:|---:|---:|---:|---|---|",
+        ]
+        for r in d["pages"]:
+            lines.append(
+                f"| {r['page']} | {r['p50_ms']} | {r['p95_ms']} | {r['queries']} | "
+                f"{r['ref_p50_ms']} / {r['ref_p95_ms']} ({r['ref_region']}) | "
+                f"{_ok(r['p95_ms'] <= 150)} | {_ok(r['queries'] <= 20)} |"
+            )
+        lines.append("")
+    if "throughput" in found:
+        t = found["throughput"]
+        lines += [
+            "## Throughput: provincial dashboard under gunicorn",
+            "",
+            f"gunicorn ({t['workers']} sync workers, DEBUG off) on 127.0.0.1, wrk 2 threads "
+            f"{t['connections']} connections, {t['seconds']} s per measurement, median of "
+            f"{t['runs']}; measured {t['machine']['when']}. Reference: the login page (a bare "
+            "Django page) in the same run. Budget: ≥ 40 % of the reference.",
+            "",
+            "| page | requests/s |",
+            "|---|---:|",
+            f"| /regions/620000/ | {t['dashboard_rps']} |",
+            f"| /accounts/login/ (reference) | {t['login_rps']} |",
+            f"| ratio | {t['ratio'] * 100:.1f} % — {_ok(t['ratio'] >= 0.4)} |",
+            "",
+        ]
+    if "export" in found:
+        e = found["export"]
+        lines += [
+            "## Export of the national report (2015Q1–2030Q4)",
+            "",
+            f"{e['rows']:,} Quarterly rows; each run in a fresh subprocess, peak memory its "
+            f"`ru_maxrss`; median of {e['runs']}; measured {e['machine']['when']}. Reference: "
+            "openpyxl write-only writing the same 17-column rows from a list (time of the "
+            "writing only; the list is read from the database before the clock starts). "
+            "Budgets: ≤ 1.5 × the reference time, ≤ 250 MB peak.",
+            "",
+            "| export | seconds | × reference | peak MB | time budget | memory budget |",
+            "|---|---:|---:|---:|---|---|",
+            f"| bare openpyxl write-only (reference) | {e['bare_seconds']} | 1.00 | "
+            f"{e['bare_peak_mb']:.0f} | | |",
+        ]
+        for label, key in (
+            ("full report (5 sheets, data read included)", "full"),
+            ("Quarterly sheet only (data dump, data read included)", "quarterly"),
+        ):
+            ratio = e[f"{key}_seconds"] / e["bare_seconds"]
+            lines.append(
+                f"| {label} | {e[f'{key}_seconds']} | {ratio:.2f} | {e[f'{key}_peak_mb']:.0f} "
+                f"| {_ok(ratio <= 1.5)} | {_ok(e[f'{key}_peak_mb'] <= 250)} |"
+            )
+        lines.append("")
+    if "import" in found:
+        i = found["import"]
+        ratio = i["app_seconds"] / i["ref_seconds"]
+        lines += [
+            "## Import of a 10,000-row workbook",
+            "",
+            f"{i['rows']:,} rows ({i['values']:,} values, new counts for 2014) through "
+            "`imports.parse_counts_workbook` → `stored_counts` → `plan_changes` → "
+            "`counts_import(dry_run=True)` (preview) → `counts_import` (confirm), as the import "
+            f"views do, in a transaction rolled back afterwards; median of {i['runs']}; measured "
+            f"{i['machine']['when']}. Reference: openpyxl read-only reading the same file plus "
+            "one `bulk_create`. Budget: ≤ 2 × the reference.",
+            "",
+            "| import | seconds | × reference | budget |",
+            "|---|---:|---:|---|",
+            f"| openpyxl read-only + bulk insert (reference) | {i['ref_seconds']} | 1.00 | |",
+            f"| preview + confirm | {i['app_seconds']} | {ratio:.2f} | {_ok(ratio <= 2)} |",
+            f"| of which preview | {i['preview_seconds']} | "
+            f"{i['preview_seconds'] / i['ref_seconds']:.2f} | |",
+            "",
+        ]
+    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "what", choices=["dashboards", "throughput", "export", "import", "all", "_export-child"]
+    )
+    parser.add_argument("mode", nargs="?")
+    parser.add_argument("--runs", type=int, default=0)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8017")))
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--quarterly-only", action="store_true")
+    args = parser.parse_args()
+    _setup()
+    if args.what == "_export-child":
+        print(json.dumps(_child(args.mode, args.quarterly_only)))
+        return 0
+    todo = ["dashboards", "throughput", "export", "import"] if args.what == "all" else [args.what]
+    for what in todo:
+        if what == "dashboards":
+            _save(what, bench_dashboards(args.runs or 30))
+        elif what == "throughput":
+            _save(what, bench_throughput(args.runs or 3, args.seconds, args.port, args.workers))
+        elif what == "export":
+            _save(what, bench_export(args.runs or 3))
+        elif what == "import":
+            _save(what, bench_import(args.runs or 3))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
