@@ -7,6 +7,7 @@ would 404 (../shared/tools/README.md).
 import os
 
 os.environ.setdefault("CERTTRACK_DEV", "1")
+os.environ.setdefault("CERTTRACK_VALIDATE_FIGURES", "1")  # plotly checks every chart property
 os.environ.setdefault("CERTTRACK_PLAIN_STATIC", "1")
 os.environ.setdefault("CERTTRACK_SECURE", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")

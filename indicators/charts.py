@@ -12,6 +12,7 @@ with the local plotly.js (no inline script, no CDN).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -29,6 +30,10 @@ from indicators.selectors import (
     SeriesPoint,
     TargetTrendRow,
 )
+
+# plotly checks every property of every trace it builds: worth it in the tests (which set
+# CERTTRACK_VALIDATE_FIGURES=1), but it is most of a dashboard's server time (bench/NOTES.md).
+VALIDATE = os.environ.get("CERTTRACK_VALIDATE_FIGURES") == "1"
 
 # One colour per meaning, on every page. The status colours match the badges of certtrack.css /
 # dashboard.css (green = approved/achieved, blue = awaiting review, amber = draft/at risk,
@@ -150,13 +155,14 @@ def series_figure(
     """
     names = series_names()
     quarters = [str(p.period) for p in series]
-    fig = go.Figure()
+    fig = go.Figure(_validate=VALIDATE)
 
     measured = [p for p in series if p.row is not None]
     line_y = [p.value if p.row.complete else None for p in measured]
     if any(v is not None for v in line_y):
         fig.add_trace(
             go.Scatter(
+                _validate=VALIDATE,
                 name=names["value"],
                 x=[str(p.period) for p in measured],
                 y=line_y,
@@ -183,6 +189,7 @@ def series_figure(
             continue
         fig.add_trace(
             go.Scatter(
+                _validate=VALIDATE,
                 name=names[state],
                 x=[str(r.period) for r in rows],
                 y=[r.value for r in rows],
@@ -201,6 +208,7 @@ def series_figure(
     if sums:
         fig.add_trace(
             go.Scatter(
+                _validate=VALIDATE,
                 name=names["children_sum"],
                 x=[str(r.period) for r in sums],
                 y=[r.children_sum for r in sums],
@@ -226,6 +234,7 @@ def series_figure(
         ys = [path.value_at(Quarter.parse(q)) for q in xs]
         fig.add_trace(
             go.Scatter(
+                _validate=VALIDATE,
                 name=names["milestone"],
                 x=xs,
                 y=ys,
@@ -242,6 +251,7 @@ def series_figure(
         points = forecast.points
         fig.add_trace(
             go.Scatter(
+                _validate=VALIDATE,
                 name=names["forecast"],
                 x=[str(q) for q, _v in points],
                 y=[v for _q, v in points],
@@ -254,6 +264,7 @@ def series_figure(
     if targets:
         fig.add_trace(
             go.Scatter(
+                _validate=VALIDATE,
                 name=names["target"],
                 x=[str(t.target.due) for t in targets],
                 y=[t.target.value for t in targets],
@@ -281,6 +292,7 @@ def series_figure(
         if crossings and forecast is not None:
             fig.add_trace(
                 go.Scatter(
+                    _validate=VALIDATE,
                     name=names["crossing"],
                     x=[str(t.progress.crossing) for t in crossings],
                     y=[forecast.trend.at(t.progress.crossing) for t in crossings],
@@ -357,7 +369,9 @@ def breakdown_figure(*, children: Sequence[ChildRow], unit: str) -> go.Figure:
         for c in rows
     ]
     fig = go.Figure(
-        go.Bar(
+        _validate=VALIDATE,
+        data=go.Bar(
+            _validate=VALIDATE,
             name=names["value"],
             orientation="h",
             x=[c.value for c in rows],
@@ -372,7 +386,7 @@ def breakdown_figure(*, children: Sequence[ChildRow], unit: str) -> go.Figure:
             cliponaxis=False,
             customdata=hover,
             hovertemplate="%{customdata}<extra></extra>",
-        )
+        ),
     )
     layout = _base_layout(height=max(160, 60 + 30 * len(rows)), legend=False)
     longest = max([v for v in (c.value for c in rows) if v is not None] or [1])
@@ -413,7 +427,9 @@ def completeness_figure(
     ]
     y = [part_label(r.region.name) if r.is_part else r.region.name for r in rows]
     fig = go.Figure(
-        go.Heatmap(
+        _validate=VALIDATE,
+        data=go.Heatmap(
+            _validate=VALIDATE,
             z=z,
             x=[str(q) for q in quarters],
             y=y,
@@ -428,7 +444,7 @@ def completeness_figure(
             textfont=dict(size=11, color=PALETTE["ink"]),
             customdata=hover,
             hovertemplate="%{y} · %{x}: %{customdata}<extra></extra>",
-        )
+        ),
     )
     layout = _base_layout(height=max(120, 56 + 26 * len(rows)), legend=False)
     layout["margin"] = dict(l=16, r=8, t=8, b=32)
@@ -449,11 +465,12 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
     )
     first = min([r.period for r in row.series] or [row.target.due])
     xs = [str(q) for q in quarter_range(first, last)]
-    fig = go.Figure()
+    fig = go.Figure(_validate=VALIDATE)
     if row.path is not None:
         path_x = [q for q in xs if row.path.value_at(Quarter.parse(q)) is not None]
         fig.add_trace(
             go.Scatter(
+                _validate=VALIDATE,
                 x=path_x,
                 y=[row.path.value_at(Quarter.parse(q)) for q in path_x],
                 mode="lines",
@@ -466,6 +483,7 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
         pts = [(q, v) for q, v in row.forecast.points if str(q) in xs]
         fig.add_trace(
             go.Scatter(
+                _validate=VALIDATE,
                 x=[str(q) for q, _v in pts],
                 y=[v for _q, v in pts],
                 mode="lines",
@@ -476,6 +494,7 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
         )
     fig.add_trace(
         go.Scatter(
+            _validate=VALIDATE,
             x=[str(r.period) for r in series],
             y=[r.value for r in series],
             mode="lines",
@@ -488,6 +507,7 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
         end = series[-1]
         fig.add_trace(
             go.Scatter(
+                _validate=VALIDATE,
                 x=[str(end.period)],
                 y=[end.value],
                 mode="markers",
@@ -498,6 +518,7 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
         )
     fig.add_trace(
         go.Scatter(
+            _validate=VALIDATE,
             x=[str(row.target.due)],
             y=[row.target.value],
             mode="markers",

@@ -1795,11 +1795,23 @@ def _grids_for_targets(
 
 
 def overview_plan_cards(
-    *, user, as_of: Quarter, include: Inclusion = Inclusion.SUBMITTED
+    *,
+    user,
+    as_of: Quarter,
+    include: Inclusion = Inclusion.SUBMITTED,
+    plans: Sequence[Plan] | None = None,
 ) -> list[OverviewCard]:
     """Plan cards for the overview: plans in scope, each target with progress, forecast and the
-    values behind its trend line (same progress as :func:`overview_cards`)."""
-    plans = plans_visible_to(user)
+    values behind its trend line (same progress as :func:`overview_cards`).
+
+    ``plans`` narrows the cards to one page of :func:`plans_visible_to` (never widens them: a
+    plan outside the user's scope is dropped).
+    """
+    visible = plans_visible_to(user)
+    if plans is not None:
+        wanted = {p.pk for p in plans}
+        visible = [p for p in visible if p.pk in wanted]
+    plans = visible
     targets = list(
         Target.objects.filter(plan__in=plans)
         .select_related("plan", "region", "indicator")

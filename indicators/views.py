@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
     Http404,
@@ -64,6 +65,7 @@ from indicators.selectors import (
     overview_plan_cards,
     plan_page,
     plan_visible_to,
+    plans_visible_to,
     queue_completeness,
     region_dashboard,
     report_data,
@@ -137,11 +139,20 @@ def _data_links(url_name: str, args: list, dataset: str, query: str) -> dict:
     return {fmt: reverse(url_name, args=[*args, dataset, fmt]) + query for fmt in ("json", "csv")}
 
 
+OVERVIEW_PLANS_PER_PAGE = 10
+
+
 def overview(request: HttpRequest) -> HttpResponse:
     """Home page: a card per plan in the user's scope with each target's progress and trend."""
     include = _include(request)
     as_of = _as_of(request)
-    cards = overview_plan_cards(user=request.user, as_of=as_of, include=include)
+    # At national scale a leader's scope holds hundreds of plans: one page of cards at a time.
+    page = Paginator(plans_visible_to(request.user), OVERVIEW_PLANS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    cards = overview_plan_cards(
+        user=request.user, as_of=as_of, include=include, plans=page.object_list
+    )
     query = _query(request)
     items = [
         {
@@ -156,6 +167,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "cards": cards,
             "items": items,
+            "page": page,
             "as_of": as_of,
             "include": include,
             "inclusions": list(Inclusion),

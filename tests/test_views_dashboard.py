@@ -319,3 +319,28 @@ def test_plan_page_queries_do_not_grow_with_regions_or_quarters(
     with django_assert_max_num_queries(11):
         response = client.get(f"/plans/{plan.pk}/")
     assert response.status_code == 200
+
+
+def test_overview_pages_plan_cards_ten_at_a_time(demo, client, django_user_model):
+    """At national scale a scope holds hundreds of plans: the overview shows a page of them."""
+    import datetime as dt
+
+    from indicators.models import Plan
+    from regions.models import Region
+
+    gansu = Region.objects.get(code="620000")
+    for i in range(12):
+        Plan.objects.create(
+            title_zh=f"分页测试方案{i:02d}",
+            issuer_zh="测试",
+            issued_on=dt.date(2019, 1, 1),
+            region=gansu,
+        )
+    client.force_login(django_user_model.objects.get(username="leader_gansu"))
+    # leader_gansu sees the Gansu plan, the demo successor plan and these 12: 14 plans
+    first = client.get("/").content.decode()
+    second = client.get("/?page=2").content.decode()
+    assert first.count('class="plan-card') == 10 and second.count('class="plan-card') == 4
+    assert "甘政办发〔2018〕145号" in first and "分页测试方案11" in second
+    assert 'rel="next"' in first and 'rel="prev"' in second
+    assert "北政办〔2018〕200号" not in first + second
