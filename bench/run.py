@@ -644,7 +644,9 @@ def render() -> None:
             f"{i['preview_seconds'] / i['ref_seconds']:.2f} | |",
             "",
         ]
-    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines))
+    from bench.results_md import write_section
+
+    write_section("national-scale", "\n".join(lines))
 
 
 def main() -> int:
