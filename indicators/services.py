@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from indicators.models import CountEvent, Indicator, QuarterlyCount
 from indicators.periods import Quarter
-from indicators.rollups import rollups_touch
+from indicators.rollups import rollups_deferred, rollups_touch
 from regions.models import Region
 from regions.selectors import access_for
 
@@ -255,6 +255,7 @@ def previous_values(*, region: Region, period: Quarter) -> dict[str, int | None]
 
 
 @transaction.atomic
+@rollups_deferred()
 def counts_save(
     *,
     user,
@@ -431,6 +432,7 @@ def _submission(
 
 
 @transaction.atomic
+@rollups_deferred()
 def counts_submit(
     *,
     user,
@@ -488,6 +490,7 @@ def _review(user, region, action_word: str) -> None:
         )
 
 
+@rollups_deferred()
 def _review_transition(
     *,
     user,
@@ -654,7 +657,10 @@ def counts_import(
     changed = 0
     regions = {r.code: r for r in Region.objects.filter(code__in={c.region_code for c in changes})}
     try:
-        with transaction.atomic():
+        # The roll-ups are refreshed once, at the end: after every count of the file is locked,
+        # so an import never holds the regions' roll-up lock while waiting for a count that an
+        # official's save holds (that save waiting for the same lock would be a deadlock).
+        with transaction.atomic(), rollups_deferred():
             for index, change in enumerate(changes):
                 region = regions.get(change.region_code)
                 if region is None:
