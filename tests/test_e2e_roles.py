@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import shutil
 import tempfile
 import urllib.parse
 from pathlib import Path
@@ -101,6 +102,7 @@ def server():
         app.stop()
         if pg_name:
             _drop(url, pg_name)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.fixture
