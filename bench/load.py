@@ -531,7 +531,7 @@ Reproduce (from the repository root, after `make install`):
 ```
 
 - {dt.date.today().isoformat()}, {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()};
-  load average {os.getloadavg()[0]:.1f} at the end (other work on the machine competes)
+  load average {os.getloadavg()[0]:.1f} at the end (this run included; any other work competes)
 - gunicorn with {workers} sync workers, production settings (`bin/serve`: DEBUG off, HTTPS behind
   a pretend proxy, whitenoise), a private PostgreSQL cluster with durable settings, demo data
 - {args.users} concurrent users, closed loop without think time, for {elapsed:.0f} s: the demo
