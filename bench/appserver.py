@@ -55,8 +55,8 @@ class AppServer:
             GUNICORN_ACCESSLOG=os.environ.get("GUNICORN_ACCESSLOG", "/dev/null"),
             CERTTRACK_SEED_DEMO="1" if seed_demo else "0",
             PY=sys.executable,
-            **(extra_env or {}),
         )
+        env.update(extra_env or {})  # may override the defaults above (CERTTRACK_SECURE=0)
         self.env = env
         self.proc: subprocess.Popen | None = None
 

@@ -119,7 +119,12 @@ def rollups_refresh(*, keys: Iterable[Key]) -> None:
     quarters = {k[2] for k in keys}
     touched = Region.objects.filter(pk__in={k[0] for k in keys}).only("path")
     codes = {c for r in touched for c in r.path.strip("/").split("/")}
-    nodes = list(Region.objects.filter(code__in=codes))
+    # Lock the regions whose cells are recomputed, root first (one order for everyone), until
+    # the transaction ends. Two writers under the same ancestor would otherwise each recompute
+    # its cells without the other's uncommitted count (the second to commit wins with a sum
+    # missing the first's change) or insert the same cell twice (a unique violation, a 500).
+    # Once the lock is ours, every query below (READ COMMITTED) sees the other's committed count.
+    nodes = list(Region.objects.select_for_update().filter(code__in=codes).order_by("path"))
     indicators = {i.pk: i.code for i in Indicator.objects.filter(pk__in=indicator_ids)}
     by_depth: dict[int, list[Region]] = defaultdict(list)
     for node in nodes:

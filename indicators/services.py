@@ -255,6 +255,7 @@ def previous_values(*, region: Region, period: Quarter) -> dict[str, int | None]
 
 
 @transaction.atomic
+@rollups_deferred()
 def counts_save(
     *,
     user,
@@ -431,6 +432,7 @@ def _submission(
 
 
 @transaction.atomic
+@rollups_deferred()
 def counts_submit(
     *,
     user,
@@ -488,6 +490,7 @@ def _review(user, region, action_word: str) -> None:
         )
 
 
+@rollups_deferred()
 def _review_transition(
     *,
     user,
@@ -654,8 +657,10 @@ def counts_import(
     changed = 0
     regions = {r.code: r for r in Region.objects.filter(code__in={c.region_code for c in changes})}
     try:
-        # One roll-up refresh for the whole file, at the end, inside the same transaction
-        # (skipped when the block is rolled back: a preview, or a file with problems).
+        # The roll-ups are refreshed once, at the end, inside the same transaction (skipped when
+        # the block is rolled back: a preview, or a file with problems), and only after every
+        # count of the file is locked, so an import never holds the regions' roll-up lock while
+        # waiting for a count that an official's save holds (a deadlock).
         with transaction.atomic(), rollups_deferred():
             for index, change in enumerate(changes):
                 region = regions.get(change.region_code)

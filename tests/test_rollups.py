@@ -130,3 +130,84 @@ def test_dashboard_read_is_constant_in_queries(db, certs, children, django_asser
         grid = region_and_children_values(root=root, start=Q1, end=Q2, indicators=[certs])
     assert grid.get("970000", "certificates", Q2).value == sum(range(children))
     assert len(grid.children("970000")) == children
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submits_under_one_parent_keep_the_rollups_right(
+    tree, certs, orgs, django_user_model
+):
+    """Two officials of sibling regions submit at the same time (PostgreSQL, two connections).
+
+    The second waits for the first's roll-up lock on the common ancestors, then sees its
+    committed count: no unique violation on the province's cells (it was a 500 under load) and
+    no province total missing one of the two changes.
+    """
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between two connections: PostgreSQL")
+    off_a = make_user(django_user_model, "off_a", (Membership.Role.OFFICIAL, tree["a"]))
+    off_c = make_user(django_user_model, "off_c", (Membership.Role.OFFICIAL, tree["c"]))
+    for indicator, value in ((certs, 30), (orgs, 12)):
+        make_count(tree["b"], indicator, Q1, value)  # the province's cells exist already
+    new = {"certificates": None, "organizations": None}
+    inside, release, errors = threading.Event(), threading.Event(), []
+
+    def first():
+        try:
+            with transaction.atomic():
+                counts_save(
+                    user=off_a,
+                    region=tree["a"],
+                    period=Q1,
+                    values={"certificates": 10, "organizations": 5},
+                    expected_versions=new,
+                    explanation="x",
+                    submit=True,
+                )
+                inside.set()
+                release.wait(20)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            inside.set()
+            connection.close()
+
+    def second():
+        try:
+            inside.wait(20)
+            counts_save(
+                user=off_c,
+                region=tree["c"],
+                period=Q1,
+                values={"certificates": 20, "organizations": 8},
+                expected_versions=new,
+                explanation="x",
+                submit=True,
+            )
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    inside.wait(20)
+    time.sleep(0.5)  # let the second reach the roll-up refresh while the first is open
+    release.set()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    cell = RollupCell.objects.get(
+        region=tree["province"], indicator=certs, year=2024, quarter=1, inclusion="submitted"
+    )
+    assert cell.value == 10 + 30 + 20  # a, b and c (the zone under a is a part, not added)
+    organizations = RollupCell.objects.get(
+        region=tree["province"], indicator=orgs, year=2024, quarter=1, inclusion="submitted"
+    )
+    assert organizations.value == 5 + 12 + 8
+    assert_matches_raw(tree["province"], [certs, orgs])
