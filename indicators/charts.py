@@ -35,6 +35,13 @@ from indicators.selectors import (
 # CERTTRACK_VALIDATE_FIGURES=1), but it is most of a dashboard's server time (bench/NOTES.md).
 VALIDATE = os.environ.get("CERTTRACK_VALIDATE_FIGURES") == "1"
 
+
+def _no_template() -> dict:
+    """plotly's "none" template spelled out: without validation plotly.py would pass the bare
+    name through instead of resolving it, and the figures' JSON must not depend on VALIDATE."""
+    return {"data": {"scatter": [{"type": "scatter"}]}}
+
+
 # One colour per meaning, on every page. The status colours match the badges of certtrack.css /
 # dashboard.css (green = approved/achieved, blue = awaiting review, amber = draft/at risk,
 # red = returned/missing/missed).
@@ -94,7 +101,7 @@ def part_label(name: str) -> str:
 
 def _base_layout(*, height: int, unit: str = "", legend: bool = True) -> dict:
     return dict(
-        template="none",
+        template=_no_template(),
         height=height,
         autosize=True,
         margin=dict(l=64, r=16, t=16, b=56 if legend else 36),
@@ -155,12 +162,12 @@ def series_figure(
     """
     names = series_names()
     quarters = [str(p.period) for p in series]
-    fig = go.Figure(_validate=VALIDATE)
+    traces = []
 
     measured = [p for p in series if p.row is not None]
     line_y = [p.value if p.row.complete else None for p in measured]
     if any(v is not None for v in line_y):
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 _validate=VALIDATE,
                 name=names["value"],
@@ -187,7 +194,7 @@ def series_figure(
         rows = [p.row for p in measured if p.value is not None and _row_state(p.row) == state]
         if not rows:
             continue
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 _validate=VALIDATE,
                 name=names[state],
@@ -206,7 +213,7 @@ def series_figure(
         if p.row.source.value == "direct" and p.row.children_sum is not None and p.row.discrepancy
     ]
     if sums:
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 _validate=VALIDATE,
                 name=names["children_sum"],
@@ -232,7 +239,7 @@ def series_figure(
     for i, path in enumerate(paths):
         xs = [str(q) for q in quarter_range(path.baseline.period, path.points[-1].period)]
         ys = [path.value_at(Quarter.parse(q)) for q in xs]
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 _validate=VALIDATE,
                 name=names["milestone"],
@@ -249,7 +256,7 @@ def series_figure(
         )
     if forecast is not None:
         points = forecast.points
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 _validate=VALIDATE,
                 name=names["forecast"],
@@ -262,7 +269,7 @@ def series_figure(
             )
         )
     if targets:
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 _validate=VALIDATE,
                 name=names["target"],
@@ -290,7 +297,7 @@ def series_figure(
             and str(t.progress.crossing) in quarters
         ]
         if crossings and forecast is not None:
-            fig.add_trace(
+            traces.append(
                 go.Scatter(
                     _validate=VALIDATE,
                     name=names["crossing"],
@@ -340,8 +347,7 @@ def series_figure(
                 font=dict(size=11, color=PALETTE["as_of"]),
             )
         ]
-    fig.update_layout(**layout)
-    return fig
+    return go.Figure(data=traces, layout=layout, _validate=VALIDATE)
 
 
 def breakdown_figure(*, children: Sequence[ChildRow], unit: str) -> go.Figure:
@@ -399,8 +405,7 @@ def breakdown_figure(*, children: Sequence[ChildRow], unit: str) -> go.Figure:
     )
     layout["yaxis"] = dict(autorange="reversed", automargin=True, categoryorder="array")
     layout["bargap"] = 0.25
-    fig.update_layout(**layout)
-    return fig
+    return go.Figure(data=fig.data, layout=layout, _validate=VALIDATE)
 
 
 def completeness_figure(
@@ -450,8 +455,7 @@ def completeness_figure(
     layout["margin"] = dict(l=16, r=8, t=8, b=32)
     layout["xaxis"] = dict(type="category", side="bottom", tickangle=0)
     layout["yaxis"] = dict(autorange="reversed", automargin=True, type="category")
-    fig.update_layout(**layout)
-    return fig
+    return go.Figure(data=fig.data, layout=layout, _validate=VALIDATE)
 
 
 def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
@@ -465,10 +469,10 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
     )
     first = min([r.period for r in row.series] or [row.target.due])
     xs = [str(q) for q in quarter_range(first, last)]
-    fig = go.Figure(_validate=VALIDATE)
+    traces = []
     if row.path is not None:
         path_x = [q for q in xs if row.path.value_at(Quarter.parse(q)) is not None]
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 _validate=VALIDATE,
                 x=path_x,
@@ -481,7 +485,7 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
         )
     if row.forecast is not None:
         pts = [(q, v) for q, v in row.forecast.points if str(q) in xs]
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 _validate=VALIDATE,
                 x=[str(q) for q, _v in pts],
@@ -492,7 +496,7 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
                 meta="forecast",
             )
         )
-    fig.add_trace(
+    traces.append(
         go.Scatter(
             _validate=VALIDATE,
             x=[str(r.period) for r in series],
@@ -505,7 +509,7 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
     )
     if series:
         end = series[-1]
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 _validate=VALIDATE,
                 x=[str(end.period)],
@@ -516,7 +520,7 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
                 meta=_row_state(end),
             )
         )
-    fig.add_trace(
+    traces.append(
         go.Scatter(
             _validate=VALIDATE,
             x=[str(row.target.due)],
@@ -527,21 +531,22 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
             meta="target",
         )
     )
-    fig.update_layout(
-        template="none",
-        height=height,
-        width=200,
-        autosize=False,
-        margin=dict(l=2, r=6, t=6, b=6),
-        showlegend=False,
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        xaxis=dict(
-            visible=False, type="category", categoryorder="array", categoryarray=xs, range=None
+    return go.Figure(
+        data=traces,
+        _validate=VALIDATE,
+        layout=dict(
+            template=_no_template(),
+            height=height,
+            width=200,
+            autosize=False,
+            margin=dict(l=2, r=6, t=6, b=6),
+            showlegend=False,
+            paper_bgcolor="rgba(0,0,0,0)",
+            plot_bgcolor="rgba(0,0,0,0)",
+            xaxis=dict(visible=False, type="category", categoryorder="array", categoryarray=xs),
+            yaxis=dict(visible=False),
         ),
-        yaxis=dict(visible=False),
     )
-    return fig
 
 
 def figure_payload(fig: go.Figure, *, static: bool = False) -> dict:

@@ -246,3 +246,38 @@ def test_forecast_points_follow_the_trend_line():
     assert forecast.points == [(Q("2020Q1"), 100.0), (Q("2020Q2"), 110.0),
                                (Q("2020Q3"), 120.0), (Q("2020Q4"), 130.0)]  # fmt: skip
     assert forecast.value_at(Q("2021Q1")) is None
+
+
+def test_unvalidated_figures_draw_exactly_what_validated_ones_do(series_case, monkeypatch):
+    """Production skips plotly's property checks for speed (charts.VALIDATE); the JSON handed
+    to plotly.js must be the same as with the checks on."""
+    import json
+
+    points, row = series_case
+    region = Region(code="990100", name_zh="甲", name_en="A")
+    cells = [CompletenessCell(Q("2020Q3"), ReportStatus.APPROVED, {})]
+
+    def build():
+        return [
+            charts.series_figure(
+                series=points,
+                paths=[row.path],
+                forecast=row.forecast,
+                targets=[row],
+                unit="张",
+                as_of=Q("2019Q2"),
+            ),
+            charts.sparkline_figure(row=row),
+            charts.breakdown_figure(children=[child("990200", 250, share=58.8)], unit="张"),
+            charts.completeness_figure(
+                rows=[CompletenessRow(region, cells)], quarters=[Q("2020Q3")]
+            ),
+        ]
+
+    def payloads(validate):
+        monkeypatch.setattr(charts, "VALIDATE", validate)
+        return [json.dumps(charts.figure_payload(f), sort_keys=True) for f in build()]
+
+    fast, checked = payloads(False), payloads(True)
+    for a, b in zip(fast, checked, strict=True):
+        assert json.loads(a) == json.loads(b)
