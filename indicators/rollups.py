@@ -25,9 +25,11 @@ from django.db.models import Q
 from indicators.models import Indicator, QuarterlyCount, RollupCell
 from indicators.periods import Quarter
 from indicators.selectors import (
+    CELL_FIELDS,
     Inclusion,
     RegionValue,
     Source,
+    cell_value,
     combine_cell,
     subtree_values,
 )
@@ -65,17 +67,11 @@ def rollups_deferred() -> Iterator[None]:
 
 
 def _cell_row(cell: RollupCell, code: str, indicator_code: str) -> RegionValue:
-    return RegionValue(
+    return cell_value(
         code,
         indicator_code,
         Quarter(cell.year, cell.quarter),
-        cell.value,
-        Source(cell.source),
-        cell.complete,
-        cell.children_sum,
-        cell.children_complete,
-        cell.approved,
-        cell.status or None,
+        [getattr(cell, f) for f in CELL_FIELDS[4:]],
     )
 
 

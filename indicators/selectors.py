@@ -472,6 +472,39 @@ def overview_cards(
 # --- materialized reads (national scale) ---------------------------------------------------
 
 
+# The columns of a RollupCell read back as a RegionValue, after region, indicator and quarter.
+CELL_FIELDS = (
+    "region_id",
+    "indicator_id",
+    "year",
+    "quarter",
+    "value",
+    "source",
+    "complete",
+    "children_sum",
+    "children_complete",
+    "approved",
+    "status",
+)
+
+
+def cell_value(region_code: str, indicator_code: str, period: Quarter, rest) -> RegionValue:
+    """A RollupCell's stored columns (CELL_FIELDS after the quarter) as a RegionValue."""
+    value, source, complete, csum, ccomplete, approved, status = rest
+    return RegionValue(
+        region_code,
+        indicator_code,
+        period,
+        value,
+        Source(source),
+        complete,
+        csum,
+        ccomplete,
+        approved,
+        status or None,
+    )
+
+
 def _grid_from_cells(
     *,
     root: Region,
@@ -503,35 +536,12 @@ def _grid_from_cells(
             indicator_id__in=list(ind_code),
         )
         .filter(_period_q(start, end))
-        .values_list(
-            "region_id",
-            "indicator_id",
-            "year",
-            "quarter",
-            "value",
-            "source",
-            "complete",
-            "children_sum",
-            "children_complete",
-            "approved",
-            "status",
-        )
+        .values_list(*CELL_FIELDS)
     )
-    for rid, iid, year, quarter, value, source, complete, csum, ccomplete, approved, status in rows:
+    for rid, iid, year, quarter, *rest in rows:
         period = Quarter(year, quarter)
         code, icode = code_of[rid], ind_code[iid]
-        grid.cells[(code, icode, period)] = RegionValue(
-            code,
-            icode,
-            period,
-            value,
-            Source(source),
-            complete,
-            csum,
-            ccomplete,
-            approved,
-            status or None,
-        )
+        grid.cells[(code, icode, period)] = cell_value(code, icode, period, rest)
     return grid
 
 
@@ -924,28 +934,16 @@ def _stream_subtree(
             )
             .filter(_period_q(start, end))
             .order_by("region__path")
-            .values_list(
-                "region_id",
-                "indicator_id",
-                "year",
-                "quarter",
-                "value",
-                "source",
-                "complete",
-                "children_sum",
-                "children_complete",
-                "approved",
-                "status",
-            )  # fmt: skip
+            .values_list(*CELL_FIELDS)
             .iterator(chunk_size=chunk_size)
         )
         current, cells = None, {}
-        for rid, iid, y, q, value, source, complete, csum, ccomplete, approved, status in rows:
+        for rid, iid, y, q, *rest in rows:
             if rid != current:
                 if current is not None:
                     yield current, cells
                 current, cells = rid, {}
-            cells[(iid, y, q)] = (value, source, complete, csum, ccomplete, approved, status)
+            cells[(iid, y, q)] = rest
         if current is not None:
             yield current, cells
 
@@ -956,21 +954,7 @@ def _stream_subtree(
             if c is None:
                 out.append(_empty(region.code, indicator.code, period))
             else:
-                value, source, complete, csum, ccomplete, approved, status = c
-                out.append(
-                    RegionValue(
-                        region.code,
-                        indicator.code,
-                        period,
-                        value,
-                        Source(source),
-                        complete,
-                        csum,
-                        ccomplete,
-                        approved,
-                        status or None,
-                    )  # fmt: skip
-                )
+                out.append(cell_value(region.code, indicator.code, period, c))
         return out
 
     def stream(*, by_indicator: bool = False):
