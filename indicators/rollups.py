@@ -18,10 +18,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.db.models import Q
 
+from indicators.bulk import insert_rows
 from indicators.models import Indicator, QuarterlyCount, RollupCell
 from indicators.periods import Quarter
 from indicators.selectors import (
@@ -37,17 +39,42 @@ from regions.models import Region
 
 Key = tuple[int, int, Quarter]  # region id, indicator id, quarter
 
-_pending: ContextVar[set[Key] | None] = ContextVar("certtrack_rollups_pending", default=None)
+_pending: ContextVar[dict[Inclusion, set[Key]] | None] = ContextVar(
+    "certtrack_rollups_pending", default=None
+)
 
 
-def rollups_touch(*, region: Region, indicator: Indicator, period: Quarter) -> None:
-    """A count of ``region`` changed: refresh now, or at the end of the deferred block."""
+def _affected(statuses: tuple[str, str] | None) -> frozenset[Inclusion]:
+    """The inclusions whose cells a count's change from ``statuses[0]`` to ``statuses[1]`` can
+    alter: those counting either status (a cell also records whether its value is approved).
+    A draft or returned count, before and after, is in none; unknown statuses: all."""
+    if statuses is None:
+        return frozenset(Inclusion)
+    return frozenset(i for i in Inclusion if set(statuses) & set(i.statuses))
+
+
+def rollups_touch(
+    *,
+    region: Region,
+    indicator: Indicator,
+    period: Quarter,
+    statuses: tuple[str, str] | None = None,
+) -> None:
+    """A count of ``region`` changed: refresh now, or at the end of the deferred block.
+
+    ``statuses`` (old, new), when given, limits the refresh to the inclusions that count
+    either status, and skips it for a change that stays outside every roll-up.
+    """
+    inclusions = _affected(statuses)
+    if not inclusions:
+        return
     key = (region.pk, indicator.pk, period)
     pending = _pending.get()
     if pending is not None:
-        pending.add(key)
+        for inclusion in inclusions:
+            pending.setdefault(inclusion, set()).add(key)
     else:
-        rollups_refresh(keys=[key])
+        rollups_refresh(keys=[key], inclusions=inclusions)
 
 
 @contextmanager
@@ -56,29 +83,25 @@ def rollups_deferred() -> Iterator[None]:
     if _pending.get() is not None:  # nested: the outer block refreshes
         yield
         return
-    token = _pending.set(set())
+    token = _pending.set({})
     try:
         yield
-        keys = _pending.get()
+        pending = _pending.get()
     finally:
         _pending.reset(token)
-    if keys:
-        rollups_refresh(keys=keys)
-
-
-def _cell_row(cell: RollupCell, code: str, indicator_code: str) -> RegionValue:
-    return cell_value(
-        code,
-        indicator_code,
-        Quarter(cell.year, cell.quarter),
-        [getattr(cell, f) for f in CELL_FIELDS[4:]],
-    )
+    groups: dict[frozenset[Key], set[Inclusion]] = defaultdict(set)
+    for inclusion, keys in pending.items():  # usually one group: the same keys for both
+        groups[frozenset(keys)].add(inclusion)
+    for keys, inclusions in groups.items():
+        rollups_refresh(keys=keys, inclusions=inclusions)
 
 
 def _to_cell(
     row: RegionValue, *, region_id: int, indicator_id: int, inclusion: Inclusion
-) -> RollupCell:
-    return RollupCell(
+) -> SimpleNamespace:
+    """A RollupCell row for :func:`indicators.bulk.insert_rows` (not a model instance: a
+    refresh of a national import writes tens of thousands)."""
+    return SimpleNamespace(
         region_id=region_id,
         indicator_id=indicator_id,
         year=row.period.year,
@@ -105,12 +128,17 @@ def _quarters_q(quarters: set[Quarter]) -> Q:
 
 
 @transaction.atomic
-def rollups_refresh(*, keys: Iterable[Key]) -> None:
-    """Recompute the cells of the touched regions and all their ancestors for the touched
-    indicators × quarters, level by level from the deepest (≈ 5 queries per level)."""
+def rollups_refresh(
+    *, keys: Iterable[Key], inclusions: Iterable[Inclusion] = tuple(Inclusion)
+) -> None:
+    """Recompute the cells (of ``inclusions``) of the touched regions and all their ancestors
+    for the touched indicators × quarters, level by level from the deepest (≈ 5 queries per
+    level)."""
     keys = set(keys)
-    if not keys:
+    inclusions = [i for i in Inclusion if i in set(inclusions)]
+    if not keys or not inclusions:
         return
+    inclusion_values = [i.value for i in inclusions]
     indicator_ids = {k[1] for k in keys}
     quarters = {k[2] for k in keys}
     touched = Region.objects.filter(pk__in={k[0] for k in keys}).only("path")
@@ -130,12 +158,12 @@ def rollups_refresh(*, keys: Iterable[Key]) -> None:
         level = by_depth[depth]
         level_ids = [n.pk for n in level]
         directs = {
-            (c.region_id, c.indicator_id, c.period): (c.value, c.status)
-            for c in QuarterlyCount.objects.filter(
+            (region_id, indicator_id, Quarter(year, quarter)): (value, status)
+            for region_id, indicator_id, year, quarter, value, status in QuarterlyCount.objects.filter(
                 region_id__in=level_ids, indicator_id__in=indicator_ids
             )
             .filter(_quarters_q(quarters))
-            .only("region_id", "indicator_id", "year", "quarter", "value", "status")
+            .values_list("region_id", "indicator_id", "year", "quarter", "value", "status")
         }
         divisions: dict[int, list[Region]] = defaultdict(list)
         for child in Region.objects.filter(
@@ -144,30 +172,31 @@ def rollups_refresh(*, keys: Iterable[Key]) -> None:
             divisions[child.parent_id].append(child)
         child_ids = [c.pk for kids in divisions.values() for c in kids]
         child_code = {c.pk: c.code for kids in divisions.values() for c in kids}
-        child_cells = {
-            (
-                cell.region_id,
-                cell.indicator_id,
-                Quarter(cell.year, cell.quarter),
-                cell.inclusion,
-            ): cell
-            for cell in RollupCell.objects.filter(
+        child_cells = {  # plain rows, not model instances: a national refresh reads ~30,000
+            (region_id, indicator_id, Quarter(year, quarter), inclusion): rest
+            for region_id, indicator_id, year, quarter, inclusion, *rest in RollupCell.objects.filter(
                 region_id__in=child_ids, indicator_id__in=indicator_ids
-            ).filter(_quarters_q(quarters))
+            )
+            .filter(_quarters_q(quarters), inclusion__in=inclusion_values)
+            .values_list(*CELL_FIELDS[:4], "inclusion", *CELL_FIELDS[4:])
         }
         new_cells = []
+        counted = {inclusion: frozenset(inclusion.statuses) for inclusion in inclusions}
         for node in level:
             if not node.active:
                 continue
+            node_kids = divisions.get(node.pk, [])
             for ind_id, ind_code in indicators.items():
                 for period in quarters:
                     direct = directs.get((node.pk, ind_id, period))
-                    for inclusion in Inclusion:
+                    if direct is None and not node_kids:
+                        continue  # no value of its own and nothing below: no cell
+                    for inclusion in inclusions:
                         kids = []
-                        for child in divisions.get(node.pk, []):
+                        for child in node_kids:
                             cell = child_cells.get((child.pk, ind_id, period, inclusion.value))
                             kids.append(
-                                _cell_row(cell, child_code[child.pk], ind_code)
+                                cell_value(child_code[child.pk], ind_code, period, cell)
                                 if cell is not None
                                 else RegionValue(
                                     child.code,
@@ -185,7 +214,7 @@ def rollups_refresh(*, keys: Iterable[Key]) -> None:
                             region_code=node.code,
                             indicator_code=ind_code,
                             period=period,
-                            direct=direct if direct and direct[1] in inclusion.statuses else None,
+                            direct=direct if direct and direct[1] in counted[inclusion] else None,
                             children=kids,
                         )
                         if row.value is not None:
@@ -195,9 +224,9 @@ def rollups_refresh(*, keys: Iterable[Key]) -> None:
                                 )
                             )
         RollupCell.objects.filter(region_id__in=level_ids, indicator_id__in=indicator_ids).filter(
-            _quarters_q(quarters)
+            _quarters_q(quarters), inclusion__in=inclusion_values
         ).delete()
-        RollupCell.objects.bulk_create(new_cells, batch_size=2000)
+        insert_rows(RollupCell, new_cells)
 
 
 @transaction.atomic
@@ -229,6 +258,6 @@ def rollups_rebuild(*, batch_size: int = 5000) -> int:
                 if row.value is not None
             ]
             for i in range(0, len(batch), batch_size):
-                RollupCell.objects.bulk_create(batch[i : i + batch_size])
+                insert_rows(RollupCell, batch[i : i + batch_size], batch=batch_size)
             written += len(batch)
     return written

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from indicators.bulk import insert_rows
 from indicators.models import CountEvent, Indicator, QuarterlyCount
 from indicators.periods import Quarter
 from indicators.rollups import rollups_deferred, rollups_touch
@@ -36,6 +38,7 @@ A = CountEvent.Action
 CERTIFICATES = "certificates"
 ORGANIZATIONS = "organizations"
 EDITABLE = (S.DRAFT, S.RETURNED)
+IMPORT_BATCH = 2000  # rows per INSERT / UPDATE statement of an import
 
 
 # --- validation (pure) --------------------------------------------------------------------
@@ -204,21 +207,32 @@ def _check_versions(
         raise StaleWrite(stale)
 
 
+def _event_fields(count, action, user, now, comment="", old_value=None, old_status="") -> dict:
+    """An audit record of ``count`` as it stands now (its value, status and version after)."""
+    return {
+        "action": action,
+        "user_id": user.pk if user is not None else None,
+        "at": now,
+        "old_value": old_value,
+        "new_value": count.value,
+        "old_status": old_status,
+        "new_status": count.status,
+        "comment": comment,
+        "version": count.version,
+    }
+
+
 def _event(count, *, action, user, now, old_value=None, old_status="", comment="") -> CountEvent:
     """Record a change in the audit trail; every change passes here, so the materialized
     roll-ups of the count's region and its ancestors are refreshed here too."""
-    rollups_touch(region=count.region, indicator=count.indicator, period=count.period)
+    rollups_touch(
+        region=count.region,
+        indicator=count.indicator,
+        period=count.period,
+        statuses=(old_status, count.status),
+    )
     return CountEvent.objects.create(
-        count=count,
-        action=action,
-        user=user,
-        at=now,
-        old_value=old_value,
-        new_value=count.value,
-        old_status=old_status,
-        new_status=count.status,
-        comment=comment,
-        version=count.version,
+        count=count, **_event_fields(count, action, user, now, comment, old_value, old_status)
     )
 
 
@@ -249,6 +263,71 @@ def previous_values(*, region: Region, period: Quarter) -> dict[str, int | None]
         region=region, year=prev.year, quarter=prev.quarter
     ).values_list("indicator__code", "value")
     return dict(rows)
+
+
+def _parse_values(values: Mapping[str, object], indicators: Mapping[str, Indicator]) -> dict:
+    """Raw values by indicator code → whole numbers; ValidationError by field otherwise."""
+    errors: dict[str, list[str]] = {}
+    parsed: dict[str, int] = {}
+    for code, raw in values.items():
+        if code not in indicators:
+            errors.setdefault("__all__", []).append(
+                _("Unknown indicator “%(code)s”.") % {"code": code}
+            )
+            continue
+        try:
+            parsed[code] = parse_count(raw)
+        except ValidationError as exc:
+            errors.setdefault(code, []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    return parsed
+
+
+def _check_change(
+    *,
+    indicators: Mapping[str, Indicator],
+    period: Quarter,
+    parsed: Mapping[str, int],
+    counts: Mapping[str, QuarterlyCount],
+    expected_versions: Mapping[str, int | None],
+    previous: Mapping[str, int | None],
+    explanation: str,
+    submit: bool,
+) -> None:
+    """The rules one region-quarter's change must pass against its stored ``counts`` (pure):
+    the versions seen, the workflow lock, organizations ≤ certificates, and the change rule
+    against ``previous`` (last quarter's values). Raises StaleWrite or ValidationError.
+    The entry form (:func:`counts_save`) and the Excel import (:func:`counts_import`) share it.
+    """
+    _check_versions(counts, {c: expected_versions.get(c) for c in parsed}, indicators)
+    errors: dict[str, list[str]] = {}
+    for code in parsed:
+        current = counts.get(code)
+        if current is not None and current.status not in EDITABLE:
+            if current.status == S.APPROVED:
+                msg = _(
+                    "%(indicator)s for %(period)s is approved and locked; a reviewer must reopen it first."
+                )
+            else:
+                msg = _(
+                    "%(indicator)s for %(period)s is awaiting review and cannot be changed now."
+                )
+            errors.setdefault(code, []).append(
+                msg % {"indicator": indicators[code].name, "period": period}
+            )
+    if errors:
+        raise ValidationError(errors)
+    merged = {code: c.value for code, c in counts.items()} | dict(parsed)
+    check_consistency(
+        certificates=merged.get(CERTIFICATES), organizations=merged.get(ORGANIZATIONS)
+    )
+    warnings = change_warnings(values=parsed, previous=previous)
+    if submit and warnings and not explanation.strip():
+        raise ValidationError(
+            {"explanation": [w.message(indicators[w.indicator_code].name) for w in warnings]},
+            code="explanation_required",
+        )
 
 
 # --- services -----------------------------------------------------------------------------
@@ -284,52 +363,18 @@ def counts_save(
         )
     check_period_open(period, today=today)
     indicators = _indicators()
-    errors: dict[str, list[str]] = {}
-    parsed: dict[str, int] = {}
-    for code, raw in values.items():
-        if code not in indicators:
-            errors.setdefault("__all__", []).append(
-                _("Unknown indicator “%(code)s”.") % {"code": code}
-            )
-            continue
-        try:
-            parsed[code] = parse_count(raw)
-        except ValidationError as exc:
-            errors.setdefault(code, []).extend(exc.messages)
-    if errors:
-        raise ValidationError(errors)
-
+    parsed = _parse_values(values, indicators)
     counts = _locked_counts(region, period)
-    _check_versions(counts, {c: expected_versions.get(c) for c in parsed}, indicators)
-    for code in parsed:
-        current = counts.get(code)
-        if current is not None and current.status not in EDITABLE:
-            if current.status == S.APPROVED:
-                msg = _(
-                    "%(indicator)s for %(period)s is approved and locked; a reviewer must reopen it first."
-                )
-            else:
-                msg = _(
-                    "%(indicator)s for %(period)s is awaiting review and cannot be changed now."
-                )
-            errors.setdefault(code, []).append(
-                msg % {"indicator": indicators[code].name, "period": period}
-            )
-    if errors:
-        raise ValidationError(errors)
-
-    merged = {code: c.value for code, c in counts.items()} | parsed
-    check_consistency(
-        certificates=merged.get(CERTIFICATES), organizations=merged.get(ORGANIZATIONS)
+    _check_change(
+        indicators=indicators,
+        period=period,
+        parsed=parsed,
+        counts=counts,
+        expected_versions=expected_versions,
+        previous=previous_values(region=region, period=period),
+        explanation=explanation,
+        submit=submit,
     )
-    warnings = change_warnings(
-        values=parsed, previous=previous_values(region=region, period=period)
-    )
-    if submit and warnings and not explanation.strip():
-        raise ValidationError(
-            {"explanation": [w.message(indicators[w.indicator_code].name) for w in warnings]},
-            code="explanation_required",
-        )
 
     now = timezone.now()
     note = explanation.strip() or note  # an explanation is kept with the value
@@ -632,8 +677,37 @@ class ImportRejected(Exception):
         return any(p.stale for p in self.problems)
 
 
-class _Rollback(Exception):
-    pass
+def _counts_of(pairs: set[tuple[int, Quarter]], *, lock: bool) -> dict[tuple, QuarterlyCount]:
+    """The stored counts of many (region id, quarter) pairs, keyed by (region id, quarter,
+    indicator code): one query per quarter in the file, locked FOR UPDATE when ``lock``."""
+    by_period: dict[Quarter, list[int]] = {}
+    for region_id, period in pairs:
+        by_period.setdefault(period, []).append(region_id)
+    found: dict[tuple, QuarterlyCount] = {}
+    for period, region_ids in sorted(by_period.items()):
+        rows = QuarterlyCount.objects.filter(
+            region_id__in=region_ids, year=period.year, quarter=period.quarter
+        ).select_related("indicator", "entered_by", "reviewed_by")
+        if lock:
+            rows = rows.select_for_update(of=("self",)).order_by("pk")
+        for count in rows:
+            found[(count.region_id, period, count.indicator.code)] = count
+    return found
+
+
+def _stored_values(pairs: set[tuple[int, Quarter]]) -> dict[tuple[int, Quarter], dict[str, int]]:
+    """Values by indicator code of many (region id, quarter) pairs, one query per quarter."""
+    by_period: dict[Quarter, list[int]] = {}
+    for region_id, period in pairs:
+        by_period.setdefault(period, []).append(region_id)
+    found: dict[tuple[int, Quarter], dict[str, int]] = {}
+    for period, region_ids in by_period.items():
+        rows = QuarterlyCount.objects.filter(
+            region_id__in=region_ids, year=period.year, quarter=period.quarter
+        ).values_list("region_id", "indicator__code", "value")
+        for region_id, code, value in rows:
+            found.setdefault((region_id, period), {})[code] = value
+    return found
 
 
 def counts_import(
@@ -646,61 +720,211 @@ def counts_import(
 ) -> int:
     """Apply an Excel import (``indicators.imports.ImportChange`` rows) all or nothing.
 
-    Each region-quarter goes through :func:`counts_save` with ``action=IMPORT`` and the versions
-    seen at preview, so the permissions, validation, workflow locks, change rule and audit are
-    the entry form's own. Every change is tried (each in a savepoint) so that every problem is
-    reported at once; if any fails, or ``dry_run`` (the preview), the one outer transaction is
-    rolled back and nothing is written. Returns the number of values changed; raises
-    :class:`ImportRejected` with every problem.
+    Every region-quarter passes the entry form's own rules (permission, open quarter, whole
+    numbers, versions seen at preview, workflow lock, organizations ≤ certificates, the change
+    rule; :func:`_check_change`), and every problem of the file is reported at once. Only when
+    there is none, and not for ``dry_run`` (the preview), the file is written in one transaction,
+    set-wise: the counts locked in one query per quarter, inserted and updated in bulk, one audit
+    event per change and per submission (exactly those of :func:`counts_save`), the roll-ups
+    refreshed once. Returns the number of values changed; raises :class:`ImportRejected`.
+
+    The change rule compares a value with last quarter's as it stands after the import, so a
+    file holding two successive quarters is checked against its own earlier one.
     """
-    problems: list[ImportProblem] = []
-    changed = 0
+    access = access_for(user)
+    indicators = _indicators()
     regions = {r.code: r for r in Region.objects.filter(code__in={c.region_code for c in changes})}
-    try:
-        # The roll-ups are refreshed once, at the end, inside the same transaction (skipped when
-        # the block is rolled back: a preview, or a file with problems), and only after every
-        # count of the file is locked, so an import never holds the regions' roll-up lock while
-        # waiting for a count that an official's save holds (a deadlock).
-        with transaction.atomic(), rollups_deferred():
-            for index, change in enumerate(changes):
-                region = regions.get(change.region_code)
-                if region is None:
-                    problems.append(
-                        ImportProblem(
-                            index,
-                            "region",
-                            _("“%(code)s” is not a known region code.")
-                            % {"code": change.region_code},
-                        )
+    problems: list[ImportProblem] = []
+    accepted = []  # (index, change, region, parsed)
+    for index, change in enumerate(changes):
+        region = regions.get(change.region_code)
+        if region is None:
+            problems.append(
+                ImportProblem(
+                    index,
+                    "region",
+                    _("“%(code)s” is not a known region code.") % {"code": change.region_code},
+                )
+            )
+            continue
+        if not access.can_enter(region):
+            problems.append(
+                ImportProblem(
+                    index,
+                    "region",
+                    _("You may not enter counts for %(region)s.") % {"region": region.name},
+                )
+            )
+            continue
+        try:
+            check_period_open(change.period, today=today)
+            accepted.append((index, change, region, _parse_values(change.values, indicators)))
+        except ValidationError as exc:
+            problems.extend(_problems(index, exc))
+
+    with transaction.atomic(), rollups_deferred():
+        pairs = {(region.pk, change.period) for _, change, region, _ in accepted}
+        stored = _counts_of(pairs, lock=not dry_run)
+        previous = _stored_values({(region_id, period - 1) for region_id, period in pairs})
+        in_file = {(region.pk, change.period): parsed for _, change, region, parsed in accepted}
+        items = []
+        for index, change, region, parsed in accepted:
+            counts = {
+                code: stored[key]
+                for code in indicators
+                if (key := (region.pk, change.period, code)) in stored
+            }
+            last = (region.pk, change.period - 1)
+            before = previous.get(last, {}) | in_file.get(last, {})
+            try:
+                _check_change(
+                    indicators=indicators,
+                    period=change.period,
+                    parsed=parsed,
+                    counts=counts,
+                    expected_versions=change.expected_versions,
+                    previous=before,
+                    explanation=change.explanation,
+                    submit=submit,
+                )
+            except StaleWrite as exc:
+                problems.append(ImportProblem(index, "__all__", exc.message, stale=True))
+                continue
+            except ValidationError as exc:
+                problems.extend(_problems(index, exc))
+                continue
+            items.append((index, change, region, parsed, counts))
+        if problems:
+            raise ImportRejected(sorted(problems, key=lambda p: p.index))
+        if not dry_run:
+            problems = _import_write(user=user, items=items, submit=submit, indicators=indicators)
+            if problems:  # leaving the block by an exception rolls back the whole file
+                raise ImportRejected(problems)
+    return sum(len(change.values) for _, change, _, _, _ in items)
+
+
+def _problems(index: int, exc: ValidationError) -> list[ImportProblem]:
+    by_field = exc.message_dict if hasattr(exc, "error_dict") else None
+    return [
+        ImportProblem(index, field_name, message)
+        for field_name, messages in (by_field or {"__all__": exc.messages}).items()
+        for message in messages
+    ]
+
+
+def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProblem]:
+    """Write checked import items set-wise: what :func:`counts_save` (and, with ``submit``,
+    :func:`_submit_one`) would write for each, counts first, then their audit events in order.
+    The counts were locked when read; a count created meanwhile by someone else (the unique
+    constraint) is reported as a stale preview and the caller rolls everything back."""
+    now = timezone.now()
+    created: list[QuarterlyCount] = []
+    updated: dict[int, QuarterlyCount] = {}
+    events: list[tuple[QuarterlyCount, dict]] = []  # count, event fields (count id set later)
+    item_of_new: dict[tuple[int, Quarter, str], int] = {}
+    for index, change, region, parsed, counts in items:
+        explanation = change.explanation
+        note = explanation.strip()
+        saved = []  # (indicator code, count, its status before)
+        for code, value in parsed.items():
+            current = counts.get(code)
+            before = current.status if current is not None else ""
+            if current is None:
+                current = SimpleNamespace(  # not a model instance: 20,000 in a big file
+                    pk=None,
+                    region_id=region.pk,
+                    indicator_id=indicators[code].pk,
+                    year=change.period.year,
+                    quarter=change.period.quarter,
+                    value=value,
+                    note=note,
+                    status=S.DRAFT,
+                    entered_by_id=user.pk,
+                    entered_at=now,
+                    version=1,
+                )
+                created.append(current)
+                item_of_new[(region.pk, change.period, code)] = index
+                events.append((current, _event_fields(current, A.IMPORT, user, now, explanation)))
+            elif current.value != value or (note and current.note != note):
+                old_value, old_status = current.value, current.status
+                current.value, current.note = value, note or current.note
+                current.entered_by, current.entered_at = user, now
+                current.version += 1
+                updated[current.pk] = current
+                events.append(
+                    (
+                        current,
+                        _event_fields(
+                            current, A.IMPORT, user, now, explanation, old_value, old_status
+                        ),
                     )
-                    continue
-                try:
-                    with transaction.atomic():
-                        counts_save(
-                            user=user,
-                            region=region,
-                            period=change.period,
-                            values=change.values,
-                            expected_versions=change.expected_versions,
-                            explanation=change.explanation,
-                            submit=submit,
-                            action=A.IMPORT,
-                            today=today,
-                        )
-                    changed += len(change.values)
-                except StaleWrite as exc:
-                    problems.append(ImportProblem(index, "__all__", exc.message, stale=True))
-                except PermissionDenied as exc:
-                    problems.append(ImportProblem(index, "region", str(exc)))
-                except ValidationError as exc:
-                    by_field = exc.message_dict if hasattr(exc, "error_dict") else None
-                    for field_name, messages in (by_field or {"__all__": exc.messages}).items():
-                        for message in messages:
-                            problems.append(ImportProblem(index, field_name, message))
-            if problems or dry_run:
-                raise _Rollback
-    except _Rollback:
-        pass
-    if problems:
-        raise ImportRejected(problems)
-    return changed
+                )
+            saved.append((code, current, before))
+        for _code, current, _before in saved if submit else ():
+            if current.status not in EDITABLE:
+                continue
+            old_status = current.status
+            current.status, current.submitted_at = S.SUBMITTED, now
+            current.version += 1
+            if current.pk is not None:
+                updated[current.pk] = current
+            events.append(
+                (
+                    current,
+                    _event_fields(
+                        current, A.SUBMIT, user, now, explanation, current.value, old_status
+                    ),
+                )
+            )
+        for code, current, before in saved:
+            rollups_touch(
+                region=region,
+                indicator=indicators[code],
+                period=change.period,
+                statuses=(before, current.status),
+            )
+    try:
+        with transaction.atomic():
+            insert_rows(QuarterlyCount, created, batch=IMPORT_BATCH)
+    except IntegrityError:
+        taken = _counts_of({(c.region_id, Quarter(c.year, c.quarter)) for c in created}, lock=False)
+        return [
+            ImportProblem(
+                index,
+                "__all__",
+                StaleWrite(
+                    [
+                        {
+                            "indicator": indicators[code].name,
+                            "expected_version": None,
+                            "current": taken[key],
+                        }
+                    ]
+                ).message,
+                stale=True,
+            )
+            for key, index in item_of_new.items()
+            if key in taken and (code := key[2])
+        ]
+    by_period: dict[tuple[int, int], set[int]] = {}
+    for count in created:
+        by_period.setdefault((count.year, count.quarter), set()).add(count.region_id)
+    ids = {}
+    for (year, quarter), region_ids in by_period.items():  # the new counts' ids, for the events
+        rows = QuarterlyCount.objects.filter(region_id__in=region_ids, year=year, quarter=quarter)
+        for region_id, indicator_id, pk in rows.values_list("region_id", "indicator_id", "pk"):
+            ids[(region_id, indicator_id, year, quarter)] = pk
+    for count in created:
+        count.pk = ids[(count.region_id, count.indicator_id, count.year, count.quarter)]
+    QuarterlyCount.objects.bulk_update(
+        list(updated.values()),
+        ["value", "note", "entered_by", "entered_at", "status", "submitted_at", "version"],
+        batch_size=IMPORT_BATCH,
+    )
+    insert_rows(
+        CountEvent,
+        [SimpleNamespace(count_id=count.pk, **fields) for count, fields in events],
+        batch=IMPORT_BATCH,
+    )
+    return []

@@ -97,25 +97,42 @@ def three_region_import(tree):
     ]
 
 
-def test_crash_on_the_third_region_of_an_import_writes_nothing(monkeypatch, tree, official):
+def test_crash_after_an_imports_counts_are_written_writes_nothing(monkeypatch, tree, official):
+    """The import writes its six counts in bulk, then crashes before their audit events."""
     before = snapshot()
-    calls = fail_on_call(monkeypatch, services, "counts_save", 3, Crash("third region"))
+    real = services.insert_rows
+    written = []
+
+    def crash_on_events(model, objs, **kwargs):
+        if model is CountEvent:
+            written.append(QuarterlyCount.objects.filter(year=P.year, quarter=P.quarter).count())
+            raise Crash("before the audit events")
+        return real(model, objs, **kwargs)
+
+    monkeypatch.setattr(services, "insert_rows", crash_on_events)
     with pytest.raises(Crash):
         counts_import(user=official, changes=three_region_import(tree), submit=True, today=TODAY)
-    assert calls["n"] == 3  # the first two regions were written (counts, events) before it
+    assert written == [6]  # the counts were in the database when it crashed
     assert snapshot() == before
 
 
 def test_database_error_in_the_middle_of_an_import_writes_nothing(monkeypatch, tree, official):
-    """The ninth audit event (the third region's first count: each region has two changes and
-    two submits) fails in the database."""
+    """The counts are written, then the database refuses the audit events (the seventh breaks
+    the version's CHECK constraint)."""
     before = snapshot()
-    calls = fail_on_call(
-        monkeypatch, services, "_event", 9, DatabaseError("server closed the connection")
-    )
+    real = services.insert_rows
+    written = []
+
+    def seventh_event_broken(model, objs, **kwargs):
+        if model is CountEvent:
+            objs[6].version = -1
+        written.append(model)
+        return real(model, objs, **kwargs)
+
+    monkeypatch.setattr(services, "insert_rows", seventh_event_broken)
     with pytest.raises(DatabaseError):
         counts_import(user=official, changes=three_region_import(tree), submit=True, today=TODAY)
-    assert calls["n"] == 9
+    assert written == [QuarterlyCount, CountEvent]
     assert snapshot() == before
 
 
@@ -140,9 +157,11 @@ def test_the_same_import_without_a_crash_writes_everything(tree, official):
 def test_crash_in_the_roll_up_refresh_of_an_import_writes_nothing(monkeypatch, tree, official):
     """The roll-up cells of the province are deleted, then re-inserting them fails."""
     before = snapshot()
+    from indicators import rollups
+
     monkeypatch.setattr(
-        RollupCell.objects,
-        "bulk_create",
+        rollups,
+        "insert_rows",
         lambda *a, **k: (_ for _ in ()).throw(DatabaseError("disk full")),
     )
     with pytest.raises(DatabaseError):

@@ -341,3 +341,146 @@ def test_export_edit_import_round_trip(tree, certs, orgs, official):
     counts_import(user=official, changes=changes, today=TODAY)
     assert QuarterlyCount.objects.get(quarter=3, indicator=certs).value == 105
     assert QuarterlyCount.objects.get(quarter=3, indicator=orgs).value == 30
+
+
+# --- the set-wise import writes exactly what the entry form's service writes -------------------
+
+
+def _change(region, period, values, versions, explanation="") -> ImportChange:
+    return ImportChange(
+        sheet="导入",
+        row=2,
+        region_code=region.code,
+        period=period,
+        values=values,
+        old={code: None for code in values},
+        expected_versions=versions,
+        explanation=explanation,
+        columns={},
+    )
+
+
+def _written():
+    """Counts and audit events as (region, indicator, quarter, ...) tuples, ids left out."""
+    counts = sorted(
+        QuarterlyCount.objects.values_list(
+            "region__code", "indicator__code", "year", "quarter", "value", "note", "status",
+            "version", "entered_by__username",
+        )
+    )  # fmt: skip
+    events = [
+        tuple(e)
+        for e in CountEvent.objects.order_by("count__region__code", "count__indicator__code", "id")
+        .values_list(
+            "count__region__code", "count__indicator__code", "action", "old_value",
+            "new_value", "old_status", "new_status", "comment", "version", "user__username",
+        )
+    ]  # fmt: skip
+    return counts, events
+
+
+def test_import_writes_what_counts_save_writes(tree, certs, orgs, django_user_model):
+    """A new quarter for C, a draft of A changed, a returned B changed and resubmitted with an
+    explanation for a large change: the import's bulk writes equal one ``counts_save`` per
+    region-quarter (the entry form's service), count for count and event for event."""
+    from django.db import transaction
+
+    from indicators.services import counts_save
+
+    official = make_user(django_user_model, "off_p", (Membership.Role.OFFICIAL, tree["province"]))
+    make_count(tree["a"], certs, Q, 100, status=QuarterlyCount.Status.DRAFT, user=official)
+    make_count(tree["b"], certs, Q - 1, 100)
+    b = make_count(tree["b"], certs, Q, 100, status=QuarterlyCount.Status.RETURNED)
+    make_count(tree["b"], orgs, Q, 40, status=QuarterlyCount.Status.RETURNED)
+    changes = [
+        _change(tree["a"], Q, {"certificates": 120, "organizations": 50}, {
+            "certificates": 1, "organizations": None}),
+        _change(tree["b"], Q, {"certificates": 180}, {"certificates": b.version}, "新增认证"),
+        _change(tree["c"], Q, {"certificates": 7, "organizations": 3}, {
+            "certificates": None, "organizations": None}),
+    ]  # fmt: skip
+
+    class Undo(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            assert counts_import(user=official, changes=changes, submit=True, today=TODAY) == 5
+            bulk = _written()
+            raise Undo
+    except Undo:
+        pass
+    for change in changes:
+        counts_save(
+            user=official,
+            region=next(r for r in tree.values() if r.code == change.region_code),
+            period=change.period,
+            values=change.values,
+            expected_versions=change.expected_versions,
+            explanation=change.explanation,
+            submit=True,
+            action=CountEvent.Action.IMPORT,
+            today=TODAY,
+        )
+    one_by_one = _written()
+    assert bulk == one_by_one
+    statuses = {(c[0], c[1]): (c[4], c[6], c[7]) for c in bulk[0]}
+    assert statuses[("990100", "certificates")] == (120, "submitted", 3)  # changed, submitted
+    assert statuses[("990200", "certificates")] == (180, "submitted", 3)
+    assert statuses[("990200", "organizations")] == (40, "returned", 1)  # not in the file
+    assert statuses[("990300", "organizations")] == (3, "submitted", 2)  # new, submitted
+
+
+def test_large_change_is_checked_against_the_files_own_previous_quarter(
+    tree, certs, orgs, official
+):
+    """Stored Q-1 is 100; the file sets Q-1 to 150. Q at 100 is −33 % against the file's 150
+    (refused without an explanation, though equal to the stored 100); Q at 150 is +0 % (fine,
+    though +50 % against the stored 100)."""
+    make_count(tree["a"], certs, Q - 1, 100, status=QuarterlyCount.Status.DRAFT, user=official)
+
+    def changes(q_value):
+        return [
+            _change(tree["a"], Q - 1, {"certificates": 150}, {"certificates": 1}),
+            _change(tree["a"], Q, {"certificates": q_value}, {"certificates": None}),
+        ]
+
+    with pytest.raises(ImportRejected) as exc:
+        counts_import(user=official, changes=changes(100), submit=True, today=TODAY)
+    assert [(p.index, p.field) for p in exc.value.problems] == [(1, "explanation")]
+    assert counts_import(user=official, changes=changes(150), submit=True, today=TODAY) == 2
+    assert sorted(QuarterlyCount.objects.values_list("quarter", "value", "status")) == [
+        (2, 150, "submitted"),
+        (3, 150, "submitted"),
+    ]
+
+
+def test_import_queries_do_not_grow_with_the_number_of_regions(
+    tree, certs, orgs, django_user_model
+):
+    """Checking and writing a file of 3 region-quarters and one of 24 takes as many queries.
+    (Past that, only the bulk INSERTs grow, by one statement per batch: 99 audit events on
+    SQLite, whose statements take at most 999 parameters; PostgreSQL copies them in one.)"""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from regions.selectors import access_for
+    from tests.conftest import make_region
+
+    official = make_user(django_user_model, "off_p", (Membership.Role.OFFICIAL, tree["province"]))
+    regions = [make_region(f"99{i:04d}", f"县{i}", parent=tree["c"]) for i in range(1, 31)]
+
+    def queries(n: int, period: Quarter) -> int:
+        changes = [
+            _change(r, period, {"certificates": 10 + i, "organizations": 5}, {
+                "certificates": None, "organizations": None})
+            for i, r in enumerate(regions[:n])
+        ]  # fmt: skip
+        with CaptureQueriesContext(connection) as ctx:
+            assert counts_import(user=official, changes=changes, submit=True, today=TODAY) == 2 * n
+        return len(ctx.captured_queries)
+
+    access_for(official)  # the user's memberships are read once per request, as in a view
+    small, large = queries(3, Q - 1), queries(24, Q)
+    assert QuarterlyCount.objects.filter(year=Q.year, quarter=Q.quarter).count() == 48
+    assert large == small

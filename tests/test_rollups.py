@@ -211,3 +211,28 @@ def test_concurrent_submits_under_one_parent_keep_the_rollups_right(
     )
     assert organizations.value == 5 + 12 + 8
     assert_matches_raw(tree["province"], [certs, orgs])
+
+
+def test_a_change_refreshes_only_the_inclusions_that_count_its_statuses(monkeypatch, tree, certs):
+    """Drafts and returned counts are in no inclusion: a write that keeps a count among them
+    cannot change a cell and skips the refresh. Submitting touches the "submitted" cells only
+    (no approved figure changes); approving, or reopening an approved count, touches both (the
+    submitted cells record whether their value is approved)."""
+    from indicators import rollups
+    from indicators.selectors import Inclusion
+
+    calls = []
+    monkeypatch.setattr(
+        rollups, "rollups_refresh", lambda keys, inclusions: calls.append(set(inclusions))
+    )
+    touch = dict(region=tree["a"], indicator=certs, period=Quarter(2024, 2))
+    rollups.rollups_touch(**touch, statuses=("", "draft"))
+    rollups.rollups_touch(**touch, statuses=("draft", "draft"))
+    rollups.rollups_touch(**touch, statuses=("returned", "draft"))
+    assert calls == []
+    rollups.rollups_touch(**touch, statuses=("draft", "submitted"))
+    rollups.rollups_touch(**touch, statuses=("submitted", "approved"))
+    rollups.rollups_touch(**touch, statuses=("approved", "returned"))
+    rollups.rollups_touch(**touch)  # no statuses given: everything
+    both = {Inclusion.APPROVED, Inclusion.SUBMITTED}
+    assert calls == [{Inclusion.SUBMITTED}, both, both, both]

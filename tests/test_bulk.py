@@ -1,0 +1,76 @@
+"""indicators.bulk.insert_rows stores exactly what QuerySet.bulk_create stores (COPY on
+PostgreSQL, multi-row INSERTs elsewhere: the suite runs on both)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+from django.utils import timezone
+
+from indicators.bulk import insert_rows
+from indicators.models import CountEvent, QuarterlyCount
+from tests.conftest import make_count, make_user
+
+COLUMNS = [f.attname for f in QuarterlyCount._meta.concrete_fields if not f.primary_key]
+NOTES = ["", 'say "当然", then, a\nnew line', "\\N", " ", "=1+2"]
+
+
+def _counts(tree, certs, user, year: int) -> list[QuarterlyCount]:
+    at = timezone.make_aware(dt.datetime(2024, 7, 3, 9, 30, 15, 123456))
+    return [
+        QuarterlyCount(
+            region_id=tree[key].pk,
+            indicator_id=certs.pk,
+            year=year,
+            quarter=quarter,
+            value=10**11 + quarter,
+            note=NOTES[(i + quarter) % len(NOTES)],
+            status=QuarterlyCount.Status.SUBMITTED,
+            entered_by_id=user.pk if quarter != 3 else None,
+            entered_at=at,
+            submitted_at=at if quarter == 2 else None,
+            version=quarter,
+            is_demo=quarter == 3,
+        )
+        for i, key in enumerate(("a", "b", "c"))
+        for quarter in (1, 2, 3)
+    ]
+
+
+def _stored(year):
+    rows = QuarterlyCount.objects.filter(year=year).order_by("region__code", "quarter")
+    return [tuple(getattr(c, name) for name in COLUMNS if name != "year") for c in rows]
+
+
+def test_insert_rows_stores_what_bulk_create_stores(tree, certs, django_user_model):
+    user = make_user(django_user_model, "u")
+    insert_rows(QuarterlyCount, _counts(tree, certs, user, 2023), batch=4)  # 4 + 4 + 1 rows
+    QuarterlyCount.objects.bulk_create(_counts(tree, certs, user, 2024))
+    assert len(_stored(2023)) == 9
+    assert _stored(2023) == _stored(2024)
+    assert {c.note for c in QuarterlyCount.objects.filter(year=2023)} == set(NOTES)
+
+
+def test_insert_rows_fills_missing_fields_with_their_defaults(tree, certs, django_user_model):
+    """A SimpleNamespace row without ``old_value``, ``old_status`` or ``comment``: NULL, ""."""
+    user = make_user(django_user_model, "u")
+    count = make_count(tree["a"], certs, "2024Q2", 5)
+    at = timezone.now()
+    insert_rows(
+        CountEvent,
+        [
+            SimpleNamespace(
+                count_id=count.pk,
+                action="create",
+                user_id=user.pk,
+                at=at,
+                new_value=5,
+                new_status="draft",
+                version=1,
+            )
+        ],
+    )
+    event = CountEvent.objects.get()
+    assert (event.old_value, event.old_status, event.comment) == (None, "", "")
+    assert (event.at, event.new_value, event.user, event.count) == (at, 5, user, count)
