@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class IndicatorsConfig(AppConfig):
     name = "indicators"
     verbose_name = _("Plans, targets and counts")
+
+    def ready(self):
+        from certtrack import lookups  # noqa: F401  (registers field__any_of)

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from types import SimpleNamespace
 
 from django.db import transaction
@@ -44,6 +45,7 @@ _pending: ContextVar[dict[Inclusion, set[Key]] | None] = ContextVar(
 )
 
 
+@lru_cache(maxsize=64)
 def _affected(statuses: tuple[str, str] | None) -> frozenset[Inclusion]:
     """The inclusions whose cells a count's change from ``statuses[0]`` to ``statuses[1]`` can
     alter: those counting either status (a cell also records whether its value is approved).
@@ -141,14 +143,16 @@ def rollups_refresh(
     inclusion_values = [i.value for i in inclusions]
     indicator_ids = {k[1] for k in keys}
     quarters = {k[2] for k in keys}
-    touched = Region.objects.filter(pk__in={k[0] for k in keys}).only("path")
+    touched = Region.objects.filter(pk__any_of=list({k[0] for k in keys})).only("path")
     codes = {c for r in touched for c in r.path.strip("/").split("/")}
     # Lock the regions whose cells are recomputed, root first (one order for everyone), until
     # the transaction ends. Two writers under the same ancestor would otherwise each recompute
     # its cells without the other's uncommitted count (the second to commit wins with a sum
     # missing the first's change) or insert the same cell twice (a unique violation, a 500).
     # Once the lock is ours, every query below (READ COMMITTED) sees the other's committed count.
-    nodes = list(Region.objects.select_for_update().filter(code__in=codes).order_by("path"))
+    nodes = list(
+        Region.objects.select_for_update().filter(code__any_of=list(codes)).order_by("path")
+    )
     indicators = {i.pk: i.code for i in Indicator.objects.filter(pk__in=indicator_ids)}
     by_depth: dict[int, list[Region]] = defaultdict(list)
     for node in nodes:
@@ -158,43 +162,47 @@ def rollups_refresh(
         level = by_depth[depth]
         level_ids = [n.pk for n in level]
         directs = {
-            (region_id, indicator_id, Quarter(year, quarter)): (value, status)
+            (region_id, indicator_id, year, quarter): (value, status)
             for region_id, indicator_id, year, quarter, value, status in QuarterlyCount.objects.filter(
-                region_id__in=level_ids, indicator_id__in=indicator_ids
+                region_id__any_of=level_ids, indicator_id__in=indicator_ids
             )
             .filter(_quarters_q(quarters))
             .values_list("region_id", "indicator_id", "year", "quarter", "value", "status")
         }
         divisions: dict[int, list[Region]] = defaultdict(list)
         for child in Region.objects.filter(
-            parent_id__in=level_ids, active=True, kind=Region.Kind.DIVISION
+            parent_id__any_of=level_ids, active=True, kind=Region.Kind.DIVISION
         ).only("code", "parent_id"):
             divisions[child.parent_id].append(child)
         child_ids = [c.pk for kids in divisions.values() for c in kids]
         child_code = {c.pk: c.code for kids in divisions.values() for c in kids}
         child_cells = {  # plain rows, not model instances: a national refresh reads ~30,000
-            (region_id, indicator_id, Quarter(year, quarter), inclusion): rest
+            (region_id, indicator_id, year, quarter, inclusion): rest
             for region_id, indicator_id, year, quarter, inclusion, *rest in RollupCell.objects.filter(
-                region_id__in=child_ids, indicator_id__in=indicator_ids
+                region_id__any_of=child_ids, indicator_id__in=indicator_ids
             )
             .filter(_quarters_q(quarters), inclusion__in=inclusion_values)
             .values_list(*CELL_FIELDS[:4], "inclusion", *CELL_FIELDS[4:])
         }
         new_cells = []
         counted = {inclusion: frozenset(inclusion.statuses) for inclusion in inclusions}
+        # Keys are plain tuples (year and quarter apart): tens of thousands of lookups here.
+        periods = [(period, period.year, period.quarter) for period in quarters]
         for node in level:
             if not node.active:
                 continue
             node_kids = divisions.get(node.pk, [])
             for ind_id, ind_code in indicators.items():
-                for period in quarters:
-                    direct = directs.get((node.pk, ind_id, period))
+                for period, year, quarter in periods:
+                    direct = directs.get((node.pk, ind_id, year, quarter))
                     if direct is None and not node_kids:
                         continue  # no value of its own and nothing below: no cell
                     for inclusion in inclusions:
                         kids = []
                         for child in node_kids:
-                            cell = child_cells.get((child.pk, ind_id, period, inclusion.value))
+                            cell = child_cells.get(
+                                (child.pk, ind_id, year, quarter, inclusion.value)
+                            )
                             kids.append(
                                 cell_value(child_code[child.pk], ind_code, period, cell)
                                 if cell is not None
@@ -223,9 +231,9 @@ def rollups_refresh(
                                     row, region_id=node.pk, indicator_id=ind_id, inclusion=inclusion
                                 )
                             )
-        RollupCell.objects.filter(region_id__in=level_ids, indicator_id__in=indicator_ids).filter(
-            _quarters_q(quarters), inclusion__in=inclusion_values
-        ).delete()
+        RollupCell.objects.filter(
+            region_id__any_of=level_ids, indicator_id__in=indicator_ids
+        ).filter(_quarters_q(quarters), inclusion__in=inclusion_values).delete()
         insert_rows(RollupCell, new_cells)
 
 

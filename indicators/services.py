@@ -207,19 +207,22 @@ def _check_versions(
         raise StaleWrite(stale)
 
 
-def _event_fields(count, action, user, now, comment="", old_value=None, old_status="") -> dict:
-    """An audit record of ``count`` as it stands now (its value, status and version after)."""
-    return {
-        "action": action,
-        "user_id": user.pk if user is not None else None,
-        "at": now,
-        "old_value": old_value,
-        "new_value": count.value,
-        "old_status": old_status,
-        "new_status": count.status,
-        "comment": comment,
-        "version": count.version,
-    }
+def _event_row(count, action, user_id, now, comment="", old_value=None, old_status=""):
+    """An audit record of ``count`` as it stands now (its value, status and version after), as
+    a row for :func:`indicators.bulk.insert_rows` (``count_id`` None until a new count has
+    its id)."""
+    return SimpleNamespace(
+        count_id=count.pk,
+        action=action,
+        user_id=user_id,
+        at=now,
+        old_value=old_value,
+        new_value=count.value,
+        old_status=old_status,
+        new_status=count.status,
+        comment=comment,
+        version=count.version,
+    )
 
 
 def _event(count, *, action, user, now, old_value=None, old_status="", comment="") -> CountEvent:
@@ -231,9 +234,9 @@ def _event(count, *, action, user, now, old_value=None, old_status="", comment="
         period=count.period,
         statuses=(old_status, count.status),
     )
-    return CountEvent.objects.create(
-        count=count, **_event_fields(count, action, user, now, comment, old_value, old_status)
-    )
+    user_id = user.pk if user is not None else None
+    row = _event_row(count, action, user_id, now, comment, old_value, old_status)
+    return CountEvent.objects.create(**vars(row))
 
 
 def _bump(count: QuarterlyCount, expected_version: int, **fields) -> None:
@@ -686,7 +689,7 @@ def _counts_of(pairs: set[tuple[int, Quarter]], *, lock: bool) -> dict[tuple, Qu
     found: dict[tuple, QuarterlyCount] = {}
     for period, region_ids in sorted(by_period.items()):
         rows = QuarterlyCount.objects.filter(
-            region_id__in=region_ids, year=period.year, quarter=period.quarter
+            region_id__any_of=region_ids, year=period.year, quarter=period.quarter
         ).select_related("indicator", "entered_by", "reviewed_by")
         if lock:
             rows = rows.select_for_update(of=("self",)).order_by("pk")
@@ -703,7 +706,7 @@ def _stored_values(pairs: set[tuple[int, Quarter]]) -> dict[tuple[int, Quarter],
     found: dict[tuple[int, Quarter], dict[str, int]] = {}
     for period, region_ids in by_period.items():
         rows = QuarterlyCount.objects.filter(
-            region_id__in=region_ids, year=period.year, quarter=period.quarter
+            region_id__any_of=region_ids, year=period.year, quarter=period.quarter
         ).values_list("region_id", "indicator__code", "value")
         for region_id, code, value in rows:
             found.setdefault((region_id, period), {})[code] = value
@@ -733,7 +736,8 @@ def counts_import(
     """
     access = access_for(user)
     indicators = _indicators()
-    regions = {r.code: r for r in Region.objects.filter(code__in={c.region_code for c in changes})}
+    codes = list({c.region_code for c in changes})
+    regions = {r.code: r for r in Region.objects.filter(code__any_of=codes)}
     problems: list[ImportProblem] = []
     accepted = []  # (index, change, region, parsed)
     for index, change in enumerate(changes):
@@ -820,7 +824,8 @@ def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProble
     now = timezone.now()
     created: list[QuarterlyCount] = []
     updated: dict[int, QuarterlyCount] = {}
-    events: list[tuple[QuarterlyCount, dict]] = []  # count, event fields (count id set later)
+    events: list[tuple] = []  # (count, its event row: count_id set once the count has one)
+    user_id = user.pk
     item_of_new: dict[tuple[int, Quarter, str], int] = {}
     for index, change, region, parsed, counts in items:
         explanation = change.explanation
@@ -839,13 +844,18 @@ def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProble
                     value=value,
                     note=note,
                     status=S.DRAFT,
-                    entered_by_id=user.pk,
+                    entered_by_id=user_id,
                     entered_at=now,
+                    submitted_at=None,
+                    reviewed_by_id=None,
+                    reviewed_at=None,
+                    review_comment="",
                     version=1,
+                    is_demo=False,
                 )
                 created.append(current)
                 item_of_new[(region.pk, change.period, code)] = index
-                events.append((current, _event_fields(current, A.IMPORT, user, now, explanation)))
+                events.append((current, _event_row(current, A.IMPORT, user_id, now, explanation)))
             elif current.value != value or (note and current.note != note):
                 old_value, old_status = current.value, current.status
                 current.value, current.note = value, note or current.note
@@ -855,8 +865,8 @@ def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProble
                 events.append(
                     (
                         current,
-                        _event_fields(
-                            current, A.IMPORT, user, now, explanation, old_value, old_status
+                        _event_row(
+                            current, A.IMPORT, user_id, now, explanation, old_value, old_status
                         ),
                     )
                 )
@@ -872,8 +882,8 @@ def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProble
             events.append(
                 (
                     current,
-                    _event_fields(
-                        current, A.SUBMIT, user, now, explanation, current.value, old_status
+                    _event_row(
+                        current, A.SUBMIT, user_id, now, explanation, current.value, old_status
                     ),
                 )
             )
@@ -912,7 +922,9 @@ def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProble
         by_period.setdefault((count.year, count.quarter), set()).add(count.region_id)
     ids = {}
     for (year, quarter), region_ids in by_period.items():  # the new counts' ids, for the events
-        rows = QuarterlyCount.objects.filter(region_id__in=region_ids, year=year, quarter=quarter)
+        rows = QuarterlyCount.objects.filter(
+            region_id__any_of=region_ids, year=year, quarter=quarter
+        )
         for region_id, indicator_id, pk in rows.values_list("region_id", "indicator_id", "pk"):
             ids[(region_id, indicator_id, year, quarter)] = pk
     for count in created:
@@ -922,9 +934,7 @@ def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProble
         ["value", "note", "entered_by", "entered_at", "status", "submitted_at", "version"],
         batch_size=IMPORT_BATCH,
     )
-    insert_rows(
-        CountEvent,
-        [SimpleNamespace(count_id=count.pk, **fields) for count, fields in events],
-        batch=IMPORT_BATCH,
-    )
+    for count, event in events:
+        event.count_id = count.pk
+    insert_rows(CountEvent, [event for _, event in events], batch=IMPORT_BATCH)
     return []
