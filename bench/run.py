@@ -110,9 +110,14 @@ def _superuser():
 
 # --- dashboards ----------------------------------------------------------------------------
 
+# Every plan's trend lines at once (≈ 150,000 records): a bulk download, shown for scale, not a
+# page's data (the overview's page links carry ?page=N); no budget applies.
+BULK = "overview JSON (trends), every plan: bulk download"
+
 PAGES = [
     ("overview", "/"),
-    ("overview JSON (trends)", "/overview/trends.json"),
+    ("overview JSON (trends)", "/overview/trends.json?page=1"),  # as linked from the page
+    (BULK, "/overview/trends.json"),
     ("national /regions/100000/", "/regions/100000/"),
     ("national JSON (series)", "/regions/100000/series.json"),
     ("national JSON (completeness)", "/regions/100000/completeness.json"),
@@ -149,14 +154,14 @@ def bench_dashboards(runs: int) -> dict:
     as_of = Quarter.parse(AS_OF)
     rows = []
     for label, url in PAGES:
-        full = f"{url}?as_of={AS_OF}"
-        for _ in range(2 if label != "overview" else 1):  # warm-up
+        full = f"{url}{'&' if '?' in url else '?'}as_of={AS_OF}"
+        for _ in range(2 if label != BULK else 1):  # warm-up
             assert client.get(full).status_code == 200, full
         with CaptureQueriesContext(connection) as ctx:
             client.get(full)
         queries = len(ctx.captured_queries)
         times = []
-        n = runs if label != "overview" else max(3, runs // 10)  # seconds each: fewer runs
+        n = runs if label != BULK else max(3, runs // 10)  # ≈ 1 s each: fewer runs
         for _ in range(n):
             t0 = time.perf_counter()
             response = client.get(full)
@@ -601,10 +606,11 @@ def render() -> None:
             "|---|---:|---:|---:|---:|---|---|",
         ]
         for r in d["pages"]:
+            budget = "n/a" if r["page"] == BULK else _ok(r["p95_ms"] <= 150)
             lines.append(
                 f"| {r['page']} | {r['p50_ms']} | {r['p95_ms']} | {r['queries']} | "
                 f"{r['ref_p50_ms']} / {r['ref_p95_ms']} ({r['ref_region']}) | "
-                f"{_ok(r['p95_ms'] <= 150)} | {_ok(r['queries'] <= 20)} |"
+                f"{budget} | {_ok(r['queries'] <= 20)} |"
             )
         lines.append("")
     if "throughput" in found:

@@ -7,4 +7,9 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Plans, targets and counts")
 
     def ready(self):
-        from certtrack import lookups  # noqa: F401  (registers field__any_of)
+        from certtrack import (
+            lookups,  # noqa: F401  (registers field__any_of)
+            tables2,
+        )
+
+        tables2.install()

@@ -1,4 +1,4 @@
-"""Plotly figures for the dashboards, built by pure functions: rows in, ``go.Figure`` out.
+"""Plotly figures for the dashboards, built by pure functions: rows in, a figure out.
 
 No ORM and no request: the functions read the dataclasses of ``indicators.selectors`` (already
 computed) and the active language (gettext), nothing else. Every series has one colour, one
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
+from plotly.utils import PlotlyJSONEncoder
 
 from indicators.periods import Quarter, quarter_range
 from indicators.selectors import (
@@ -34,6 +35,28 @@ from indicators.selectors import (
 # plotly checks every property of every trace it builds: worth it in the tests (which set
 # CERTTRACK_VALIDATE_FIGURES=1), but it is most of a dashboard's server time (bench/NOTES.md).
 VALIDATE = os.environ.get("CERTTRACK_VALIDATE_FIGURES") == "1"
+
+# A figure: a checked ``go.Figure`` when VALIDATE, else the plain dict plotly.js reads.
+Figure = go.Figure | dict
+
+
+def _trace(kind: str, **props) -> go.BaseTraceType | dict:
+    """A trace of plotly type ``kind`` ("scatter", "bar", "heatmap"). Unchecked, it is the plain
+    dict plotly.js reads: building plotly.py objects (deep copies, validators) was most of the
+    overview's server time even with validation off (bench/NOTES.md). Nested properties are
+    spelled as dicts, never with plotly.py's ``marker_line`` shorthand."""
+    if VALIDATE:
+        return _TRACES[kind](**props)
+    return {"type": kind, **props}
+
+
+def _figure(data: list, layout: dict) -> Figure:
+    if VALIDATE:
+        return go.Figure(data=data, layout=layout)
+    return {"data": data, "layout": layout}
+
+
+_TRACES = {"scatter": go.Scatter, "bar": go.Bar, "heatmap": go.Heatmap}
 
 
 def _no_template() -> dict:
@@ -152,7 +175,7 @@ def series_figure(
     unit: str,
     as_of: Quarter,
     height: int = 400,
-) -> go.Figure:
+) -> Figure:
     """A region's quarterly values with targets, milestone paths and forecast.
 
     Traces (in this order, each only if it has points): the value line through complete values;
@@ -168,8 +191,8 @@ def series_figure(
     line_y = [p.value if p.row.complete else None for p in measured]
     if any(v is not None for v in line_y):
         traces.append(
-            go.Scatter(
-                _validate=VALIDATE,
+            _trace(
+                "scatter",
                 name=names["value"],
                 x=[str(p.period) for p in measured],
                 y=line_y,
@@ -195,8 +218,8 @@ def series_figure(
         if not rows:
             continue
         traces.append(
-            go.Scatter(
-                _validate=VALIDATE,
+            _trace(
+                "scatter",
                 name=names[state],
                 x=[str(r.period) for r in rows],
                 y=[r.value for r in rows],
@@ -214,14 +237,18 @@ def series_figure(
     ]
     if sums:
         traces.append(
-            go.Scatter(
-                _validate=VALIDATE,
+            _trace(
+                "scatter",
                 name=names["children_sum"],
                 x=[str(r.period) for r in sums],
                 y=[r.children_sum for r in sums],
                 mode="markers",
-                marker=dict(symbol="x-thin-open", size=11, color=PALETTE["children_sum"]),
-                marker_line=dict(width=2.5, color=PALETTE["children_sum"]),
+                marker=dict(
+                    symbol="x-thin-open",
+                    size=11,
+                    color=PALETTE["children_sum"],
+                    line=dict(width=2.5, color=PALETTE["children_sum"]),
+                ),
                 text=[
                     _("Sum of the divisions: %(sum)s %(unit)s (direct value %(diff)s)")
                     % {
@@ -240,8 +267,8 @@ def series_figure(
         xs = [str(q) for q in quarter_range(path.baseline.period, path.points[-1].period)]
         ys = [path.value_at(Quarter.parse(q)) for q in xs]
         traces.append(
-            go.Scatter(
-                _validate=VALIDATE,
+            _trace(
+                "scatter",
                 name=names["milestone"],
                 x=xs,
                 y=ys,
@@ -257,8 +284,8 @@ def series_figure(
     if forecast is not None:
         points = forecast.points
         traces.append(
-            go.Scatter(
-                _validate=VALIDATE,
+            _trace(
+                "scatter",
                 name=names["forecast"],
                 x=[str(q) for q, _v in points],
                 y=[v for _q, v in points],
@@ -270,8 +297,8 @@ def series_figure(
         )
     if targets:
         traces.append(
-            go.Scatter(
-                _validate=VALIDATE,
+            _trace(
+                "scatter",
                 name=names["target"],
                 x=[str(t.target.due) for t in targets],
                 y=[t.target.value for t in targets],
@@ -298,8 +325,8 @@ def series_figure(
         ]
         if crossings and forecast is not None:
             traces.append(
-                go.Scatter(
-                    _validate=VALIDATE,
+                _trace(
+                    "scatter",
                     name=names["crossing"],
                     x=[str(t.progress.crossing) for t in crossings],
                     y=[forecast.trend.at(t.progress.crossing) for t in crossings],
@@ -347,10 +374,10 @@ def series_figure(
                 font=dict(size=11, color=PALETTE["as_of"]),
             )
         ]
-    return go.Figure(data=traces, layout=layout, _validate=VALIDATE)
+    return _figure(traces, layout)
 
 
-def breakdown_figure(*, children: Sequence[ChildRow], unit: str) -> go.Figure:
+def breakdown_figure(*, children: Sequence[ChildRow], unit: str) -> Figure:
     """The children's values at the breakdown quarter as sorted horizontal bars (largest on
     top), labelled with value, share of the parent and year-on-year growth. A zone (a part of
     its parent, never added) is hatched; colours as in :func:`series_figure`. Children without
@@ -374,25 +401,22 @@ def breakdown_figure(*, children: Sequence[ChildRow], unit: str) -> go.Figure:
         + (f"<br>{_('A part of the region, not added into its total')}" if c.is_part else "")
         for c in rows
     ]
-    fig = go.Figure(
-        _validate=VALIDATE,
-        data=go.Bar(
-            _validate=VALIDATE,
-            name=names["value"],
-            orientation="h",
-            x=[c.value for c in rows],
-            y=labels,
-            marker=dict(
-                color=colours,
-                pattern=dict(shape=["/" if c.is_part else "" for c in rows], solidity=0.35),
-                line=dict(color=colours, width=1),
-            ),
-            text=text,
-            textposition="outside",
-            cliponaxis=False,
-            customdata=hover,
-            hovertemplate="%{customdata}<extra></extra>",
+    bars = _trace(
+        "bar",
+        name=names["value"],
+        orientation="h",
+        x=[c.value for c in rows],
+        y=labels,
+        marker=dict(
+            color=colours,
+            pattern=dict(shape=["/" if c.is_part else "" for c in rows], solidity=0.35),
+            line=dict(color=colours, width=1),
         ),
+        text=text,
+        textposition="outside",
+        cliponaxis=False,
+        customdata=hover,
+        hovertemplate="%{customdata}<extra></extra>",
     )
     layout = _base_layout(height=max(160, 60 + 30 * len(rows)), legend=False)
     longest = max([v for v in (c.value for c in rows) if v is not None] or [1])
@@ -405,12 +429,10 @@ def breakdown_figure(*, children: Sequence[ChildRow], unit: str) -> go.Figure:
     )
     layout["yaxis"] = dict(autorange="reversed", automargin=True, categoryorder="array")
     layout["bargap"] = 0.25
-    return go.Figure(data=fig.data, layout=layout, _validate=VALIDATE)
+    return _figure([bars], layout)
 
 
-def completeness_figure(
-    *, rows: Sequence[CompletenessRow], quarters: Sequence[Quarter]
-) -> go.Figure:
+def completeness_figure(*, rows: Sequence[CompletenessRow], quarters: Sequence[Quarter]) -> Figure:
     """Regions × quarters coloured by reporting status, each cell also labelled in words (the
     colour is never the only carrier: it must read in black and white too)."""
     order = list(REPORT_STATUS_ORDER)
@@ -431,34 +453,31 @@ def completeness_figure(
         for row in rows
     ]
     y = [part_label(r.region.name) if r.is_part else r.region.name for r in rows]
-    fig = go.Figure(
-        _validate=VALIDATE,
-        data=go.Heatmap(
-            _validate=VALIDATE,
-            z=z,
-            x=[str(q) for q in quarters],
-            y=y,
-            zmin=0,
-            zmax=n,
-            colorscale=colorscale,
-            showscale=False,
-            xgap=2,
-            ygap=2,
-            text=text,
-            texttemplate="%{text}",
-            textfont=dict(size=11, color=PALETTE["ink"]),
-            customdata=hover,
-            hovertemplate="%{y} · %{x}: %{customdata}<extra></extra>",
-        ),
+    heatmap = _trace(
+        "heatmap",
+        z=z,
+        x=[str(q) for q in quarters],
+        y=y,
+        zmin=0,
+        zmax=n,
+        colorscale=colorscale,
+        showscale=False,
+        xgap=2,
+        ygap=2,
+        text=text,
+        texttemplate="%{text}",
+        textfont=dict(size=11, color=PALETTE["ink"]),
+        customdata=hover,
+        hovertemplate="%{y} · %{x}: %{customdata}<extra></extra>",
     )
     layout = _base_layout(height=max(120, 56 + 26 * len(rows)), legend=False)
     layout["margin"] = dict(l=16, r=8, t=8, b=32)
     layout["xaxis"] = dict(type="category", side="bottom", tickangle=0)
     layout["yaxis"] = dict(autorange="reversed", automargin=True, type="category")
-    return go.Figure(data=fig.data, layout=layout, _validate=VALIDATE)
+    return _figure([heatmap], layout)
 
 
-def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
+def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> Figure:
     """A small trend line for a target: values up to the due quarter (or as of), the milestone
     path, the forecast (targets still ahead) and the target itself; no axes, same colours."""
     # Only full figures: an incomplete roll-up is neither progress nor trend (docs/progress.md).
@@ -473,8 +492,8 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
     if row.path is not None:
         path_x = [q for q in xs if row.path.value_at(Quarter.parse(q)) is not None]
         traces.append(
-            go.Scatter(
-                _validate=VALIDATE,
+            _trace(
+                "scatter",
                 x=path_x,
                 y=[row.path.value_at(Quarter.parse(q)) for q in path_x],
                 mode="lines",
@@ -486,8 +505,8 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
     if row.forecast is not None:
         pts = [(q, v) for q, v in row.forecast.points if str(q) in xs]
         traces.append(
-            go.Scatter(
-                _validate=VALIDATE,
+            _trace(
+                "scatter",
                 x=[str(q) for q, _v in pts],
                 y=[v for _q, v in pts],
                 mode="lines",
@@ -497,8 +516,8 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
             )
         )
     traces.append(
-        go.Scatter(
-            _validate=VALIDATE,
+        _trace(
+            "scatter",
             x=[str(r.period) for r in series],
             y=[r.value for r in series],
             mode="lines",
@@ -510,8 +529,8 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
     if series:
         end = series[-1]
         traces.append(
-            go.Scatter(
-                _validate=VALIDATE,
+            _trace(
+                "scatter",
                 x=[str(end.period)],
                 y=[end.value],
                 mode="markers",
@@ -521,8 +540,8 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
             )
         )
     traces.append(
-        go.Scatter(
-            _validate=VALIDATE,
+        _trace(
+            "scatter",
             x=[str(row.target.due)],
             y=[row.target.value],
             mode="markers",
@@ -531,10 +550,9 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
             meta="target",
         )
     )
-    return go.Figure(
-        data=traces,
-        _validate=VALIDATE,
-        layout=dict(
+    return _figure(
+        traces,
+        dict(
             template=_no_template(),
             height=height,
             width=200,
@@ -549,15 +567,20 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> go.Figure:
     )
 
 
-def figure_payload(fig: go.Figure, *, static: bool = False) -> dict:
+def figure_payload(fig: Figure, *, static: bool = False) -> dict:
     """What ``charts.js`` draws: plain JSON data, layout and plotly config.
 
     ``static`` figures (sparklines) take no pointer events; the others show hover labels but no
     mode bar (printing and the data endpoints cover what the mode bar would offer).
     """
-    plain = json.loads(fig.to_json())
+    # Through plotly's JSON encoder either way, so both kinds of figure come out the same.
+    plain = json.loads(fig.to_json() if isinstance(fig, go.Figure) else _to_json(fig))
     return {
         "data": plain.get("data", []),
         "layout": plain.get("layout", {}),
         "config": {"displayModeBar": False, "responsive": not static, "staticPlot": static},
     }
+
+
+def _to_json(fig: dict) -> str:
+    return json.dumps(fig, cls=PlotlyJSONEncoder)

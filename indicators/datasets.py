@@ -258,10 +258,13 @@ REGION_DATASETS = {
 }
 
 
-def overview_dataset(name: str, cards: Sequence[OverviewCard], *, as_of, include) -> Dataset:
+def overview_dataset(
+    name: str, cards: Sequence[OverviewCard], *, as_of, include, **paging
+) -> Dataset:
+    """``paging``: the overview page these cards are (``page``, ``pages``), if only one."""
     rows = [r for card in cards for r in card.rows]
     builder = targets_dataset if name == "targets" else trends_dataset
-    return builder(rows, meta=_meta(as_of=as_of, include=include))
+    return builder(rows, meta=_meta(as_of=as_of, include=include, **paging))
 
 
 def plan_dataset(name: str, page: PlanPage) -> Dataset:

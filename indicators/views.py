@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import (
     FileResponse,
     Http404,
@@ -154,6 +154,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         user=request.user, as_of=as_of, include=include, plans=page.object_list
     )
     query = _query(request)
+    if page.paginator.num_pages > 1:  # the data links give this page's numbers
+        query += ("&" if query else "?") + f"page={page.number}"
     items = [
         {
             "card": card,
@@ -302,11 +304,26 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 def overview_data(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
-    """The overview's numbers: ``targets`` (progress per target) or ``trends`` (trend lines)."""
+    """The overview's numbers: ``targets`` (progress per target) or ``trends`` (trend lines),
+    for every plan in scope, or with ``?page=N`` for the plans of the overview's page N (the
+    links on that page carry it; ``meta`` then says which page of how many)."""
     include, as_of = _include(request), _as_of(request)
-    cards = overview_plan_cards(user=request.user, as_of=as_of, include=include)
-    data = datasets.overview_dataset(dataset, cards, as_of=as_of, include=include)
-    return _data_response(data, fmt, f"certtrack-overview-{dataset}-{as_of}")
+    plans, paging, suffix = None, {}, ""
+    if "page" in request.GET:
+        paginator = Paginator(plans_visible_to(request.user), OVERVIEW_PLANS_PER_PAGE)
+        try:
+            page = paginator.page(request.GET["page"])
+        except (PageNotAnInteger, EmptyPage):
+            return HttpResponseBadRequest(
+                _("“%(value)s” is not a page of the overview (pages 1 to %(pages)s).")
+                % {"value": request.GET["page"][:20], "pages": paginator.num_pages}
+            )
+        plans = page.object_list
+        paging = {"page": page.number, "pages": paginator.num_pages}
+        suffix = f"-page{page.number}"
+    cards = overview_plan_cards(user=request.user, as_of=as_of, include=include, plans=plans)
+    data = datasets.overview_dataset(dataset, cards, as_of=as_of, include=include, **paging)
+    return _data_response(data, fmt, f"certtrack-overview-{dataset}-{as_of}{suffix}")
 
 
 def region_data(request: HttpRequest, code: str, dataset: str, fmt: str) -> HttpResponse:

@@ -344,3 +344,43 @@ def test_overview_pages_plan_cards_ten_at_a_time(demo, client, django_user_model
     assert "甘政办发〔2018〕145号" in first and "分页测试方案11" in second
     assert 'rel="next"' in first and 'rel="prev"' in second
     assert "北政办〔2018〕200号" not in first + second
+
+
+def test_overview_data_follows_the_overview_page(demo, client, django_user_model):
+    """Page 2's data links give page 2's plans (meta says which page); without ``page`` the
+    data covers every plan; a page that does not exist is a 400."""
+    import datetime as dt
+
+    from django.core.paginator import Paginator
+
+    from indicators.models import Indicator, Target
+    from indicators.selectors import plans_visible_to
+
+    gansu = Region.objects.get(code="620000")
+    certs = Indicator.objects.get(code="certificates")
+    for i in range(12):
+        plan = Plan.objects.create(
+            title_zh=f"分页测试方案{i:02d}", issuer_zh="测试", issued_on=dt.date(2019, 1, 1),
+            region=gansu,
+        )  # fmt: skip
+        Target.objects.create(
+            plan=plan, region=gansu, indicator=certs, due_year=2020, due_quarter=4, value=i + 1
+        )
+    leader = django_user_model.objects.get(username="leader_gansu")
+    client.force_login(leader)
+    second = client.get("/?page=2").content.decode()
+    assert "/overview/targets.json?page=2" in second
+    paged = client.get("/overview/targets.json?page=2").json()
+    everything = client.get("/overview/targets.json").json()
+    assert paged["meta"]["page"] == 2 and paged["meta"]["pages"] == 2
+    assert "page" not in everything["meta"]
+    titles = {row["plan_id"] for row in paged["rows"]}
+    all_plans = {row["plan_id"] for row in everything["rows"]}
+    assert titles and titles < all_plans
+    page_two = Paginator(plans_visible_to(leader), 10).page(2).object_list
+    assert titles == {p.pk for p in page_two if p.targets.exists()}
+    assert client.get("/overview/trends.csv?page=2").status_code == 200
+    for bad in ("3", "0", "x"):
+        response = client.get(f"/overview/targets.json?page={bad}")
+        assert response.status_code == 400, bad
+        assert "pages 1 to 2" in response.content.decode()

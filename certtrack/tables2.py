@@ -1,0 +1,33 @@
+"""django-tables2 asks ``inspect.signature`` for the arguments of a column's ``render`` on
+every cell it draws (``django_tables2.utils.call_with_appropriate``): about 40 µs a cell, half
+the rendering time of a national dashboard's tables (bench/NOTES.md). A function's signature
+never changes, so :func:`install` puts a memoized ``signature`` in its place; the tables draw
+exactly what they drew before (tests/test_tables2_speedup.py)."""
+
+from __future__ import annotations
+
+from django_tables2 import utils
+
+_original = utils.signature
+_cache: dict[tuple[type, object], tuple] = {}
+_MAX_ENTRIES = 4096  # columns are defined once; a bound keeps a stray lambda from piling up
+
+
+def cached_signature(fn):
+    """``django_tables2.utils.signature`` of ``fn``, computed once per function (bound methods
+    share their function's entry: their signature drops ``self`` whatever the instance)."""
+    try:
+        key = (type(fn), getattr(fn, "__func__", fn))
+        hash(key)
+    except TypeError:  # an unhashable callable: ask every time
+        return _original(fn)
+    found = _cache.get(key)
+    if found is None:
+        if len(_cache) >= _MAX_ENTRIES:
+            _cache.clear()
+        found = _cache[key] = _original(fn)
+    return found
+
+
+def install() -> None:
+    utils.signature = cached_signature
