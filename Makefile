@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := CERTTRACK_DEV=1 DEBUG=1
 
-.PHONY: run serve backup restore test install setup demo messages lint format check browser-deps clean bench bench-data
+.PHONY: run serve backup restore test install setup demo messages lint format check browser-deps clean bench bench-data bench-deps
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -80,5 +80,14 @@ BENCH_DB ?= postgres://postgres@127.0.0.1:5432/certtrack_bench
 bench-data: install
 	DATABASE_URL=$(BENCH_DB) $(PY) bench/national_data.py
 
-bench: install
+# The throughput benchmark drives gunicorn with wrk (Debian's package), installed here when we may.
+bench-deps:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	      || { echo "error: could not install wrk (bench/run.py throughput needs it)"; exit 1; }; \
+	  else echo "error: wrk is missing: install Debian's package wrk"; exit 1; fi; \
+	fi
+
+bench: install bench-deps
 	DATABASE_URL=$(BENCH_DB) $(PY) bench/run.py all

@@ -142,6 +142,7 @@ GROUP BY child.code, c.indicator_id, c.year, c.quarter
 
 
 def bench_dashboards(runs: int) -> dict:
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -157,15 +158,22 @@ def bench_dashboards(runs: int) -> dict:
         full = f"{url}{'&' if '?' in url else '?'}as_of={AS_OF}"
         for _ in range(2 if label != BULK else 1):  # warm-up
             assert client.get(full).status_code == 200, full
-        with CaptureQueriesContext(connection) as ctx:
+        cache.clear()
+        with CaptureQueriesContext(connection) as ctx:  # the queries of a cold request
             client.get(full)
         queries = len(ctx.captured_queries)
-        times = []
+        times, cold = [], []
         n = runs if label != BULK else max(3, runs // 10)  # ≈ 1 s each: fewer runs
         for _ in range(n):
             t0 = time.perf_counter()
             response = client.get(full)
             times.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200
+        for _ in range(n):  # cold: nothing rendered yet (as right after a write)
+            cache.clear()
+            t0 = time.perf_counter()
+            response = client.get(full)
+            cold.append((time.perf_counter() - t0) * 1000)
             assert response.status_code == 200
         code = url.split("/")[2] if url.startswith("/regions/") else "100000"
         region = Region.objects.get(code=code)
@@ -185,6 +193,8 @@ def bench_dashboards(runs: int) -> dict:
                 "url": full,
                 "p50_ms": round(_pct(times, 0.5), 1),
                 "p95_ms": round(_pct(times, 0.95), 1),
+                "cold_p50_ms": round(_pct(cold, 0.5), 1),
+                "cold_p95_ms": round(_pct(cold, 0.95), 1),
                 "queries": queries,
                 "ref_region": code,
                 "ref_p50_ms": round(_pct(ref, 0.5), 1),
@@ -596,19 +606,25 @@ def render() -> None:
             "## Dashboards: server time and SQL queries",
             "",
             f"In-process Django test client, superuser, `as_of={d['as_of']}`, {d['runs']} "
-            f"requests per page after 2 warm-ups; measured {d['machine']['when']}. Reference: "
-            "one hand-written SQL query computing the same aggregate (each child's stock per "
-            "indicator and quarter, summed from the reporting leaves of the subtree). Budgets: "
-            "p95 ≤ 150 ms, ≤ 20 queries.",
+            f"requests per page after 2 warm-ups; measured {d['machine']['when']}. **Cold**: "
+            "the cache emptied before each request, so the page is computed and rendered from "
+            "the database (as after every write); **warm**: its rendered parts come from the "
+            "cache (`indicators.pagecache`: the same data version, i.e. no write in between). "
+            "Queries: a cold request's. Reference: one hand-written SQL query computing the "
+            "same aggregate (each child's stock per indicator and quarter, summed from the "
+            "reporting leaves of the subtree). Budgets: p95 ≤ 150 ms (judged cold), ≤ 20 "
+            "queries.",
             "",
-            "| page | p50 ms | p95 ms | queries | reference SQL p50 / p95 ms | p95 ≤ 150 ms "
-            "| ≤ 20 queries |",
-            "|---|---:|---:|---:|---:|---|---|",
+            "| page | cold p50 ms | cold p95 ms | warm p50 ms | warm p95 ms | queries | "
+            "reference SQL p50 / p95 ms | p95 ≤ 150 ms | ≤ 20 queries |",
+            "|---|---:|---:|---:|---:|---:|---:|---|---|",
         ]
         for r in d["pages"]:
-            budget = "n/a" if r["page"] == BULK else _ok(r["p95_ms"] <= 150)
+            cold = r.get("cold_p95_ms", r["p95_ms"])
+            budget = "n/a" if r["page"] == BULK else _ok(cold <= 150)
             lines.append(
-                f"| {r['page']} | {r['p50_ms']} | {r['p95_ms']} | {r['queries']} | "
+                f"| {r['page']} | {r.get('cold_p50_ms', '')} | {r.get('cold_p95_ms', '')} | "
+                f"{r['p50_ms']} | {r['p95_ms']} | {r['queries']} | "
                 f"{r['ref_p50_ms']} / {r['ref_p95_ms']} ({r['ref_region']}) | "
                 f"{budget} | {_ok(r['queries'] <= 20)} |"
             )

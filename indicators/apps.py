@@ -13,3 +13,7 @@ class IndicatorsConfig(AppConfig):
         )
 
         tables2.install()
+
+        from indicators import pagecache
+
+        pagecache.connect_signals()

@@ -364,3 +364,26 @@ class RollupCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.indicator_id} {self.year}Q{self.quarter} {self.inclusion}"
+
+
+class DataVersion(models.Model):
+    """One row whose number changes (to a new random one), in the same transaction, with every
+    change to what the dashboards show (counts and their statuses, plans, targets, regions,
+    indicators).
+
+    Rendered dashboard parts are cached under it (``indicators.pagecache``): a cached part of
+    an older number is never read again, so no write is shown late, on any app server, and the
+    cache needs no other invalidation. Being written in the writer's transaction, the new
+    number becomes visible exactly when the new data does.
+    """
+
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("data version")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="%(app_label)s_%(class)s_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.number)

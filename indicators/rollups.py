@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import lru_cache
 from types import SimpleNamespace
 
@@ -26,6 +27,7 @@ from django.db.models import Q
 
 from indicators.bulk import insert_rows
 from indicators.models import Indicator, QuarterlyCount, RollupCell
+from indicators.pagecache import data_changed
 from indicators.periods import Quarter
 from indicators.selectors import (
     CELL_FIELDS,
@@ -40,9 +42,17 @@ from regions.models import Region
 
 Key = tuple[int, int, Quarter]  # region id, indicator id, quarter
 
-_pending: ContextVar[dict[Inclusion, set[Key]] | None] = ContextVar(
-    "certtrack_rollups_pending", default=None
-)
+
+@dataclass
+class _Pending:
+    """What a deferred block has collected: the keys to refresh per inclusion, and whether any
+    count changed at all (a draft changes no cell, but the completeness heatmap shows it)."""
+
+    keys: dict[Inclusion, set[Key]] = field(default_factory=dict)
+    changed: bool = False
+
+
+_pending: ContextVar[_Pending | None] = ContextVar("certtrack_rollups_pending", default=None)
 
 
 @lru_cache(maxsize=64)
@@ -62,21 +72,24 @@ def rollups_touch(
     period: Quarter,
     statuses: tuple[str, str] | None = None,
 ) -> None:
-    """A count of ``region`` changed: refresh now, or at the end of the deferred block.
+    """A count of ``region`` changed: refresh now, or at the end of the deferred block; then
+    raise the data version (:func:`indicators.pagecache.data_changed`), always after the
+    roll-ups, so every writer locks the regions before the version row (no deadlock).
 
     ``statuses`` (old, new), when given, limits the refresh to the inclusions that count
     either status, and skips it for a change that stays outside every roll-up.
     """
     inclusions = _affected(statuses)
-    if not inclusions:
-        return
     key = (region.pk, indicator.pk, period)
     pending = _pending.get()
     if pending is not None:
+        pending.changed = True
         for inclusion in inclusions:
-            pending.setdefault(inclusion, set()).add(key)
-    else:
+            pending.keys.setdefault(inclusion, set()).add(key)
+        return
+    if inclusions:
         rollups_refresh(keys=[key], inclusions=inclusions)
+    data_changed()
 
 
 @contextmanager
@@ -85,17 +98,19 @@ def rollups_deferred() -> Iterator[None]:
     if _pending.get() is not None:  # nested: the outer block refreshes
         yield
         return
-    token = _pending.set({})
+    token = _pending.set(_Pending())
     try:
         yield
         pending = _pending.get()
     finally:
         _pending.reset(token)
     groups: dict[frozenset[Key], set[Inclusion]] = defaultdict(set)
-    for inclusion, keys in pending.items():  # usually one group: the same keys for both
+    for inclusion, keys in pending.keys.items():  # usually one group: the same keys for both
         groups[frozenset(keys)].add(inclusion)
     for keys, inclusions in groups.items():
         rollups_refresh(keys=keys, inclusions=inclusions)
+    if pending.changed:
+        data_changed()
 
 
 def _to_cell(
@@ -241,6 +256,7 @@ def rollups_refresh(
 def rollups_rebuild(*, batch_size: int = 5000) -> int:
     """Recompute every cell from the raw counts (after a bulk load or a change to the tree)."""
     RollupCell.objects.all().delete()
+    data_changed()  # a bulk load or a change to the tree: every cached dashboard part is old
     bounds = QuarterlyCount.objects.order_by("year", "quarter").values_list("year", "quarter")
     first, last = bounds.first(), bounds.last()
     if first is None:

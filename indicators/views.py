@@ -25,8 +25,10 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
@@ -55,6 +57,7 @@ from indicators.imports import (
     plan_changes,
 )
 from indicators.models import Indicator, Plan
+from indicators.pagecache import cached_part
 from indicators.periods import Quarter
 from indicators.selectors import (
     REPORT_STATUS_ORDER,
@@ -201,13 +204,40 @@ def _empty_series_columns(panel) -> list[str]:
 
 def region_dashboard_view(request: HttpRequest, code: str) -> HttpResponse:
     """A region's dashboard: per indicator the quarterly chart with targets, milestone path and
-    forecast, the children's breakdown and the completeness heatmap, each with its table."""
+    forecast, the children's breakdown and the completeness heatmap, each with its table.
+
+    Everything below the breadcrumbs is the same for everyone who may see the region, and is
+    cached under the data version (``indicators.pagecache``): the permission check above runs
+    on every request, the rendering only after a write."""
     region = _visible_region(request, code)
     include = _include(request)
     as_of = _as_of(request)
-    dashboard = region_dashboard(region=region, as_of=as_of, include=include)
     access = access_for(request.user)
     crumbs = [(r, access.can_view(r)) for r in region_ancestors(region)]
+    # The key: the region, the quarter and values shown, and every other parameter (the tables'
+    # sort orders), as sorted pairs.
+    params = sorted((k, v) for k, values in request.GET.lists() for v in values)
+    body = cached_part(
+        "region-dashboard",
+        [region.pk, as_of, include.value, params],
+        lambda: _region_dashboard_body(request, region, include, as_of),
+    )
+    # mark_safe: the body is HTML that our own template rendered, with every value escaped.
+    return render(
+        request,
+        "indicators/region_dashboard.html",
+        {
+            "region": region,
+            "crumbs": crumbs,
+            "include": include,
+            "values_chosen": "values" in request.GET,
+            "body": mark_safe(body),
+        },
+    )
+
+
+def _region_dashboard_body(request, region, include, as_of) -> str:
+    dashboard = region_dashboard(region=region, as_of=as_of, include=include)
     values = request.GET.get("values", "")
     query = _query(request)
     panels = []
@@ -245,13 +275,11 @@ def region_dashboard_view(request: HttpRequest, code: str) -> HttpResponse:
     targets_table = TargetProgressTable(
         dashboard.targets, values=values, exclude=("region", "trend")
     )
-    return render(
-        request,
-        "indicators/region_dashboard.html",
+    return render_to_string(
+        "indicators/_region_dashboard_body.html",
         {
             "region": region,
             "dashboard": dashboard,
-            "crumbs": crumbs,
             "panels": panels,
             "targets_table": targets_table,
             "report_statuses": REPORT_STATUS_ORDER,
@@ -271,6 +299,7 @@ def region_dashboard_view(request: HttpRequest, code: str) -> HttpResponse:
                 for name in datasets.REGION_DATASETS
             },
         },
+        request=request,
     )
 
 

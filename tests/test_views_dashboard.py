@@ -294,7 +294,7 @@ def build_tree(children, certs, orgs, django_user_model):
 @pytest.mark.parametrize(
     "path, bound",
     [
-        ("/regions/970000/", 11),
+        ("/regions/970000/", 12),  # 11 + the data version (indicators.pagecache)
         ("/regions/970000/series.json", 9),
         ("/regions/970000/completeness.csv", 9),
         ("/", 10),
@@ -344,6 +344,9 @@ def test_overview_pages_plan_cards_ten_at_a_time(demo, client, django_user_model
     assert "甘政办发〔2018〕145号" in first and "分页测试方案11" in second
     assert 'rel="next"' in first and 'rel="prev"' in second
     assert "北政办〔2018〕200号" not in first + second
+    # The page links keep the page's other choices (values shown, quarter).
+    chosen = client.get("/?values=approved&as_of=2024Q4&page=2").content.decode()
+    assert 'href="?values=approved&amp;as_of=2024Q4&amp;page=1" rel="prev"' in chosen
 
 
 def test_overview_data_follows_the_overview_page(demo, client, django_user_model):

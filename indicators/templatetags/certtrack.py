@@ -46,3 +46,12 @@ def pct(value, digits: int = 1) -> str:
     if value is None:
         return "—"
     return f"{float(value):.{int(digits)}f}%"
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, number) -> str:
+    """This page's query string with ``page`` set to ``number``: the values shown, the quarter
+    and any other choice stay as they are."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return "?" + query.urlencode()

@@ -1,0 +1,83 @@
+"""Rendered dashboard parts, cached under the data version.
+
+A dashboard's tables and figures cost tens of milliseconds to render at national scale and
+change only when the data does. :func:`cached_part` keeps a rendered part in Django's cache
+(Redis in production, so every app server shares it; per process otherwise) under a key
+that ends with the current :class:`~indicators.models.DataVersion` number. Every write that
+a dashboard shows raises that number in its own transaction (:func:`data_changed`), so a part
+rendered before the write is never read again: no write shows late, on any app server, and
+nothing else needs invalidating. Reading the number is one indexed one-row query.
+
+What changes it: every change to a count or its status (``indicators.rollups.rollups_touch``,
+which every service write passes through), a roll-up rebuild (bulk loads, the demo seed), and
+saving or deleting a plan, target, region or indicator (signals, :func:`connect_signals`).
+
+Only parts that are the same for everyone allowed to see them are cached, keyed by everything
+they depend on (region, quarter, values shown, language, the table's sort order); the user's
+own parts of a page (menus, breadcrumbs, forms) are rendered every time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.utils import translation
+
+TIMEOUT = 3600  # seconds; parts of older versions are never read, this only frees the memory
+
+
+def data_changed() -> None:
+    """Give the data a new version, in the current transaction (call it after the roll-ups).
+
+    A random number, not a counter: a database restored from a backup, or a rolled-back
+    transaction, takes the version back with the data, and a counter would then count up again
+    through numbers that old, different parts are cached under."""
+    from indicators.models import DataVersion
+
+    number = secrets.randbits(62)
+    if not DataVersion.objects.filter(pk=1).update(number=number):
+        DataVersion.objects.update_or_create(pk=1, defaults={"number": number})
+
+
+def data_version() -> int:
+    from indicators.models import DataVersion
+
+    return DataVersion.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+
+
+def part_key(name: str, parts: Iterable[object]) -> str:
+    """The cache key of a rendered part: its name, what it depends on, the active language and
+    the data version."""
+    text = "|".join([name, *map(str, parts), translation.get_language() or "", str(data_version())])
+    return "certtrack:part:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def cached_part(name: str, parts: Iterable[object], render: Callable[[], str]) -> str:
+    """The rendered part from the cache, or ``render()`` stored there for the next request."""
+    key = part_key(name, parts)
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html, TIMEOUT)
+    return html
+
+
+def _changed(sender, **kwargs) -> None:
+    data_changed()
+
+
+def connect_signals() -> None:
+    """Saving or deleting what the dashboards show outside the count services (the admin,
+    ``load_reference``): plans, targets, regions, indicators."""
+    from indicators.models import Indicator, Plan, Target
+    from regions.models import Region
+
+    for model in (Plan, Target, Region, Indicator):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"pagecache-save-{model.__name__}")
+        post_delete.connect(
+            _changed, sender=model, dispatch_uid=f"pagecache-delete-{model.__name__}"
+        )
