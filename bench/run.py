@@ -147,6 +147,7 @@ def bench_dashboards(runs: int) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from certtrack.startup import settle
     from indicators.periods import Quarter
     from regions.models import Region
 
@@ -154,6 +155,7 @@ def bench_dashboards(runs: int) -> dict:
     client.force_login(_superuser())
     as_of = Quarter.parse(AS_OF)
     rows = []
+    settle()  # as certtrack/wsgi.py does in every app process
     for label, url in PAGES:
         full = f"{url}{'&' if '?' in url else '?'}as_of={AS_OF}"
         for _ in range(2 if label != BULK else 1):  # warm-up

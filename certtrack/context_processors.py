@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from indicators.models import QuarterlyCount
+from indicators.pagecache import cached_value
 from regions.selectors import access_for, root_regions_for
 
 
@@ -15,10 +16,29 @@ def certtrack(request):
         return cached
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
+    access = access_for(user) if signed_in else None
+    # Both change only with the data (and the user's memberships, in the key): cached under the
+    # data version (indicators.pagecache), read once per request.
+    demo = cached_value(
+        "demo-data-present",
+        [],
+        lambda: QuarterlyCount.objects.filter(is_demo=True).exists(),
+        request=request,
+    )
+    roots = (
+        cached_value(
+            "root-regions",
+            [access.everything, sorted(access.view)],
+            lambda: root_regions_for(user),
+            request=request,
+        )
+        if signed_in
+        else []
+    )
     context = {
-        "demo_data_present": QuarterlyCount.objects.filter(is_demo=True).exists(),
-        "user_root_regions": root_regions_for(user) if signed_in else [],
-        "user_access": access_for(user) if signed_in else None,
+        "demo_data_present": demo,
+        "user_root_regions": roots,
+        "user_access": access,
         "demo_password_hint": settings.DEBUG,
     }
     request._certtrack_context = context

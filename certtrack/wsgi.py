@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certtrack.settings")
 application = get_wsgi_application()
+
+from certtrack.startup import settle  # noqa: E402  (needs Django set up)
+
+settle()

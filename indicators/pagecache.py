@@ -22,11 +22,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.utils import translation
 
+T = TypeVar("T")
 TIMEOUT = 3600  # seconds; parts of older versions are never read, this only frees the memory
 
 
@@ -43,27 +45,47 @@ def data_changed() -> None:
         DataVersion.objects.update_or_create(pk=1, defaults={"number": number})
 
 
-def data_version() -> int:
+def data_version(request=None) -> int:
+    """The current data version; read once per request when ``request`` is given."""
     from indicators.models import DataVersion
 
-    return DataVersion.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+    number = getattr(request, "_certtrack_data_version", None)
+    if number is None:
+        number = DataVersion.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+        if request is not None:
+            request._certtrack_data_version = number
+    return number
 
 
-def part_key(name: str, parts: Iterable[object]) -> str:
-    """The cache key of a rendered part: its name, what it depends on, the active language and
-    the data version."""
-    text = "|".join([name, *map(str, parts), translation.get_language() or "", str(data_version())])
+def part_key(name: str, parts: Iterable[object], *, request=None) -> str:
+    """The cache key of a rendered part or value: its name, what it depends on, the active
+    language and the data version."""
+    version = data_version(request)
+    text = "|".join([name, *map(str, parts), translation.get_language() or "", str(version)])
     return "certtrack:part:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def cached_part(name: str, parts: Iterable[object], render: Callable[[], str]) -> str:
-    """The rendered part from the cache, or ``render()`` stored there for the next request."""
-    key = part_key(name, parts)
-    html = cache.get(key)
-    if html is None:
-        html = render()
-        cache.set(key, html, TIMEOUT)
-    return html
+_MISSING = object()
+
+
+def cached_value(
+    name: str, parts: Iterable[object], compute: Callable[[], T], *, request=None
+) -> T:
+    """``compute()``'s result from the cache, or computed and stored there for the next
+    request: for what depends on nothing but ``parts`` and the data (it must pickle)."""
+    key = part_key(name, parts, request=request)
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, TIMEOUT)
+    return value
+
+
+def cached_part(
+    name: str, parts: Iterable[object], render: Callable[[], str], *, request=None
+) -> str:
+    """A rendered part (HTML) from the cache, or ``render()`` stored there."""
+    return cached_value(name, parts, render, request=request)
 
 
 def _changed(sender, **kwargs) -> None:

@@ -57,7 +57,7 @@ from indicators.imports import (
     plan_changes,
 )
 from indicators.models import Indicator, Plan
-from indicators.pagecache import cached_part
+from indicators.pagecache import cached_part, cached_value
 from indicators.periods import Quarter
 from indicators.selectors import (
     REPORT_STATUS_ORDER,
@@ -213,7 +213,10 @@ def region_dashboard_view(request: HttpRequest, code: str) -> HttpResponse:
     include = _include(request)
     as_of = _as_of(request)
     access = access_for(request.user)
-    crumbs = [(r, access.can_view(r)) for r in region_ancestors(region)]
+    ancestors = cached_value(
+        "ancestors", [region.pk], lambda: region_ancestors(region), request=request
+    )
+    crumbs = [(r, access.can_view(r)) for r in ancestors]
     # The key: the region, the quarter and values shown, and every other parameter (the tables'
     # sort orders), as sorted pairs.
     params = sorted((k, v) for k, values in request.GET.lists() for v in values)
@@ -221,6 +224,7 @@ def region_dashboard_view(request: HttpRequest, code: str) -> HttpResponse:
         "region-dashboard",
         [region.pk, as_of, include.value, params],
         lambda: _region_dashboard_body(request, region, include, as_of),
+        request=request,
     )
     # mark_safe: the body is HTML that our own template rendered, with every value escaped.
     return render(

@@ -114,3 +114,20 @@ def test_healthz_is_exempt_from_the_https_redirect(client, db, settings):
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/healthz").status_code == 200
     assert client.get("/accounts/login/").status_code == 301
+
+
+def test_the_wsgi_application_settles_its_startup_objects():
+    """certtrack.wsgi imports every view and freezes what is loaded, so that full garbage
+    collections during requests do not walk every module object (bench/NOTES.md)."""
+    import gc
+    import importlib
+
+    gc.unfreeze()
+    import certtrack.wsgi
+
+    importlib.reload(certtrack.wsgi)
+    try:
+        assert gc.get_freeze_count() > 10_000
+        assert "indicators.views" in __import__("sys").modules
+    finally:
+        gc.unfreeze()

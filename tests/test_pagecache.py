@@ -144,3 +144,17 @@ def test_a_missing_version_row_is_made_again(db):
     assert data_version() == 0
     data_changed()
     assert DataVersion.objects.get().number == data_version() != 0
+
+
+def test_the_demo_banner_follows_the_data(client, people, tree, certs):
+    """base.html's "is there demo data?" is cached under the data version too: a demo count
+    written through the roll-ups (as seed_demo's rebuild does) shows the banner at once."""
+    from indicators.models import QuarterlyCount
+    from indicators.rollups import rollups_touch
+
+    client.force_login(people["leader"])
+    assert 'class="demo-banner"' not in get(client)[0]
+    assert 'class="demo-banner"' not in get(client)[0]  # now from the cache
+    QuarterlyCount.objects.filter(region=tree["a"], indicator=certs).update(is_demo=True)
+    rollups_touch(region=tree["a"], indicator=certs, period=Q)
+    assert 'class="demo-banner"' in get(client)[0]
