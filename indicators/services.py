@@ -743,22 +743,13 @@ def counts_import(
     for index, change in enumerate(changes):
         region = regions.get(change.region_code)
         if region is None:
-            problems.append(
-                ImportProblem(
-                    index,
-                    "region",
-                    _("“%(code)s” is not a known region code.") % {"code": change.region_code},
-                )
-            )
-            continue
-        if not access.can_enter(region):
-            problems.append(
-                ImportProblem(
-                    index,
-                    "region",
-                    _("You may not enter counts for %(region)s.") % {"region": region.name},
-                )
-            )
+            refused = _("“%(code)s” is not a known region code.") % {"code": change.region_code}
+        elif not access.can_enter(region):
+            refused = _("You may not enter counts for %(region)s.") % {"region": region.name}
+        else:
+            refused = None
+        if refused:
+            problems.append(ImportProblem(index, "region", refused))
             continue
         try:
             check_period_open(change.period, today=today)

@@ -484,3 +484,29 @@ def test_import_queries_do_not_grow_with_the_number_of_regions(
     small, large = queries(3, Q - 1), queries(24, Q)
     assert QuarterlyCount.objects.filter(year=Q.year, quarter=Q.quarter).count() == 48
     assert large == small
+
+
+def test_a_count_created_while_the_import_runs_is_a_stale_preview(
+    monkeypatch, tree, certs, orgs, official
+):
+    """Row locks cannot guard a count that does not exist yet: one created by someone else
+    between the check and the write makes the bulk insert hit the unique constraint, which is
+    reported as a stale preview, and the whole file is rolled back."""
+    from indicators import services
+
+    data = fill(template(tree, certs, orgs, regions=("a", "zone")), {"D2": 100, "D3": 9})
+    changes = _changes(data)
+    real = services._check_change
+    raced = []
+
+    def check_then_race(**kwargs):
+        real(**kwargs)
+        if not raced:  # someone else enters A's certificates now
+            raced.append(make_count(tree["a"], certs, Q, 77, status="draft"))
+
+    monkeypatch.setattr(services, "_check_change", check_then_race)
+    with pytest.raises(ImportRejected) as exc:
+        counts_import(user=official, changes=changes, today=TODAY)
+    assert exc.value.stale
+    assert [p.index for p in exc.value.problems] == [0] and "77" in exc.value.problems[0].message
+    assert QuarterlyCount.objects.count() == 0 and CountEvent.objects.count() == 0
