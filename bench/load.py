@@ -237,8 +237,10 @@ def entry(mode: str) -> Callable[[User], Outcome]:
         if mode in ("save", "submit"):
             if editable:
                 ok = accepted or (r.status == 200 and (STALE_MSG in text or LOCKED_MSG in text))
-            else:
-                ok = r.status == 200 and (LOCKED_MSG in text or "approved and locked" in text)
+            else:  # locked when the form was shown; or changed since (returned, reopened)
+                ok = r.status == 200 and (
+                    LOCKED_MSG in text or "approved and locked" in text or STALE_MSG in text
+                )
         elif mode == "stale":
             ok = r.status == 200 and (STALE_MSG in text or not editable)
         elif mode == "negative":
@@ -247,8 +249,10 @@ def entry(mode: str) -> Callable[[User], Outcome]:
             ok = r.status == 200 and FUTURE_MSG in text
         else:  # forged
             ok = r.status == 403
-        if not ok and os.environ.get("BENCH_DEBUG"):
-            print(f"{user.username} {mode} {region} {period}: {r.status} {text[:2000]!r}")
+        if not ok:  # said at once, so that a failed run (in CI too) says what was answered
+            errors = re.findall(r'class="errorlist[^>]*>(.*?)</ul>', text, re.S)
+            detail = text[:2000] if os.environ.get("BENCH_DEBUG") else errors[:3]
+            print(f"unexpected: {user.username} {mode} {region} {period}: {r.status} {detail!r}")
         user.writes.append(
             Write(
                 user.username,

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import translation
 
@@ -41,8 +42,18 @@ def data_changed() -> None:
     from indicators.models import DataVersion
 
     number = secrets.randbits(62)
-    if not DataVersion.objects.filter(pk=1).update(number=number):
-        DataVersion.objects.update_or_create(pk=1, defaults={"number": number})
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The version row is locked until commit, and must be the last lock a writer takes.
+            # Django's foreign keys are checked at commit (DEFERRABLE INITIALLY DEFERRED),
+            # taking KEY SHARE locks on the regions a new count points to: after this row, and
+            # against a submit that holds a region FOR UPDATE (its roll-ups) while it waits for
+            # this row, a deadlock (seen under bench/load.py). Checking them now takes those
+            # locks first.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        if not DataVersion.objects.filter(pk=1).update(number=number):
+            DataVersion.objects.update_or_create(pk=1, defaults={"number": number})
 
 
 def data_version(request=None) -> int:

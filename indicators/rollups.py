@@ -256,10 +256,10 @@ def rollups_refresh(
 def rollups_rebuild(*, batch_size: int = 5000) -> int:
     """Recompute every cell from the raw counts (after a bulk load or a change to the tree)."""
     RollupCell.objects.all().delete()
-    data_changed()  # a bulk load or a change to the tree: every cached dashboard part is old
     bounds = QuarterlyCount.objects.order_by("year", "quarter").values_list("year", "quarter")
     first, last = bounds.first(), bounds.last()
     if first is None:
+        data_changed()
         return 0
     start, end = Quarter(*first), Quarter(*last)
     indicators = list(Indicator.objects.all())
@@ -284,4 +284,5 @@ def rollups_rebuild(*, batch_size: int = 5000) -> int:
             for i in range(0, len(batch), batch_size):
                 insert_rows(RollupCell, batch[i : i + batch_size], batch=batch_size)
             written += len(batch)
+    data_changed()  # a bulk load or a change to the tree: every cached dashboard part is old
     return written

@@ -399,7 +399,10 @@ def counts_save(
                         entered_at=now,
                         version=1,
                     )
-                    current.full_clean()
+                    # Not the unique constraint here: a count another official created since
+                    # we looked must be the IntegrityError below (a stale form, saying who),
+                    # not a bare "already exists" form error. The database enforces it.
+                    current.full_clean(validate_unique=False, validate_constraints=False)
                     current.save()
             except IntegrityError as exc:  # created by someone else since we looked
                 raise StaleWrite(

@@ -236,3 +236,64 @@ def test_a_change_refreshes_only_the_inclusions_that_count_its_statuses(monkeypa
     rollups.rollups_touch(**touch)  # no statuses given: everything
     both = {Inclusion.APPROVED, Inclusion.SUBMITTED}
     assert calls == [{Inclusion.SUBMITTED}, both, both, both]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_draft_and_a_submit_under_one_region_do_not_deadlock(
+    tree, certs, orgs, django_user_model
+):
+    """The deadlock bench/load.py found (PostgreSQL, two connections): an official's draft
+    inserts a new count of A (its foreign key to A is checked at commit), while a colleague's
+    submit of A for another quarter holds A FOR UPDATE (roll-ups) and waits for the data
+    version row. Had the draft taken that row first, its commit-time key check would wait for
+    the submit, and the submit for it. ``data_changed`` checks the keys before taking the row."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from indicators.pagecache import data_changed
+    from regions.models import Region
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between two connections: PostgreSQL")
+    holding, drafting, errors = threading.Event(), threading.Event(), []
+
+    def draft():  # what counts_save does for a new count, in the order it does it
+        try:
+            holding.wait(20)
+            with transaction.atomic():
+                QuarterlyCount.objects.create(
+                    region=tree["a"], indicator=certs, year=2024, quarter=1, value=5,
+                    status=S.DRAFT, entered_at=timezone.now(),
+                )  # fmt: skip
+                drafting.set()
+                data_changed()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            drafting.set()
+            connection.close()
+
+    def submit():  # the roll-up refresh's region lock, then the data version
+        try:
+            with transaction.atomic():
+                Region.objects.select_for_update().get(pk=tree["a"].pk)
+                holding.set()
+                drafting.wait(20)
+                time.sleep(0.5)  # the draft is at its data_changed now
+                data_changed()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            holding.set()
+            connection.close()
+
+    threads = [threading.Thread(target=draft), threading.Thread(target=submit)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert QuarterlyCount.objects.filter(region=tree["a"], year=2024, quarter=1).count() == 1

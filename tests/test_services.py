@@ -274,3 +274,24 @@ def test_approve_with_stale_versions_is_refused(people, tree):
     with pytest.raises(StaleWrite):
         counts_approve(user=people["reviewer"], region=tree["a"], period=P, expected_versions=seen)
     assert set(QuarterlyCount.objects.values_list("status", flat=True)) == {S.SUBMITTED}
+
+
+def test_a_count_created_by_a_colleague_meanwhile_is_a_stale_form(
+    monkeypatch, people, tree, certs, orgs
+):
+    """Two officials of one district both start a new quarter; the colleague's count is saved
+    after this save looked (no count yet, nothing to lock) and before it inserts: refused as a
+    stale form that says who entered what, not a bare "already exists" (seen under load)."""
+    from indicators import services
+
+    real = services._locked_counts
+
+    def looked_then_colleague_saved(region, period):
+        found = real(region, period)
+        make_count(region, certs, period, 321, status=QuarterlyCount.Status.DRAFT)
+        return found
+
+    monkeypatch.setattr(services, "_locked_counts", looked_then_colleague_saved)
+    with pytest.raises(StaleWrite) as err:
+        save(people, tree, {"certificates": 100, "organizations": 40})
+    assert "321" in err.value.message
