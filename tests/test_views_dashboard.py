@@ -387,4 +387,6 @@ def test_overview_data_follows_the_overview_page(demo, client, django_user_model
     for bad in ("3", "0", "x"):
         response = client.get(f"/overview/targets.json?page={bad}")
         assert response.status_code == 400, bad
-        assert "pages 1 to 2" in response.content.decode()
+        assert "（共 1 至 2 页）" in response.content.decode()  # Chinese first
+    english = client.get("/overview/targets.json?page=3", HTTP_ACCEPT_LANGUAGE="en")
+    assert "pages 1 to 2" in english.content.decode()
