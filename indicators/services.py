@@ -14,14 +14,15 @@ raises :class:`StaleWrite` with what changed and by whom.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -683,17 +684,27 @@ class ImportRejected(Exception):
         return any(p.stale for p in self.problems)
 
 
+def _counts_in(pairs: Iterable[tuple[int, Quarter]]) -> Iterator[tuple[Quarter, QuerySet]]:
+    """The counts of many (region id, quarter) pairs: a queryset per quarter, in order, each
+    taking that quarter's regions as one array parameter (``any_of``)."""
+    by_period: dict[Quarter, set[int]] = defaultdict(set)
+    for region_id, period in pairs:
+        by_period[period].add(region_id)
+    for period in sorted(by_period):
+        yield (
+            period,
+            QuarterlyCount.objects.filter(
+                region_id__any_of=list(by_period[period]), year=period.year, quarter=period.quarter
+            ),
+        )
+
+
 def _counts_of(pairs: set[tuple[int, Quarter]], *, lock: bool) -> dict[tuple, QuarterlyCount]:
     """The stored counts of many (region id, quarter) pairs, keyed by (region id, quarter,
     indicator code): one query per quarter in the file, locked FOR UPDATE when ``lock``."""
-    by_period: dict[Quarter, list[int]] = {}
-    for region_id, period in pairs:
-        by_period.setdefault(period, []).append(region_id)
     found: dict[tuple, QuarterlyCount] = {}
-    for period, region_ids in sorted(by_period.items()):
-        rows = QuarterlyCount.objects.filter(
-            region_id__any_of=region_ids, year=period.year, quarter=period.quarter
-        ).select_related("indicator", "entered_by", "reviewed_by")
+    for period, rows in _counts_in(pairs):
+        rows = rows.select_related("indicator", "entered_by", "reviewed_by")
         if lock:
             rows = rows.select_for_update(of=("self",)).order_by("pk")
         for count in rows:
@@ -703,15 +714,9 @@ def _counts_of(pairs: set[tuple[int, Quarter]], *, lock: bool) -> dict[tuple, Qu
 
 def _stored_values(pairs: set[tuple[int, Quarter]]) -> dict[tuple[int, Quarter], dict[str, int]]:
     """Values by indicator code of many (region id, quarter) pairs, one query per quarter."""
-    by_period: dict[Quarter, list[int]] = {}
-    for region_id, period in pairs:
-        by_period.setdefault(period, []).append(region_id)
     found: dict[tuple[int, Quarter], dict[str, int]] = {}
-    for period, region_ids in by_period.items():
-        rows = QuarterlyCount.objects.filter(
-            region_id__any_of=region_ids, year=period.year, quarter=period.quarter
-        ).values_list("region_id", "indicator__code", "value")
-        for region_id, code, value in rows:
+    for period, rows in _counts_in(pairs):
+        for region_id, code, value in rows.values_list("region_id", "indicator__code", "value"):
             found.setdefault((region_id, period), {})[code] = value
     return found
 
@@ -911,16 +916,10 @@ def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProble
             for key, index in item_of_new.items()
             if key in taken and (code := key[2])
         ]
-    by_period: dict[tuple[int, int], set[int]] = {}
-    for count in created:
-        by_period.setdefault((count.year, count.quarter), set()).add(count.region_id)
-    ids = {}
-    for (year, quarter), region_ids in by_period.items():  # the new counts' ids, for the events
-        rows = QuarterlyCount.objects.filter(
-            region_id__any_of=region_ids, year=year, quarter=quarter
-        )
+    ids = {}  # the new counts' ids, for their audit events
+    for period, rows in _counts_in((c.region_id, Quarter(c.year, c.quarter)) for c in created):
         for region_id, indicator_id, pk in rows.values_list("region_id", "indicator_id", "pk"):
-            ids[(region_id, indicator_id, year, quarter)] = pk
+            ids[(region_id, indicator_id, period.year, period.quarter)] = pk
     for count in created:
         count.pk = ids[(count.region_id, count.indicator_id, count.year, count.quarter)]
     QuarterlyCount.objects.bulk_update(
