@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from plotly.utils import PlotlyJSONEncoder
 
 from indicators.periods import Quarter, quarter_range
-from indicators.selectors import (
+from indicators.selectors.values import (
     REPORT_STATUS_ORDER,
     ChildRow,
     CompletenessRow,

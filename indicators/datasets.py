@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from indicators.periods import Quarter, quarter_range
-from indicators.selectors import (
+from indicators.selectors.values import (
     OverviewCard,
     PlanPage,
     RegionDashboard,

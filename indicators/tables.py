@@ -23,7 +23,7 @@ from indicators.charts import (
     sparkline_figure,
 )
 from indicators.progress import Status
-from indicators.selectors import (
+from indicators.selectors.values import (
     SUBMISSION_STATUS_LABELS,
     ChildRow,
     CompletenessRow,

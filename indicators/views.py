@@ -59,7 +59,7 @@ from indicators.imports import (
 from indicators.models import Indicator, Plan
 from indicators.pagecache import cached_part, cached_value
 from indicators.periods import Quarter
-from indicators.selectors import (
+from indicators.selectors.values import (
     REPORT_STATUS_ORDER,
     Inclusion,
     count_history,

@@ -9,7 +9,7 @@ from indicators import charts
 from indicators.models import Indicator, Plan, Target
 from indicators.periods import Quarter, quarter_range
 from indicators.progress import Point, Trend, target_progress
-from indicators.selectors import (
+from indicators.selectors.values import (
     ChildRow,
     CompletenessCell,
     CompletenessRow,

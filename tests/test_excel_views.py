@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from indicators.imports import MAX_UPLOAD_BYTES
 from indicators.models import CountEvent, Indicator, QuarterlyCount
 from indicators.periods import Quarter
-from indicators.selectors import Inclusion, subtree_values
+from indicators.selectors.values import Inclusion, subtree_values
 from regions.models import Membership, Region
 from tests.conftest import PASSWORD, make_user
 

@@ -7,7 +7,7 @@ from indicators.demo import allocate, gansu_units
 from indicators.models import Plan, QuarterlyCount, Target
 from indicators.periods import Quarter
 from indicators.progress import Status
-from indicators.selectors import subtree_values, target_rows
+from indicators.selectors.values import subtree_values, target_rows
 from regions.models import Membership, Region
 
 

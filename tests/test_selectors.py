@@ -5,7 +5,7 @@ import pytest
 from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
 from indicators.progress import Status
-from indicators.selectors import (
+from indicators.selectors.values import (
     Inclusion,
     Source,
     region_value,

@@ -6,7 +6,7 @@ import pytest
 
 from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
-from indicators.selectors import (
+from indicators.selectors.values import (
     ReportStatus,
     children_report_statuses,
     count_statuses,

@@ -10,7 +10,7 @@ import pytest
 from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
 from indicators.progress import Status
-from indicators.selectors import (
+from indicators.selectors.values import (
     Inclusion,
     ReportStatus,
     count_statuses,

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
-from indicators.selectors import (
+from indicators.selectors.values import (
     NOT_STARTED,
     count_history,
     entry_quarters,
