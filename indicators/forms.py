@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from indicators.models import Indicator
 from indicators.periods import Quarter
 from indicators.selectors.values import INCLUSION_LABELS, Inclusion, Submission, default_range
-from indicators.services import parse_count
+from indicators.services.counts import parse_count
 from regions.models import Region
 from regions.selectors import regions_visible_to
 

@@ -31,7 +31,7 @@ from indicators.exports import (
     TEMPLATE_SHEET,
 )
 from indicators.periods import Quarter
-from indicators.services import parse_count
+from indicators.services.counts import parse_count
 
 # Documented limits (docs/excel.md), enforced before and while parsing.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024

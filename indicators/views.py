@@ -76,7 +76,7 @@ from indicators.selectors.values import (
     stored_counts,
     submission_for,
 )
-from indicators.services import (
+from indicators.services.counts import (
     ImportRejected,
     StaleWrite,
     change_warnings,

@@ -15,11 +15,11 @@ import datetime as dt
 import pytest
 from django.db import DatabaseError
 
-from indicators import services
+from indicators.services import counts as services
 from indicators.imports import ImportChange
 from indicators.models import CountEvent, QuarterlyCount, RollupCell
 from indicators.periods import Quarter
-from indicators.services import counts_import, counts_save, counts_submit
+from indicators.services.counts import counts_import, counts_save, counts_submit
 from regions.models import Membership
 from tests.conftest import make_count, make_user
 

@@ -13,7 +13,7 @@ from indicators.selectors.values import (
     regions_values,
     subtree_values,
 )
-from indicators.services import counts_approve, counts_reopen, counts_return, counts_save
+from indicators.services.counts import counts_approve, counts_reopen, counts_return, counts_save
 from regions.models import Membership
 from tests.conftest import make_count, make_user
 

@@ -17,7 +17,7 @@ from indicators.selectors.values import (
     submission_for,
     submission_status,
 )
-from indicators.services import counts_save
+from indicators.services.counts import counts_save
 from regions.models import Membership
 from tests.conftest import make_count, make_region, make_user
 

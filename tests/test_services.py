@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from indicators.models import CountEvent, QuarterlyCount
 from indicators.periods import Quarter
-from indicators.services import (
+from indicators.services.counts import (
     StaleWrite,
     change_warnings,
     counts_approve,
@@ -282,7 +282,7 @@ def test_a_count_created_by_a_colleague_meanwhile_is_a_stale_form(
     """Two officials of one district both start a new quarter; the colleague's count is saved
     after this save looked (no count yet, nothing to lock) and before it inserts: refused as a
     stale form that says who entered what, not a bare "already exists" (seen under load)."""
-    from indicators import services
+    from indicators.services import counts as services
 
     real = services._locked_counts
 
