@@ -891,6 +891,9 @@ class ReportData:
     # called with ``by_indicator``, yields (region, indicator, series) like :meth:`series_rows`.
     stream: Callable[..., Iterator[tuple[Region, Indicator, list[RegionValue]]]] | None = None
     quarterly_only: bool = False  # a data dump: the Quarterly sheet alone
+    # The plans' tasks and progress reports (tasks.selectors.task_sheet_rows), for the
+    # "任务进展 Tasks" sheet; None: no such sheet.
+    tasks: list | None = None
 
     def series_rows(
         self, *, by_indicator: bool = False
@@ -1050,7 +1053,17 @@ def report_data(
         has_demo=has_demo,
         stream=reader,
         quarterly_only=quarterly_only,
+        tasks=None if quarterly_only else _task_rows(user=user, root=root, start=start, end=end),
     )
+
+
+def _task_rows(**kwargs) -> list:
+    """The Tasks sheet's rows, read by the tasks app's own selector."""
+    from django.utils import timezone
+
+    from tasks.selectors import task_sheet_rows
+
+    return task_sheet_rows(**kwargs, today=timezone.localdate())
 
 
 def stored_counts(
