@@ -14,8 +14,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from regions.models import Membership, Region
 from indicators.models import Plan
+from regions.models import Membership, Region
 from tasks.models import Task, TaskUnit, Unit, UnitMembership
 from tests.conftest import make_user
 
