@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator
 from indicators.periods import Quarter
-from indicators.selectors.values import INCLUSION_LABELS, Inclusion, Submission, default_range
+from indicators.selectors.entry import Submission
+from indicators.selectors.progress import default_range
+from indicators.selectors.values import INCLUSION_LABELS, Inclusion
 from indicators.services.counts import parse_count
 from regions.models import Region
 from regions.selectors import regions_visible_to

@@ -15,10 +15,10 @@ import datetime as dt
 import pytest
 from django.db import DatabaseError
 
-from indicators.services import counts as services
 from indicators.imports import ImportChange
 from indicators.models import CountEvent, QuarterlyCount, RollupCell
 from indicators.periods import Quarter
+from indicators.services import counts as services
 from indicators.services.counts import counts_import, counts_save, counts_submit
 from regions.models import Membership
 from tests.conftest import make_count, make_user

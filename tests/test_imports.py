@@ -21,7 +21,7 @@ from indicators.imports import (
 )
 from indicators.models import CountEvent, QuarterlyCount
 from indicators.periods import Quarter
-from indicators.selectors.values import import_template_rows, report_data, stored_counts
+from indicators.selectors.reports import import_template_rows, report_data, stored_counts
 from indicators.services.counts import ImportRejected, counts_import
 from regions.models import Membership
 from tests.conftest import make_count, make_user

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
-from indicators.selectors.values import (
+from indicators.selectors.entry import (
     NOT_STARTED,
     count_history,
     entry_quarters,
