@@ -467,7 +467,7 @@ def bench_import(runs: int) -> dict:
     from indicators.models import Indicator, QuarterlyCount, RollupCell
     from indicators.periods import Quarter
     from indicators.selectors.reports import stored_counts
-    from indicators.services.counts import counts_import
+    from indicators.services.imports import counts_import
     from regions.models import Membership, Region
     from regions.selectors import regions_enterable_by
 

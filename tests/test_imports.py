@@ -22,7 +22,7 @@ from indicators.imports import (
 from indicators.models import CountEvent, QuarterlyCount
 from indicators.periods import Quarter
 from indicators.selectors.reports import import_template_rows, report_data, stored_counts
-from indicators.services.counts import ImportRejected, counts_import
+from indicators.services.imports import ImportRejected, counts_import
 from regions.models import Membership
 from tests.conftest import make_count, make_user
 
@@ -492,7 +492,7 @@ def test_a_count_created_while_the_import_runs_is_a_stale_preview(
     """Row locks cannot guard a count that does not exist yet: one created by someone else
     between the check and the write makes the bulk insert hit the unique constraint, which is
     reported as a stale preview, and the whole file is rolled back."""
-    from indicators.services import counts as services
+    from indicators.services import imports as services
 
     data = fill(template(tree, certs, orgs, regions=("a", "zone")), {"D2": 100, "D3": 9})
     changes = _changes(data)

@@ -7,16 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from indicators.models import CountEvent, QuarterlyCount
 from indicators.periods import Quarter
-from indicators.services.counts import (
-    StaleWrite,
-    change_warnings,
-    counts_approve,
-    counts_reopen,
-    counts_return,
-    counts_save,
-    counts_submit,
-    parse_count,
-)
+from indicators.services.counts import counts_save, counts_submit
+from indicators.services.review import counts_approve, counts_reopen, counts_return
+from indicators.services.validation import StaleWrite, change_warnings, parse_count
 from regions.models import Membership
 from tests.conftest import make_count, make_user
 

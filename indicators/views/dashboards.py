@@ -76,17 +76,10 @@ from indicators.selectors.plans import (
 )
 from indicators.selectors.reports import import_template_rows, report_data, stored_counts
 from indicators.selectors.values import Inclusion
-from indicators.services.counts import (
-    ImportRejected,
-    StaleWrite,
-    change_warnings,
-    check_period_open,
-    counts_approve,
-    counts_import,
-    counts_reopen,
-    counts_return,
-    counts_save,
-)
+from indicators.services.counts import counts_save
+from indicators.services.imports import ImportRejected, counts_import
+from indicators.services.review import counts_approve, counts_reopen, counts_return
+from indicators.services.validation import StaleWrite, change_warnings, check_period_open
 from indicators.tables import (
     ChildrenTable,
     CompletenessTable,
