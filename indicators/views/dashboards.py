@@ -78,7 +78,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     ]
     return render(
         request,
-        "indicators/overview.html",
+        "indicators/dashboards/overview.html",
         {
             "cards": cards,
             "items": items,
@@ -139,7 +139,7 @@ def region_dashboard_view(request: HttpRequest, code: str) -> HttpResponse:
     # mark_safe: the body is HTML that our own template rendered, with every value escaped.
     return render(
         request,
-        "indicators/region_dashboard.html",
+        "indicators/dashboards/region_dashboard.html",
         {
             "region": region,
             "crumbs": crumbs,
@@ -190,7 +190,7 @@ def _region_dashboard_body(request, region, include, as_of) -> str:
         dashboard.targets, values=values, exclude=("region", "trend")
     )
     return render_to_string(
-        "indicators/_region_dashboard_body.html",
+        "indicators/dashboards/_region_dashboard_body.html",
         {
             "region": region,
             "dashboard": dashboard,
@@ -228,7 +228,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     query = _query(request)
     return render(
         request,
-        "indicators/plan_detail.html",
+        "indicators/dashboards/plan_detail.html",
         {
             "page": page,
             "plan": plan,

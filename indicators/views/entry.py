@@ -121,7 +121,7 @@ def entry(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "indicators/entry.html",
+        "indicators/entry/entry.html",
         {
             "region": region,
             "period": period,

@@ -72,7 +72,7 @@ def _display_name(user) -> str:
 def reports(request: HttpRequest) -> HttpResponse:
     """The report page: choose region, quarters, indicators and values; download the workbook."""
     form = ReportForm(user=request.user)
-    return render(request, "indicators/reports.html", {"form": form})
+    return render(request, "indicators/reports/reports.html", {"form": form})
 
 
 @require_GET
@@ -83,7 +83,7 @@ def report_export(request: HttpRequest) -> HttpResponse:
         raise Http404  # not revealing whether a region outside the user's scope exists
     form = ReportForm(request.GET, user=request.user)
     if not form.is_valid():
-        return render(request, "indicators/reports.html", {"form": form}, status=400)
+        return render(request, "indicators/reports/reports.html", {"form": form}, status=400)
     data = report_data(user=request.user, **form.report_args())
     now = timezone.localtime()
     wb = report_workbook(data=data, generated_by=_display_name(request.user), generated_at=now)
@@ -164,11 +164,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     context["max_rows"] = MAX_ROWS
     if request.method != "POST":
         context["form"] = ImportUploadForm()
-        return render(request, "indicators/import.html", context)
+        return render(request, "indicators/reports/import.html", context)
     form = ImportUploadForm(request.POST, request.FILES)
     context["form"] = form
     if not form.is_valid():
-        return render(request, "indicators/import.html", context, status=400)
+        return render(request, "indicators/reports/import.html", context, status=400)
     upload = form.cleaned_data["file"]
     submit = form.cleaned_data["submit"]
     if upload.size > MAX_UPLOAD_BYTES:  # before reading or parsing anything
@@ -179,7 +179,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             )
         ]
         context |= _preview_context([], issues) | {"previewed": True}
-        return render(request, "indicators/import.html", context, status=400)
+        return render(request, "indicators/reports/import.html", context, status=400)
     indicator_codes = list(Indicator.objects.values_list("code", flat=True))
     parsed = parse_counts_workbook(
         data=upload.read(),
@@ -211,7 +211,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         }
     context |= _preview_context(changes, issues)
     context |= {"previewed": True, "token": token, "file_name": upload.name, "submit": submit}
-    return render(request, "indicators/import.html", context, status=400 if issues else 200)
+    return render(request, "indicators/reports/import.html", context, status=400 if issues else 200)
 
 
 @require_POST
@@ -236,7 +236,9 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             "file_name": pending["file"],
             "stale": exc.stale,
         }
-        return render(request, "indicators/import.html", context, status=409 if exc.stale else 400)
+        return render(
+            request, "indicators/reports/import.html", context, status=409 if exc.stale else 400
+        )
     messages.success(
         request,
         _("Imported %(file)s: %(n)s values changed in %(groups)s region-quarters.")

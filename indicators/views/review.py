@@ -65,7 +65,7 @@ def review_queue_page(request: HttpRequest) -> HttpResponse:
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(
         request,
-        "indicators/review_queue.html",
+        "indicators/review/review_queue.html",
         {
             "period": period,
             "pick": QuarterPickForm(initial={"period": str(period)}, quarters=quarters),
@@ -124,7 +124,7 @@ def review(request: HttpRequest, code: str, period: str) -> HttpResponse:
         form = ReviewForm(submission=submission)
     return render(
         request,
-        "indicators/review.html",
+        "indicators/review/review.html",
         {
             "region": region,
             "period": quarter,
