@@ -1,4 +1,4 @@
-"""The pages and endpoints of the indicators app, one module per page group.
+"""The pages and endpoints of the indicators app, one module per page group (see urls.py).
 
 Views parse input, call selectors or services, and render; nothing is computed here.
 
