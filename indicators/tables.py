@@ -37,7 +37,7 @@ def _when(value) -> str:
 class ReviewQueueTable(tables.Table):
     """The reviewer's queue: one row per reporting unit for the chosen quarter.
 
-    Built on ``selectors.review_queue``; value columns (one per indicator) are added by the
+    Built on ``selectors.entry.review_queue``; value columns (one per indicator) are added by the
     view as ``extra_columns`` so that indicators stay data.
     """
 
@@ -96,7 +96,7 @@ class CountColumn(tables.Column):
 
 
 def value_column(indicator) -> tables.Column:
-    """A right-aligned column for ``value_<code>`` of ``selectors.review_queue``."""
+    """A right-aligned column for ``value_<code>`` of ``selectors.entry.review_queue``."""
     return CountColumn(
         verbose_name=indicator.name,
         accessor=f"value_{indicator.code}",
