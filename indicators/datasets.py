@@ -13,13 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from indicators.periods import Quarter, quarter_range
-from indicators.selectors.values import (
-    OverviewCard,
-    PlanPage,
-    RegionDashboard,
-    RegionValue,
-    TargetTrendRow,
-)
+from indicators.selectors.dashboards import RegionDashboard
+from indicators.selectors.plans import OverviewCard, PlanPage
+from indicators.selectors.progress import TargetTrendRow
+from indicators.selectors.values import RegionValue
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from indicators.models import Indicator, QuarterlyCount
 from indicators.periods import Quarter
 from indicators.progress import Status
-from indicators.selectors.values import ReportData
+from indicators.selectors.reports import ReportData
 from regions.models import Region
 
 # Bump when a sheet or column changes meaning, position or name (docs/excel.md).

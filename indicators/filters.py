@@ -6,13 +6,13 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from indicators.selectors.values import SUBMISSION_STATUS_LABELS
+from indicators.selectors.entry import SUBMISSION_STATUS_LABELS
 from regions.models import Region
 
 
 class ReviewQueueFilterSet(django_filters.FilterSet):
-    """Filters the reviewer's queue (a queryset from ``selectors.review_queue``) by status and
-    by region text (code, Chinese or English name)."""
+    """Filters the reviewer's queue (a queryset from ``selectors.entry.review_queue``) by status
+    and by region text (code, Chinese or English name)."""
 
     status = django_filters.ChoiceFilter(
         label=_("Status"),

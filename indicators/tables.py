@@ -23,13 +23,10 @@ from indicators.charts import (
     sparkline_figure,
 )
 from indicators.progress import Status
-from indicators.selectors.values import (
-    SUBMISSION_STATUS_LABELS,
-    ChildRow,
-    CompletenessRow,
-    SeriesPoint,
-    TargetTrendRow,
-)
+from indicators.selectors.completeness import CompletenessRow
+from indicators.selectors.dashboards import ChildRow, SeriesPoint
+from indicators.selectors.entry import SUBMISSION_STATUS_LABELS
+from indicators.selectors.progress import TargetTrendRow
 from indicators.templatetags.dashboard import chart, report_swatch
 
 
@@ -40,7 +37,7 @@ def _when(value) -> str:
 class ReviewQueueTable(tables.Table):
     """The reviewer's queue: one row per reporting unit for the chosen quarter.
 
-    Built on ``selectors.review_queue``; value columns (one per indicator) are added by the
+    Built on ``selectors.entry.review_queue``; value columns (one per indicator) are added by the
     view as ``extra_columns`` so that indicators stay data.
     """
 
@@ -99,7 +96,7 @@ class CountColumn(tables.Column):
 
 
 def value_column(indicator) -> tables.Column:
-    """A right-aligned column for ``value_<code>`` of ``selectors.review_queue``."""
+    """A right-aligned column for ``value_<code>`` of ``selectors.entry.review_queue``."""
     return CountColumn(
         verbose_name=indicator.name,
         accessor=f"value_{indicator.code}",

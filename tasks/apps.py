@@ -1,3 +1,5 @@
+"""The tasks app's configuration: its checks are registered when Django starts."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -175,11 +175,11 @@ def check_attachment(*, name: str, data: bytes, size: int | None = None) -> Chec
         raise ValidationError(_("“%(name)s” is empty.") % {"name": name}, code="empty")
     if size > limit:
         raise ValidationError(
-            _("“%(name)s” is %(size).1f MB; attachments may be at most %(limit)s MB.")
+            _("“%(name)s” is %(size).2f MB; attachments may be at most %(limit)s MB.")
             % {
                 "name": name,
                 "size": size / (1024 * 1024),
-                "limit": f"{limit / (1024 * 1024):g}",
+                "limit": f"{settings.CERTTRACK_TASK_ATTACHMENT_MAX_MB:g}",
             },
             code="too_large",
         )

@@ -13,7 +13,7 @@ import io
 from collections.abc import Sequence
 
 from indicators.datasets import Dataset
-from tasks.selectors import TaskRow
+from tasks.selectors.rows import TaskRow
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

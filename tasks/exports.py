@@ -14,7 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from indicators.exports import DATETIME_FORMAT, _header, _widths, text_cell
 from tasks.datasets import units_text
-from tasks.selectors import TaskRow
+from tasks.selectors.rows import TaskRow
 
 SHEET_TASKS = "任务进展 Tasks"
 DATE_FORMAT = "yyyy-mm-dd"

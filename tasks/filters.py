@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Plan
 from tasks.models import TaskReport, TaskUnit, Unit
-from tasks.selectors import overdue_link_ids, plan_units, tasks_shared_by
+from tasks.selectors._common import plan_units, tasks_shared_by
+from tasks.selectors.board import overdue_link_ids
 
 NO_REPORT = "none"
 

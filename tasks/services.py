@@ -31,7 +31,8 @@ from tasks.models import (
     attachment_storage,
 )
 from tasks.periods import KINDS, ReportPeriod
-from tasks.selectors import schedule_for, task_access_for
+from tasks.selectors.access import task_access_for
+from tasks.selectors.schedules import schedule_for
 
 State = TaskReport.State
 Status = TaskReport.Status

@@ -1,3 +1,5 @@
+"""URLs of the tasks app: my tasks, the board and its data, a task, a report, files, a unit."""
+
 from django.urls import path, register_converter
 
 from tasks import views

@@ -30,19 +30,13 @@ from tasks.filters import TaskBoardFilterSet
 from tasks.forms import ACCEPT, REOPEN, RETURN, SUBMIT, ReviewForm, TaskReportForm, VersionForm
 from tasks.models import Task, TaskAttachment, TaskReport, TaskUnit, Unit, UnitMembership
 from tasks.periods import ReportPeriod
-from tasks.selectors import (
-    lead_links,
-    report_page,
-    schedule_for,
-    task_access_for,
-    task_board,
-    task_page,
-    task_plans_visible_to,
-    task_reports_awaiting_review,
-    task_reports_due,
-    task_rows,
-    unit_page,
-)
+from tasks.selectors._common import lead_links
+from tasks.selectors.access import task_access_for, task_plans_visible_to
+from tasks.selectors.board import task_board
+from tasks.selectors.due import task_reports_awaiting_review, task_reports_due
+from tasks.selectors.pages import report_page, task_page, unit_page
+from tasks.selectors.rows import task_rows
+from tasks.selectors.schedules import schedule_for
 from tasks.services import (
     StaleReport,
     task_attachment_delete,

@@ -13,7 +13,8 @@ from indicators.selectors.values import (
     regions_values,
     subtree_values,
 )
-from indicators.services.counts import counts_approve, counts_reopen, counts_return, counts_save
+from indicators.services.counts import counts_save
+from indicators.services.review import counts_approve, counts_reopen, counts_return
 from regions.models import Membership
 from tests.conftest import make_count, make_user
 

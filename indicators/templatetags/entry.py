@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
-from indicators.selectors.values import SUBMISSION_STATUS_LABELS
+from indicators.selectors.entry import SUBMISSION_STATUS_LABELS
 
 register = template.Library()
 

@@ -9,19 +9,13 @@ import pytest
 
 from tasks.models import TaskReport
 from tasks.periods import ReportPeriod
-from tasks.selectors import (
-    expand_units,
-    lead_links,
-    schedule_for,
-    task_access_for,
-    task_board,
-    task_page,
-    task_plans_visible_to,
-    task_reports_awaiting_review,
-    task_reports_due,
-    task_rows,
-    unit_page,
-)
+from tasks.selectors._common import expand_units, lead_links
+from tasks.selectors.access import task_access_for, task_plans_visible_to
+from tasks.selectors.board import task_board
+from tasks.selectors.due import task_reports_awaiting_review, task_reports_due
+from tasks.selectors.pages import task_page, unit_page
+from tasks.selectors.rows import task_rows
+from tasks.selectors.schedules import schedule_for
 from tests.tasks.conftest import TODAY, make_report, recent_schedule, task, unit
 
 JULY = dt.date(2026, 7, 10)  # 2026H1 has ended; its deadline (2026-07-15) has not passed

@@ -1,0 +1,223 @@
+"""The dashboard selectors: breakdown, completeness, milestone paths, forecast, plan lineage.
+
+Numbers computed by hand on the small tree of conftest (990000 with A, B, C; A新区 a zone in A).
+"""
+
+import datetime as dt
+
+import pytest
+
+from indicators.models import QuarterlyCount
+from indicators.periods import Quarter
+from indicators.progress import Status
+from indicators.selectors.completeness import ReportStatus, count_statuses
+from indicators.selectors.dashboards import region_dashboard
+from indicators.selectors.plans import overview_cards, overview_plan_cards, plan_page
+from indicators.selectors.values import Inclusion
+from regions.models import Membership
+from tests.conftest import make_count, make_plan, make_region, make_target, make_user
+
+Q = Quarter.parse
+S = QuarterlyCount.Status
+AS_OF = Q("2021Q1")
+
+
+def panel_of(dashboard, code="certificates"):
+    return next(p for p in dashboard.panels if p.code == code)
+
+
+@pytest.fixture
+def counts(tree, certs):
+    """2019Q4 and 2020Q4 for A, B, C (and the zone); 2021Q1 only A (the roll-up incomplete)."""
+    for code, v19, v20 in [("a", 80, 100), ("b", 250, 250), ("c", 60, 75), ("zone", 20, 30)]:
+        make_count(tree[code], certs, "2019Q4", v19)
+        make_count(tree[code], certs, "2020Q4", v20)
+    make_count(tree["a"], certs, "2021Q1", 105)
+    return tree
+
+
+def test_children_breakdown_at_the_latest_quarter_every_child_has_reported(counts):
+    dashboard = region_dashboard(region=counts["province"], as_of=AS_OF)
+    panel = panel_of(dashboard)
+    # 2021Q1 has only A: the breakdown stays at 2020Q4, where A, B and C are all known.
+    assert panel.breakdown_period == Q("2020Q4")
+    assert panel.breakdown_full is True
+    assert panel.parent_row.value == 425  # 100 + 250 + 75
+    assert [c.code for c in panel.children] == ["990200", "990100", "990300"]  # largest first
+    b, a, c = panel.children
+    assert (a.value, a.share, a.growth) == (100, pytest.approx(100 * 100 / 425), 25.0)
+    assert (b.value, b.share, b.growth) == (250, pytest.approx(100 * 250 / 425), 0.0)
+    assert (c.value, c.share, c.growth) == (75, pytest.approx(100 * 75 / 425), 25.0)
+    assert a.year_ago.period == Q("2019Q4") and a.change == 20
+
+
+def test_a_zone_is_shown_as_a_part_of_its_parent_never_added(counts):
+    panel = panel_of(region_dashboard(region=counts["a"], as_of=AS_OF))
+    (zone,) = panel.children
+    assert zone.is_part is True
+    # A's own 2021Q1 value is the latest, but the zone has not reported then.
+    assert panel.breakdown_period == Q("2020Q4")
+    assert zone.value == 30 and zone.share == pytest.approx(30.0)  # 30 of A's 100
+    assert zone.growth == pytest.approx(50.0)  # 20 -> 30
+    assert panel.parent_row.value == 100  # A's direct value: the zone is not added
+
+
+def test_latest_complete_value_is_never_an_incomplete_rollup(counts):
+    panel = panel_of(region_dashboard(region=counts["province"], as_of=AS_OF))
+    assert panel.latest.period == Q("2021Q1") and panel.latest.value == 105
+    assert panel.latest.complete is False
+    assert panel.latest_complete.period == Q("2020Q4") and panel.latest_complete.value == 425
+    assert [r.period for r in panel.incomplete] == [Q("2021Q1")]
+
+
+def test_discrepancy_between_direct_value_and_divisions_is_listed(counts, certs):
+    make_count(counts["province"], certs, "2020Q4", 440)
+    panel = panel_of(region_dashboard(region=counts["province"], as_of=AS_OF))
+    (row,) = panel.discrepancies
+    assert (row.period, row.value, row.children_sum, row.discrepancy) == (
+        Q("2020Q4"), 440, 425, 15,
+    )  # fmt: skip
+
+
+def test_count_statuses_sees_drafts_and_returned_counts_too(tree, certs):
+    make_count(tree["a"], certs, "2020Q4", 1, status=S.DRAFT)
+    make_count(tree["b"], certs, "2020Q4", 2, status=S.RETURNED)
+    make_count(tree["other_city"], certs, "2020Q4", 3)
+    statuses = count_statuses(
+        root=tree["province"], start=Q("2020Q4"), end=Q("2020Q4"), indicators=[certs]
+    )
+    assert statuses == {
+        ("990100", "certificates", Q("2020Q4")): "draft",
+        ("990200", "certificates", Q("2020Q4")): "returned",
+    }
+
+
+def test_completeness_takes_the_least_advanced_status_below_a_region(tree, certs):
+    make_count(tree["a"], certs, "2020Q4", 1, status=S.SUBMITTED)
+    make_count(tree["b1"], certs, "2020Q4", 2, status=S.DRAFT)  # B reports through its county
+    make_count(tree["c"], certs, "2020Q4", 3)
+    make_count(tree["c"], certs, "2020Q3", 3, status=S.RETURNED)
+    dashboard = region_dashboard(region=tree["province"], as_of=Q("2020Q4"), completeness_span=2)
+    assert dashboard.completeness_quarters == [Q("2020Q3"), Q("2020Q4")]
+    by_code = {row.region.code: [c.status for c in row.cells] for row in dashboard.completeness}
+    M, R, D, Sb, A = (ReportStatus.MISSING, ReportStatus.RETURNED, ReportStatus.DRAFT,
+                      ReportStatus.SUBMITTED, ReportStatus.APPROVED)  # fmt: skip
+    assert by_code == {"990100": [M, Sb], "990200": [M, D], "990300": [R, A]}
+    # The province itself (not shown here) would take the least advanced: missing, draft.
+
+
+def test_completeness_of_a_region_whose_children_do_not_report_shows_the_region(db, certs):
+    city = make_region("960000")
+    make_region("960001", parent=city, reporting=False)
+    make_count(city, certs, "2020Q4", 7, status=S.SUBMITTED)
+    dashboard = region_dashboard(region=city, as_of=Q("2020Q4"), completeness_span=1)
+    assert dashboard.completeness_of_children is False
+    (row,) = dashboard.completeness
+    assert row.region.code == "960000" and row.cells[0].status is ReportStatus.SUBMITTED
+
+
+def test_completeness_of_each_indicator_is_kept_beside_the_combined_status(tree, certs, orgs):
+    make_count(tree["a"], certs, "2020Q4", 10)
+    make_count(tree["a"], orgs, "2020Q4", 5, status=S.SUBMITTED)
+    dashboard = region_dashboard(region=tree["province"], as_of=Q("2020Q4"), completeness_span=1)
+    cell = next(r for r in dashboard.completeness if r.region.code == "990100").cells[0]
+    assert cell.status is ReportStatus.SUBMITTED
+    assert cell.by_indicator == {
+        "certificates": ReportStatus.APPROVED,
+        "organizations": ReportStatus.SUBMITTED,
+    }
+
+
+@pytest.fixture
+def planned(tree, certs):
+    """Baseline 100 at 2018Q3 (the plan's quarter), targets 180 at 2020Q4 and 300 at 2022Q4;
+    values on C only (A and B stand at 0), rising 10 a quarter."""
+    plan = make_plan(tree["province"], issued_on=dt.date(2018, 8, 1))
+    t20 = make_target(plan, tree["province"], certs, "2020Q4", 180)
+    t22 = make_target(plan, tree["province"], certs, "2022Q4", 300)
+    for i in range(0, 13):  # 2018Q3 .. 2021Q3
+        q = Q("2018Q3") + i
+        make_count(tree["a"], certs, q, 0)
+        make_count(tree["b"], certs, q, 0)
+        make_count(tree["c"], certs, q, 100 + 10 * i)
+    return dict(plan=plan, t20=t20, t22=t22, **tree)
+
+
+def test_milestone_path_runs_from_the_baseline_through_each_target(planned):
+    dashboard = region_dashboard(region=planned["province"], as_of=Q("2021Q3"))
+    panel = panel_of(dashboard)
+    (path,) = panel.paths
+    assert [(str(p.period), p.value) for p in path.points] == [
+        ("2018Q3", 100), ("2020Q4", 180), ("2022Q4", 300),
+    ]  # fmt: skip
+    by_q = {str(p.period): p for p in panel.series}
+    assert by_q["2019Q3"].milestone == pytest.approx(100 + 4 / 9 * 80)
+    assert by_q["2021Q4"].milestone == pytest.approx(180 + 4 / 8 * 120)
+    assert by_q["2018Q2"].milestone is None  # before the baseline
+    # The series runs to the last due quarter; quarters after as of have no value.
+    assert panel.series[-1].period == Q("2022Q4") and panel.series[-1].is_future
+    assert [t.value for t in by_q["2022Q4"].targets] == [300]
+
+
+def test_forecast_is_the_progress_trend_drawn_to_the_last_target_ahead(planned):
+    panel = panel_of(region_dashboard(region=planned["province"], as_of=Q("2021Q3")))
+    row20, row22 = panel.targets
+    assert row20.progress.status is Status.ACHIEVED and row20.progress.value == 190  # 100+10*9
+    # 2021Q3: 220 against the path's 180 + 3/8 * 120 = 225, short by 5 <= 5% of 200: at risk.
+    assert row22.progress.status is Status.AT_RISK
+    # The last 8 values rise 10 a quarter: the line is 220 at 2021Q3 and 270 at 2022Q4.
+    assert panel.forecast.start == Q("2019Q4") and panel.forecast.end == Q("2022Q4")
+    assert panel.forecast.value_at(Q("2022Q4")) == pytest.approx(270)
+    assert row22.progress.forecast_value == pytest.approx(270)
+    assert row22.progress.crossing == Q("2023Q3")  # 220 + 10 * 8 = 300
+    by_q = {str(p.period): p for p in panel.series}
+    assert by_q["2019Q3"].forecast is None and by_q["2022Q4"].forecast == pytest.approx(270)
+
+
+def test_trend_rows_carry_the_values_from_the_baseline_to_the_due_quarter(planned):
+    panel = panel_of(region_dashboard(region=planned["province"], as_of=Q("2021Q3")))
+    row20 = panel.targets[0]
+    assert row20.series[0].period == Q("2018Q3") and row20.series[-1].period == Q("2020Q4")
+    assert row20.forecast is None  # a target already due has no forecast
+    assert panel.targets[1].forecast is not None
+
+
+@pytest.mark.parametrize("include", [Inclusion.SUBMITTED, Inclusion.APPROVED])
+def test_overview_plan_cards_agree_with_overview_cards(planned, django_user_model, include):
+    user = make_user(django_user_model, "lead", (Membership.Role.LEADER, planned["province"]))
+    old = overview_cards(user=user, as_of=Q("2021Q3"), include=include)
+    new = overview_plan_cards(user=user, as_of=Q("2021Q3"), include=include)
+    assert [c.plan.pk for c in old] == [c.plan.pk for c in new]
+    assert [[(r.target.pk, r.progress) for r in c.rows] for c in old] == [
+        [(r.target.pk, r.progress) for r in c.rows] for c in new
+    ]
+
+
+@pytest.mark.parametrize("children", [3, 30])
+def test_region_dashboard_queries_do_not_grow_with_the_tree_or_the_quarters(
+    db, certs, orgs, children, django_assert_num_queries
+):
+    root = make_region("970000", reporting=False)
+    plan = make_plan(root)
+    make_target(plan, root, certs, "2020Q4", 100)
+    for i in range(children):
+        city = make_region(f"97{i + 1:02d}00", parent=root)
+        for q in range(children):  # as many quarters as children
+            make_count(city, certs, Q("2018Q1") + q, i + q)
+    # indicators, targets, subtree, counts, statuses
+    with django_assert_num_queries(5):
+        dashboard = region_dashboard(region=root, as_of=Q("2026Q3"))
+    assert len(dashboard.panels[0].children) == children
+
+
+def test_plan_page_shows_lineage_children_and_only_visible_targets(tree, certs, django_user_model):
+    nation = make_plan(None, title="国务院", issued_on=dt.date(2018, 1, 1))
+    province = make_plan(tree["province"], parent=nation, issued_on=dt.date(2018, 4, 1))
+    city = make_plan(tree["a"], parent=province, issued_on=dt.date(2018, 12, 7))
+    make_target(province, tree["province"], certs, "2020Q4", 500)
+    make_target(province, tree["b"], certs, "2020Q4", 50)
+    user = make_user(django_user_model, "lead_b", (Membership.Role.LEADER, tree["b"]))
+    page = plan_page(plan=province, user=user, as_of=Q("2021Q1"))
+    assert [(link.plan.pk, link.visible) for link in page.lineage] == [(nation.pk, False)]
+    assert [(link.plan.pk, link.visible) for link in page.children] == [(city.pk, False)]
+    assert [r.target.region.code for r in page.rows] == ["990200"]  # the province's is not B's

@@ -1,0 +1,188 @@
+"""Entry and review reads: a region-quarter's submission, the reviewer's queue, completeness."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from indicators.models import QuarterlyCount
+from indicators.periods import Quarter
+from indicators.selectors.entry import (
+    NOT_STARTED,
+    count_history,
+    entry_quarters,
+    queue_completeness,
+    review_queue,
+    submission_deadline,
+    submission_for,
+    submission_status,
+)
+from indicators.services.counts import counts_save
+from regions.models import Membership
+from tests.conftest import make_count, make_region, make_user
+
+S = QuarterlyCount.Status
+Role = Membership.Role
+P = Quarter(2024, 2)  # ends 2024-06-30; deadline (20 days) is the end of 2024-07-20
+
+
+def at(y, m, d, h=10, mi=0):
+    return timezone.make_aware(dt.datetime(y, m, d, h, mi))
+
+
+def counted(region, indicator, status, *, value=10, submitted=None, period=P):
+    c = make_count(region, indicator, period, value, status=status)
+    if submitted:
+        QuarterlyCount.objects.filter(pk=c.pk).update(submitted_at=submitted)
+    return c
+
+
+@pytest.fixture
+def reviewer(tree, django_user_model):
+    return make_user(django_user_model, "rev", (Role.REVIEWER, tree["province"]))
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        ([], NOT_STARTED),
+        (["approved", "approved"], "approved"),
+        (["approved", "submitted"], "submitted"),
+        (["submitted", "returned"], "returned"),
+        (["draft", "submitted"], "draft"),
+        (["submitted"], "draft"),  # one indicator missing: not a complete submission
+    ],
+)
+def test_submission_status_of_a_region_quarter(statuses, expected):
+    assert submission_status(statuses=statuses, expected=2) == expected
+
+
+def test_submission_shows_last_quarter_last_year_and_the_change(tree, certs, orgs):
+    make_count(tree["a"], certs, P, 1100)
+    make_count(tree["a"], certs, P - 1, 1000)
+    make_count(tree["a"], certs, P - 4, 900, status=S.SUBMITTED)
+    make_count(tree["b"], certs, P - 1, 5)  # another region: never shown
+    sub = submission_for(region=tree["a"], period=P)
+    cert_row, org_row = sub.rows
+    assert (cert_row.value, cert_row.previous, cert_row.last_year) == (1100, 1000, 900)
+    assert cert_row.last_year_status == "submitted"
+    assert cert_row.change == 100 and cert_row.change_share == pytest.approx(0.10)
+    assert (org_row.value, org_row.previous, org_row.change, org_row.change_share) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert sub.versions == {"certificates": 1, "organizations": None}
+    assert sub.status == "draft"  # organizations missing
+
+
+def test_submission_status_and_lock(tree, certs, orgs):
+    make_count(tree["a"], certs, P, 10)
+    make_count(tree["a"], orgs, P, 5)
+    sub = submission_for(region=tree["a"], period=P)
+    assert sub.status == "approved" and sub.editable is False
+    assert submission_for(region=tree["b"], period=P).status == NOT_STARTED
+
+
+def test_entry_quarters_never_offer_a_future_quarter():
+    quarters = entry_quarters(today=dt.date(2026, 11, 22), back=4)
+    assert quarters[0] == Quarter(2026, 4)  # the current quarter, which has begun
+    assert quarters[-1] == Quarter(2025, 4)
+    assert len(quarters) == 5
+
+
+def test_deadline_is_the_end_of_the_20th_day_after_quarter_end(settings):
+    local = timezone.localtime(submission_deadline(P))
+    assert (local.date(), local.hour, local.minute) == (dt.date(2024, 7, 21), 0, 0)
+    settings.CERTTRACK = {**settings.CERTTRACK, "DEADLINE_DAYS": 10}
+    assert timezone.localtime(submission_deadline(P)).date() == dt.date(2024, 7, 11)
+
+
+@pytest.fixture
+def queue_data(tree, certs, orgs):
+    """a approved on time, zone submitted late, b draft, c nothing, other_city outside scope."""
+    for ind in (certs, orgs):
+        counted(tree["a"], ind, S.APPROVED, submitted=at(2024, 7, 20, 23, 59))
+        counted(tree["zone"], ind, S.SUBMITTED, submitted=at(2024, 7, 21, 0, 1))
+        counted(tree["other_city"], ind, S.APPROVED, submitted=at(2024, 7, 1))
+    counted(tree["b"], certs, S.DRAFT)
+    counted(tree["b1"], certs, S.APPROVED)  # not a reporting unit
+
+
+def test_queue_lists_every_reporting_unit_of_the_reviewer_with_its_status(reviewer, queue_data):
+    rows = {
+        r.code: (r.status, r.value_certificates, r.on_time)
+        for r in review_queue(user=reviewer, period=P)
+    }
+    assert rows == {
+        "990100": ("approved", 10, True),
+        "990171": ("submitted", 10, False),
+        "990200": ("draft", 10, False),
+        "990300": (NOT_STARTED, None, False),
+    }
+
+
+def test_completeness_rates_computed_by_hand(reviewer, queue_data):
+    c = queue_completeness(user=reviewer, period=P)
+    # 4 units expected (A, A新区, B, C); A and A新区 reported; only A before the deadline.
+    assert (c.expected, c.reported, c.on_time) == (4, 2, 1)
+    assert c.reporting_rate == 0.5 and c.on_time_rate == 0.25
+    assert c.by_status == {
+        NOT_STARTED: 1,
+        "draft": 1,
+        "submitted": 1,
+        "approved": 1,
+        "returned": 0,
+    }
+
+
+def test_completeness_follows_the_configured_deadline(reviewer, queue_data, settings):
+    settings.CERTTRACK = {**settings.CERTTRACK, "DEADLINE_DAYS": 25}
+    assert queue_completeness(user=reviewer, period=P).on_time == 2  # A新区 now on time too
+
+
+def test_queue_is_empty_for_someone_who_reviews_nothing(tree, queue_data, django_user_model):
+    official = make_user(django_user_model, "off", (Role.OFFICIAL, tree["a"]))
+    assert list(review_queue(user=official, period=P)) == []
+    assert queue_completeness(user=official, period=P).reporting_rate is None
+
+
+def test_queue_query_count_does_not_grow_with_units(
+    reviewer, queue_data, tree, django_assert_max_num_queries
+):
+    for i in range(20):
+        make_region(f"9904{i:02d}", parent=tree["province"])
+    with django_assert_max_num_queries(3):
+        rows = list(review_queue(user=reviewer, period=P))
+    assert len(rows) == 24
+
+
+def test_history_lists_every_step_oldest_first(tree, certs, orgs, django_user_model):
+    official = make_user(django_user_model, "off", (Role.OFFICIAL, tree["a"]))
+    new = {"certificates": None, "organizations": None}
+    counts_save(
+        user=official,
+        region=tree["a"],
+        period=P,
+        values={"certificates": 10, "organizations": 5},
+        expected_versions=new,
+    )
+    counts_save(
+        user=official,
+        region=tree["a"],
+        period=P,
+        values={"certificates": 12},
+        expected_versions={"certificates": 1},
+        submit=True,
+    )
+    steps = [
+        (e.count.indicator.code, e.action, e.old_value, e.new_value)
+        for e in count_history(region=tree["a"], period=P)
+    ]
+    assert steps == [
+        ("certificates", "create", None, 10),
+        ("organizations", "create", None, 5),
+        ("certificates", "update", 10, 12),
+        ("certificates", "submit", 12, 12),
+    ]
