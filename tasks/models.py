@@ -9,6 +9,7 @@ document says is reference data (``fixtures/tasks.json``); reports are written o
 
 from __future__ import annotations
 
+import os
 import uuid
 
 from django.conf import settings
@@ -41,11 +42,28 @@ def chinese_numeral(number: int) -> str:
     return str(number)
 
 
+class AttachmentStorage(FileSystemStorage):
+    """Files under ``CERTTRACK_MEDIA_ROOT``, read from the settings at every use (a changed
+    setting, as in tests, takes effect at once). Never served by a URL of its own: files go
+    out only through the view that checks permission."""
+
+    @property
+    def base_location(self):
+        return str(settings.CERTTRACK_MEDIA_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
 def attachment_storage() -> FileSystemStorage:
-    """Where attachments live: ``CERTTRACK_MEDIA_ROOT``, outside the web root and never served
-    by a URL of its own (``base_url`` is unused: files go out only through the view that checks
-    permission). A callable, so a changed setting (tests) takes effect at once."""
-    return FileSystemStorage(location=settings.CERTTRACK_MEDIA_ROOT)
+    """Where attachments live: outside the web root (``tasks.checks`` refuses a folder the
+    static files are served from)."""
+    return AttachmentStorage()
 
 
 class Unit(models.Model):
