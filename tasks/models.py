@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from indicators.models import Plan
 from regions.models import Region
@@ -356,10 +357,10 @@ class TaskReport(models.Model):
     """
 
     class Status(models.TextChoices):
-        NOT_STARTED = "not_started", _("Not started")
-        IN_PROGRESS = "in_progress", _("In progress")
-        DONE = "done", _("Done")
-        DELAYED = "delayed", _("Delayed")
+        NOT_STARTED = "not_started", pgettext_lazy("task progress", "Not started")
+        IN_PROGRESS = "in_progress", pgettext_lazy("task progress", "In progress")
+        DONE = "done", pgettext_lazy("task progress", "Done")
+        DELAYED = "delayed", pgettext_lazy("task progress", "Delayed")
 
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
