@@ -16,9 +16,8 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from indicators.models import Plan
 from regions.models import Region
@@ -239,6 +238,12 @@ class TaskGroup(models.Model):
     def label(self) -> str:
         """The document's numbering: 一, 二, …"""
         return chinese_numeral(self.number)
+
+    @property
+    def heading_label(self) -> str:
+        """The numbering before a heading's title: "一、" in Chinese, "1. " in English."""
+        lang = (get_language() or "zh-hans").lower()
+        return f"{self.number}. " if lang.startswith("en") else f"{self.label}、"
 
     @property
     def title(self) -> str:
