@@ -28,11 +28,6 @@ PUBLISHED = (State.SUBMITTED, State.ACCEPTED, State.RETURNED)
 IN = (State.SUBMITTED, State.ACCEPTED)
 
 
-def is_reportable(task: Task) -> bool:
-    """A task without paragraphs of its own, or a paragraph: reports are made on these."""
-    return not task.items.exists()
-
-
 def lead_links(plan: Plan) -> QuerySet[TaskUnit]:
     """The (reportable task, lead unit) pairs of a plan in the document's order: one row of
     the board, the data and the Excel sheet each. ``latest_status`` is the progress of the

@@ -29,6 +29,17 @@ class DueReport:
     overdue: bool  # past the deadline
     report: TaskReport | None  # the draft or returned report, if one exists
 
+    @property
+    def url(self) -> str:
+        """The report's page, where the unit writes it."""
+        from django.urls import reverse
+
+        return reverse("tasks:report", args=[self.task.pk, self.unit.pk, str(self.period)])
+
+    def days_left(self, today: dt.date) -> int:
+        """Days until the deadline (0 on the day itself), negative once overdue."""
+        return (self.deadline - today).days
+
 
 def task_reports_due(user, today: dt.date) -> list[DueReport]:
     """The reports due from the units ``user`` belongs to, as of ``today``: for every
@@ -36,8 +47,11 @@ def task_reports_due(user, today: dt.date) -> list[DueReport]:
     report unless it is submitted or accepted (a returned report is due again). Overdue ones
     (past the deadline) first, then by deadline, task and unit. Three queries.
 
-    The to-do home and the reminder digests (issue 14) call this per user; the board and unit
-    page show the same periods as overdue."""
+    The to-do home and the reminder digests (issue 14) call this per user with
+    ``timezone.localdate()``: the to-do lists every item (``item.url`` opens the report form); a
+    digest keeps those overdue or due soon, e.g. ``[d for d in task_reports_due(user, today) if
+    d.overdue or d.days_left(today) <= 7]``, and the reviewers' side comes from
+    :func:`task_reports_awaiting_review`. The board and unit page flag the same periods."""
     access = task_access_for(user)
     if not access.unit_ids:
         return []

@@ -146,6 +146,9 @@ def test_reports_due_from_a_users_units_overdue_first(gansu, people):
     assert [d.deadline for d in due[:3]] == [dt.date(2025, 7, 15)] + [dt.date(2026, 1, 15)] * 2
     assert due[2].report.state == "returned" and due[3].report.state == "draft"
     assert due[4].report is None
+    assert due[0].days_left(JULY) == -360  # 2025-07-15 is 360 days before 2026-07-10
+    assert due[3].days_left(JULY) == 5  # 2026-07-15
+    assert due[5].url == f"/tasks/{task(gansu, 8).pk}/units/{fgw_unit.pk}/2026H1/"
     assert {d.unit.name_zh for d in due} == {"省发展改革委"}
 
 
