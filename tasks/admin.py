@@ -13,6 +13,7 @@ from tasks.models import (
     TaskReportEvent,
     TaskUnit,
     Unit,
+    UnitMember,
     UnitMembership,
 )
 
@@ -34,6 +35,15 @@ class UnitMembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class UnitMemberInline(admin.TabularInline):
+    """For a collective unit: the units it stands for."""
+
+    model = UnitMember
+    fk_name = "collective"
+    extra = 0
+    autocomplete_fields = ["member"]
+
+
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
     list_display = [
@@ -48,9 +58,8 @@ class UnitAdmin(admin.ModelAdmin):
     list_filter = ["kind", "active"]
     search_fields = ["code", "name_zh", "name_en", "full_name_zh", "current_name_zh"]
     autocomplete_fields = ["region"]
-    filter_horizontal = ["members"]
     list_select_related = ["region"]
-    inlines = [UnitMembershipInline]
+    inlines = [UnitMemberInline, UnitMembershipInline]
 
 
 @admin.register(UnitMembership)

@@ -101,6 +101,8 @@ class Unit(models.Model):
     members = models.ManyToManyField(
         "self",
         verbose_name=_("members"),
+        through="UnitMember",
+        through_fields=("collective", "member"),
         symmetrical=False,
         blank=True,
         related_name="collectives",
@@ -128,6 +130,36 @@ class Unit(models.Model):
     @property
     def is_collective(self) -> bool:
         return self.kind == self.Kind.COLLECTIVE
+
+
+class UnitMember(models.Model):
+    """A unit a collective stands for: 兰州市政府 is one of 各市州政府.
+
+    A model of its own (not an implicit table) so that fixtures and backups load collectives
+    and members in any order: its rows come after every unit."""
+
+    collective = models.ForeignKey(
+        Unit, verbose_name=_("collective"), on_delete=models.CASCADE, related_name="+"
+    )
+    member = models.ForeignKey(
+        Unit, verbose_name=_("member"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["collective", "member__sort_order"]
+        verbose_name = _("member of a collective")
+        verbose_name_plural = _("members of collectives")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collective", "member"], name="%(app_label)s_%(class)s_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(collective=F("member")), name="%(app_label)s_%(class)s_not_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collective} ⊃ {self.member}"
 
 
 class UnitMembership(models.Model):

@@ -15,6 +15,7 @@ from tasks.models import (
     TaskReport,
     TaskUnit,
     Unit,
+    UnitMember,
 )
 from tasks.periods import ReportPeriod
 from tasks.selectors.schedules import Schedule
@@ -83,9 +84,9 @@ def expand_units(units: Iterable[Unit]) -> list[Unit]:
     collectives = [u.pk for u in units if u.is_collective]
     members: dict[int, list[Unit]] = defaultdict(list)
     if collectives:
-        through = Unit.members.through.objects.filter(from_unit_id__in=collectives)
-        for row in through.select_related("to_unit").order_by("to_unit__sort_order"):
-            members[row.from_unit_id].append(row.to_unit)
+        rows = UnitMember.objects.filter(collective_id__in=collectives).select_related("member")
+        for row in rows.order_by("member__sort_order", "member_id"):
+            members[row.collective_id].append(row.member)
     out, seen = [], set()
     for unit in units:
         for member in members.get(unit.pk) or [unit]:
