@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
@@ -32,14 +33,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from indicators.models import Indicator, QuarterlyCount
+from indicators.models import Indicator, Plan, QuarterlyCount
 from indicators.periods import Quarter
-from indicators.progress import Status
+from indicators.progress import Status, round_half_up
 from indicators.selectors import ReportData
 from regions.models import Region
 
 # Bump when a sheet or column changes meaning, position or name (docs/excel.md).
-REPORT_FORMAT = "certtrack-report/1"
+REPORT_FORMAT = "certtrack-report/2"
 TEMPLATE_FORMAT = "certtrack-template/1"
 FORMAT_NAME = "certtrack_format"  # workbook-level defined name holding the format version
 
@@ -51,7 +52,7 @@ SHEET_ABOUT = "说明 About"
 TEMPLATE_SHEET = "填报 Counts"
 
 COUNT_FORMAT = "#,##0"
-PERCENT_FORMAT = "0.0%"
+PERCENT_FORMAT = "0.00%"  # two decimals, rounded half up before writing (round_half_up)
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -70,6 +71,8 @@ STATUS_FILLS = {
     Status.AT_RISK: "FFEB9C",
     Status.BEHIND: "F8CBAD",
     Status.MISSED: "FFC7CE",
+    Status.PENDING: "E4DFEC",
+    Status.NOT_ISSUED: "EDEDED",
     Status.NO_DATA: "EDEDED",
 }
 
@@ -136,8 +139,39 @@ def _set_format(wb: Workbook, version: str) -> None:
     wb.properties.keywords = version
 
 
-def _yes_no(flag: bool) -> str:
+def _yes_no(flag: bool | None) -> str | None:
+    """是 / 否 (yes / no in English): the human-readable form of a flag."""
+    if flag is None:
+        return None
     return _("yes") if flag else _("no")
+
+
+def source_label(source: str) -> str:
+    """How a value was obtained, in words (the code stays in its own column)."""
+    return {
+        "direct": _("entered directly"),
+        "rollup": _("sum of the divisions"),
+        "none": _("no value"),
+    }[source]
+
+
+def count_status_label(status: str | None) -> str:
+    return str(QuarterlyCount.Status(status).label) if status else ""
+
+
+def plan_status_text(plan: Plan) -> str:
+    """In force / Invalidated (甘政发〔2023〕60号), in the interface language."""
+    text = str(plan.get_status_display())
+    return f"{text} ({plan.invalidated_by})" if plan.invalidated_by else text
+
+
+def percent_cell(ws, value: float | None) -> WriteOnlyCell:
+    """A percentage as Excel keeps one (0.9763 shown 97.63%), rounded half up to two decimals
+    of a percent first: the same digits as the page, the JSON and the CSV."""
+    rounded = round_half_up(value, 2)
+    cell = WriteOnlyCell(ws, value=None if rounded is None else round(rounded / 100, 6))
+    cell.number_format = PERCENT_FORMAT
+    return cell
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -158,6 +192,15 @@ SUMMARY_COLUMNS = [
     ("达成率 Achieved", 11),
     ("状态 Status", 12),
     ("状态代码 Status code", 12),
+    ("说明 Notes", 40),
+    ("评估截至 As of", 10),
+    ("基期 Baseline quarter", 10),
+    ("基期值 Baseline value", 12),
+    ("计划状态代码 Plan status code [plan_status]", 14),
+    ("失效文件 Invalidated by [plan_invalidated_by]", 20),
+    ("缺数地区代码 Missing divisions [missing_divisions]", 20),
+    ("待审核数 Awaiting review [awaiting_review]", 10),
+    ("基期说明代码 Baseline note [baseline_note]", 12),
 ]
 
 QUARTERLY_COLUMNS = [
@@ -178,6 +221,14 @@ QUARTERLY_COLUMNS = [
     ("完整 Complete", 10),
     ("下级合计 Children sum", 12),
     ("差异 Discrepancy", 11),
+    ("功能区 Zone", 9),
+    # Stable codes (English whatever the language), for pivots and scripts:
+    ("level", 11),
+    ("status", 11),
+    ("source", 9),
+    ("approved", 9),
+    ("complete", 9),
+    ("part_of_parent", 9),
 ]
 
 
@@ -206,6 +257,10 @@ def report_workbook(*, data: ReportData, generated_by: str, generated_at: dt.dat
 
 
 def _summary_sheet(wb: Workbook, data: ReportData) -> None:
+    """One row per target, judged as of ``data.as_of`` (min(end, the last complete quarter)):
+    the statuses of the targets JSON for that quarter (docs/excel.md)."""
+    from indicators.tables import progress_notes
+
     ws = wb.create_sheet(SHEET_SUMMARY)
     ws.freeze_panes = "A2"
     _widths(ws, [w for _, w in SUMMARY_COLUMNS])
@@ -213,16 +268,13 @@ def _summary_sheet(wb: Workbook, data: ReportData) -> None:
     for row in data.targets:
         t, p = row.target, row.progress
         plan = t.plan
-        plan_status = plan.get_status_display()
-        if plan.invalidated_by:
-            plan_status = f"{plan_status} ({plan.invalidated_by})"
-        pct = WriteOnlyCell(ws, value=None if p.percent is None else p.percent / 100)
-        pct.number_format = PERCENT_FORMAT
+        gap = p.due_gap
+        notes = progress_notes(p, baseline_quarter=plan.issued_quarter)
         ws.append(
             [
                 text_cell(ws, plan.title),
                 text_cell(ws, plan.document_number),
-                text_cell(ws, plan_status),
+                text_cell(ws, plan_status_text(plan)),
                 t.region.code,
                 text_cell(ws, t.region.name),
                 text_cell(ws, t.indicator.name),
@@ -232,9 +284,18 @@ def _summary_sheet(wb: Workbook, data: ReportData) -> None:
                 _count(ws, p.value),
                 str(p.measured_at) if p.measured_at else None,
                 _yes_no(p.at_due) if p.value is not None else None,
-                pct,
+                percent_cell(ws, p.percent),
                 p.status.label,
                 p.status.value,
+                text_cell(ws, pgettext("list separator", "; ").join(notes)) if notes else None,
+                str(p.as_of),
+                str(plan.issued_quarter),
+                _count(ws, p.baseline.value) if p.baseline else None,
+                plan.status,
+                text_cell(ws, plan.invalidated_by) if plan.invalidated_by else None,
+                ",".join(gap.missing_codes) or None if gap else None,
+                gap.awaiting_review if gap else None,
+                p.baseline_note.value if p.baseline_note else None,
             ]
         )
     last = max(len(data.targets) + 1, 2)
@@ -257,13 +318,24 @@ def _quarterly_sheet(wb: Workbook, data: ReportData) -> None:
     ws.append(_header(ws, [label for label, _ in QUARTERLY_COLUMNS]))
     # ~400,000 rows for the whole country: plain values wherever openpyxl needs no cell object
     # (text only where it looks like a formula), one count cell reused per column and row.
+    # Human-readable columns in the interface language (级别 地市级, 来源 下级合计, 是/否); the
+    # same facts as stable English codes in the last columns, for pivots and scripts.
     labels: dict[str, str] = {}
+    words = {
+        "yes": _("yes"),
+        "no": _("no"),
+        **{f"source:{s}": source_label(s) for s in ("direct", "rollup", "none")},
+        **{f"status:{s.value}": str(s.label) for s in QuarterlyCount.Status},
+    }
+    level_words = {code: str(label) for code, label in Region.Level.choices}
+    yes_no = {True: words["yes"], False: words["no"], None: None}
     for region, indicator, series in data.series_rows():
+        is_zone = region.kind == Region.Kind.ZONE
         head = [
             region.code,
             _plain_text(ws, region.name_zh),
             _plain_text(ws, region.name_en),
-            region.level,
+            level_words.get(region.level, region.level),
             data.parent_code.get(region.code),
             indicator.code,
             _plain_text(ws, labels.setdefault(indicator.code, indicator.name)),
@@ -271,6 +343,9 @@ def _quarterly_sheet(wb: Workbook, data: ReportData) -> None:
         for v in series:
             period = v.period
             known = v.value is not None
+            approved = v.approved if known else None
+            complete = v.complete if known else None
+            source = v.source.value
             ws.append(
                 [
                     *head,
@@ -278,12 +353,19 @@ def _quarterly_sheet(wb: Workbook, data: ReportData) -> None:
                     period.quarter,
                     str(period),
                     _count(ws, v.value) if known else None,
-                    v.status or "",
-                    v.approved if known else None,
-                    v.source.value,
-                    v.complete if known else None,
+                    words[f"status:{v.status}"] if v.status else "",
+                    yes_no[approved],
+                    words[f"source:{source}"],
+                    yes_no[complete],
                     _count(ws, v.children_sum) if v.children_sum is not None else None,
                     _count(ws, gap) if (gap := v.discrepancy) is not None else None,
+                    yes_no[is_zone],
+                    region.level,
+                    v.status or "",
+                    source,
+                    approved,
+                    complete,
+                    is_zone,
                 ]
             )
 
@@ -314,7 +396,9 @@ def _wide_sheet(wb: Workbook, data: ReportData) -> None:
 
 
 def chart_rows(data: ReportData) -> list[list[object]]:
-    """Quarter, then per indicator the root's actual value and the target due that quarter."""
+    """Quarter, then per indicator the root's actual value (complete values only), its partial
+    sum where the roll-up is incomplete (drawn apart, as the dashboard does: never as a fall of
+    the actual line), and the target due that quarter."""
     due: dict[tuple[str, Quarter], int] = {}
     for row in data.targets:
         t = row.target
@@ -325,21 +409,28 @@ def chart_rows(data: ReportData) -> list[list[object]]:
     for period in data.grid.quarters:
         line: list[object] = [str(period)]
         for indicator in data.indicators:
-            line.append(data.grid.get(data.root.code, indicator.code, period).value)
+            v = data.grid.get(data.root.code, indicator.code, period)
+            full = v.value is not None and v.complete
+            line.append(v.value if full else None)
+            line.append(v.value if v.value is not None and not v.complete else None)
             line.append(due.get((indicator.code, period)))
         rows.append(line)
     return rows
+
+
+CHART_SERIES = 3  # columns per indicator in the Chart sheet: actual, partial sum, target
 
 
 def _chart_sheet(wb: Workbook, data: ReportData) -> None:
     ws = wb.create_sheet(SHEET_CHART)
     ws.freeze_panes = "B2"
     n_ind = len(data.indicators)
-    _widths(ws, [10] + [14] * (2 * n_ind))
+    _widths(ws, [10] + [14] * (CHART_SERIES * n_ind))
     labels = ["季度 Quarter"]
     for indicator in data.indicators:
         labels += [
             f"{indicator.name_zh} 实际 {indicator.name_en} actual",
+            f"{indicator.name_zh} 部分合计（未报齐） {indicator.name_en} partial sum (incomplete)",
             f"{indicator.name_zh} 目标 {indicator.name_en} target",
         ]
     ws.append(_header(ws, labels))
@@ -350,7 +441,7 @@ def _chart_sheet(wb: Workbook, data: ReportData) -> None:
     if not rows:
         return
     for index, indicator in enumerate(data.indicators):
-        col = 2 + 2 * index
+        col = 2 + CHART_SERIES * index
         chart = LineChart()
         chart.title = f"{data.root.name_zh} {indicator.name_zh} / {data.root.name_en}"
         chart.y_axis.title = f"{indicator.unit_zh} {indicator.unit_en}"
@@ -361,17 +452,22 @@ def _chart_sheet(wb: Workbook, data: ReportData) -> None:
         chart.display_blanks = "gap"
         chart.height, chart.width = 9, 22
         chart.add_data(
-            Reference(ws, min_col=col, max_col=col + 1, min_row=1, max_row=last),
+            Reference(ws, min_col=col, max_col=col + CHART_SERIES - 1, min_row=1, max_row=last),
             titles_from_data=True,
         )
         chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
-        actual, target = chart.series
+        actual, partial, target = chart.series
         actual.smooth = False
         actual.marker.symbol = "none"
+        # A partial sum is a point of its own (open square), never joined to the line.
+        partial.marker.symbol = "square"
+        partial.marker.size = 7
+        partial.marker.graphicalProperties.noFill = True
+        partial.graphicalProperties.line.noFill = True
         target.marker.symbol = "diamond"
         target.marker.size = 9
         target.graphicalProperties.line.noFill = True  # targets are points at their due quarter
-        ws.add_chart(chart, f"{get_column_letter(2 * n_ind + 3)}{2 + 20 * index}")
+        ws.add_chart(chart, f"{get_column_letter(CHART_SERIES * n_ind + 3)}{2 + 20 * index}")
 
 
 def _about_sheet(
@@ -398,6 +494,12 @@ def _about_sheet(
     line("期间 Quarters", f"{data.start} – {data.end}")
     line("指标 Indicators", "、".join(f"{i.name} ({i.code})" for i in data.indicators))
     line("取值范围 Values included", data.include.label)
+    line(
+        "评估截至 Status as of",
+        str(data.as_of)
+        + " "
+        + _("(the end of the range, or the last complete quarter if that is earlier)"),
+    )
     if data.has_demo:
         line(
             "演示数据 Demo data",
@@ -415,7 +517,16 @@ def _about_sheet(
             "A roll-up over divisions that have not all reported is incomplete (Complete = "
             "FALSE; italic on a yellow background in the Wide sheet)."
         ),
-        _("Status: the progress status of each target as of the last quarter of the range."),
+        _(
+            "Status: the progress status of each target as of the end of the range, or of the "
+            "last complete quarter if that is earlier; the same statuses as the dashboards and "
+            "their JSON for that quarter. Pending: the due quarter has passed but its value is "
+            "not complete (the Notes say what is missing)."
+        ),
+        _(
+            "Chart: a partial sum (a roll-up over divisions that have not all reported) is "
+            "drawn as a separate open square, never as a point of the actual line."
+        ),
     ):
         line("", note)
     ws.append([])
@@ -432,9 +543,7 @@ def _about_sheet(
         )
     )
     for plan in data.plans:
-        status = plan.get_status_display()
-        if plan.invalidated_by:
-            status = f"{status} ({plan.invalidated_by})"
+        status = plan_status_text(plan)
         ws.append(
             [
                 text_cell(ws, plan.issuer),

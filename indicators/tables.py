@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from indicators.charts import (
     figure_payload,
@@ -22,7 +22,7 @@ from indicators.charts import (
     fmt_pct,
     sparkline_figure,
 )
-from indicators.progress import Status
+from indicators.progress import BaselineNote, Status, TargetProgress
 from indicators.selectors import (
     SUBMISSION_STATUS_LABELS,
     ChildRow,
@@ -140,10 +140,48 @@ def value_state_badges(row) -> str:
     return mark_safe(" ".join(parts))  # each part is escaped by format_html
 
 
+def names_text(names) -> str:
+    return pgettext("names separator", ", ").join(names)
+
+
+def progress_notes(p: TargetProgress, *, baseline_quarter=None) -> list[str]:
+    """Why a status reads as it does, in words: what a pending due quarter lacks, why there is
+    no milestone path, a plan not yet issued or invalidated before the due quarter."""
+    notes = []
+    gap = p.due_gap
+    if gap is not None:
+        if gap.missing:
+            notes.append(
+                _("%(due)s incomplete: no full value from %(names)s")
+                % {"due": p.due, "names": names_text(gap.missing_names)}
+            )
+        if gap.awaiting_review:
+            notes.append(
+                ngettext(
+                    "%(due)s: %(n)s count awaiting review",
+                    "%(due)s: %(n)s counts awaiting review",
+                    gap.awaiting_review,
+                )
+                % {"due": p.due, "n": gap.awaiting_review}
+            )
+    if p.baseline_note is BaselineNote.INCOMPLETE:
+        notes.append(
+            _("Baseline data incomplete (%(q)s): no milestone path") % {"q": baseline_quarter}
+            if baseline_quarter
+            else _("Baseline data incomplete: no milestone path")
+        )
+    elif p.baseline_note is BaselineNote.NO_DATA and p.status is not Status.NOT_ISSUED:
+        notes.append(_("No baseline data: no milestone path"))
+    if p.withdrawn and not p.is_final:
+        notes.append(_("The plan was invalidated before the due quarter: no forecast"))
+    return notes
+
+
 def forecast_text(row: TargetTrendRow, unit: str = "") -> str:
-    """What the trend says about a target still ahead, in words (docs/progress.md)."""
+    """What the trend says about a target still ahead, in words (docs/progress.md); a target
+    whose due quarter has passed, or whose plan is withdrawn or not yet issued, has none."""
     p = row.progress
-    if p.is_final or p.status is Status.NO_DATA:
+    if p.forecast_value is None and p.needed_per_quarter is None:
         return "—"
     parts = []
     if p.forecast_value is not None:
@@ -229,11 +267,11 @@ class TargetProgressTable(tables.Table):
             return "—"
         if p.at_due:
             return fmt_int(p.value)
-        return format_html(
-            '{} <small class="flag">({})</small>',
-            fmt_int(p.value),
-            _("latest: %(q)s") % {"q": p.measured_at},
-        )
+        if p.status is Status.PENDING:  # context only: the due quarter is not complete yet
+            flag = _("latest complete: %(q)s") % {"q": p.measured_at}
+        else:
+            flag = _("latest: %(q)s") % {"q": p.measured_at}
+        return format_html('{} <small class="flag">({})</small>', fmt_int(p.value), flag)
 
     def render_percent(self, value) -> str:
         return fmt_pct(value)
@@ -241,8 +279,15 @@ class TargetProgressTable(tables.Table):
     def render_gap(self, value) -> str:
         return f"{value:+,}"
 
-    def render_status(self, value) -> str:
-        return status_badge(Status(value))
+    def render_status(self, value, record: TargetTrendRow) -> str:
+        notes = progress_notes(record.progress, baseline_quarter=record.plan.issued_quarter)
+        if not notes:
+            return status_badge(Status(value))
+        return format_html(
+            '{}<small class="status-note">{}</small>',
+            status_badge(Status(value)),
+            format_html_join("", "<br>{}", ((n,) for n in notes)),
+        )
 
     def render_outlook(self, record: TargetTrendRow) -> str:
         return forecast_text(record, record.target.indicator.unit)
