@@ -310,7 +310,7 @@ def _child(mode: str, quarterly_only: bool) -> dict:
     result: dict = {"mode": mode}
     if mode == "app":
         from indicators.exports import report_workbook
-        from indicators.selectors import report_data
+        from indicators.selectors.reports import report_data
 
         t0 = time.perf_counter()
         data = report_data(
@@ -466,8 +466,8 @@ def bench_import(runs: int) -> dict:
     from indicators import imports
     from indicators.models import Indicator, QuarterlyCount, RollupCell
     from indicators.periods import Quarter
-    from indicators.selectors import stored_counts
-    from indicators.services import counts_import
+    from indicators.selectors.reports import stored_counts
+    from indicators.services.imports import counts_import
     from regions.models import Membership, Region
     from regions.selectors import regions_enterable_by
 

@@ -21,17 +21,10 @@ from plotly.utils import PlotlyJSONEncoder
 
 from indicators.periods import Quarter, quarter_range
 from indicators.progress import round_half_up
-from indicators.selectors import (
-    REPORT_STATUS_ORDER,
-    ChildRow,
-    CompletenessRow,
-    Forecast,
-    MilestonePath,
-    RegionValue,
-    ReportStatus,
-    SeriesPoint,
-    TargetTrendRow,
-)
+from indicators.selectors.completeness import REPORT_STATUS_ORDER, CompletenessRow, ReportStatus
+from indicators.selectors.dashboards import ChildRow, SeriesPoint
+from indicators.selectors.progress import Forecast, MilestonePath, TargetTrendRow
+from indicators.selectors.values import RegionValue
 
 # plotly checks every property of every trace it builds: worth it in the tests (which set
 # CERTTRACK_VALIDATE_FIGURES=1), but it is most of a dashboard's server time (bench/NOTES.md).

@@ -16,13 +16,10 @@ from django.utils.translation import pgettext
 
 from indicators.periods import Quarter, quarter_range
 from indicators.progress import round_half_up
-from indicators.selectors import (
-    OverviewCard,
-    PlanPage,
-    RegionDashboard,
-    RegionValue,
-    TargetTrendRow,
-)
+from indicators.selectors.dashboards import RegionDashboard
+from indicators.selectors.plans import OverviewCard, PlanPage
+from indicators.selectors.progress import TargetTrendRow
+from indicators.selectors.values import RegionValue
 
 
 @dataclass(frozen=True)

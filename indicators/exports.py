@@ -36,7 +36,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from indicators.models import Indicator, Plan, QuarterlyCount
 from indicators.periods import Quarter
 from indicators.progress import Status, round_half_up
-from indicators.selectors import ReportData
+from indicators.selectors.reports import ReportData
 from regions.models import Region
 
 # Bump when a sheet or column changes meaning, position or name (docs/excel.md).

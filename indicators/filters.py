@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from indicators.selectors import SUBMISSION_STATUS_LABELS
+from indicators.selectors.entry import SUBMISSION_STATUS_LABELS
 from regions.models import Region
 
 

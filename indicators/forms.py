@@ -1,7 +1,7 @@
 """Forms of the entry and review pages: they parse input; the services validate and write.
 
-A value is parsed with :func:`indicators.services.parse_count` so that the form and an import
-give the same messages; everything else (permissions, organizations ≤ certificates, large
+A value is parsed with :func:`indicators.services.validation.parse_count` so that the form and an
+import give the same messages; everything else (permissions, organizations ≤ certificates, large
 changes, stale versions, the workflow) is the services' job.
 """
 
@@ -14,8 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator
 from indicators.periods import Quarter
-from indicators.selectors import INCLUSION_LABELS, Inclusion, Submission, default_range
-from indicators.services import parse_count
+from indicators.selectors.entry import Submission
+from indicators.selectors.progress import default_range
+from indicators.selectors.values import INCLUSION_LABELS, Inclusion
+from indicators.services.validation import parse_count
 from regions.models import Region
 from regions.selectors import regions_visible_to
 

@@ -5,8 +5,8 @@ version) before openpyxl parses it, then opens it with ``read_only=True, data_on
 stream; formulas give their cached values) and closes it in ``finally``. What the database knows
 (which region codes exist, which the user may change, the stored values) is passed in, so this
 module stays pure and testable without a database. ``plan_changes`` compares the rows with the
-stored counts and keeps only what would change; ``indicators.services.counts_import`` applies
-those changes, all or nothing. Formats: docs/excel.md.
+stored counts and keeps only what would change; ``indicators.services.imports.counts_import``
+applies those changes, all or nothing. Formats: docs/excel.md.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from indicators.exports import (
     TEMPLATE_SHEET,
 )
 from indicators.periods import Quarter
-from indicators.services import parse_count
+from indicators.services.validation import parse_count
 
 # Documented limits (docs/excel.md), enforced before and while parsing.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024

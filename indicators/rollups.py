@@ -29,7 +29,7 @@ from indicators.bulk import insert_rows
 from indicators.models import Indicator, QuarterlyCount, RollupCell
 from indicators.pagecache import data_changed
 from indicators.periods import Quarter
-from indicators.selectors import (
+from indicators.selectors.values import (
     CELL_FIELDS,
     Inclusion,
     RegionValue,

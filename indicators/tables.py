@@ -23,13 +23,10 @@ from indicators.charts import (
     sparkline_figure,
 )
 from indicators.progress import BaselineNote, Status, TargetProgress
-from indicators.selectors import (
-    SUBMISSION_STATUS_LABELS,
-    ChildRow,
-    CompletenessRow,
-    SeriesPoint,
-    TargetTrendRow,
-)
+from indicators.selectors.completeness import CompletenessRow
+from indicators.selectors.dashboards import ChildRow, SeriesPoint
+from indicators.selectors.entry import SUBMISSION_STATUS_LABELS
+from indicators.selectors.progress import TargetTrendRow
 from indicators.templatetags.dashboard import chart, report_swatch
 
 

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from indicators import views
+from indicators.views import dashboards as views
 
 
 class FormatConverter:

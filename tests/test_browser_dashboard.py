@@ -7,7 +7,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from indicators.periods import Quarter
-from indicators.selectors import Inclusion, overview_plan_cards, region_dashboard
+from indicators.selectors.dashboards import region_dashboard
+from indicators.selectors.plans import overview_plan_cards
+from indicators.selectors.values import Inclusion
 from regions.models import Region
 from tests.test_browser_smoke import sign_in
 

@@ -9,18 +9,10 @@ from indicators import charts
 from indicators.models import Indicator, Plan, Target
 from indicators.periods import Quarter, quarter_range
 from indicators.progress import Point, Trend, target_progress
-from indicators.selectors import (
-    ChildRow,
-    CompletenessCell,
-    CompletenessRow,
-    Forecast,
-    MilestonePath,
-    RegionValue,
-    ReportStatus,
-    SeriesPoint,
-    Source,
-    TargetTrendRow,
-)
+from indicators.selectors.completeness import CompletenessCell, CompletenessRow, ReportStatus
+from indicators.selectors.dashboards import ChildRow, SeriesPoint
+from indicators.selectors.progress import Forecast, MilestonePath, TargetTrendRow
+from indicators.selectors.values import RegionValue, Source
 from regions.models import Region
 
 Q = Quarter.parse

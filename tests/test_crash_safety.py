@@ -15,11 +15,13 @@ import datetime as dt
 import pytest
 from django.db import DatabaseError
 
-from indicators import services
 from indicators.imports import ImportChange
 from indicators.models import CountEvent, QuarterlyCount, RollupCell
 from indicators.periods import Quarter
-from indicators.services import counts_import, counts_save, counts_submit
+from indicators.services import counts as count_services
+from indicators.services import imports as import_services
+from indicators.services.counts import counts_save, counts_submit
+from indicators.services.imports import counts_import
 from regions.models import Membership
 from tests.conftest import make_count, make_user
 
@@ -100,7 +102,7 @@ def three_region_import(tree):
 def test_crash_after_an_imports_counts_are_written_writes_nothing(monkeypatch, tree, official):
     """The import writes its six counts in bulk, then crashes before their audit events."""
     before = snapshot()
-    real = services.insert_rows
+    real = import_services.insert_rows
     written = []
 
     def crash_on_events(model, objs, **kwargs):
@@ -109,7 +111,7 @@ def test_crash_after_an_imports_counts_are_written_writes_nothing(monkeypatch, t
             raise Crash("before the audit events")
         return real(model, objs, **kwargs)
 
-    monkeypatch.setattr(services, "insert_rows", crash_on_events)
+    monkeypatch.setattr(import_services, "insert_rows", crash_on_events)
     with pytest.raises(Crash):
         counts_import(user=official, changes=three_region_import(tree), submit=True, today=TODAY)
     assert written == [6]  # the counts were in the database when it crashed
@@ -120,7 +122,7 @@ def test_database_error_in_the_middle_of_an_import_writes_nothing(monkeypatch, t
     """The counts are written, then the database refuses the audit events (the seventh breaks
     the version's CHECK constraint)."""
     before = snapshot()
-    real = services.insert_rows
+    real = import_services.insert_rows
     written = []
 
     def seventh_event_broken(model, objs, **kwargs):
@@ -129,7 +131,7 @@ def test_database_error_in_the_middle_of_an_import_writes_nothing(monkeypatch, t
         written.append(model)
         return real(model, objs, **kwargs)
 
-    monkeypatch.setattr(services, "insert_rows", seventh_event_broken)
+    monkeypatch.setattr(import_services, "insert_rows", seventh_event_broken)
     with pytest.raises(DatabaseError):
         counts_import(user=official, changes=three_region_import(tree), submit=True, today=TODAY)
     assert written == [QuarterlyCount, CountEvent]
@@ -183,7 +185,7 @@ def _draft(tree, official):
 def test_crash_after_the_first_count_is_submitted_leaves_both_drafts(monkeypatch, tree, official):
     _draft(tree, official)
     before = snapshot()
-    real_bump = services._bump
+    real_bump = count_services._bump
     bumped = []
 
     def bump_then_crash(count, expected_version, **fields):
@@ -192,7 +194,7 @@ def test_crash_after_the_first_count_is_submitted_leaves_both_drafts(monkeypatch
         if fields.get("status") == QuarterlyCount.Status.SUBMITTED:
             raise Crash("after the first count was bumped")
 
-    monkeypatch.setattr(services, "_bump", bump_then_crash)
+    monkeypatch.setattr(count_services, "_bump", bump_then_crash)
     with pytest.raises(Crash):
         counts_submit(user=official, region=tree["a"], period=P)
     assert len(bumped) == 1
@@ -210,7 +212,7 @@ def test_crash_after_the_first_count_of_a_save_and_submit_writes_nothing(
     """The entry form's "submit": both values changed, the first one submitted, then a crash."""
     _draft(tree, official)
     before = snapshot()
-    fail_on_call(monkeypatch, services, "_submit_one", 2, Crash("second count"))
+    fail_on_call(monkeypatch, count_services, "_submit_one", 2, Crash("second count"))
     with pytest.raises(Crash):
         counts_save(
             user=official,
@@ -231,7 +233,7 @@ def test_crash_during_a_submit_through_the_entry_page_answers_500_and_writes_not
     untouched (the services' transaction, not the view, decides)."""
     _draft(tree, official)
     before = snapshot()
-    fail_on_call(monkeypatch, services, "_event", 2, Crash("second audit event"))
+    fail_on_call(monkeypatch, count_services, "_event", 2, Crash("second audit event"))
     client.raise_request_exception = False
     client.force_login(official)
     response = client.post(

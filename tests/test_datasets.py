@@ -5,7 +5,7 @@ import io
 
 from indicators.datasets import Dataset
 from indicators.periods import Quarter
-from indicators.selectors import SeriesPoint
+from indicators.selectors.dashboards import SeriesPoint
 from indicators.tables import minor_quarters
 
 Q = Quarter.parse

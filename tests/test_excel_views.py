@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from indicators.imports import MAX_UPLOAD_BYTES
 from indicators.models import CountEvent, Indicator, QuarterlyCount
 from indicators.periods import Quarter
-from indicators.selectors import Inclusion, subtree_values
+from indicators.selectors.values import Inclusion, subtree_values
 from regions.models import Membership, Region
 from tests.conftest import PASSWORD, make_user
 
@@ -209,7 +209,7 @@ def test_stale_preview_is_refused_at_confirm(demo, login):
     # Someone saves the quarter through the entry form meanwhile.
     from django.contrib.auth import get_user_model
 
-    from indicators.services import counts_save
+    from indicators.services.counts import counts_save
 
     counts_save(
         user=get_user_model().objects.get(username="official_beihai"),

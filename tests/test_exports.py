@@ -25,7 +25,8 @@ from indicators.exports import (
     text_cell,
 )
 from indicators.periods import Quarter
-from indicators.selectors import Inclusion, import_template_rows, report_data
+from indicators.selectors.reports import import_template_rows, report_data
+from indicators.selectors.values import Inclusion
 from regions.models import Membership
 from tests.conftest import make_count, make_plan, make_target, make_user
 

@@ -9,7 +9,8 @@ from openpyxl import load_workbook
 
 from indicators.exports import SHEET_QUARTERLY, SHEET_WIDE, report_workbook
 from indicators.periods import Quarter
-from indicators.selectors import Inclusion, report_data
+from indicators.selectors.reports import report_data
+from indicators.selectors.values import Inclusion
 from regions.models import Membership
 from tests.conftest import make_count, make_user
 

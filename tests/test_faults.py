@@ -29,7 +29,7 @@ def down(target: str, exc=None):
 
 
 def test_a_query_failing_in_a_view_gives_the_503_page(browser):
-    with down("indicators.views.overview_plan_cards"):
+    with down("indicators.views.dashboards.overview_plan_cards"):
         response = browser.get("/")
     assert response.status_code == 503
     page = response.content.decode()
@@ -48,7 +48,10 @@ def test_the_session_store_failing_before_any_view_gives_the_503_page(browser):
 
 def test_a_lost_connection_gives_the_503_page_in_english(browser, settings):
     browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with down("indicators.views.overview_plan_cards", InterfaceError("connection already closed")):
+    with down(
+        "indicators.views.dashboards.overview_plan_cards",
+        InterfaceError("connection already closed"),
+    ):
         response = browser.get("/")
     assert response.status_code == 503
     assert "CertTrack is temporarily unavailable" in response.content.decode()
@@ -62,7 +65,9 @@ def test_a_post_while_the_database_is_down_is_not_retried_by_the_page(browser):
 
 
 def test_a_bug_in_a_query_stays_a_500_not_a_503(browser):
-    with down("indicators.views.overview_plan_cards", ProgrammingError("column does not exist")):
+    with down(
+        "indicators.views.dashboards.overview_plan_cards", ProgrammingError("column does not exist")
+    ):
         response = browser.get("/")
     assert response.status_code == 500
     page = response.content.decode()
@@ -70,7 +75,7 @@ def test_a_bug_in_a_query_stays_a_500_not_a_503(browser):
 
 
 def test_the_app_answers_again_once_the_database_is_back(browser):
-    with down("indicators.views.overview_plan_cards"):
+    with down("indicators.views.dashboards.overview_plan_cards"):
         assert browser.get("/").status_code == 503
     assert browser.get("/").status_code == 200
 

@@ -21,8 +21,8 @@ from indicators.imports import (
 )
 from indicators.models import CountEvent, QuarterlyCount
 from indicators.periods import Quarter
-from indicators.selectors import import_template_rows, report_data, stored_counts
-from indicators.services import ImportRejected, counts_import
+from indicators.selectors.reports import import_template_rows, report_data, stored_counts
+from indicators.services.imports import ImportRejected, counts_import
 from regions.models import Membership
 from tests.conftest import make_count, make_user
 
@@ -385,7 +385,7 @@ def test_import_writes_what_counts_save_writes(tree, certs, orgs, django_user_mo
     region-quarter (the entry form's service), count for count and event for event."""
     from django.db import transaction
 
-    from indicators.services import counts_save
+    from indicators.services.counts import counts_save
 
     official = make_user(django_user_model, "off_p", (Membership.Role.OFFICIAL, tree["province"]))
     make_count(tree["a"], certs, Q, 100, status=QuarterlyCount.Status.DRAFT, user=official)
@@ -492,7 +492,7 @@ def test_a_count_created_while_the_import_runs_is_a_stale_preview(
     """Row locks cannot guard a count that does not exist yet: one created by someone else
     between the check and the write makes the bulk insert hit the unique constraint, which is
     reported as a stale preview, and the whole file is rolled back."""
-    from indicators import services
+    from indicators.services import imports as services
 
     data = fill(template(tree, certs, orgs, regions=("a", "zone")), {"D2": 100, "D3": 9})
     changes = _changes(data)

@@ -14,7 +14,8 @@ from django.utils import translation
 from indicators.models import DataVersion, Target
 from indicators.pagecache import data_version
 from indicators.periods import Quarter
-from indicators.services import counts_approve, counts_reopen, counts_save
+from indicators.services.counts import counts_save
+from indicators.services.review import counts_approve, counts_reopen
 from regions.models import Membership
 from tests.conftest import make_count, make_plan, make_target, make_user
 

@@ -7,13 +7,14 @@ import pytest
 from indicators.models import QuarterlyCount, RollupCell
 from indicators.periods import Quarter
 from indicators.rollups import rollups_deferred, rollups_rebuild, rollups_refresh
-from indicators.selectors import (
+from indicators.selectors.values import (
     Inclusion,
     region_and_children_values,
     regions_values,
     subtree_values,
 )
-from indicators.services import counts_approve, counts_reopen, counts_return, counts_save
+from indicators.services.counts import counts_save
+from indicators.services.review import counts_approve, counts_reopen, counts_return
 from regions.models import Membership
 from tests.conftest import make_count, make_user
 
@@ -219,7 +220,7 @@ def test_a_change_refreshes_only_the_inclusions_that_count_its_statuses(monkeypa
     (no approved figure changes); approving, or reopening an approved count, touches both (the
     submitted cells record whether their value is approved)."""
     from indicators import rollups
-    from indicators.selectors import Inclusion
+    from indicators.selectors.values import Inclusion
 
     calls = []
     monkeypatch.setattr(

@@ -7,7 +7,8 @@ from indicators.demo import allocate, gansu_units
 from indicators.models import Plan, QuarterlyCount, Target
 from indicators.periods import Quarter
 from indicators.progress import Status
-from indicators.selectors import subtree_values, target_rows
+from indicators.selectors.progress import target_rows
+from indicators.selectors.values import subtree_values
 from regions.models import Membership, Region
 
 

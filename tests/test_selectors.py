@@ -5,13 +5,13 @@ import pytest
 from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
 from indicators.progress import Status
-from indicators.selectors import (
+from indicators.selectors.progress import target_rows
+from indicators.selectors.values import (
     Inclusion,
     Source,
     region_value,
     region_values,
     subtree_values,
-    target_rows,
     year_end_value,
 )
 from tests.conftest import make_count, make_plan, make_target

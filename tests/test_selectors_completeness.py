@@ -6,13 +6,13 @@ import pytest
 
 from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
-from indicators.selectors import (
+from indicators.selectors.completeness import (
     ReportStatus,
     children_report_statuses,
     count_statuses,
     report_status,
-    subtree_values,
 )
+from indicators.selectors.values import subtree_values
 from regions.models import Region
 from tests.conftest import make_count, make_region
 

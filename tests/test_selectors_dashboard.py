@@ -10,15 +10,10 @@ import pytest
 from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
 from indicators.progress import Status
-from indicators.selectors import (
-    Inclusion,
-    ReportStatus,
-    count_statuses,
-    overview_cards,
-    overview_plan_cards,
-    plan_page,
-    region_dashboard,
-)
+from indicators.selectors.completeness import ReportStatus, count_statuses
+from indicators.selectors.dashboards import region_dashboard
+from indicators.selectors.plans import overview_cards, overview_plan_cards, plan_page
+from indicators.selectors.values import Inclusion
 from regions.models import Membership
 from tests.conftest import make_count, make_plan, make_region, make_target, make_user
 

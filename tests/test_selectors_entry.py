@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
-from indicators.selectors import (
+from indicators.selectors.entry import (
     NOT_STARTED,
     count_history,
     entry_quarters,
@@ -17,7 +17,7 @@ from indicators.selectors import (
     submission_for,
     submission_status,
 )
-from indicators.services import counts_save
+from indicators.services.counts import counts_save
 from regions.models import Membership
 from tests.conftest import make_count, make_region, make_user
 

@@ -7,16 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from indicators.models import CountEvent, QuarterlyCount
 from indicators.periods import Quarter
-from indicators.services import (
-    StaleWrite,
-    change_warnings,
-    counts_approve,
-    counts_reopen,
-    counts_return,
-    counts_save,
-    counts_submit,
-    parse_count,
-)
+from indicators.services.counts import counts_save, counts_submit
+from indicators.services.review import counts_approve, counts_reopen, counts_return
+from indicators.services.validation import StaleWrite, change_warnings, parse_count
 from regions.models import Membership
 from tests.conftest import make_count, make_user
 
@@ -282,7 +275,7 @@ def test_a_count_created_by_a_colleague_meanwhile_is_a_stale_form(
     """Two officials of one district both start a new quarter; the colleague's count is saved
     after this save looked (no count yet, nothing to lock) and before it inserts: refused as a
     stale form that says who entered what, not a bare "already exists" (seen under load)."""
-    from indicators import services
+    from indicators.services import counts as services
 
     real = services._locked_counts
 

@@ -8,7 +8,9 @@ from django.urls import reverse
 
 from indicators.models import Plan, QuarterlyCount
 from indicators.periods import Quarter
-from indicators.selectors import Inclusion, overview_plan_cards, plan_page, region_dashboard
+from indicators.selectors.dashboards import region_dashboard
+from indicators.selectors.plans import overview_plan_cards, plan_page
+from indicators.selectors.values import Inclusion
 from regions.models import Membership, Region
 from tests.conftest import PASSWORD, make_count, make_plan, make_region, make_target, make_user
 
@@ -358,7 +360,7 @@ def test_overview_data_follows_the_overview_page(demo, client, django_user_model
     from django.core.paginator import Paginator
 
     from indicators.models import Indicator, Target
-    from indicators.selectors import plans_visible_to
+    from indicators.selectors.plans import plans_visible_to
 
     gansu = Region.objects.get(code="620000")
     certs = Indicator.objects.get(code="certificates")

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from indicators.models import CountEvent, QuarterlyCount
 from indicators.periods import Quarter
-from indicators.services import counts_save, counts_submit
+from indicators.services.counts import counts_save, counts_submit
 from regions.models import Membership
 from tests.conftest import PASSWORD, make_count, make_region, make_user
 

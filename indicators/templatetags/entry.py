@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 
 from indicators.progress import round_half_up
-from indicators.selectors import SUBMISSION_STATUS_LABELS
+from indicators.selectors.entry import SUBMISSION_STATUS_LABELS
 
 register = template.Library()
 

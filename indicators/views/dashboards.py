@@ -59,34 +59,27 @@ from indicators.imports import (
 from indicators.models import Indicator, Plan
 from indicators.pagecache import cached_part, cached_value
 from indicators.periods import Quarter
-from indicators.selectors import (
-    REPORT_STATUS_ORDER,
-    Inclusion,
+from indicators.selectors.completeness import REPORT_STATUS_ORDER
+from indicators.selectors.dashboards import region_dashboard
+from indicators.selectors.entry import (
     count_history,
     entry_quarters,
-    import_template_rows,
+    queue_completeness,
+    review_queue,
+    submission_for,
+)
+from indicators.selectors.plans import (
     overview_plan_cards,
     plan_page,
     plan_visible_to,
     plans_visible_to,
-    queue_completeness,
-    region_dashboard,
-    report_data,
-    review_queue,
-    stored_counts,
-    submission_for,
 )
-from indicators.services import (
-    ImportRejected,
-    StaleWrite,
-    change_warnings,
-    check_period_open,
-    counts_approve,
-    counts_import,
-    counts_reopen,
-    counts_return,
-    counts_save,
-)
+from indicators.selectors.reports import import_template_rows, report_data, stored_counts
+from indicators.selectors.values import Inclusion
+from indicators.services.counts import counts_save
+from indicators.services.imports import ImportRejected, counts_import
+from indicators.services.review import counts_approve, counts_reopen, counts_return
+from indicators.services.validation import StaleWrite, change_warnings, check_period_open
 from indicators.tables import (
     ChildrenTable,
     CompletenessTable,

@@ -1,0 +1,292 @@
+"""Who has reported: the workflow status of every count of a subtree, rolled up the tree as the
+least advanced status, for the completeness heatmap. Statuses only: no value is read or summed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import Indicator, QuarterlyCount
+from indicators.periods import Quarter, quarter_range
+from indicators.selectors.values import (
+    ValueGrid,
+    _period_q,
+)
+from regions.models import Region
+
+
+class ReportStatus(StrEnum):
+    """Where a region's count for a quarter stands in the workflow (completeness heatmap).
+
+    Ordered from the least to the most advanced; a region without a count of its own takes the
+    least advanced status of its division children (docs/progress.md, "Completeness").
+    """
+
+    MISSING = "missing"
+    RETURNED = "returned"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    NOT_EXPECTED = "not_expected"  # not a reporting unit, and nothing below it reports
+
+    @property
+    def label(self) -> str:
+        return str(REPORT_STATUS_LABELS[self])
+
+    @property
+    def rank(self) -> int:
+        return REPORT_STATUS_ORDER.index(self)
+
+
+REPORT_STATUS_ORDER = [
+    ReportStatus.MISSING,
+    ReportStatus.RETURNED,
+    ReportStatus.DRAFT,
+    ReportStatus.SUBMITTED,
+    ReportStatus.APPROVED,
+    ReportStatus.NOT_EXPECTED,
+]
+REPORT_STATUS_LABELS = {
+    ReportStatus.MISSING: _("Missing"),
+    ReportStatus.RETURNED: _("Returned"),
+    ReportStatus.DRAFT: _("Draft"),
+    ReportStatus.SUBMITTED: _("Submitted"),
+    ReportStatus.APPROVED: _("Approved"),
+    ReportStatus.NOT_EXPECTED: _("Not required"),
+}
+
+
+def count_statuses(
+    *, root: Region, start: Quarter, end: Quarter, indicators: Sequence[Indicator]
+) -> dict[tuple[str, str, Quarter], str]:
+    """The workflow status of every count entered in ``root``'s subtree for ``start``..``end``.
+
+    Unlike :func:`subtree_values` this sees counts of *every* status (drafts and returned ones
+    too): it tells who has reported, never what the value is. Nothing is summed. One query.
+    """
+    rows = (
+        QuarterlyCount.objects.filter(
+            region__path__startswith=root.path, region__active=True, indicator__in=indicators
+        )
+        .filter(_period_q(start, end))
+        .values_list("region__code", "indicator__code", "year", "quarter", "status")
+    )
+    return {(code, ind, Quarter(y, q)): status for code, ind, y, q, status in rows}
+
+
+@dataclass(frozen=True)
+class CompletenessCell:
+    """A region's reporting status for one quarter: the least advanced over the indicators
+    (a submission is the pair of counts, so they normally agree), and each indicator's own."""
+
+    period: Quarter
+    status: ReportStatus
+    by_indicator: dict[str, ReportStatus]
+
+
+@dataclass(frozen=True)
+class CompletenessRow:
+    """One region's reporting status per quarter."""
+
+    region: Region
+    cells: list[CompletenessCell]
+
+    @property
+    def is_part(self) -> bool:
+        return self.region.kind == Region.Kind.ZONE
+
+
+def report_status(
+    *,
+    region_code: str,
+    indicator_code: str,
+    period: Quarter,
+    grid: ValueGrid,
+    statuses: dict[tuple[str, str, Quarter], str],
+) -> ReportStatus:
+    """A region's reporting status: its own count's status, else the least advanced status of
+    its division children, else *missing* (reporting unit) or *not required* (anything else)."""
+    own = statuses.get((region_code, indicator_code, period))
+    if own is not None:
+        return ReportStatus(own)
+    region = grid.regions[region_code]
+    below = [
+        report_status(
+            region_code=c,
+            indicator_code=indicator_code,
+            period=period,
+            grid=grid,
+            statuses=statuses,
+        )
+        for c in grid.children_of.get(region_code, [])
+        if grid.regions[c].kind == Region.Kind.DIVISION
+    ]
+    status = least_advanced(below)
+    if status is ReportStatus.NOT_EXPECTED and region.is_reporting_unit:
+        return ReportStatus.MISSING
+    return status
+
+
+def least_advanced(statuses: Iterable[ReportStatus]) -> ReportStatus:
+    """The least advanced status; *not required* only if nothing else is there."""
+    relevant = [s for s in statuses if s is not ReportStatus.NOT_EXPECTED]
+    if not relevant:
+        return ReportStatus.NOT_EXPECTED
+    return min(relevant, key=lambda s: s.rank)
+
+
+def completeness_rows(
+    *,
+    grid: ValueGrid,
+    statuses: dict[tuple[str, str, Quarter], str],
+    regions: Sequence[Region],
+    indicator_codes: Sequence[str],
+    quarters: Sequence[Quarter],
+) -> list[CompletenessRow]:
+    """Reporting status of each of ``regions`` × ``quarters`` (no query: grid and statuses)."""
+    rows = []
+    for region in regions:
+        cells = []
+        for q in quarters:
+            by_indicator = {
+                code: report_status(
+                    region_code=region.code,
+                    indicator_code=code,
+                    period=q,
+                    grid=grid,
+                    statuses=statuses,
+                )
+                for code in indicator_codes
+            }
+            cells.append(CompletenessCell(q, least_advanced(by_indicator.values()), by_indicator))
+        rows.append(CompletenessRow(region, cells))
+    return rows
+
+
+_STATUS_BY_RANK = {
+    0: ReportStatus.MISSING,
+    1: ReportStatus.RETURNED,
+    2: ReportStatus.DRAFT,
+    3: ReportStatus.SUBMITTED,
+    4: ReportStatus.APPROVED,
+}
+
+
+def children_report_statuses(
+    *, region: Region, start: Quarter, end: Quarter, indicators: Sequence[Indicator]
+) -> dict[tuple[str, str, Quarter], ReportStatus]:
+    """The reporting status of ``region`` and of each of its active children, keyed by (region
+    code, indicator code, quarter) for ``start``..``end``: the answer of :func:`report_status`
+    over the whole subtree, computed in the database in one query whatever its size.
+
+    A recursive walk starts at each child and goes down the division children of every region
+    without a count of its own for that indicator and quarter (a count of its own is the
+    region's status and hides everything below it). A child's status is the least advanced
+    status met on its walk; a reporting unit met without a count of its own and with nothing
+    reported below it makes it *missing*; nothing met: *not required*. ``region`` itself takes
+    its own count's status, else the least advanced of its division children's (*missing* where
+    it is a reporting unit and none of them reports).
+    """
+    from django.db import connection
+
+    quarters = list(quarter_range(start, end))
+    ind_code = {i.pk: i.code for i in indicators}
+    if not quarters or not ind_code:
+        return {}
+    region_table = Region._meta.db_table
+    count_table = QuarterlyCount._meta.db_table
+    keys = ", ".join(["(%s, %s, %s)"] * (len(quarters) * len(ind_code)))
+    key_params = [v for i in ind_code for q in quarters for v in (i, q.year, q.quarter)]
+
+    def own(alias: str, key: str) -> str:
+        return (
+            f"LEFT JOIN {count_table} qc ON qc.region_id = {alias}.id "
+            f"AND qc.indicator_id = {key}.ind AND qc.year = {key}.year "
+            f"AND qc.quarter = {key}.quarter"
+        )
+
+    # Ranks: missing 0, returned 1, draft 2, submitted 3, approved 4 (REPORT_STATUS_ORDER).
+    sql = f"""
+        WITH RECURSIVE keys(ind, year, quarter) AS (VALUES {keys}),
+        walk(start_id, start_code, start_kind, node_id, path, is_ru, ind, year, quarter, own)
+        AS (
+            SELECT c.id, c.code, c.kind, c.id, c.path, c.is_reporting_unit,
+                   k.ind, k.year, k.quarter, qc.status
+            FROM {region_table} c CROSS JOIN keys k {own("c", "k")}
+            WHERE (c.parent_id = %s OR c.id = %s) AND c.active
+          UNION ALL
+            SELECT w.start_id, w.start_code, w.start_kind, d.id, d.path, d.is_reporting_unit,
+                   w.ind, w.year, w.quarter, qc.status
+            FROM walk w
+            JOIN {region_table} d ON d.parent_id = w.node_id AND d.active AND d.kind = %s
+            {own("d", "w")}
+            WHERE w.own IS NULL AND w.start_id <> %s
+        )
+        SELECT w.start_code, w.start_kind, w.ind, w.year, w.quarter, MIN(
+            CASE WHEN w.own IS NOT NULL THEN
+                    CASE w.own WHEN 'returned' THEN 1 WHEN 'draft' THEN 2
+                               WHEN 'submitted' THEN 3 WHEN 'approved' THEN 4 END
+                 WHEN w.is_ru AND w.start_id <> %s THEN
+                    CASE WHEN NOT EXISTS (
+                        SELECT 1 FROM walk v
+                        WHERE v.start_id = w.start_id AND v.ind = w.ind AND v.year = w.year
+                          AND v.quarter = w.quarter AND v.own IS NOT NULL
+                          AND v.path LIKE w.path || '%%'
+                    ) THEN 0 END
+            END)
+        FROM walk w
+        GROUP BY w.start_id, w.start_code, w.start_kind, w.ind, w.year, w.quarter
+    """
+    division = Region.Kind.DIVISION.value
+    params = [*key_params, region.pk, region.pk, division, region.pk, region.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+
+    result: dict[tuple[str, str, Quarter], ReportStatus] = {}
+    divisions: dict[tuple[str, Quarter], list[ReportStatus]] = defaultdict(list)
+    for code, kind, ind, year, quarter, rank in rows:
+        key = (code, ind_code[ind], Quarter(year, quarter))
+        if code == region.code:
+            if rank is not None:
+                result[key] = _STATUS_BY_RANK[rank]
+            continue
+        status = _STATUS_BY_RANK[rank] if rank is not None else ReportStatus.NOT_EXPECTED
+        result[key] = status
+        if kind == division:
+            divisions[key[1:]].append(status)
+    for indicator_code in ind_code.values():
+        for period in quarters:
+            key = (region.code, indicator_code, period)
+            if key not in result:
+                status = least_advanced(divisions.get((indicator_code, period), []))
+                if status is ReportStatus.NOT_EXPECTED and region.is_reporting_unit:
+                    status = ReportStatus.MISSING
+                result[key] = status
+    return result
+
+
+def completeness_rows_from_statuses(
+    *,
+    statuses: dict[tuple[str, str, Quarter], ReportStatus],
+    regions: Sequence[Region],
+    indicator_codes: Sequence[str],
+    quarters: Sequence[Quarter],
+) -> list[CompletenessRow]:
+    """Reporting status of each of ``regions`` × ``quarters`` from
+    :func:`children_report_statuses` (no query)."""
+    rows = []
+    for region in regions:
+        cells = []
+        for q in quarters:
+            by_indicator = {
+                code: statuses.get((region.code, code, q), ReportStatus.NOT_EXPECTED)
+                for code in indicator_codes
+            }
+            cells.append(CompletenessCell(q, least_advanced(by_indicator.values()), by_indicator))
+        rows.append(CompletenessRow(region, cells))
+    return rows

@@ -1,0 +1,283 @@
+"""The officials' and reviewers' reads: a region-quarter's own counts (submission, history), the
+review queue and its reporting rate. Each region's own counts, any status: nothing is summed here."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import BooleanField, Case, CharField, Count, Max, Q, Value, When
+from django.utils import timezone as _tz
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import CountEvent, Indicator, QuarterlyCount
+from indicators.periods import Quarter
+from regions.models import Region
+from regions.selectors import regions_reviewable_by
+
+Status = QuarterlyCount.Status
+
+
+SubmissionStatus = QuarterlyCount.Status  # draft / submitted / approved / returned
+NOT_STARTED = "not_started"
+SUBMISSION_STATUS_LABELS = {
+    NOT_STARTED: _("Not started"),
+    **{s.value: s.label for s in QuarterlyCount.Status},
+}
+REPORTED_STATUSES = (Status.SUBMITTED, Status.APPROVED)
+
+
+def submission_status(*, statuses: Sequence[str], expected: int) -> str:
+    """The status of a region-quarter from the statuses of its counts (one per indicator).
+
+    Nothing entered: not started. A returned count makes the whole submission returned; a
+    missing indicator or a draft makes it a draft; it is submitted once every count is submitted
+    or approved, and approved only when every count is.
+    """
+    if not statuses:
+        return NOT_STARTED
+    present = set(statuses)
+    if Status.RETURNED in present:
+        return Status.RETURNED
+    if len(statuses) < expected or Status.DRAFT in present:
+        return Status.DRAFT
+    if Status.SUBMITTED in present:
+        return Status.SUBMITTED
+    return Status.APPROVED
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One indicator of a region-quarter with its neighbours in time, as the entry form shows it.
+
+    ``previous`` is last quarter's own count, ``last_year`` the same quarter a year before (any
+    status; ``*_status`` says which). ``change``/``change_share`` compare ``value`` with
+    ``previous``.
+    """
+
+    indicator: Indicator
+    count: QuarterlyCount | None
+    previous: int | None
+    previous_status: str | None
+    last_year: int | None
+    last_year_status: str | None
+
+    @property
+    def value(self) -> int | None:
+        return self.count.value if self.count else None
+
+    @property
+    def version(self) -> int | None:
+        return self.count.version if self.count else None
+
+    @property
+    def change(self) -> int | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def change_share(self) -> float | None:
+        """Signed relative change against last quarter (0.05 = +5 %); None if not defined."""
+        if self.change is None or not self.previous:
+            return None
+        return self.change / self.previous
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A region's counts of one quarter (one per indicator) with their workflow state."""
+
+    region: Region
+    period: Quarter
+    rows: list[EntryRow]
+
+    @property
+    def counts(self) -> list[QuarterlyCount]:
+        return [r.count for r in self.rows if r.count is not None]
+
+    @property
+    def status(self) -> str:
+        return submission_status(statuses=[c.status for c in self.counts], expected=len(self.rows))
+
+    @property
+    def status_label(self) -> str:
+        return str(SUBMISSION_STATUS_LABELS[self.status])
+
+    @property
+    def editable(self) -> bool:
+        """The official may change values: nothing entered yet, a draft, or returned."""
+        return self.status in (NOT_STARTED, Status.DRAFT, Status.RETURNED)
+
+    @property
+    def versions(self) -> dict[str, int | None]:
+        """The versions shown to the user, passed back with a write (optimistic locking)."""
+        return {r.indicator.code: r.version for r in self.rows}
+
+    @property
+    def review_comment(self) -> str:
+        return next((c.review_comment for c in self.counts if c.review_comment), "")
+
+    @property
+    def notes(self) -> list[str]:
+        """Distinct notes/explanations kept with the counts."""
+        seen: list[str] = []
+        for c in self.counts:
+            if c.note and c.note not in seen:
+                seen.append(c.note)
+        return seen
+
+
+def submission_for(*, region: Region, period: Quarter) -> Submission:
+    """A region's own counts for ``period``, last quarter and the same quarter last year.
+
+    Two queries (indicators, counts) whatever the number of indicators.
+    """
+    indicators = list(Indicator.objects.all())
+    wanted = (period, period - 1, period - 4)
+    q = Q()
+    for p in wanted:
+        q |= Q(year=p.year, quarter=p.quarter)
+    counts = QuarterlyCount.objects.filter(q, region=region).select_related(
+        "entered_by", "reviewed_by"
+    )
+    by_key = {(c.indicator_id, c.period): c for c in counts}
+    rows = []
+    for ind in indicators:
+        count = by_key.get((ind.pk, period))
+        prev = by_key.get((ind.pk, period - 1))
+        year_ago = by_key.get((ind.pk, period - 4))
+        rows.append(
+            EntryRow(
+                indicator=ind,
+                count=count,
+                previous=prev.value if prev else None,
+                previous_status=prev.status if prev else None,
+                last_year=year_ago.value if year_ago else None,
+                last_year_status=year_ago.status if year_ago else None,
+            )
+        )
+    return Submission(region=region, period=period, rows=rows)
+
+
+def count_history(*, region: Region, period: Quarter) -> list[CountEvent]:
+    """Every audit event of the region's counts for ``period``, oldest first (one query)."""
+    return list(
+        CountEvent.objects.filter(
+            count__region=region, count__year=period.year, count__quarter=period.quarter
+        )
+        .select_related("user", "count__indicator")
+        .order_by("at", "id")
+    )
+
+
+def entry_quarters(*, today=None, back: int = 12) -> list[Quarter]:
+    """Quarters an official may pick, newest first: never one after the current quarter."""
+    current = Quarter.of_date(today or _tz.localdate())
+    return [current - i for i in range(back + 1)]
+
+
+def submission_deadline(period: Quarter) -> _dt.datetime:
+    """The moment a submission for ``period`` becomes late: the end of the configured day.
+
+    ``CERTTRACK["DEADLINE_DAYS"]`` days (default 20) after the quarter's last day, local time.
+    """
+    last_day = period.end_date + _dt.timedelta(days=settings.CERTTRACK["DEADLINE_DAYS"] + 1)
+    return _tz.make_aware(_dt.datetime.combine(last_day, _dt.time.min))
+
+
+def review_queue(*, user, period: Quarter):
+    """Every reporting unit in the reviewer's subtrees with its submission for ``period``.
+
+    A queryset of ``Region`` (one query, sortable and filterable in the database) annotated
+    with ``status`` (not_started/draft/submitted/returned/approved, see
+    :func:`submission_status`), ``value_<indicator code>``, ``entered_by_name``,
+    ``last_entered_at``, ``last_submitted_at``, ``reviewed_by_name``, ``last_reviewed_at`` and
+    ``on_time`` (reported by :func:`submission_deadline`). Each unit's own counts only: nothing
+    is summed.
+    """
+    indicators = list(Indicator.objects.all())
+    here = Q(counts__year=period.year, counts__quarter=period.quarter)
+    annotations = {
+        "n_counts": Count("counts", filter=here),
+        "n_returned": Count("counts", filter=here & Q(counts__status=Status.RETURNED)),
+        "n_draft": Count("counts", filter=here & Q(counts__status=Status.DRAFT)),
+        "n_submitted": Count("counts", filter=here & Q(counts__status=Status.SUBMITTED)),
+        "entered_by_name": Max("counts__entered_by__username", filter=here),
+        "last_entered_at": Max("counts__entered_at", filter=here),
+        "last_submitted_at": Max("counts__submitted_at", filter=here),
+        "reviewed_by_name": Max("counts__reviewed_by__username", filter=here),
+        "last_reviewed_at": Max("counts__reviewed_at", filter=here),
+    }
+    for ind in indicators:
+        annotations[f"value_{ind.code}"] = Max(
+            "counts__value", filter=here & Q(counts__indicator_id=ind.pk)
+        )
+    status = Case(
+        When(n_counts=0, then=Value(NOT_STARTED)),
+        When(n_returned__gt=0, then=Value(Status.RETURNED.value)),
+        When(n_counts__lt=len(indicators), then=Value(Status.DRAFT.value)),
+        When(n_draft__gt=0, then=Value(Status.DRAFT.value)),
+        When(n_submitted__gt=0, then=Value(Status.SUBMITTED.value)),
+        default=Value(Status.APPROVED.value),
+        output_field=CharField(),
+    )
+    on_time = Case(
+        When(
+            status__in=[s.value for s in REPORTED_STATUSES],
+            last_submitted_at__lt=submission_deadline(period),
+            then=Value(True),
+        ),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    return (
+        regions_reviewable_by(user)
+        .filter(is_reporting_unit=True)
+        .annotate(**annotations)
+        .annotate(status=status)
+        .annotate(on_time=on_time)
+        .order_by("path")
+    )
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """Reporting for one quarter: units expected, reported (submitted or approved), on time.
+
+    Rates are shares of the units expected (DHIS2's reporting rate and on-time rate); ``None``
+    where no unit is expected.
+    """
+
+    period: Quarter
+    expected: int
+    reported: int
+    on_time: int
+    by_status: dict[str, int]
+    deadline: _dt.datetime
+
+    @property
+    def reporting_rate(self) -> float | None:
+        return self.reported / self.expected if self.expected else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.expected if self.expected else None
+
+
+def queue_completeness(*, user, period: Quarter) -> Completeness:
+    """Reporting rate and on-time rate over every reporting unit of the reviewer (one query)."""
+    rows = list(review_queue(user=user, period=period).values_list("status", "on_time"))
+    by_status = {s: 0 for s in SUBMISSION_STATUS_LABELS}
+    for status, _on_time in rows:
+        by_status[status] += 1
+    return Completeness(
+        period=period,
+        expected=len(rows),
+        reported=sum(1 for status, _ in rows if status in REPORTED_STATUSES),
+        on_time=sum(1 for _, on_time in rows if on_time),
+        by_status=by_status,
+        deadline=submission_deadline(period),
+    )

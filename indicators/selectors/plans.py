@@ -1,0 +1,194 @@
+"""Plans in a user's scope: the overview's plan cards and a plan's page (lineage, child plans,
+targets' progress). Region dashboards are in dashboards.py; values come from values.py."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from indicators.models import Indicator, Plan, Target
+from indicators.periods import Quarter
+from indicators.selectors.progress import (
+    TargetRow,
+    TargetTrendRow,
+    _target_trend_rows,
+    default_range,
+    target_rows,
+)
+from indicators.selectors.values import (
+    Inclusion,
+    ValueGrid,
+    regions_values,
+)
+from regions.selectors import access_for
+
+
+@dataclass(frozen=True)
+class PlanCard:
+    """A plan in the user's scope with the progress of each of its targets."""
+
+    plan: Plan
+    rows: list[TargetRow]
+
+
+def plans_visible_to(user) -> list[Plan]:
+    """Plans covering a region the user may see (nationwide plans only for a superuser)."""
+    access = access_for(user)
+    qs = Plan.objects.select_related("region", "parent")
+    if not access.everything:
+        qs = qs.filter(region__isnull=False).filter(access.visible_q("region__"))
+    return list(qs.order_by("issued_on", "id"))
+
+
+def overview_cards(
+    *, user, as_of: Quarter, include: Inclusion = Inclusion.SUBMITTED
+) -> list[PlanCard]:
+    """Plan cards for the overview: plans in scope, each with its targets' progress."""
+    plans = plans_visible_to(user)
+    targets = list(
+        Target.objects.filter(plan__in=plans)
+        .select_related("plan", "region", "indicator")
+        .order_by("indicator__sort_order", "due_year", "due_quarter")
+    )
+    rows = target_rows(targets=targets, as_of=as_of, include=include)
+    by_plan: dict[int, list[TargetRow]] = defaultdict(list)
+    for row in rows:
+        by_plan[row.target.plan_id].append(row)
+    return [PlanCard(plan, by_plan.get(plan.pk, [])) for plan in plans]
+
+
+@dataclass(frozen=True)
+class OverviewCard:
+    """A plan in the user's scope with each target's progress and trend line."""
+
+    plan: Plan
+    rows: list[TargetTrendRow]
+
+
+def _grids_for_targets(
+    *, targets: Sequence[Target], as_of: Quarter, include: Inclusion
+) -> dict[int, ValueGrid]:
+    """The values of every target region, from the materialized roll-ups in one query (two with
+    the indicators) whatever the number of targets, regions or quarters; keyed by region id."""
+    if not targets:
+        return {}
+    indicators = list(Indicator.objects.all())
+    regions = {t.region_id: t.region for t in targets}
+    start = min([default_range(as_of=as_of)[0]] + [t.plan.issued_quarter for t in targets])
+    grid = regions_values(
+        regions=list(regions.values()),
+        start=start,
+        end=as_of,
+        indicators=indicators,
+        include=include,
+    )
+    return dict.fromkeys(regions, grid)
+
+
+def overview_plan_cards(
+    *,
+    user,
+    as_of: Quarter,
+    include: Inclusion = Inclusion.SUBMITTED,
+    plans: Sequence[Plan] | None = None,
+) -> list[OverviewCard]:
+    """Plan cards for the overview: plans in scope, each target with progress, forecast and the
+    values behind its trend line (same progress as :func:`overview_cards`).
+
+    ``plans`` narrows the cards to one page of :func:`plans_visible_to` (never widens them: a
+    plan outside the user's scope is dropped).
+    """
+    visible = plans_visible_to(user)
+    if plans is not None:
+        wanted = {p.pk for p in plans}
+        visible = [p for p in visible if p.pk in wanted]
+    plans = visible
+    targets = list(
+        Target.objects.filter(plan__in=plans)
+        .select_related("plan", "region", "indicator")
+        .order_by("indicator__sort_order", "due_year", "due_quarter")
+    )
+    grids = _grids_for_targets(targets=targets, as_of=as_of, include=include)
+    by_plan: dict[int, list[TargetTrendRow]] = defaultdict(list)
+    by_region: dict[int, list[Target]] = defaultdict(list)
+    for t in targets:
+        by_region[t.region_id].append(t)
+    for region_id, region_targets in by_region.items():
+        for row in _target_trend_rows(targets=region_targets, grid=grids[region_id], as_of=as_of):
+            by_plan[row.target.plan_id].append(row)
+    order = {t.pk: i for i, t in enumerate(targets)}
+    return [
+        OverviewCard(plan, sorted(by_plan.get(plan.pk, []), key=lambda r: order[r.target.pk]))
+        for plan in plans
+    ]
+
+
+def plan_visible_to(user, plan: Plan) -> bool:
+    """The rule of :func:`plans_visible_to` for one plan: its region is in the user's scope
+    (a nationwide plan only for a superuser)."""
+    from regions.selectors import access_for
+
+    access = access_for(user)
+    if access.everything:
+        return True
+    return plan.region is not None and access.can_view(plan.region)
+
+
+@dataclass(frozen=True)
+class PlanLink:
+    """A plan named on another plan's page; ``visible`` if the user may open its page."""
+
+    plan: Plan
+    visible: bool
+
+
+@dataclass
+class PlanPage:
+    """A plan's page: the plan, its lineage (root first) and child plans, its targets' progress."""
+
+    plan: Plan
+    lineage: list[PlanLink]
+    children: list[PlanLink]
+    rows: list[TargetTrendRow]
+    as_of: Quarter
+    include: Inclusion
+
+
+def plan_page(
+    *, plan: Plan, user, as_of: Quarter, include: Inclusion = Inclusion.SUBMITTED
+) -> PlanPage:
+    """A plan with its parent chain (国发〔2018〕3号 → 广西 → 北海), child plans and its targets
+    (those for regions the user may see) with progress; queries do not depend on the tree size."""
+    from regions.selectors import access_for
+
+    access = access_for(user)
+    plans = {p.pk: p for p in Plan.objects.select_related("region")}  # a handful of documents
+    lineage = []
+    parent_id = plans[plan.pk].parent_id if plan.pk in plans else None
+    while parent_id is not None and parent_id in plans and len(lineage) < 20:
+        parent = plans[parent_id]
+        lineage.insert(0, PlanLink(parent, plan_visible_to(user, parent)))
+        parent_id = parent.parent_id
+    children = [
+        PlanLink(p, plan_visible_to(user, p))
+        for p in sorted(plans.values(), key=lambda p: (p.issued_on, p.pk))
+        if p.parent_id == plan.pk
+    ]
+    targets = [
+        t
+        for t in Target.objects.filter(plan=plan)
+        .select_related("plan", "region", "indicator")
+        .order_by("region__path", "indicator__sort_order", "due_year", "due_quarter")
+        if access.can_view(t.region)
+    ]
+    grids = _grids_for_targets(targets=targets, as_of=as_of, include=include)
+    rows = []
+    by_region: dict[int, list[Target]] = defaultdict(list)
+    for t in targets:
+        by_region[t.region_id].append(t)
+    for region_id, region_targets in by_region.items():
+        rows += _target_trend_rows(targets=region_targets, grid=grids[region_id], as_of=as_of)
+    order = {t.pk: i for i, t in enumerate(targets)}
+    rows.sort(key=lambda r: order[r.target.pk])
+    return PlanPage(plan, lineage, children, rows, as_of, include)

@@ -1,0 +1,1 @@
+"""Every write to quarterly counts, one module per area of the workflow."""

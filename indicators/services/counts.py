@@ -1,0 +1,234 @@
+"""An official's writes: save a region-quarter's counts (draft or submitted) and submit them.
+Review is in review.py, the Excel import in imports.py, the shared rules in validation.py.
+
+Each service checks permissions through ``regions.selectors.access_for``, validates, writes in one
+transaction, and records a ``CountEvent`` for every change of a value or status. Nothing else in
+the code base writes counts. A *submission* is the pair of counts (certificates, organizations)
+of one region for one quarter; the workflow acts on a submission as a whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators.models import CountEvent, QuarterlyCount
+from indicators.periods import Quarter
+from indicators.rollups import rollups_deferred
+from indicators.services._common import (
+    _bump,
+    _event,
+    _indicators,
+    _locked_counts,
+    _submission,
+)
+from indicators.services.validation import (
+    EDITABLE,
+    StaleWrite,
+    _check_change,
+    _parse_values,
+    change_warnings,
+    check_period_open,
+)
+from regions.models import Region
+from regions.selectors import access_for
+
+S = QuarterlyCount.Status
+A = CountEvent.Action
+
+
+def previous_values(*, region: Region, period: Quarter) -> dict[str, int | None]:
+    """Last quarter's values of the region (any status but none), for the change check."""
+    prev = period - 1
+    rows = QuarterlyCount.objects.filter(
+        region=region, year=prev.year, quarter=prev.quarter
+    ).values_list("indicator__code", "value")
+    return dict(rows)
+
+
+@transaction.atomic
+@rollups_deferred()
+def counts_save(
+    *,
+    user,
+    region: Region,
+    period: Quarter,
+    values: Mapping[str, object],
+    expected_versions: Mapping[str, int | None],
+    note: str = "",
+    explanation: str = "",
+    submit: bool = False,
+    action: str = A.UPDATE,
+    today: dt.date | None = None,
+) -> list[QuarterlyCount]:
+    """Enter (or import) one region's counts for a quarter, as a draft or submitted.
+
+    ``values`` maps indicator codes to raw values (parsed with :func:`parse_count`); indicators
+    left out are not touched, but the organizations ≤ certificates rule is checked against the
+    stored value of the other. Approved and submitted counts cannot be changed. A change beyond
+    the configured share against last quarter needs ``explanation`` before it can be submitted.
+    An unchanged value with an unchanged note writes nothing (re-importing a file is a no-op).
+    Raises PermissionDenied, ValidationError (by field) or StaleWrite; writes nothing then.
+    """
+    if not access_for(user).can_enter(region):
+        raise PermissionDenied(
+            _("You may not enter counts for %(region)s.") % {"region": region.name}
+        )
+    check_period_open(period, today=today)
+    indicators = _indicators()
+    parsed = _parse_values(values, indicators)
+    counts = _locked_counts(region, period)
+    _check_change(
+        indicators=indicators,
+        period=period,
+        parsed=parsed,
+        counts=counts,
+        expected_versions=expected_versions,
+        previous=previous_values(region=region, period=period),
+        explanation=explanation,
+        submit=submit,
+    )
+
+    now = timezone.now()
+    note = explanation.strip() or note  # an explanation is kept with the value
+    saved: list[QuarterlyCount] = []
+    for code, value in parsed.items():
+        current = counts.get(code)
+        if current is None:
+            try:
+                with transaction.atomic():
+                    current = QuarterlyCount(
+                        region=region,
+                        indicator=indicators[code],
+                        year=period.year,
+                        quarter=period.quarter,
+                        value=value,
+                        note=note,
+                        status=S.DRAFT,
+                        entered_by=user,
+                        entered_at=now,
+                        version=1,
+                    )
+                    # Not the unique constraint here: a count another official created since
+                    # we looked must be the IntegrityError below (a stale form, saying who),
+                    # not a bare "already exists" form error. The database enforces it.
+                    current.full_clean(validate_unique=False, validate_constraints=False)
+                    current.save()
+            except IntegrityError as exc:  # created by someone else since we looked
+                raise StaleWrite(
+                    [
+                        {
+                            "indicator": indicators[code].name,
+                            "expected_version": None,
+                            "current": QuarterlyCount.objects.filter(
+                                region=region,
+                                indicator=indicators[code],
+                                year=period.year,
+                                quarter=period.quarter,
+                            ).first(),
+                        }
+                    ]
+                ) from exc
+            _event(
+                current,
+                action=A.IMPORT if action == A.IMPORT else A.CREATE,
+                user=user,
+                now=now,
+                comment=explanation,
+            )
+        elif current.value != value or (note and current.note != note):
+            old_value, old_status = current.value, current.status
+            _bump(
+                current,
+                current.version,
+                value=value,
+                note=note or current.note,
+                entered_by=user,
+                entered_at=now,
+            )
+            _event(
+                current,
+                action=action,
+                user=user,
+                now=now,
+                old_value=old_value,
+                old_status=old_status,
+                comment=explanation,
+            )
+        saved.append(current)
+    if submit:
+        for count in saved:
+            _submit_one(count, user=user, now=now, comment=explanation)
+    return saved
+
+
+def _submit_one(count: QuarterlyCount, *, user, now, comment="") -> None:
+    if count.status not in EDITABLE:
+        return
+    old_status = count.status
+    _bump(count, count.version, status=S.SUBMITTED, submitted_at=now)
+    _event(
+        count,
+        action=A.SUBMIT,
+        user=user,
+        now=now,
+        old_value=count.value,
+        old_status=old_status,
+        comment=comment,
+    )
+
+
+@transaction.atomic
+@rollups_deferred()
+def counts_submit(
+    *,
+    user,
+    region: Region,
+    period: Quarter,
+    expected_versions: Mapping[str, int | None] | None = None,
+    explanation: str = "",
+) -> list[QuarterlyCount]:
+    """Submit a region's draft (or returned) counts for review.
+
+    Both indicators must be present; a large change needs an explanation (kept in the note).
+    """
+    if not access_for(user).can_enter(region):
+        raise PermissionDenied(
+            _("You may not submit counts for %(region)s.") % {"region": region.name}
+        )
+    counts = _submission(region, period, expected_versions)
+    indicators = _indicators()
+    missing = [indicators[c].name for c in indicators if c not in counts]
+    if missing:
+        raise ValidationError(
+            _("Enter every indicator before submitting (missing: %(names)s).")
+            % {"names": "、".join(missing)}
+        )
+    if not any(c.status in EDITABLE for c in counts.values()):
+        raise ValidationError(_("This quarter has already been submitted."))
+    warnings = change_warnings(
+        values={code: c.value for code, c in counts.items()},
+        previous=previous_values(region=region, period=period),
+    )
+    has_explanation = explanation.strip() or all(
+        c.note.strip()
+        for c in counts.values()
+        if c.indicator.code in {w.indicator_code for w in warnings}
+    )
+    if warnings and not has_explanation:
+        raise ValidationError(
+            {"explanation": [w.message(indicators[w.indicator_code].name) for w in warnings]},
+            code="explanation_required",
+        )
+    now = timezone.now()
+    for count in counts.values():
+        if explanation.strip() and count.note != explanation.strip():
+            count.note = explanation.strip()
+            QuarterlyCount.objects.filter(pk=count.pk).update(note=count.note)
+        _submit_one(count, user=user, now=now, comment=explanation.strip())
+    return list(counts.values())
