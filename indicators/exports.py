@@ -496,7 +496,7 @@ def _about_sheet(
     line("取值范围 Values included", data.include.label)
     line(
         "评估截至 Status as of",
-        str(data.as_of)
+        str(data.as_of or data.end)
         + " "
         + _("(the end of the range, or the last complete quarter if that is earlier)"),
     )

@@ -103,14 +103,16 @@ def test_quarterly_sheet_matches_the_selector_cell_by_cell(small):
                 v = data.grid.get(region.code, ind.code, period)
                 row = by_key[(region.code, ind.code, str(period))]
                 assert row[10] == v.value
-                assert row[13] == v.source.value
+                assert row[20] == v.source.value  # the stable code column
     province_q4 = by_key[("990000", "certificates", "2020Q4")]
     # Hand-computed: A 120 + B (B1 60) = 180, C missing → incomplete; the zone's 7 never added.
-    assert province_q4[10] == 180 and province_q4[14] is False and province_q4[13] == "rollup"
+    assert province_q4[10] == 180 and province_q4[22] is False and province_q4[20] == "rollup"
+    assert (province_q4[13], province_q4[14]) == ("下级汇总", "否")  # in the interface language
     assert by_key[("990000", "certificates", "2020Q3")][10] == 180
-    assert by_key[("990000", "certificates", "2020Q3")][14] is True
+    assert by_key[("990000", "certificates", "2020Q3")][22] is True
     assert by_key[("990200", "certificates", "2020Q3")][4] == "990000"  # parent code
-    assert by_key[("990100", "certificates", "2020Q3")][12] is True  # approved
+    assert by_key[("990100", "certificates", "2020Q3")][12] == "是"  # approved
+    assert by_key[("990100", "certificates", "2020Q3")][21] is True
     assert ws["K2"].number_format == "#,##0"
 
 
@@ -129,13 +131,17 @@ def test_summary_status_and_conditional_formatting(small):
     _t, data = small
     ws = _load(report_workbook(data=data, generated_by="ana", generated_at=NOW))[SHEET_SUMMARY]
     row = [c.value for c in ws[2]]
-    # Target 200 due 2020Q4, value there 180 (incomplete → not a complete point, so the
-    # due quarter falls back to 2020Q3's 180): missed, 90 %.
-    assert row[8] == 200 and row[9] == 180
-    assert row[12] == pytest.approx(0.9) and ws["M2"].number_format == "0.0%"
-    assert row[14] == "missed"
+    # Target 200 due 2020Q4. 2020Q4 is a partial sum (A 120 + B 60 = 180; C has not reported):
+    # pending, never missed on it. 2020Q3's complete 180 is the context: 180 / 200 = 90 %.
+    assert row[8] == 200 and row[9] == 180 and row[10] == "2020Q3" and row[11] == "否"
+    assert row[12] == pytest.approx(0.9) and ws["M2"].number_format == "0.00%"
+    assert row[13] == "待定" and row[14] == "pending"
+    assert "990300" not in row[15] and "C" in row[15]  # the note names the division
+    assert row[16] == "2020Q4"  # as of min(end 2020Q4, the last complete quarter)
+    assert row[21] == "990300" and row[22] == 0  # missing divisions, none awaiting review
     rules = [r for cf in ws.conditional_formatting for r in cf.rules]
     assert any('$O2="missed"' in r.formula[0] for r in rules)
+    assert any('$O2="pending"' in r.formula[0] for r in rules)
     assert {str(cf.sqref) for cf in ws.conditional_formatting} == {"N2"}
 
 
@@ -164,10 +170,13 @@ def test_chart_sheet_has_a_native_line_chart_of_actuals_against_targets(small):
     _t, data = small
     wb = report_workbook(data=data, generated_by="ana", generated_at=NOW)
     ws = _load(wb)[SHEET_CHART]
-    assert [c.value for c in ws[2]][:3] == ["2020Q3", 180, None]
-    assert [c.value for c in ws[3]][:3] == ["2020Q4", 180, 200]
+    # quarter, then per indicator: actual (complete only), partial sum, target
+    assert [c.value for c in ws[2]][:4] == ["2020Q3", 180, None, None]
+    # 2020Q4's 180 is a partial sum (C missing): off the actual line, in its own series.
+    assert [c.value for c in ws[3]][:4] == ["2020Q4", None, 180, 200]
+    assert "partial" in ws["C1"].value and "部分" in ws["C1"].value
     assert len(ws._charts) == 2  # one per indicator
-    assert exports.chart_rows(data)[1][:3] == ["2020Q4", 180, 200]
+    assert exports.chart_rows(data)[1][:4] == ["2020Q4", None, 180, 200]
 
 
 def test_about_sheet_lists_source_plans_inclusion_and_demo_notice(small):

@@ -45,9 +45,11 @@ def test_children_breakdown_at_the_latest_quarter_every_child_has_reported(count
     assert panel.parent_row.value == 425  # 100 + 250 + 75
     assert [c.code for c in panel.children] == ["990200", "990100", "990300"]  # largest first
     b, a, c = panel.children
-    assert (a.value, a.share, a.growth) == (100, pytest.approx(100 * 100 / 425), 25.0)
-    assert (b.value, b.share, b.growth) == (250, pytest.approx(100 * 250 / 425), 0.0)
-    assert (c.value, c.share, c.growth) == (75, pytest.approx(100 * 75 / 425), 25.0)
+    # Shares rounded half up to two decimals, from the counts: 100 / 425 = 23.529…,
+    # 250 / 425 = 58.823…, 75 / 425 = 17.647…
+    assert (a.value, a.share, a.growth) == (100, 23.53, 25.0)
+    assert (b.value, b.share, b.growth) == (250, 58.82, 0.0)
+    assert (c.value, c.share, c.growth) == (75, 17.65, 25.0)
     assert a.year_ago.period == Q("2019Q4") and a.change == 20
 
 
