@@ -257,6 +257,9 @@ class QuarterlyCount(models.Model):
     )
     entered_at = models.DateTimeField(_("entered at"))
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # The first time it was submitted for review: a return or reopen and the resubmission that
+    # follows move submitted_at, never this (the on-time rate counts the first submission).
+    first_submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reviewed by"),
