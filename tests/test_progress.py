@@ -3,6 +3,7 @@
 from fractions import Fraction
 
 import pytest
+from django.utils import translation
 
 from indicators.periods import Quarter
 from indicators.progress import (
@@ -183,7 +184,11 @@ def test_pending_when_the_due_quarter_has_passed_with_an_incomplete_value():
         baseline=BASE,
         due_gap=gap,
     )
-    assert p.status is Status.PENDING and p.status.label == "Pending"
+    assert p.status is Status.PENDING
+    with translation.override("en"):
+        assert p.status.label == "Pending"
+    with translation.override("zh-hans"):
+        assert p.status.label == "待定"
     # The latest complete value up to the due quarter is the context, never judged.
     assert (p.value, p.measured_at, p.at_due) == (10950, Quarter(2020, 3), False)
     assert p.due_gap == gap and p.due_gap.missing_codes == ["620100"]
@@ -293,7 +298,11 @@ def test_not_yet_issued_before_the_plans_quarter():
         baseline=None,
         issued=Quarter(2018, 3),
     )
-    assert p.status is Status.NOT_ISSUED and p.status.label == "Not yet issued"
+    assert p.status is Status.NOT_ISSUED
+    with translation.override("en"):
+        assert p.status.label == "Not yet issued"
+    with translation.override("zh-hans"):
+        assert p.status.label == "尚未印发"
     assert p.percent is None and p.gap is None and p.expected is None
     assert (p.forecast_value, p.crossing, p.needed_per_quarter) == (None, None, None)
     # From the plan's own quarter on, it is judged as usual.
@@ -313,4 +322,7 @@ def test_without_a_baseline_the_note_says_why_and_the_fallback_judges():
     )  # fmt: skip
     assert p.status is Status.BEHIND and p.expected is None
     assert p.baseline_note is BaselineNote.INCOMPLETE
-    assert str(BaselineNote.INCOMPLETE.label) == "baseline data incomplete"
+    with translation.override("en"):
+        assert BaselineNote.INCOMPLETE.label == "baseline data incomplete"
+    with translation.override("zh-hans"):
+        assert BaselineNote.INCOMPLETE.label == "基期数据不完整"

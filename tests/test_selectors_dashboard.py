@@ -286,9 +286,7 @@ def test_a_due_quarter_nobody_reported_falls_back_to_the_latest_of_its_year(tree
     )  # fmt: skip
 
 
-def test_baseline_with_every_count_awaiting_review_is_incomplete_in_the_approved_view(
-    tree, certs
-):
+def test_baseline_with_every_count_awaiting_review_is_incomplete_in_the_approved_view(tree, certs):
     plan = make_plan(tree["province"], issued_on=dt.date(2018, 8, 1))
     make_target(plan, tree["province"], certs, "2020Q4", 100)
     for code in ("a", "b", "c"):

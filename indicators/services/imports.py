@@ -305,8 +305,14 @@ def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProble
     QuarterlyCount.objects.bulk_update(
         list(updated.values()),
         [
-            "value", "note", "entered_by", "entered_at", "status", "submitted_at",
-            "first_submitted_at", "version",
+            "value",
+            "note",
+            "entered_by",
+            "entered_at",
+            "status",
+            "submitted_at",
+            "first_submitted_at",
+            "version",
         ],  # fmt: skip
         batch_size=IMPORT_BATCH,
     )
