@@ -1,3 +1,5 @@
+"""What base.html shows on every page (demo flag, the user's regions); no page data here."""
+
 from django.conf import settings
 
 from indicators.models import QuarterlyCount

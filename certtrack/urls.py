@@ -1,3 +1,5 @@
+"""Project URLs: sign-in, language, admin, /healthz; the app's pages are in indicators/urls.py."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required

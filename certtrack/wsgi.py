@@ -1,3 +1,5 @@
+"""WSGI entry point (gunicorn): loads Django, then settles the startup objects."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

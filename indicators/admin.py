@@ -1,3 +1,6 @@
+"""Django admin of plans, indicators, targets and counts (history read-only); writes of counts
+from the app go through indicators/services/."""
+
 from django.contrib import admin
 
 from indicators.models import CountEvent, Indicator, Plan, QuarterlyCount, Target

@@ -1,3 +1,5 @@
+"""App config of indicators: registers the lookups, table speed-ups and page-cache signals."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

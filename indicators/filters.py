@@ -11,8 +11,8 @@ from regions.models import Region
 
 
 class ReviewQueueFilterSet(django_filters.FilterSet):
-    """Filters the reviewer's queue (a queryset from ``selectors.review_queue``) by status and
-    by region text (code, Chinese or English name)."""
+    """Filters the reviewer's queue (a queryset from ``selectors.entry.review_queue``) by status
+    and by region text (code, Chinese or English name)."""
 
     status = django_filters.ChoiceFilter(
         label=_("Status"),

@@ -354,8 +354,8 @@ class CountEvent(models.Model):
 
 
 class RollupCell(models.Model):
-    """A materialized stock value: what ``selectors.subtree_values`` computes for one region,
-    indicator, quarter and inclusion (approved only / all submitted), kept so that dashboards
+    """A materialized stock value: what ``selectors.values.subtree_values`` computes for one
+    region, indicator, quarter and inclusion (approved only / all submitted), kept so that dashboards
     at national scale read a region and its children in one query instead of summing the whole
     subtree. Refreshed by ``indicators.rollups`` in the same transaction as every write to
     counts, rebuilt after bulk loads; only cells with a value are stored.

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
 
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from indicators.periods import Quarter
@@ -362,3 +363,44 @@ def target_progress(
         due_gap=due_gap if status is Status.PENDING else None,
         withdrawn=withdrawn,
     )
+
+
+# --- in words (pages, Excel notes) -----------------------------------------------------
+
+
+def names_text(names) -> str:
+    """Region names as one phrase: 兰州市、白银市 (Lanzhou, Baiyin in English)."""
+    return pgettext("names separator", ", ").join(names)
+
+
+def progress_notes(p: TargetProgress, *, baseline_quarter=None) -> list[str]:
+    """Why a status reads as it does, in words: what a pending due quarter lacks, why there is
+    no milestone path, a plan not yet issued or invalidated before the due quarter."""
+    notes = []
+    gap = p.due_gap
+    if gap is not None:
+        if gap.missing:
+            notes.append(
+                gettext("%(due)s incomplete: no full value from %(names)s")
+                % {"due": p.due, "names": names_text(gap.missing_names)}
+            )
+        if gap.awaiting_review:
+            notes.append(
+                ngettext(
+                    "%(due)s: %(n)s count awaiting review",
+                    "%(due)s: %(n)s counts awaiting review",
+                    gap.awaiting_review,
+                )
+                % {"due": p.due, "n": gap.awaiting_review}
+            )
+    if p.baseline_note is BaselineNote.INCOMPLETE:
+        notes.append(
+            gettext("Baseline data incomplete (%(q)s): no milestone path") % {"q": baseline_quarter}
+            if baseline_quarter
+            else gettext("Baseline data incomplete: no milestone path")
+        )
+    elif p.baseline_note is BaselineNote.NO_DATA and p.status is not Status.NOT_ISSUED:
+        notes.append(gettext("No baseline data: no milestone path"))
+    if p.withdrawn and not p.is_final:
+        notes.append(gettext("The plan was invalidated before the due quarter: no forecast"))
+    return notes

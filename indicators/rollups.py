@@ -1,10 +1,10 @@
 """Materialized roll-ups (``RollupCell``): refreshed inside every write, rebuilt after bulk loads.
 
-``selectors.subtree_values`` computes stock values from the raw counts (the reference, used by
-the tests). At national scale that means summing ~400,000 counts for one dashboard, so the same
-values are also kept in ``RollupCell`` and read from there by the dashboard selectors
-(``selectors.region_and_children_values``). The rule itself is not duplicated: both paths call
-``selectors.combine_cell``.
+``selectors.values.subtree_values`` computes stock values from the raw counts (the reference,
+used by the tests). At national scale that means summing ~400,000 counts for one dashboard, so
+the same values are also kept in ``RollupCell`` and read from there by the dashboard selectors
+(``selectors.values.region_and_children_values``). The rule itself is not duplicated: both paths
+call ``selectors.values.combine_cell``.
 
 Every service that changes a count calls :func:`rollups_touch` inside its transaction. The
 refresh recomputes the touched cells and those of every ancestor, deepest first, a handful of

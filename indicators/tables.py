@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from indicators.charts import (
     figure_payload,
@@ -22,7 +22,7 @@ from indicators.charts import (
     fmt_pct,
     sparkline_figure,
 )
-from indicators.progress import BaselineNote, Status, TargetProgress
+from indicators.progress import Status, progress_notes
 from indicators.selectors.completeness import CompletenessRow
 from indicators.selectors.dashboards import ChildRow, SeriesPoint
 from indicators.selectors.entry import SUBMISSION_STATUS_LABELS
@@ -37,7 +37,7 @@ def _when(value) -> str:
 class ReviewQueueTable(tables.Table):
     """The reviewer's queue: one row per reporting unit for the chosen quarter.
 
-    Built on ``selectors.review_queue``; value columns (one per indicator) are added by the
+    Built on ``selectors.entry.review_queue``; value columns (one per indicator) are added by the
     view as ``extra_columns`` so that indicators stay data.
     """
 
@@ -96,7 +96,7 @@ class CountColumn(tables.Column):
 
 
 def value_column(indicator) -> tables.Column:
-    """A right-aligned column for ``value_<code>`` of ``selectors.review_queue``."""
+    """A right-aligned column for ``value_<code>`` of ``selectors.entry.review_queue``."""
     return CountColumn(
         verbose_name=indicator.name,
         accessor=f"value_{indicator.code}",
@@ -135,43 +135,6 @@ def value_state_badges(row) -> str:
             )
         )
     return mark_safe(" ".join(parts))  # each part is escaped by format_html
-
-
-def names_text(names) -> str:
-    return pgettext("names separator", ", ").join(names)
-
-
-def progress_notes(p: TargetProgress, *, baseline_quarter=None) -> list[str]:
-    """Why a status reads as it does, in words: what a pending due quarter lacks, why there is
-    no milestone path, a plan not yet issued or invalidated before the due quarter."""
-    notes = []
-    gap = p.due_gap
-    if gap is not None:
-        if gap.missing:
-            notes.append(
-                _("%(due)s incomplete: no full value from %(names)s")
-                % {"due": p.due, "names": names_text(gap.missing_names)}
-            )
-        if gap.awaiting_review:
-            notes.append(
-                ngettext(
-                    "%(due)s: %(n)s count awaiting review",
-                    "%(due)s: %(n)s counts awaiting review",
-                    gap.awaiting_review,
-                )
-                % {"due": p.due, "n": gap.awaiting_review}
-            )
-    if p.baseline_note is BaselineNote.INCOMPLETE:
-        notes.append(
-            _("Baseline data incomplete (%(q)s): no milestone path") % {"q": baseline_quarter}
-            if baseline_quarter
-            else _("Baseline data incomplete: no milestone path")
-        )
-    elif p.baseline_note is BaselineNote.NO_DATA and p.status is not Status.NOT_ISSUED:
-        notes.append(_("No baseline data: no milestone path"))
-    if p.withdrawn and not p.is_final:
-        notes.append(_("The plan was invalidated before the due quarter: no forecast"))
-    return notes
 
 
 def forecast_text(row: TargetTrendRow, unit: str = "") -> str:

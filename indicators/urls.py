@@ -1,6 +1,11 @@
+"""The URLs of the indicators app, grouped as the views are: the table of contents of its pages.
+
+Each group names the module under indicators/views/ that serves it; data formats: docs/api.md.
+"""
+
 from django.urls import path, register_converter
 
-from indicators.views import dashboards as views
+from indicators.views import dashboards, data, entry, reports, review
 
 
 class FormatConverter:
@@ -27,26 +32,30 @@ register_converter(TargetDatasetConverter, "target_dataset")
 
 app_name = "indicators"
 
-# Data endpoints: docs/api.md.
 urlpatterns = [
-    path("", views.overview, name="overview"),
-    path("entry/", views.entry, name="entry"),
-    path("review/", views.review_queue_page, name="review_queue"),
-    path("review/<str:code>/<str:period>/", views.review, name="review"),
-    path("reports/", views.reports, name="reports"),
-    path("reports/export.xlsx", views.report_export, name="report_export"),
-    path("import/", views.import_upload, name="import"),
-    path("import/template.xlsx", views.import_template, name="import_template"),
-    path("import/confirm/", views.import_confirm, name="import_confirm"),
-    path("overview/<target_dataset:dataset>.<fmt:fmt>", views.overview_data, name="overview_data"),
-    path("regions/<str:code>/", views.region_dashboard_view, name="region_dashboard"),
+    # Dashboards (views/dashboards.py): the overview, a region's dashboard, a plan's page.
+    path("", dashboards.overview, name="overview"),
+    path("regions/<str:code>/", dashboards.region_dashboard_view, name="region_dashboard"),
+    path("plans/<int:plan_id>/", dashboards.plan_detail, name="plan_detail"),
+    # Data behind every chart, JSON or CSV (views/data.py, docs/api.md).
+    path("overview/<target_dataset:dataset>.<fmt:fmt>", data.overview_data, name="overview_data"),
     path(
         "regions/<str:code>/<region_dataset:dataset>.<fmt:fmt>",
-        views.region_data,
+        data.region_data,
         name="region_data",
     ),
-    path("plans/<int:plan_id>/", views.plan_detail, name="plan_detail"),
     path(
-        "plans/<int:plan_id>/<target_dataset:dataset>.<fmt:fmt>", views.plan_data, name="plan_data"
+        "plans/<int:plan_id>/<target_dataset:dataset>.<fmt:fmt>", data.plan_data, name="plan_data"
     ),
+    # Entry (views/entry.py): an official's form for one region and quarter.
+    path("entry/", entry.entry, name="entry"),
+    # Review (views/review.py): the queue of a quarter, one region-quarter to decide on.
+    path("review/", review.review_queue_page, name="review_queue"),
+    path("review/<str:code>/<str:period>/", review.review, name="review"),
+    # Excel (views/reports.py, docs/excel.md): the report, the template, upload and confirm.
+    path("reports/", reports.reports, name="reports"),
+    path("reports/export.xlsx", reports.report_export, name="report_export"),
+    path("import/", reports.import_upload, name="import"),
+    path("import/template.xlsx", reports.import_template, name="import_template"),
+    path("import/confirm/", reports.import_confirm, name="import_confirm"),
 ]

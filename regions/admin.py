@@ -1,3 +1,5 @@
+"""Django admin of regions (saved through regions.services) and users with their memberships."""
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin

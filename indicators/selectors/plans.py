@@ -138,8 +138,6 @@ def overview_plan_cards(
 def plan_visible_to(user, plan: Plan) -> bool:
     """The rule of :func:`plans_visible_to` for one plan: its region is in the user's scope
     (a nationwide plan only for a superuser)."""
-    from regions.selectors import access_for
-
     access = access_for(user)
     if access.everything:
         return True
@@ -171,8 +169,6 @@ def plan_page(
 ) -> PlanPage:
     """A plan with its parent chain (国发〔2018〕3号 → 广西 → 北海), child plans and its targets
     (those for regions the user may see) with progress; queries do not depend on the tree size."""
-    from regions.selectors import access_for
-
     access = access_for(user)
     plans = {p.pk: p for p in Plan.objects.select_related("region")}  # a handful of documents
     lineage = []

@@ -20,7 +20,7 @@ from certtrack import backup
 from indicators.models import CountEvent, Indicator, Plan, QuarterlyCount, Target
 from regions.models import Membership, Region
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MODELS = [Region, Indicator, Plan, Target, QuarterlyCount, CountEvent, Membership, get_user_model()]
 
 

@@ -13,8 +13,8 @@ For each role and each URL, in every response (page, JSON, CSV, Excel):
 * no server error.
 
 Admin URLs are skipped: the admin is for staff, and non-staff are redirected to its sign-in
-(tests/test_views.py). The last tests check that HTML in a note, a region name or a plan title
-comes out escaped.
+(tests/views/test_views.py). The last tests check that HTML in a note, a region name or a plan
+title comes out escaped.
 """
 
 from __future__ import annotations
@@ -270,7 +270,7 @@ def fill(route: Route, scope: Scope, outside: Region | None = None, param: str |
     if missing:
         pytest.fail(
             f"URL {route.route!r} ({route.name}) takes {missing}: add them to FILL in "
-            "tests/test_security_sweep.py so the security sweep can request it"
+            "tests/deploy/test_security_sweep.py so the security sweep can request it"
         )
     kwargs = {p: FILL[p].value(scope, outside if p == param else None) for p in route.params}
     return None if None in kwargs.values() else kwargs

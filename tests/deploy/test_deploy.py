@@ -11,7 +11,7 @@ from unittest import mock
 
 from django.db import OperationalError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # What a production server sets (docs/deploy.md); nothing from the test settings leaks in.
 PROD_ENV = {
     "DJANGO_SETTINGS_MODULE": "certtrack.settings",

@@ -11,7 +11,7 @@ from indicators.selectors.dashboards import region_dashboard
 from indicators.selectors.plans import overview_plan_cards
 from indicators.selectors.values import Inclusion
 from regions.models import Region
-from tests.test_browser_smoke import sign_in
+from tests.browser.test_browser_smoke import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -401,7 +401,7 @@ def test_pages_with_a_pending_target_keep_flat_query_counts(
     """A 2020Q4 target whose due quarter lacks the last division's approved value (awaiting
     review): pending on every page of the approved view. Finding what is missing is two
     queries for all the targets of a page (the divisions, their values), whatever the tree."""
-    from tests.test_selectors_dashboard import _pending_tree
+    from tests.selectors.test_dashboards import _pending_tree
 
     root, plan, _target = _pending_tree(children, certs)
     make_user(django_user_model, "boss", (Membership.Role.LEADER, root))

@@ -6,7 +6,8 @@ files through whitenoise, the CSP, ``check --deploy``, reference and demo data).
 is a private one: on PostgreSQL (when the suite runs with a PostgreSQL ``DATABASE_URL``) the
 database ``<that name>_e2e`` on the same server, created by bin/serve and dropped afterwards;
 otherwise a SQLite file in a temporary folder. Plain HTTP on loopback, so ``CERTTRACK_SECURE=0``
-(no HTTPS redirect or secure-only cookies; the TLS settings are tested in tests/test_deploy.py).
+(no HTTPS redirect or secure-only cookies; the TLS settings are tested in
+tests/deploy/test_deploy.py).
 
 The test process never touches that database: every check goes through the UI, a download or
 the JSON the dashboards use. The scenarios build on each other (the reviewer approves what the

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from certtrack.routers import ReplicaRouter, reads_from_replica
 from indicators.models import QuarterlyCount
-from tests.test_deploy import run_python
+from tests.deploy.test_deploy import run_python
 
 SHOW = """
 import json

@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from tests.conftest import PASSWORD, make_user
-from tests.test_deploy import run_python
+from tests.deploy.test_deploy import run_python
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from indicators.models import QuarterlyCount
-from tests.test_browser_smoke import sign_in
+from tests.browser.test_browser_smoke import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,0 +1,136 @@
+"""The officials' entry page: one region-quarter's form, saved or submitted through
+indicators.services.counts. Reviewing is in review.py, the Excel import in reports.py.
+
+Permission checks go through regions.selectors (access_for); the services check them again.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from indicators.forms import (
+    SUBMIT,
+    EntryPickForm,
+    QuarterlyCountForm,
+    value_field,
+)
+from indicators.periods import Quarter
+from indicators.selectors.entry import (
+    count_history,
+    entry_quarters,
+    submission_for,
+)
+from indicators.services.counts import counts_save
+from indicators.services.validation import StaleWrite, change_warnings, check_period_open
+from indicators.views._common import (
+    _period_or_400,
+    _service_errors,
+    _with_versions,
+)
+from regions.models import Region
+from regions.selectors import access_for, regions_enterable_by
+
+
+def _entry_url(region: Region, period: Quarter) -> str:
+    return f"{reverse('indicators:entry')}?{urlencode({'region': region.code, 'period': period})}"
+
+
+def entry(request: HttpRequest) -> HttpResponse:
+    """An official enters both indicators of one of their regions for one quarter."""
+    access = access_for(request.user)
+    if not access.can_enter_anything:
+        raise PermissionDenied(_("Only officials enter counts."))
+    regions = regions_enterable_by(request.user).order_by("path")
+    source = request.POST if request.method == "POST" else request.GET
+    code = source.get("region")
+    if code:
+        region = get_object_or_404(Region, code=code)
+        if not access.can_enter(region):
+            raise PermissionDenied(
+                _("You may not enter counts for %(region)s.") % {"region": region.name}
+            )
+    else:
+        region = regions.first()
+        if region is None:
+            raise PermissionDenied(_("Only officials enter counts."))
+    period = _period_or_400(source.get("period"), default=Quarter.last_complete())
+    quarters = entry_quarters()
+    period_error = None
+    try:
+        check_period_open(period)
+    except ValidationError as exc:
+        period_error = exc.messages[0]
+
+    submission = submission_for(region=region, period=period)
+    if request.method == "POST":
+        form = QuarterlyCountForm(request.POST, submission=submission)
+        if form.is_valid():
+            submit = form.action == SUBMIT
+            try:
+                counts_save(
+                    user=request.user,
+                    region=region,
+                    period=period,
+                    values=form.values(),
+                    expected_versions=form.expected_versions(),
+                    note=form.cleaned_data["note"],
+                    explanation=form.cleaned_data["explanation"],
+                    submit=submit,
+                )
+            except StaleWrite as exc:
+                submission = submission_for(region=region, period=period)
+                form = QuarterlyCountForm(
+                    _with_versions(request.POST, submission), submission=submission
+                )
+                form.is_valid()
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                fields = {r.indicator.code: value_field(r.indicator.code) for r in submission.rows}
+                fields["explanation"] = "explanation"
+                _service_errors(form, exc, fields)
+            else:
+                if submit:
+                    msg = _("%(region)s %(period)s submitted for review.")
+                else:
+                    msg = _("%(region)s %(period)s saved as a draft.")
+                messages.success(request, msg % {"region": region.name, "period": period})
+                return redirect(_entry_url(region, period))
+    else:
+        form = QuarterlyCountForm(submission=submission)
+
+    stored = {r.indicator.code: r.value for r in submission.rows if r.value is not None}
+    previous = {r.indicator.code: r.previous for r in submission.rows}
+    names = {r.indicator.code: r.indicator.name for r in submission.rows}
+    warnings = [
+        w.message(names[w.indicator_code])
+        for w in change_warnings(values=stored, previous=previous)
+    ]
+    pick = EntryPickForm(
+        initial={"region": region, "period": str(period)}, regions=regions, quarters=quarters
+    )
+    return render(
+        request,
+        "indicators/entry/entry.html",
+        {
+            "region": region,
+            "period": period,
+            "pick": pick,
+            "form": form,
+            "submission": submission,
+            "warnings": warnings,
+            "period_error": period_error,
+            "history": count_history(region=region, period=period),
+            "share": settings.CERTTRACK["CHANGE_WARNING_SHARE"],
+        },
+    )
