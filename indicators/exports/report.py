@@ -1,66 +1,54 @@
-"""Pure Excel writers: typed rows in, an openpyxl ``Workbook`` out (no ORM, no request).
+"""The analysts' report (docs/excel.md): Summary, Quarterly, Wide, Chart and About sheets,
+built in ``write_only`` mode so a large range streams row by row instead of holding every cell.
 
-Two workbooks, both documented in docs/excel.md with a format version written into the file:
-
-* :func:`report_workbook`, the analysts' report (Summary, Quarterly, Wide, Chart, About), built
-  in ``write_only`` mode so a large range streams row by row instead of holding every cell.
-* :func:`import_template_workbook`, the officials' entry template that ``indicators.imports``
-  reads back (small: one row per region the official may enter).
-
-The view saves the workbook into the HTTP response; nothing here knows about HTTP. Sheet and
-column names are bilingual and fixed (they are the documented format analysts rely on); the
-values (status labels, plan titles) follow the active language.
-
-Any text that could come from a user (names, titles, notes) goes through :func:`text_cell` /
-:func:`set_text`: a string starting with ``=``, ``+``, ``-`` or ``@`` is written as text with a
-quote prefix, never as a formula (CSV/formula injection).
+Pure: ``ReportData`` in, an openpyxl ``Workbook`` out (no ORM, no request); the view saves it
+into the HTTP response. Sheet and column names are bilingual and fixed (the documented format
+analysts rely on); human-readable values (status labels, sources, levels, yes/no, plan titles)
+follow the active language, and the stable code columns stay English.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
 from openpyxl.chart import LineChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
 
-from indicators.models import Indicator, Plan, QuarterlyCount
+from indicators.exports.cells import (
+    COUNT_FORMAT,
+    DATETIME_FORMAT,
+    TITLE_FONT,
+    count_cell,
+    header_cells,
+    percent_cell,
+    plain_text,
+    plan_status_text,
+    set_format,
+    set_widths,
+    source_label,
+    text_cell,
+    yes_no,
+)
+from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
-from indicators.progress import Status, round_half_up
+from indicators.progress import Status, progress_notes
 from indicators.selectors.reports import ReportData
 from regions.models import Region
 
-# Bump when a sheet or column changes meaning, position or name (docs/excel.md).
 REPORT_FORMAT = "certtrack-report/2"
-TEMPLATE_FORMAT = "certtrack-template/1"
-FORMAT_NAME = "certtrack_format"  # workbook-level defined name holding the format version
-
 SHEET_SUMMARY = "汇总 Summary"
 SHEET_QUARTERLY = "季度数据 Quarterly"
 SHEET_WIDE = "宽表 Wide"
 SHEET_CHART = "图表 Chart"
 SHEET_ABOUT = "说明 About"
-TEMPLATE_SHEET = "填报 Counts"
 
-COUNT_FORMAT = "#,##0"
-PERCENT_FORMAT = "0.00%"  # two decimals, rounded half up before writing (round_half_up)
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
-TITLE_FONT = Font(bold=True, size=13)
+# An incomplete roll-up in the Wide sheet: never presented as the full figure.
 INCOMPLETE_FONT = Font(italic=True, color="7F7F7F")
 INCOMPLETE_FILL = PatternFill("solid", fgColor="FFF2CC")
 
@@ -76,105 +64,6 @@ STATUS_FILLS = {
     Status.NO_DATA: "EDEDED",
 }
 
-
-# --- cells ----------------------------------------------------------------------------------
-
-
-def is_formula_like(value: object) -> bool:
-    """True for text a spreadsheet would evaluate (or CSV would turn into) a formula."""
-    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
-
-
-def text_cell(ws, value: object, **style) -> WriteOnlyCell:
-    """A write-only cell; user text that looks like a formula is stored as plain text."""
-    cell = WriteOnlyCell(ws, value=value)
-    _neutralize(cell, value)
-    for name, val in style.items():
-        setattr(cell, name, val)
-    return cell
-
-
-def _plain_text(ws, value: object) -> object:
-    """The value itself (openpyxl writes a plain value fastest), or a text cell where it looks
-    like a formula."""
-    return text_cell(ws, value) if is_formula_like(value) else value
-
-
-def set_text(cell: Cell, value: object) -> Cell:
-    """Set a normal worksheet cell's value; formula-like user text is stored as plain text."""
-    cell.value = value
-    _neutralize(cell, value)
-    return cell
-
-
-def _neutralize(cell, value: object) -> None:
-    if is_formula_like(value):
-        cell.data_type = "s"  # openpyxl would store "=…" as a formula
-        cell.quotePrefix = True  # Excel/LibreOffice keep it text when the cell is edited
-
-
-def _header(ws, labels: Sequence[str]) -> list[WriteOnlyCell]:
-    return [
-        text_cell(ws, label, font=HEADER_FONT, fill=HEADER_FILL, alignment=HEADER_ALIGN)
-        for label in labels
-    ]
-
-
-def _count(ws, value: int | float | None, **style) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = COUNT_FORMAT
-    for name, val in style.items():
-        setattr(cell, name, val)
-    return cell
-
-
-def _widths(ws, widths: Sequence[float]) -> None:
-    for index, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-
-
-def _set_format(wb: Workbook, version: str) -> None:
-    wb.defined_names[FORMAT_NAME] = DefinedName(FORMAT_NAME, attr_text=f'"{version}"')
-    wb.properties.creator = "CertTrack"
-    wb.properties.keywords = version
-
-
-def _yes_no(flag: bool | None) -> str | None:
-    """是 / 否 (yes / no in English): the human-readable form of a flag."""
-    if flag is None:
-        return None
-    return _("yes") if flag else _("no")
-
-
-def source_label(source: str) -> str:
-    """How a value was obtained, in words (the code stays in its own column)."""
-    return {
-        "direct": _("entered directly"),
-        "rollup": _("sum of the divisions"),
-        "none": _("no value"),
-    }[source]
-
-
-def count_status_label(status: str | None) -> str:
-    return str(QuarterlyCount.Status(status).label) if status else ""
-
-
-def plan_status_text(plan: Plan) -> str:
-    """In force / Invalidated (甘政发〔2023〕60号), in the interface language."""
-    text = str(plan.get_status_display())
-    return f"{text} ({plan.invalidated_by})" if plan.invalidated_by else text
-
-
-def percent_cell(ws, value: float | None) -> WriteOnlyCell:
-    """A percentage as Excel keeps one (0.9763 shown 97.63%), rounded half up to two decimals
-    of a percent first: the same digits as the page, the JSON and the CSV."""
-    rounded = round_half_up(value, 2)
-    cell = WriteOnlyCell(ws, value=None if rounded is None else round(rounded / 100, 6))
-    cell.number_format = PERCENT_FORMAT
-    return cell
-
-
-# --- the report -------------------------------------------------------------------------------
 
 SUMMARY_COLUMNS = [
     ("计划 Plan", 44),
@@ -243,7 +132,7 @@ def report_filename(*, data: ReportData, today: dt.date) -> str:
 def report_workbook(*, data: ReportData, generated_by: str, generated_at: dt.datetime) -> Workbook:
     """The analysts' report of ``data`` (five sheets, docs/excel.md), in write-only mode."""
     wb = Workbook(write_only=True)
-    _set_format(wb, REPORT_FORMAT)
+    set_format(wb, REPORT_FORMAT)
     wb.properties.title = f"CertTrack {data.root.name_zh} {data.start}-{data.end}"
     if data.quarterly_only:  # a data dump: the Quarterly sheet alone
         _quarterly_sheet(wb, data)
@@ -259,12 +148,10 @@ def report_workbook(*, data: ReportData, generated_by: str, generated_at: dt.dat
 def _summary_sheet(wb: Workbook, data: ReportData) -> None:
     """One row per target, judged as of ``data.as_of`` (min(end, the last complete quarter)):
     the statuses of the targets JSON for that quarter (docs/excel.md)."""
-    from indicators.tables import progress_notes
-
     ws = wb.create_sheet(SHEET_SUMMARY)
     ws.freeze_panes = "A2"
-    _widths(ws, [w for _, w in SUMMARY_COLUMNS])
-    ws.append(_header(ws, [label for label, _ in SUMMARY_COLUMNS]))
+    set_widths(ws, [w for _, w in SUMMARY_COLUMNS])
+    ws.append(header_cells(ws, [label for label, _ in SUMMARY_COLUMNS]))
     for row in data.targets:
         t, p = row.target, row.progress
         plan = t.plan
@@ -280,17 +167,17 @@ def _summary_sheet(wb: Workbook, data: ReportData) -> None:
                 text_cell(ws, t.indicator.name),
                 text_cell(ws, t.indicator.unit),
                 str(t.due),
-                _count(ws, t.value),
-                _count(ws, p.value),
+                count_cell(ws, t.value),
+                count_cell(ws, p.value),
                 str(p.measured_at) if p.measured_at else None,
-                _yes_no(p.at_due) if p.value is not None else None,
+                yes_no(p.at_due) if p.value is not None else None,
                 percent_cell(ws, p.percent),
                 p.status.label,
                 p.status.value,
                 text_cell(ws, pgettext("list separator", "; ").join(notes)) if notes else None,
                 str(p.as_of),
                 str(plan.issued_quarter),
-                _count(ws, p.baseline.value) if p.baseline else None,
+                count_cell(ws, p.baseline.value) if p.baseline else None,
                 plan.status,
                 text_cell(ws, plan.invalidated_by) if plan.invalidated_by else None,
                 ",".join(gap.missing_codes) or None if gap else None,
@@ -314,8 +201,8 @@ def _summary_sheet(wb: Workbook, data: ReportData) -> None:
 def _quarterly_sheet(wb: Workbook, data: ReportData) -> None:
     ws = wb.create_sheet(SHEET_QUARTERLY)
     ws.freeze_panes = "A2"
-    _widths(ws, [w for _, w in QUARTERLY_COLUMNS])
-    ws.append(_header(ws, [label for label, _ in QUARTERLY_COLUMNS]))
+    set_widths(ws, [w for _, w in QUARTERLY_COLUMNS])
+    ws.append(header_cells(ws, [label for label, _ in QUARTERLY_COLUMNS]))
     # ~400,000 rows for the whole country: plain values wherever openpyxl needs no cell object
     # (text only where it looks like a formula), one count cell reused per column and row.
     # Human-readable columns in the interface language (级别 地市级, 来源 下级合计, 是/否); the
@@ -333,12 +220,12 @@ def _quarterly_sheet(wb: Workbook, data: ReportData) -> None:
         is_zone = region.kind == Region.Kind.ZONE
         head = [
             region.code,
-            _plain_text(ws, region.name_zh),
-            _plain_text(ws, region.name_en),
+            plain_text(ws, region.name_zh),
+            plain_text(ws, region.name_en),
             level_words.get(region.level, region.level),
             data.parent_code.get(region.code),
             indicator.code,
-            _plain_text(ws, labels.setdefault(indicator.code, indicator.name)),
+            plain_text(ws, labels.setdefault(indicator.code, indicator.name)),
         ]
         for v in series:
             period = v.period
@@ -352,13 +239,13 @@ def _quarterly_sheet(wb: Workbook, data: ReportData) -> None:
                     period.year,
                     period.quarter,
                     str(period),
-                    _count(ws, v.value) if known else None,
+                    count_cell(ws, v.value) if known else None,
                     words[f"status:{v.status}"] if v.status else "",
                     yes_no[approved],
                     words[f"source:{source}"],
                     yes_no[complete],
-                    _count(ws, v.children_sum) if v.children_sum is not None else None,
-                    _count(ws, gap) if (gap := v.discrepancy) is not None else None,
+                    count_cell(ws, v.children_sum) if v.children_sum is not None else None,
+                    count_cell(ws, gap) if (gap := v.discrepancy) is not None else None,
                     yes_no[is_zone],
                     region.level,
                     v.status or "",
@@ -374,10 +261,10 @@ def _wide_sheet(wb: Workbook, data: ReportData) -> None:
     ws = wb.create_sheet(SHEET_WIDE)
     ws.freeze_panes = "D2"
     quarters = data.grid.quarters
-    _widths(ws, [20, 12, 20] + [10] * len(quarters))
+    set_widths(ws, [20, 12, 20] + [10] * len(quarters))
     ws.append(
-        _header(ws, ["指标 Indicator", "地区代码 Region code", "地区 Region"])
-        + _header(ws, [str(q) for q in quarters])
+        header_cells(ws, ["指标 Indicator", "地区代码 Region code", "地区 Region"])
+        + header_cells(ws, [str(q) for q in quarters])
     )
     for region, indicator, series in data.series_rows(by_indicator=True):
         depth = region.depth - data.root.depth
@@ -389,9 +276,9 @@ def _wide_sheet(wb: Workbook, data: ReportData) -> None:
         for v in series:
             if v.value is not None and not v.complete:
                 # An incomplete roll-up is never presented as the full figure.
-                cells.append(_count(ws, v.value, font=INCOMPLETE_FONT, fill=INCOMPLETE_FILL))
+                cells.append(count_cell(ws, v.value, font=INCOMPLETE_FONT, fill=INCOMPLETE_FILL))
             else:
-                cells.append(_count(ws, v.value) if v.value is not None else None)
+                cells.append(count_cell(ws, v.value) if v.value is not None else None)
         ws.append(cells)
 
 
@@ -425,7 +312,7 @@ def _chart_sheet(wb: Workbook, data: ReportData) -> None:
     ws = wb.create_sheet(SHEET_CHART)
     ws.freeze_panes = "B2"
     n_ind = len(data.indicators)
-    _widths(ws, [10] + [14] * (CHART_SERIES * n_ind))
+    set_widths(ws, [10] + [14] * (CHART_SERIES * n_ind))
     labels = ["季度 Quarter"]
     for indicator in data.indicators:
         labels += [
@@ -433,10 +320,10 @@ def _chart_sheet(wb: Workbook, data: ReportData) -> None:
             f"{indicator.name_zh} 部分合计（未报齐） {indicator.name_en} partial sum (incomplete)",
             f"{indicator.name_zh} 目标 {indicator.name_en} target",
         ]
-    ws.append(_header(ws, labels))
+    ws.append(header_cells(ws, labels))
     rows = chart_rows(data)
     for line in rows:
-        ws.append([line[0]] + [_count(ws, v) for v in line[1:]])
+        ws.append([line[0]] + [count_cell(ws, v) for v in line[1:]])
     last = len(rows) + 1
     if not rows:
         return
@@ -474,7 +361,7 @@ def _about_sheet(
     wb: Workbook, data: ReportData, *, generated_by: str, generated_at: dt.datetime
 ) -> None:
     ws = wb.create_sheet(SHEET_ABOUT)
-    _widths(ws, [26, 90, 20, 20, 24])
+    set_widths(ws, [26, 90, 20, 20, 24])
     bold = Font(bold=True)
 
     def line(key: str, *values: object) -> None:
@@ -531,7 +418,7 @@ def _about_sheet(
         line("", note)
     ws.append([])
     ws.append(
-        _header(
+        header_cells(
             ws,
             [
                 "来源计划 Source plans",
@@ -553,127 +440,3 @@ def _about_sheet(
                 text_cell(ws, status),
             ]
         )
-
-
-# --- the import template ------------------------------------------------------------------------
-
-# Column keys in square brackets identify the columns on import (docs/excel.md); order is free.
-TEMPLATE_REGION = "region"
-TEMPLATE_NAME = "region_name"
-TEMPLATE_PERIOD = "period"
-TEMPLATE_STATUS = "status"
-TEMPLATE_EXPLANATION = "explanation"
-
-
-def template_headers(indicators: Sequence[Indicator]) -> list[tuple[str, str]]:
-    """(key, header text) of every template column, in order."""
-    headers = [
-        (TEMPLATE_REGION, "地区代码 Region code [region]"),
-        (TEMPLATE_NAME, "地区 Region [region_name]"),
-        (TEMPLATE_PERIOD, "季度 Quarter [period]"),
-    ]
-    for i in indicators:
-        headers.append((i.code, f"{i.name_zh}（{i.unit_zh}）{i.name_en} [{i.code}]"))
-    headers += [
-        (TEMPLATE_STATUS, "当前状态 Current status [status]"),
-        (TEMPLATE_EXPLANATION, "变动说明 Explanation [explanation]"),
-    ]
-    return headers
-
-
-def import_template_workbook(
-    *,
-    rows: Iterable[tuple[Region, Mapping[str, QuarterlyCount]]],
-    period: Quarter,
-    indicators: Sequence[Indicator],
-    generated_by: str,
-    generated_at: dt.datetime,
-) -> Workbook:
-    """The entry template for ``period``: one row per region, pre-filled with stored values.
-
-    A normal (not write-only) workbook: it has one row per region the official may enter (a
-    handful), and needs data validation, which write-only sheets do not support.
-    """
-    wb = Workbook()
-    _set_format(wb, TEMPLATE_FORMAT)
-    ws = wb.active
-    ws.title = TEMPLATE_SHEET
-    headers = template_headers(indicators)
-    for col, (_key, label) in enumerate(headers, start=1):
-        cell = set_text(ws.cell(row=1, column=col), label)
-        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGN
-    ws.row_dimensions[1].height = 45
-    ws.freeze_panes = "D2"
-    widths = {TEMPLATE_REGION: 12, TEMPLATE_NAME: 18, TEMPLATE_PERIOD: 10}
-    widths |= {TEMPLATE_STATUS: 22, TEMPLATE_EXPLANATION: 40}
-    for col, (key, _label) in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = widths.get(key, 20)
-    status_labels = dict(QuarterlyCount.Status.choices)
-    n = 1
-    for n, (region, counts) in enumerate(rows, start=2):
-        statuses = sorted({str(status_labels[c.status]) for c in counts.values()})
-        values = {
-            TEMPLATE_REGION: region.code,
-            TEMPLATE_NAME: region.name,
-            TEMPLATE_PERIOD: str(period),
-            TEMPLATE_STATUS: "、".join(statuses) or _("not entered"),
-            TEMPLATE_EXPLANATION: None,
-        }
-        for i in indicators:
-            values[i.code] = counts[i.code].value if i.code in counts else None
-        for col, (key, _label) in enumerate(headers, start=1):
-            cell = set_text(ws.cell(row=n, column=col), values[key])
-            if key in {i.code for i in indicators}:
-                cell.number_format = COUNT_FORMAT
-            if key in (TEMPLATE_NAME, TEMPLATE_STATUS):
-                cell.font = Font(color="595959")
-    first_ind = 4
-    last_ind = 3 + len(indicators)
-    if indicators and n >= 2:
-        dv = DataValidation(
-            type="whole",
-            operator="greaterThanOrEqual",
-            formula1="0",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle=_("Whole number"),
-            error=_("Enter a whole number of 0 or more."),
-        )
-        dv.add(f"{get_column_letter(first_ind)}2:{get_column_letter(last_ind)}{max(n, 2) + 200}")
-        ws.add_data_validation(dv)
-
-    about = wb.create_sheet(SHEET_ABOUT)
-    about.column_dimensions["A"].width = 24
-    about.column_dimensions["B"].width = 90
-    notes = [
-        ("格式版本 Format version", TEMPLATE_FORMAT),
-        ("季度 Quarter", str(period)),
-        ("生成者 Generated by", generated_by),
-        ("生成时间 Generated at", generated_at.strftime("%Y-%m-%d %H:%M")),
-        (
-            "填写 How to fill",
-            _(
-                "Enter whole numbers (0 or more) in the indicator columns. Leave a cell empty "
-                "to leave that value unchanged. Do not change the region codes or the column "
-                "headers; the key in square brackets identifies each column."
-            ),
-        ),
-        (
-            "",
-            _(
-                "A change of more than the configured share against last quarter needs an "
-                "explanation before it can be submitted: write it in the Explanation column."
-            ),
-        ),
-        (
-            "",
-            _(
-                "Values that are submitted or approved cannot be changed by an import; a "
-                "reviewer must return or reopen them first."
-            ),
-        ),
-    ]
-    for r, (key, value) in enumerate(notes, start=1):
-        set_text(about.cell(row=r, column=1), key).font = Font(bold=True)
-        set_text(about.cell(row=r, column=2), value).alignment = Alignment(wrap_text=True)
-    return wb

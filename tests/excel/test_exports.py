@@ -1,4 +1,4 @@
-"""exports.py: the report and template read back with load_workbook, cell by cell."""
+"""indicators/exports/: the report and template read back with load_workbook, cell by cell."""
 
 from __future__ import annotations
 
@@ -8,22 +8,18 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from indicators import exports
-from indicators.exports import (
+from indicators.exports import report as exports
+from indicators.exports.cells import is_formula_like, set_text, text_cell
+from indicators.exports.report import (
     REPORT_FORMAT,
     SHEET_ABOUT,
     SHEET_CHART,
     SHEET_QUARTERLY,
     SHEET_SUMMARY,
     SHEET_WIDE,
-    TEMPLATE_FORMAT,
-    TEMPLATE_SHEET,
-    import_template_workbook,
-    is_formula_like,
     report_workbook,
-    set_text,
-    text_cell,
 )
+from indicators.exports.template import TEMPLATE_FORMAT, TEMPLATE_SHEET, import_template_workbook
 from indicators.periods import Quarter
 from indicators.selectors.reports import import_template_rows, report_data
 from indicators.selectors.values import Inclusion
