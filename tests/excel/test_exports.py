@@ -223,3 +223,62 @@ def test_template_is_prefilled_with_stored_values_and_versioned(tree, certs, org
     assert values[2][:5] == ("990300", "C", "2020Q4", None, None)
     assert ws.freeze_panes == "D2"
     assert ws.data_validations.dataValidation[0].type == "whole"
+
+
+def _quarterly(data):
+    ws = _load(report_workbook(data=data, generated_by="ana", generated_at=NOW))[SHEET_QUARTERLY]
+    head = [c.value for c in ws[1]]
+    rows = [dict(zip(head, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    return head, {(r["地区代码 Region code"], r["期间 Period"]): r for r in rows
+                  if r["指标代码 Indicator code"] == "certificates"}  # fmt: skip
+
+
+def test_quarterly_sheet_marks_a_zone_as_part_of_its_parent(small):
+    _t, data = small
+    head, rows = _quarterly(data)
+    assert "part_of_parent" in head
+    zone, city = rows[("990171", "2020Q4")], rows[("990100", "2020Q4")]
+    # 兰州新区-like zone A新区 (7) is a part of A (120): a pivot filters it out, never adds it.
+    assert (zone["part_of_parent"], zone["功能区 Zone"], zone["数值 Value"]) == (True, "是", 7)
+    assert (city["part_of_parent"], city["功能区 Zone"]) == (False, "否")
+    assert rows[("990000", "2020Q4")]["数值 Value"] == 180  # A 120 + B 60, without the zone's 7
+
+
+def test_quarterly_sheet_words_follow_the_language_and_codes_stay_english(small):
+    from django.utils import translation
+
+    _t, data = small
+    with translation.override("zh-hans"):
+        _head, zh = _quarterly(data)
+    with translation.override("en"):
+        _head, en = _quarterly(data)
+    a_zh, a_en = zh[("990100", "2020Q3")], en[("990100", "2020Q3")]  # A's own approved count
+    assert (a_zh["级别 Level"], a_zh["状态 Status"], a_zh["来源 Source"]) == (
+        "地市级", "已审核通过", "直接填报",
+    )  # fmt: skip
+    assert (a_zh["已审核 Approved"], a_zh["完整 Complete"]) == ("是", "是")
+    assert (a_en["级别 Level"], a_en["状态 Status"], a_en["已审核 Approved"]) == (
+        "Prefecture", "Approved", "yes",
+    )  # fmt: skip
+    for row in (a_zh, a_en):  # the stable codes, whatever the language
+        assert (row["level"], row["status"], row["source"]) == ("prefecture", "approved", "direct")
+        assert (row["approved"], row["complete"]) == (True, True)
+    province = zh[("990000", "2020Q4")]
+    assert (province["来源 Source"], province["完整 Complete"], province["complete"]) == (
+        "下级汇总", "否", False,
+    )  # fmt: skip
+
+
+def test_summary_words_follow_the_language(small):
+    from django.utils import translation
+
+    _t, data = small
+    for lang, words in (
+        ("zh-hans", ("待定", "否", "现行有效")),
+        ("en", ("Pending", "no", "In force")),
+    ):
+        with translation.override(lang):
+            ws = _load(report_workbook(data=data, generated_by="ana", generated_at=NOW))
+        row = [c.value for c in ws[SHEET_SUMMARY][2]]
+        assert (row[13], row[11], row[2]) == words
+        assert row[14] == "pending" and row[19] == "in_force"  # codes stay English

@@ -242,3 +242,31 @@ def test_resubmitted_baseline_counts_again_in_the_submitted_view(client, path_ta
                    values="submitted").json()["rows"]  # fmt: skip
     by_q = {r["quarter"]: r["milestone"] for r in series if r["indicator"] == "certificates"}
     assert by_q["2018Q3"] == 900.0 and by_q["2019Q4"] == 1066.7
+
+
+# --- percentages round half up, the same everywhere -------------------------------------------
+
+
+def test_a_percentage_is_rounded_half_up_on_the_page_in_json_csv_and_excel(client, scenario):
+    s = scenario
+    # A target of 4,000 with 3,905 at the due quarter: 3,905 / 4,000 = 97.625 % → 97.63 %
+    # (Python's round() would say 97.62). A's own target; A's 2020Q4 count set to 3,905.
+    from indicators.models import QuarterlyCount
+    from indicators.rollups import rollups_rebuild
+
+    make_target(s["plan"], s["a"], s["certs"], "2020Q4", 4000)
+    QuarterlyCount.objects.filter(region=s["a"], year=2020, quarter=4).update(value=3905)
+    rollups_rebuild()
+    body = fetch(client, s, "leader", "/regions/990100/targets.json", as_of="2021Q1").json()
+    (row,) = [r for r in body["rows"] if r["due"] == "2020Q4" and r["target"] == 4000]
+    assert (row["value"], row["percent"], row["status"]) == (3905, 97.63, "missed")
+    csv_text = fetch(client, s, "leader", "/regions/990100/targets.csv", as_of="2021Q1")
+    csv_text = csv_text.content.decode("utf-8-sig")
+    assert ",97.63," in csv_text
+    html = fetch(client, s, "leader", "/regions/990100/", as_of="2021Q1").content.decode()
+    assert "97.63%" in html and "97.62%" not in html
+    rows, wb = summary_rows(client, s, end="2021Q1", values="submitted")
+    ws = wb["汇总 Summary"]
+    (line,) = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 9).value == 4000]
+    cell = ws.cell(line, 13)
+    assert cell.value == 0.9763 and cell.number_format == "0.00%"
