@@ -309,7 +309,7 @@ def _child(mode: str, quarterly_only: bool) -> dict:
     out.close()
     result: dict = {"mode": mode}
     if mode == "app":
-        from indicators.exports import report_workbook
+        from indicators.exports.report import report_workbook
         from indicators.selectors.reports import report_data
 
         t0 = time.perf_counter()
@@ -417,7 +417,7 @@ def _import_workbook(units) -> bytes:
     import datetime as dt
     import io
 
-    from indicators.exports import import_template_workbook
+    from indicators.exports.template import import_template_workbook
     from indicators.models import Indicator
     from indicators.periods import Quarter
 

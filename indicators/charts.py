@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from plotly.utils import PlotlyJSONEncoder
 
 from indicators.periods import Quarter, quarter_range
+from indicators.progress import round_half_up
 from indicators.selectors.completeness import REPORT_STATUS_ORDER, CompletenessRow, ReportStatus
 from indicators.selectors.dashboards import ChildRow, SeriesPoint
 from indicators.selectors.progress import Forecast, MilestonePath, TargetTrendRow
@@ -105,9 +106,12 @@ def fmt_int(value: float | None) -> str:
 
 
 def fmt_pct(value: float | None, *, signed: bool = False) -> str:
+    """97.625 -> '97.63%': two decimals, rounded half up as in the JSON, CSV and Excel
+    (``progress.round_half_up``); '—' for nothing."""
     if value is None:
         return "—"
-    return f"{value:+.1f}%" if signed else f"{value:.1f}%"
+    value = round_half_up(value, 2)
+    return f"{value:+.2f}%" if signed else f"{value:.2f}%"
 
 
 def part_label(name: str) -> str:

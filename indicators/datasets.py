@@ -12,7 +12,10 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import pgettext
+
 from indicators.periods import Quarter, quarter_range
+from indicators.progress import round_half_up
 from indicators.selectors.dashboards import RegionDashboard
 from indicators.selectors.plans import OverviewCard, PlanPage
 from indicators.selectors.progress import TargetTrendRow
@@ -59,7 +62,8 @@ def _q(period: Quarter | None) -> str | None:
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
-    return None if value is None else round(value, digits)
+    """Half up (97.625 → 97.63), the rounding of the pages and the Excel report too."""
+    return round_half_up(value, digits)
 
 
 def _value_fields(row: RegionValue | None) -> dict:
@@ -175,19 +179,37 @@ def completeness_dataset(dashboard: RegionDashboard) -> Dataset:
 
 
 TARGET_COLUMNS = [
-    "plan_id", "plan_document_number", "plan_title", "region_code", "region_name", "indicator",
+    "plan_id", "plan_document_number", "plan_title", "plan_status", "plan_invalidated_by",
+    "plan_invalidated_on", "region_code", "region_name", "indicator",
     "due", "target", "value", "measured_at", "at_due", "percent", "gap", "status",
-    "baseline_quarter", "baseline_value", "expected", "forecast_value", "forecast_meets",
-    "crossing", "quarters_left", "needed_per_quarter",
+    "missing_divisions", "missing_division_names", "awaiting_review",
+    "baseline_quarter", "baseline_value", "baseline_note", "expected", "forecast_value",
+    "forecast_meets", "crossing", "quarters_left", "needed_per_quarter",
 ]  # fmt: skip
+
+
+def names_list(names) -> str:
+    """Region names as one field: 兰州市、白银市 (Lanzhou, Baiyin in English)."""
+    return pgettext("names separator", ", ").join(names)
+
+
+def plan_fields(plan) -> dict:
+    """The plan's status as every target record and the Excel Summary carry it."""
+    return dict(
+        plan_status=plan.status,
+        plan_invalidated_by=plan.invalidated_by or None,
+        plan_invalidated_on=plan.invalidated_on.isoformat() if plan.invalidated_on else None,
+    )
 
 
 def _target_record(row: TargetTrendRow) -> dict:
     t, p = row.target, row.progress
+    gap = p.due_gap
     return dict(
         plan_id=t.plan_id,
         plan_document_number=t.plan.document_number,
         plan_title=t.plan.title,
+        **plan_fields(t.plan),
         region_code=t.region.code,
         region_name=t.region.name,
         indicator=t.indicator.code,
@@ -199,8 +221,12 @@ def _target_record(row: TargetTrendRow) -> dict:
         percent=_round(p.percent),
         gap=p.gap,
         status=p.status.value,
-        baseline_quarter=_q(p.baseline.period) if p.baseline else None,
+        missing_divisions=",".join(gap.missing_codes) or None if gap else None,
+        missing_division_names=names_list(gap.missing_names) or None if gap else None,
+        awaiting_review=gap.awaiting_review if gap else None,
+        baseline_quarter=str(t.plan.issued_quarter),
         baseline_value=p.baseline.value if p.baseline else None,
+        baseline_note=p.baseline_note.value if p.baseline_note else None,
         expected=_round(p.expected, 1),
         forecast_value=_round(p.forecast_value, 1),
         forecast_meets=p.forecast_meets,

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from indicators.exports import (
-    FORMAT_NAME,
+from indicators.exports.cells import FORMAT_NAME
+from indicators.exports.template import (
     TEMPLATE_EXPLANATION,
     TEMPLATE_FORMAT,
     TEMPLATE_PERIOD,

@@ -7,6 +7,7 @@ regions for the same quarter and are never summed over time; the aggregation liv
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.conf import settings
@@ -107,6 +108,24 @@ class Plan(models.Model):
     def issued_quarter(self) -> Quarter:
         """The quarter the plan was issued in: its progress baseline (docs/progress.md)."""
         return Quarter.of_date(self.issued_on)
+
+    @property
+    def invalidated_from(self) -> dt.date | None:
+        """The earliest day the plan may have been out of force: the recorded date, else the
+        first day of the year of the invalidating document (甘政发〔2023〕60号: 2023-01-01), else
+        the day it was issued; None while in force."""
+        if self.status != self.Status.INVALIDATED:
+            return None
+        if self.invalidated_on:
+            return self.invalidated_on
+        year = self.invalidated_year
+        return dt.date(year, 1, 1) if year else self.issued_on
+
+    def withdraws(self, due: Quarter) -> bool:
+        """The plan was invalidated before the end of ``due``: a target due then is no longer
+        pursued, so it gets no forecast (docs/progress.md)."""
+        start = self.invalidated_from
+        return start is not None and start < due.end_date
 
 
 class Indicator(models.Model):
@@ -238,6 +257,9 @@ class QuarterlyCount(models.Model):
     )
     entered_at = models.DateTimeField(_("entered at"))
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # The first time it was submitted for review: a return or reopen and the resubmission that
+    # follows move submitted_at, never this (the on-time rate counts the first submission).
+    first_submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reviewed by"),

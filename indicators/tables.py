@@ -22,7 +22,7 @@ from indicators.charts import (
     fmt_pct,
     sparkline_figure,
 )
-from indicators.progress import Status
+from indicators.progress import Status, progress_notes
 from indicators.selectors.completeness import CompletenessRow
 from indicators.selectors.dashboards import ChildRow, SeriesPoint
 from indicators.selectors.entry import SUBMISSION_STATUS_LABELS
@@ -138,9 +138,10 @@ def value_state_badges(row) -> str:
 
 
 def forecast_text(row: TargetTrendRow, unit: str = "") -> str:
-    """What the trend says about a target still ahead, in words (docs/progress.md)."""
+    """What the trend says about a target still ahead, in words (docs/progress.md); a target
+    whose due quarter has passed, or whose plan is withdrawn or not yet issued, has none."""
     p = row.progress
-    if p.is_final or p.status is Status.NO_DATA:
+    if p.forecast_value is None and p.needed_per_quarter is None:
         return "—"
     parts = []
     if p.forecast_value is not None:
@@ -226,11 +227,11 @@ class TargetProgressTable(tables.Table):
             return "—"
         if p.at_due:
             return fmt_int(p.value)
-        return format_html(
-            '{} <small class="flag">({})</small>',
-            fmt_int(p.value),
-            _("latest: %(q)s") % {"q": p.measured_at},
-        )
+        if p.status is Status.PENDING:  # context only: the due quarter is not complete yet
+            flag = _("latest complete: %(q)s") % {"q": p.measured_at}
+        else:
+            flag = _("latest: %(q)s") % {"q": p.measured_at}
+        return format_html('{} <small class="flag">({})</small>', fmt_int(p.value), flag)
 
     def render_percent(self, value) -> str:
         return fmt_pct(value)
@@ -238,8 +239,15 @@ class TargetProgressTable(tables.Table):
     def render_gap(self, value) -> str:
         return f"{value:+,}"
 
-    def render_status(self, value) -> str:
-        return status_badge(Status(value))
+    def render_status(self, value, record: TargetTrendRow) -> str:
+        notes = progress_notes(record.progress, baseline_quarter=record.plan.issued_quarter)
+        if not notes:
+            return status_badge(Status(value))
+        return format_html(
+            '{}<small class="status-note">{}</small>',
+            status_badge(Status(value)),
+            format_html_join("", "<br>{}", ((n,) for n in notes)),
+        )
 
     def render_outlook(self, record: TargetTrendRow) -> str:
         return forecast_text(record, record.target.indicator.unit)

@@ -1,6 +1,6 @@
 """The Excel report's "任务进展 Tasks" sheet (docs/excel.md): pure, rows in, a sheet out.
 
-``indicators.exports.report_workbook`` calls :func:`write_tasks_sheet` with the rows that
+``indicators.exports.report.report_workbook`` calls :func:`write_tasks_sheet` with the rows that
 ``tasks.selectors.task_sheet_rows`` gathered (passed through ``ReportData.tasks``): one row per
 reportable task, lead unit and reporting period, in long format for pivot tables.
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from django.utils.timezone import localtime
 from openpyxl.cell import WriteOnlyCell
 
-from indicators.exports import DATETIME_FORMAT, _header, _widths, text_cell
+from indicators.exports.cells import DATETIME_FORMAT, header_cells, set_widths, text_cell
 from tasks.datasets import units_text
 from tasks.selectors.rows import TaskRow
 
@@ -46,8 +46,8 @@ def write_tasks_sheet(wb, rows: Sequence[TaskRow]) -> None:
     """Append the sheet to a (write-only) workbook; header only when there are no rows."""
     ws = wb.create_sheet(SHEET_TASKS)
     ws.freeze_panes = "A2"
-    _widths(ws, [w for _label, w in TASK_SHEET_COLUMNS])
-    ws.append(_header(ws, [label for label, _w in TASK_SHEET_COLUMNS]))
+    set_widths(ws, [w for _label, w in TASK_SHEET_COLUMNS])
+    ws.append(header_cells(ws, [label for label, _w in TASK_SHEET_COLUMNS]))
     for row in rows:
         report, top = row.report, row.top
         deadline = WriteOnlyCell(ws, value=row.deadline)

@@ -178,8 +178,8 @@ def child(code, value, *, share=None, growth=None, zone=False, approved=True, co
 
 def test_breakdown_figure_shows_each_child_with_share_and_growth_largest_first():
     rows = [
-        child("990200", 250, share=58.8, growth=0.0),
-        child("990100", 100, share=23.5, growth=25.0, approved=False),
+        child("990200", 250, share=58.82, growth=0.0),
+        child("990100", 100, share=23.525, growth=25.0, approved=False),
         child("990171", 30, share=30.0, zone=True),
         child("990300", None),
     ]
@@ -188,7 +188,8 @@ def test_breakdown_figure_shows_each_child_with_share_and_growth_largest_first()
     bar = fig.data[0]
     assert list(bar.x) == [250, 100, 30]  # no bar for a child without a value
     assert list(bar.y) == ["Region 990200", "Region 990100", "Region 990171 (part)"]
-    assert bar.text[0] == "250 · 58.8% · +0.0%" and bar.text[1] == "100 · 23.5% · +25.0%"
+    # Two decimals, half up (23.525 → 23.53), as in the JSON, CSV and Excel.
+    assert bar.text[0] == "250 · 58.82% · +0.00%" and bar.text[1] == "100 · 23.53% · +25.00%"
     assert bar.marker.color[1] == charts.PALETTE["submitted"]  # awaiting review
     assert list(bar.marker.pattern.shape) == ["", "", "/"]  # the zone is hatched
     assert fig.layout.yaxis.autorange == "reversed"  # the largest on top

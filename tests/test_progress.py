@@ -1,14 +1,22 @@
 """Progress maths (docs/progress.md) with hand-computed cases; no database."""
 
+from fractions import Fraction
+
 import pytest
+from django.utils import translation
 
 from indicators.periods import Quarter
 from indicators.progress import (
+    BaselineNote,
+    DueGap,
     Point,
     Status,
+    change_percent,
     linear_trend,
     milestone_value,
     percent,
+    percent_of,
+    round_half_up,
     target_progress,
 )
 
@@ -139,3 +147,182 @@ def test_falling_trend_never_crosses():
 def test_percent():
     assert percent(4910, 5000) == pytest.approx(98.2)
     assert percent(None, 5000) is None
+
+
+# --- issue 11: numbers a leader can trust ------------------------------------------------
+
+
+def test_percentages_round_half_up_not_to_even():
+    # Python's round(97.625, 2) is 97.62 (to even); a leader's table says 97.63.
+    assert round_half_up(97.625) == 97.63
+    assert round_half_up(0.125) == 0.13
+    assert round_half_up(2.675) == 2.68  # the float is 2.67499999…; its decimal form is 2.675
+    assert round_half_up(-6.255) == -6.26  # halves away from zero
+    assert round_half_up(97.624) == 97.62
+    assert round_half_up(None) is None
+    assert round_half_up(Fraction(1, 3), 1) == 0.3
+
+
+def test_percent_of_a_target_is_exact_from_the_counts_and_rounded_half_up():
+    assert percent(3905, 4000) == 97.63  # 3905 / 4000 = 0.97625
+    assert percent(781, 800) == 97.63  # 0.97625 again
+    assert percent(4910, 5000) == 98.2
+    assert percent_of(2, 3) == 66.67  # 66.666…
+    assert change_percent(110, 80) == 37.5  # (110 − 80) / 80
+    assert change_percent(75, 80) == -6.25
+    assert change_percent(5, 0) is None and percent_of(5, None) is None
+
+
+def test_pending_when_the_due_quarter_has_passed_with_an_incomplete_value():
+    # Gansu 2020: 2020Q3 complete at 10,950; 2020Q4 only partly reported (620100 reopened).
+    gap = DueGap(missing=(("620100", "兰州市"),))
+    p = target_progress(
+        target_value=11000,
+        due=Quarter(2020, 4),
+        series=[Point(Quarter(2020, 2), 10800), Point(Quarter(2020, 3), 10950)],
+        as_of=Quarter(2021, 1),
+        baseline=BASE,
+        due_gap=gap,
+    )
+    assert p.status is Status.PENDING
+    with translation.override("en"):
+        assert p.status.label == "Pending"
+    with translation.override("zh-hans"):
+        assert p.status.label == "待定"
+    # The latest complete value up to the due quarter is the context, never judged.
+    assert (p.value, p.measured_at, p.at_due) == (10950, Quarter(2020, 3), False)
+    assert p.due_gap == gap and p.due_gap.missing_codes == ["620100"]
+    assert p.forecast_value is None and p.crossing is None and p.needed_per_quarter is None
+
+
+def test_pending_is_not_used_once_the_due_quarter_has_a_complete_value():
+    p = target_progress(
+        target_value=11000,
+        due=Quarter(2020, 4),
+        series=[Point(Quarter(2020, 3), 10950), Point(Quarter(2020, 4), 11180)],
+        as_of=Quarter(2021, 1),
+        baseline=BASE,
+        due_gap=DueGap(awaiting=(("620100", "兰州市"),)),
+    )
+    assert p.status is Status.ACHIEVED and p.value == 11180 and p.due_gap is None
+
+
+def test_a_gap_at_a_due_quarter_still_ahead_changes_nothing():
+    p = target_progress(
+        target_value=11000,
+        due=Quarter(2020, 4),
+        series=[Point(Quarter(2019, 3), 10250)],
+        as_of=Quarter(2019, 3),
+        baseline=BASE,
+        milestones=[M2020],
+        due_gap=DueGap(missing=(("620100", "兰州市"),)),
+    )
+    assert p.status is Status.ON_TRACK and p.due_gap is None
+
+
+def test_pending_counts_awaiting_review():
+    gap = DueGap(awaiting=(("620100", "兰州市"), ("620200", "嘉峪关市")))
+    assert gap.awaiting_review == 2 and gap.missing == ()
+
+
+def test_a_finished_target_has_no_forecast_crossing_or_needed_pace():
+    # Beihai's 2020 target (800) seen from 2026Q3 with a rising 2024–2026 series: missed on
+    # 2020Q4's 760; a trend run backwards from 2026 must not say "projected to be met".
+    series = [Point(Quarter(2020, 4), 760)] + [
+        Point(Quarter(2024, 1) + i, 900 + 10 * i) for i in range(11)
+    ]
+    p = target_progress(
+        target_value=800, due=Quarter(2020, 4), series=series, as_of=Quarter(2026, 3),
+        baseline=Point(Quarter(2018, 4), 600),
+    )  # fmt: skip
+    assert p.status is Status.MISSED and p.value == 760
+    assert (p.trend, p.forecast_value, p.forecast_meets, p.crossing) == (None, None, None, None)
+    assert p.needed_per_quarter is None and p.quarters_left == 0 and p.is_final
+
+
+def test_a_target_withdrawn_with_its_plan_has_no_forecast_but_keeps_its_status():
+    pts = [Point(Quarter(2019, q), 100 + 10 * (q - 1)) for q in (1, 2, 3, 4)]  # 100..130
+    kw = dict(target_value=155, due=Quarter(2021, 4), series=pts, as_of=Quarter(2019, 4),
+              baseline=Point(Quarter(2019, 1), 100))  # fmt: skip
+    live = target_progress(**kw)
+    gone = target_progress(**kw, withdrawn=True)
+    assert live.forecast_value == pytest.approx(210.0) and live.crossing == Quarter(2020, 3)
+    assert gone.status is live.status  # path at 2019Q4: 100 + 3/11 × 55 = 115 ≤ 130: on track
+    assert gone.status is Status.ON_TRACK and gone.withdrawn
+    assert (gone.forecast_value, gone.forecast_meets, gone.crossing) == (None, None, None)
+    assert gone.needed_per_quarter is None
+
+
+def test_crossing_is_strictly_after_the_latest_value():
+    # 100, 110, 120, 130 (2019Q1..Q4): the line is already 130 ≥ 125 at 2019Q4; the crossing
+    # is the first quarter *after* the latest value where it is ≥ 125: 2020Q1 (140).
+    pts = [Point(Quarter(2019, q), 100 + 10 * (q - 1)) for q in (1, 2, 3, 4)]
+    p = target_progress(
+        target_value=125, due=Quarter(2021, 4), series=pts, as_of=Quarter(2019, 4), baseline=None
+    )
+    assert p.crossing == Quarter(2020, 1)
+    trend = linear_trend(pts)
+    # 130 + 10 × 8 = 210 exactly at 8 steps (no float noise pushing it to 9)
+    assert trend.first_reaching(210, after=Quarter(2019, 4)) == Quarter(2021, 4)
+    assert trend.first_reaching(10**9, after=Quarter(2019, 4)) is None  # beyond the limit
+
+
+def test_needed_pace_counts_from_the_latest_complete_value():
+    # Latest complete value 11,000 at 2021Q2; as of 2021Q3 (a partial quarter, not a point);
+    # target 12,000 due 2022Q4: 6 quarters from 2021Q2, ⌈1,000 / 6⌉ = 167 (not ⌈1,000 / 5⌉ =
+    # 200 counted from as of, a fifth more).
+    p = target_progress(
+        target_value=12000,
+        due=Quarter(2022, 4),
+        series=[Point(Quarter(2021, 1), 10900), Point(Quarter(2021, 2), 11000)],
+        as_of=Quarter(2021, 3),
+        baseline=BASE,
+    )
+    assert p.needed_per_quarter == 167 and p.quarters_left == 5
+
+
+def test_needed_pace_is_zero_once_the_value_meets_the_target():
+    p = target_progress(
+        target_value=100, due=Quarter(2022, 4), series=[Point(Quarter(2021, 2), 120)],
+        as_of=Quarter(2021, 2), baseline=None,
+    )  # fmt: skip
+    assert p.needed_per_quarter == 0 and p.status is Status.ON_TRACK
+
+
+def test_not_yet_issued_before_the_plans_quarter():
+    p = target_progress(
+        target_value=11000,
+        due=Quarter(2020, 4),
+        series=[Point(Quarter(2018, 1), 9400), Point(Quarter(2018, 2), 9500)],
+        as_of=Quarter(2018, 2),
+        baseline=None,
+        issued=Quarter(2018, 3),
+    )
+    assert p.status is Status.NOT_ISSUED
+    with translation.override("en"):
+        assert p.status.label == "Not yet issued"
+    with translation.override("zh-hans"):
+        assert p.status.label == "尚未印发"
+    assert p.percent is None and p.gap is None and p.expected is None
+    assert (p.forecast_value, p.crossing, p.needed_per_quarter) == (None, None, None)
+    # From the plan's own quarter on, it is judged as usual.
+    issued = target_progress(
+        target_value=11000, due=Quarter(2020, 4), series=[Point(Quarter(2018, 3), 9650)],
+        as_of=Quarter(2018, 3), baseline=BASE, issued=Quarter(2018, 3),
+    )  # fmt: skip
+    assert issued.status is Status.ON_TRACK
+
+
+def test_without_a_baseline_the_note_says_why_and_the_fallback_judges():
+    # Baseline quarter incomplete: no path. 10,100 < 11,000 and a falling trend: behind.
+    pts = [Point(Quarter(2019, 1), 10300), Point(Quarter(2019, 2), 10100)]
+    p = target_progress(
+        target_value=11000, due=Quarter(2020, 4), series=pts, as_of=Quarter(2019, 2),
+        baseline=None, baseline_note=BaselineNote.INCOMPLETE,
+    )  # fmt: skip
+    assert p.status is Status.BEHIND and p.expected is None
+    assert p.baseline_note is BaselineNote.INCOMPLETE
+    with translation.override("en"):
+        assert BaselineNote.INCOMPLETE.label == "baseline data incomplete"
+    with translation.override("zh-hans"):
+        assert BaselineNote.INCOMPLETE.label == "基期数据不完整"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from indicators.models import Indicator, Target
 from indicators.periods import Quarter, quarter_range
+from indicators.progress import change_percent, percent_of
 from indicators.selectors.completeness import (
     CompletenessRow,
     ReportStatus,
@@ -28,6 +29,7 @@ from indicators.selectors.progress import (
     _milestone_paths,
     _target_trend_rows,
     default_range,
+    target_gaps,
 )
 from indicators.selectors.values import (
     Inclusion,
@@ -67,8 +69,8 @@ class ChildRow:
     region: Region
     row: RegionValue
     year_ago: RegionValue
-    share: float | None  # percent of the parent's value at the same quarter
-    growth: float | None  # percent change against the same quarter a year earlier
+    share: float | None  # percent of the parent's value at the same quarter (2 decimals, half up)
+    growth: float | None  # percent change on the same quarter a year earlier (2 decimals)
 
     @property
     def code(self) -> str:
@@ -195,12 +197,9 @@ def _children_rows(
     for child in grid.children(region_code):
         row = grid.get(child.code, indicator_code, period)
         year_ago = grid.get(child.code, indicator_code, period - 4)
-        share = None
-        if row.value is not None and parent.value:
-            share = 100.0 * row.value / parent.value
-        growth = None
-        if row.value is not None and year_ago.value:
-            growth = 100.0 * (row.value - year_ago.value) / year_ago.value
+        # Exact from the counts, rounded half up once: the page, JSON, CSV and Excel agree.
+        share = percent_of(row.value, parent.value)
+        growth = change_percent(row.value, year_ago.value)
         rows.append(ChildRow(child, row, year_ago, share, growth))
     return sorted(rows, key=lambda c: (c.value is None, -(c.value or 0), c.code))
 
@@ -245,12 +244,14 @@ def region_dashboard(
         region=region, start=recent[0], end=as_of, indicators=indicators
     )
     children = grid.children(region.code)
+    # What past due quarters lack, for every target at once (no query unless one does).
+    gaps = target_gaps(targets=targets, grid=grid, as_of=as_of)
 
     panels = []
     for indicator in indicators:
         code = indicator.code
         mine = [t for t in targets if t.indicator_id == indicator.pk]
-        rows = _target_trend_rows(targets=mine, grid=grid, as_of=as_of)
+        rows = _target_trend_rows(targets=mine, grid=grid, as_of=as_of, gaps=gaps)
         paths = _milestone_paths(
             targets=mine, grid=grid, region_code=region.code, indicator_code=code
         )

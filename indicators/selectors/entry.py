@@ -179,13 +179,17 @@ def entry_quarters(*, today=None, back: int = 12) -> list[Quarter]:
     return [current - i for i in range(back + 1)]
 
 
-def submission_deadline(period: Quarter) -> _dt.datetime:
-    """The moment a submission for ``period`` becomes late: the end of the configured day.
+def submission_last_day(period: Quarter) -> _dt.date:
+    """The last day a submission for ``period`` counts as on time (inclusive): the quarter's
+    last day plus ``CERTTRACK["DEADLINE_DAYS"]`` (default 20): 2026Q3 → 2026-10-20."""
+    return period.end_date + _dt.timedelta(days=settings.CERTTRACK["DEADLINE_DAYS"])
 
-    ``CERTTRACK["DEADLINE_DAYS"]`` days (default 20) after the quarter's last day, local time.
-    """
-    last_day = period.end_date + _dt.timedelta(days=settings.CERTTRACK["DEADLINE_DAYS"] + 1)
-    return _tz.make_aware(_dt.datetime.combine(last_day, _dt.time.min))
+
+def submission_deadline(period: Quarter) -> _dt.datetime:
+    """The moment a submission for ``period`` becomes late: the start (local time) of the day
+    after :func:`submission_last_day`. A submission at 23:59 on the last day is on time."""
+    after = submission_last_day(period) + _dt.timedelta(days=1)
+    return _tz.make_aware(_dt.datetime.combine(after, _dt.time.min))
 
 
 def review_queue(*, user, period: Quarter):
@@ -194,9 +198,12 @@ def review_queue(*, user, period: Quarter):
     A queryset of ``Region`` (one query, sortable and filterable in the database) annotated
     with ``status`` (not_started/draft/submitted/returned/approved, see
     :func:`submission_status`), ``value_<indicator code>``, ``entered_by_name``,
-    ``last_entered_at``, ``last_submitted_at``, ``reviewed_by_name``, ``last_reviewed_at`` and
-    ``on_time`` (reported by :func:`submission_deadline`). Each unit's own counts only: nothing
-    is summed.
+    ``last_entered_at``, ``last_submitted_at``, ``first_submitted_at``, ``reviewed_by_name``,
+    ``last_reviewed_at`` and ``on_time``. Each unit's own counts only: nothing is summed.
+
+    ``on_time``: the unit's submission is in (submitted or approved) and it was *first* complete
+    before :func:`submission_deadline`: the latest of its counts' first submission times, so a
+    reviewer's return or reopen and the resubmission after it never make a unit late.
     """
     indicators = list(Indicator.objects.all())
     here = Q(counts__year=period.year, counts__quarter=period.quarter)
@@ -208,6 +215,7 @@ def review_queue(*, user, period: Quarter):
         "entered_by_name": Max("counts__entered_by__username", filter=here),
         "last_entered_at": Max("counts__entered_at", filter=here),
         "last_submitted_at": Max("counts__submitted_at", filter=here),
+        "first_submitted_at": Max("counts__first_submitted_at", filter=here),
         "reviewed_by_name": Max("counts__reviewed_by__username", filter=here),
         "last_reviewed_at": Max("counts__reviewed_at", filter=here),
     }
@@ -227,7 +235,7 @@ def review_queue(*, user, period: Quarter):
     on_time = Case(
         When(
             status__in=[s.value for s in REPORTED_STATUSES],
-            last_submitted_at__lt=submission_deadline(period),
+            first_submitted_at__lt=submission_deadline(period),
             then=Value(True),
         ),
         default=Value(False),
@@ -256,7 +264,8 @@ class Completeness:
     reported: int
     on_time: int
     by_status: dict[str, int]
-    deadline: _dt.datetime
+    deadline: _dt.datetime  # the moment a submission becomes late
+    last_day: _dt.date  # the last day a submission is on time (inclusive): shown to people
 
     @property
     def reporting_rate(self) -> float | None:
@@ -280,4 +289,5 @@ def queue_completeness(*, user, period: Quarter) -> Completeness:
         on_time=sum(1 for _, on_time in rows if on_time),
         by_status=by_status,
         deadline=submission_deadline(period),
+        last_day=submission_last_day(period),
     )

@@ -14,6 +14,7 @@ from indicators.selectors.progress import (
     TargetTrendRow,
     _target_trend_rows,
     default_range,
+    target_gaps,
     target_rows,
 )
 from indicators.selectors.values import (
@@ -86,6 +87,13 @@ def _grids_for_targets(
     return dict.fromkeys(regions, grid)
 
 
+def _gaps(targets: Sequence[Target], grids: dict[int, ValueGrid], as_of: Quarter) -> dict:
+    """:func:`target_gaps` of every target of a page at once (one grid holds them all)."""
+    if not targets:
+        return {}
+    return target_gaps(targets=targets, grid=next(iter(grids.values())), as_of=as_of)
+
+
 def overview_plan_cards(
     *,
     user,
@@ -110,12 +118,15 @@ def overview_plan_cards(
         .order_by("indicator__sort_order", "due_year", "due_quarter")
     )
     grids = _grids_for_targets(targets=targets, as_of=as_of, include=include)
+    gaps = _gaps(targets, grids, as_of)
     by_plan: dict[int, list[TargetTrendRow]] = defaultdict(list)
     by_region: dict[int, list[Target]] = defaultdict(list)
     for t in targets:
         by_region[t.region_id].append(t)
     for region_id, region_targets in by_region.items():
-        for row in _target_trend_rows(targets=region_targets, grid=grids[region_id], as_of=as_of):
+        for row in _target_trend_rows(
+            targets=region_targets, grid=grids[region_id], as_of=as_of, gaps=gaps
+        ):
             by_plan[row.target.plan_id].append(row)
     order = {t.pk: i for i, t in enumerate(targets)}
     return [
@@ -179,12 +190,15 @@ def plan_page(
         if access.can_view(t.region)
     ]
     grids = _grids_for_targets(targets=targets, as_of=as_of, include=include)
+    gaps = _gaps(targets, grids, as_of)
     rows = []
     by_region: dict[int, list[Target]] = defaultdict(list)
     for t in targets:
         by_region[t.region_id].append(t)
     for region_id, region_targets in by_region.items():
-        rows += _target_trend_rows(targets=region_targets, grid=grids[region_id], as_of=as_of)
+        rows += _target_trend_rows(
+            targets=region_targets, grid=grids[region_id], as_of=as_of, gaps=gaps
+        )
     order = {t.pk: i for i, t in enumerate(targets)}
     rows.sort(key=lambda r: order[r.target.pk])
     return PlanPage(plan, lineage, children, rows, as_of, include)

@@ -8,10 +8,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 
-from indicators.models import Plan, Target
+from indicators.models import Plan, RollupCell, Target
 from indicators.periods import Quarter, quarter_range
 from indicators.progress import (
+    BaselineNote,
+    DueGap,
     Point,
     TargetProgress,
     Trend,
@@ -44,19 +47,53 @@ def progress_settings() -> dict:
     return {"margin": cfg["AT_RISK_MARGIN"], "window": cfg["FORECAST_QUARTERS"]}
 
 
+@dataclass(frozen=True)
+class TargetGap:
+    """What the values of ``grid.include`` alone cannot tell about a target: what its due
+    quarter lacks (divisions without a full value, counts awaiting review) and why it has no
+    baseline. Read by :func:`target_gaps`, set-wise for many targets."""
+
+    due_gap: DueGap | None = None
+    baseline_note: BaselineNote | None = None
+
+
+def baseline_of(
+    *, target: Target, grid: ValueGrid, as_of: Quarter
+) -> tuple[Point | None, BaselineNote | None]:
+    """The plan's baseline for ``target``: the *complete* value of the plan's issued quarter
+    under the grid's values (docs/progress.md). A partial roll-up is no baseline (note
+    *incomplete*); nothing known: *no data*. A plan not issued as of ``as_of`` has neither."""
+    base_q = target.plan.issued_quarter
+    if base_q > as_of:
+        return None, None
+    row = grid.get(target.region.code, target.indicator.code, base_q)
+    if row.value is None:
+        return None, BaselineNote.NO_DATA
+    if not row.complete:
+        return None, BaselineNote.INCOMPLETE
+    return Point(base_q, row.value), None
+
+
 def target_progress_from_grid(
-    *, target: Target, grid: ValueGrid, as_of: Quarter, milestones: Sequence[Target] = ()
+    *,
+    target: Target,
+    grid: ValueGrid,
+    as_of: Quarter,
+    milestones: Sequence[Target] = (),
+    gap: TargetGap | None = None,
 ) -> TargetProgress:
     """Progress of ``target`` from an already computed grid holding its region and indicator.
 
-    The baseline is the value at the quarter the plan was issued (docs/progress.md); the
-    milestone path runs through every target of the same plan, region and indicator.
+    The baseline is the complete value at the quarter the plan was issued (:func:`baseline_of`);
+    the milestone path runs through every target of the same plan, region and indicator.
+    ``gap`` (from :func:`target_gaps`) says what a past due quarter lacks (status *pending*)
+    and why the baseline is missing where the grid alone cannot tell.
     """
     code, ind = target.region.code, target.indicator.code
     points = [p for p in grid.points(code, ind) if p.period <= as_of]
-    base_q = target.plan.issued_quarter
-    base_row = grid.get(code, ind, base_q)
-    baseline = Point(base_q, base_row.value) if base_row.value is not None else None
+    baseline, note = baseline_of(target=target, grid=grid, as_of=as_of)
+    if gap is not None and gap.baseline_note is not None and baseline is None:
+        note = gap.baseline_note
     return target_progress(
         target_value=target.value,
         due=target.due,
@@ -64,8 +101,111 @@ def target_progress_from_grid(
         as_of=as_of,
         baseline=baseline,
         milestones=[Point(m.due, m.value) for m in milestones],
+        issued=target.plan.issued_quarter,
+        withdrawn=target.plan.withdraws(target.due),
+        baseline_note=note,
+        due_gap=gap.due_gap if gap is not None else None,
         **progress_settings(),
     )
+
+
+def _at_quarters(quarters: Iterable[Quarter]) -> Q:
+    """Rows of any of ``quarters`` (a year and its quarters per term)."""
+    by_year: dict[int, set[int]] = defaultdict(set)
+    for q in quarters:
+        by_year[q.year].add(q.quarter)
+    out = Q(pk__in=[])
+    for year, qs in sorted(by_year.items()):
+        out |= Q(year=year, quarter__in=sorted(qs))
+    return out
+
+
+def target_gaps(
+    *, targets: Sequence[Target], grid: ValueGrid, as_of: Quarter
+) -> dict[int, TargetGap]:
+    """For each target (by pk) whose due quarter has passed without a complete value, what that
+    value lacks; and, in the approved-only view, whether a baseline quarter without an approved
+    value has counts awaiting review (then the baseline is *incomplete*, not *no data*).
+
+    Nothing is read where the grid answers already (no query at all then); otherwise two
+    queries for every target together, whatever their number: the division children of their
+    regions, and the materialized values (both inclusions) of those regions and children at
+    the quarters concerned. A due quarter that no division and no direct count has any value
+    for (in either view) is not a gap: the latest value of the due year stands in for it.
+    """
+    approved_only = grid.include is Inclusion.APPROVED
+    due_of: dict[int, Target] = {}
+    base_of: dict[int, Target] = {}
+    for t in targets:
+        code, ind = t.region.code, t.indicator.code
+        if as_of >= t.due:
+            cell = grid.get(code, ind, t.due)
+            full = cell.value is not None and cell.complete
+            if not full and (cell.value is not None or approved_only):
+                due_of[t.pk] = t
+        base_q = t.plan.issued_quarter
+        if approved_only and base_q <= as_of and grid.get(code, ind, base_q).value is None:
+            base_of[t.pk] = t
+    if not due_of and not base_of:
+        return {}
+
+    kids: dict[int, list[Region]] = defaultdict(list)
+    for kid in (
+        Region.objects.filter(
+            parent_id__in=sorted({t.region_id for t in due_of.values()}),
+            active=True,
+            kind=Region.Kind.DIVISION,
+        )
+        .only("code", "name_zh", "name_en", "parent_id")
+        .order_by("code")
+    ):
+        kids[kid.parent_id].append(kid)
+    concerned = [*due_of.values(), *base_of.values()]
+    region_ids = {t.region_id for t in concerned} | {k.pk for ks in kids.values() for k in ks}
+    quarters = {t.due for t in due_of.values()} | {t.plan.issued_quarter for t in base_of.values()}
+    cells = {
+        (region_id, indicator_id, Quarter(year, quarter), inclusion): (value, complete, source)
+        for region_id, indicator_id, year, quarter, inclusion, value, complete, source in (
+            RollupCell.objects.filter(
+                region_id__in=sorted(region_ids),
+                indicator_id__in=sorted({t.indicator_id for t in concerned}),
+            )
+            .filter(_at_quarters(quarters))
+            .values_list(
+                "region_id", "indicator_id", "year", "quarter", "inclusion", "value", "complete",
+                "source",
+            )
+        )
+    }  # fmt: skip
+
+    def full(region_id: int, indicator_id: int, period: Quarter, inclusion: Inclusion) -> bool:
+        cell = cells.get((region_id, indicator_id, period, inclusion.value))
+        return cell is not None and cell[1]
+
+    out: dict[int, TargetGap] = {}
+    submitted = Inclusion.SUBMITTED
+    for pk, t in due_of.items():
+        own = cells.get((t.region_id, t.indicator_id, t.due, submitted.value))
+        if own is None:
+            continue  # nothing at all for the due quarter: the due year's latest stands in
+        missing, awaiting = [], []
+        if own[2] == "direct":  # the region's own count is there, not yet approved
+            awaiting.append((t.region.code, t.region.name))
+        else:
+            for kid in kids.get(t.region_id, []):
+                if full(kid.pk, t.indicator_id, t.due, grid.include):
+                    continue
+                if full(kid.pk, t.indicator_id, t.due, submitted):
+                    awaiting.append((kid.code, kid.name))  # approved-only view: under review
+                else:
+                    missing.append((kid.code, kid.name))
+        out[pk] = TargetGap(due_gap=DueGap(missing=tuple(missing), awaiting=tuple(awaiting)))
+    for pk, t in base_of.items():
+        base_q = t.plan.issued_quarter
+        if (t.region_id, t.indicator_id, base_q, submitted.value) in cells:
+            previous = out.get(pk, TargetGap())
+            out[pk] = TargetGap(previous.due_gap, BaselineNote.INCOMPLETE)
+    return out
 
 
 def targets_for_regions(regions: Iterable[Region]) -> list[Target]:
@@ -102,6 +242,7 @@ def target_rows(
     begin = start or min([Quarter(2017, 4)] + [t.plan.issued_quarter for t in targets])
     regions = list({t.region_id: t.region for t in targets}.values())
     grid = regions_values(regions=regions, start=begin, end=as_of, include=include)
+    gaps = target_gaps(targets=targets, grid=grid, as_of=as_of)
     return [
         TargetRow(
             t,
@@ -110,6 +251,7 @@ def target_rows(
                 grid=grid,
                 as_of=as_of,
                 milestones=by_key[(t.plan_id, t.region_id, t.indicator_id)],
+                gap=gaps.get(t.pk),
             ),
         )
         for t in targets
@@ -186,8 +328,8 @@ def _milestone_paths(
     for plan_targets in by_plan.values():
         plan = plan_targets[0].plan
         base = grid.get(region_code, indicator_code, plan.issued_quarter)
-        if base.value is None:
-            continue  # no baseline, no path (the same baseline as target_progress_from_grid)
+        if base.value is None or not base.complete:
+            continue  # no (complete) baseline, no path: the rule of baseline_of
         vertices = [Point(plan.issued_quarter, base.value)]
         vertices += [Point(t.due, t.value) for t in sorted(plan_targets, key=lambda t: t.due)]
         paths.append(MilestonePath(plan, vertices))
@@ -206,9 +348,18 @@ def _forecast(rows: Sequence[TargetTrendRow]) -> Forecast | None:
 
 
 def _target_trend_rows(
-    *, targets: Sequence[Target], grid: ValueGrid, as_of: Quarter
+    *,
+    targets: Sequence[Target],
+    grid: ValueGrid,
+    as_of: Quarter,
+    gaps: dict[int, TargetGap] | None = None,
 ) -> list[TargetTrendRow]:
-    """Progress (indicators.progress, via target_progress_from_grid) and trend data per target."""
+    """Progress (indicators.progress, via target_progress_from_grid) and trend data per target.
+
+    ``gaps``: :func:`target_gaps` of these targets, read once by the caller for all the targets
+    of a page (read here if not given)."""
+    if gaps is None:
+        gaps = target_gaps(targets=targets, grid=grid, as_of=as_of)
     by_key: dict[tuple, list[Target]] = defaultdict(list)
     for t in targets:
         by_key[(t.plan_id, t.region_id, t.indicator_id)].append(t)
@@ -216,7 +367,9 @@ def _target_trend_rows(
     for t in targets:
         code, ind = t.region.code, t.indicator.code
         siblings = by_key[(t.plan_id, t.region_id, t.indicator_id)]
-        progress = target_progress_from_grid(target=t, grid=grid, as_of=as_of, milestones=siblings)
+        progress = target_progress_from_grid(
+            target=t, grid=grid, as_of=as_of, milestones=siblings, gap=gaps.get(t.pk)
+        )
         paths = _milestone_paths(targets=siblings, grid=grid, region_code=code, indicator_code=ind)
         first = min(t.plan.issued_quarter, as_of - 8)
         last = min(t.due, as_of)

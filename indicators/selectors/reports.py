@@ -34,7 +34,8 @@ class ReportData:
 
     ``grid`` holds the stock of every region of ``root``'s subtree × indicator × quarter of
     ``start``..``end`` (summed over regions per quarter, never over time); ``targets`` are the
-    targets set anywhere in the subtree with their progress as of ``end``.
+    targets set anywhere in the subtree with their progress as of ``as_of``: min(``end``, the
+    last complete quarter), with the statuses of the targets JSON for that quarter.
     """
 
     root: Region
@@ -45,13 +46,16 @@ class ReportData:
     grid: ValueGrid
     regions: list[Region]  # the subtree in path order (root first)
     parent_code: dict[str, str | None]
-    targets: list[TargetRow]
+    targets: list[TargetRow]  # judged as of ``as_of``
     plans: list[Plan]  # the source plans: plans of the targets shown, and plans of the subtree
     has_demo: bool  # demo counts in the subtree and range, or a demo plan among the sources
     # Streamed reads for a large subtree (``grid`` then holds only the root and its children):
     # called with ``by_indicator``, yields (region, indicator, series) like :meth:`series_rows`.
     stream: Callable[..., Iterator[tuple[Region, Indicator, list[RegionValue]]]] | None = None
     quarterly_only: bool = False  # a data dump: the Quarterly sheet alone
+    # The quarter the targets are judged as of: ``end``, or the last complete quarter if that
+    # is earlier (a quarter still under way, or ahead, is never judged on).
+    as_of: Quarter | None = None
     # The plans' tasks and progress reports (tasks.selectors.rows.task_sheet_rows), for the
     # "任务进展 Tasks" sheet; None: no such sheet.
     tasks: list | None = None
@@ -121,7 +125,8 @@ def report_data(
     parent_code = {r.code: by_pk.get(r.parent_id) for r in regions}
     wanted = {i.pk for i in indicators}
     targets = [t for t in targets_for_regions(regions) if t.indicator_id in wanted]
-    rows = target_rows(targets=targets, as_of=end, include=include)
+    as_of = min(end, Quarter.last_complete())
+    rows = target_rows(targets=targets, as_of=as_of, include=include)
     plans = {t.plan_id: t.plan for t in targets}
     for plan in Plan.objects.filter(region__in=regions).select_related("region", "parent"):
         plans.setdefault(plan.pk, plan)
@@ -147,6 +152,7 @@ def report_data(
         has_demo=has_demo,
         stream=reader,
         quarterly_only=quarterly_only,
+        as_of=as_of,
         tasks=None if quarterly_only else _task_rows(user=user, root=root, start=start, end=end),
     )
 

@@ -171,7 +171,14 @@ def _submit_one(count: QuarterlyCount, *, user, now, comment="") -> None:
     if count.status not in EDITABLE:
         return
     old_status = count.status
-    _bump(count, count.version, status=S.SUBMITTED, submitted_at=now)
+    _bump(
+        count,
+        count.version,
+        status=S.SUBMITTED,
+        submitted_at=now,
+        # Kept through returns and reopens: the on-time rate counts the first submission.
+        first_submitted_at=count.first_submitted_at or now,
+    )
     _event(
         count,
         action=A.SUBMIT,

@@ -253,6 +253,8 @@ def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProble
                 continue
             old_status = current.status
             current.status, current.submitted_at = S.SUBMITTED, now
+            # Kept through returns and reopens (the on-time rate counts the first submission).
+            current.first_submitted_at = getattr(current, "first_submitted_at", None) or now
             current.version += 1
             if current.pk is not None:
                 updated[current.pk] = current
@@ -302,7 +304,16 @@ def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProble
         count.pk = ids[(count.region_id, count.indicator_id, count.year, count.quarter)]
     QuarterlyCount.objects.bulk_update(
         list(updated.values()),
-        ["value", "note", "entered_by", "entered_at", "status", "submitted_at", "version"],
+        [
+            "value",
+            "note",
+            "entered_by",
+            "entered_at",
+            "status",
+            "submitted_at",
+            "first_submitted_at",
+            "version",
+        ],  # fmt: skip
         batch_size=IMPORT_BATCH,
     )
     for count, event in events:

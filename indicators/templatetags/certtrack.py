@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from indicators.models import Plan
-from indicators.progress import Status
+from indicators.progress import Status, round_half_up
 
 register = template.Library()
 
@@ -41,11 +41,12 @@ def num(value) -> str:
 
 
 @register.filter
-def pct(value, digits: int = 1) -> str:
-    """A percentage (98.2%); an em dash where nothing is known."""
+def pct(value, digits: int = 2) -> str:
+    """A percentage (97.63%), rounded half up as everywhere (``progress.round_half_up``); an
+    em dash where nothing is known."""
     if value is None:
         return "—"
-    return f"{float(value):.{int(digits)}f}%"
+    return f"{round_half_up(float(value), int(digits)):.{int(digits)}f}%"
 
 
 @register.simple_tag(takes_context=True)

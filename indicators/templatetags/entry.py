@@ -3,6 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
+from indicators.progress import round_half_up
 from indicators.selectors.entry import SUBMISSION_STATUS_LABELS
 
 register = template.Library()
@@ -23,7 +24,7 @@ def signed_pct(share) -> str:
     """A relative change as a signed percentage (+3.5%); em dash if unknown."""
     if share is None:
         return "—"
-    return f"{share * 100:+.1f}%".replace("-", "−")
+    return f"{round_half_up(share * 100, 1):+.1f}%".replace("-", "−")
 
 
 @register.simple_tag
@@ -40,7 +41,7 @@ def share_pct(share) -> str:
     """A share as a percentage (0.733 -> 73.3%); em dash if unknown."""
     if share is None:
         return "—"
-    return f"{share * 100:.1f}%"
+    return f"{round_half_up(share * 100, 1):.1f}%"
 
 
 @register.filter

@@ -1,5 +1,5 @@
 """Excel pages (docs/excel.md): the report page and its workbook, the import template, and the
-upload → preview → confirm import. Workbooks are built by exports.py; parsing is imports.py."""
+upload → preview → confirm import. Workbooks are built by exports/; parsing is imports.py."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from indicators.exports import import_template_workbook, report_filename, report_workbook
+from indicators.exports.report import report_filename, report_workbook
+from indicators.exports.template import import_template_workbook
 from indicators.forms import (
     ImportUploadForm,
     ReportForm,

@@ -1,4 +1,4 @@
-"""exports.py: the report and template read back with load_workbook, cell by cell."""
+"""indicators/exports/: the report and template read back with load_workbook, cell by cell."""
 
 from __future__ import annotations
 
@@ -8,22 +8,18 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from indicators import exports
-from indicators.exports import (
+from indicators.exports import report as exports
+from indicators.exports.cells import is_formula_like, set_text, text_cell
+from indicators.exports.report import (
     REPORT_FORMAT,
     SHEET_ABOUT,
     SHEET_CHART,
     SHEET_QUARTERLY,
     SHEET_SUMMARY,
     SHEET_WIDE,
-    TEMPLATE_FORMAT,
-    TEMPLATE_SHEET,
-    import_template_workbook,
-    is_formula_like,
     report_workbook,
-    set_text,
-    text_cell,
 )
+from indicators.exports.template import TEMPLATE_FORMAT, TEMPLATE_SHEET, import_template_workbook
 from indicators.periods import Quarter
 from indicators.selectors.reports import import_template_rows, report_data
 from indicators.selectors.values import Inclusion
@@ -106,14 +102,16 @@ def test_quarterly_sheet_matches_the_selector_cell_by_cell(small):
                 v = data.grid.get(region.code, ind.code, period)
                 row = by_key[(region.code, ind.code, str(period))]
                 assert row[10] == v.value
-                assert row[13] == v.source.value
+                assert row[20] == v.source.value  # the stable code column
     province_q4 = by_key[("990000", "certificates", "2020Q4")]
     # Hand-computed: A 120 + B (B1 60) = 180, C missing → incomplete; the zone's 7 never added.
-    assert province_q4[10] == 180 and province_q4[14] is False and province_q4[13] == "rollup"
+    assert province_q4[10] == 180 and province_q4[22] is False and province_q4[20] == "rollup"
+    assert (province_q4[13], province_q4[14]) == ("下级汇总", "否")  # in the interface language
     assert by_key[("990000", "certificates", "2020Q3")][10] == 180
-    assert by_key[("990000", "certificates", "2020Q3")][14] is True
+    assert by_key[("990000", "certificates", "2020Q3")][22] is True
     assert by_key[("990200", "certificates", "2020Q3")][4] == "990000"  # parent code
-    assert by_key[("990100", "certificates", "2020Q3")][12] is True  # approved
+    assert by_key[("990100", "certificates", "2020Q3")][12] == "是"  # approved
+    assert by_key[("990100", "certificates", "2020Q3")][21] is True
     assert ws["K2"].number_format == "#,##0"
 
 
@@ -132,13 +130,17 @@ def test_summary_status_and_conditional_formatting(small):
     _t, data = small
     ws = _load(report_workbook(data=data, generated_by="ana", generated_at=NOW))[SHEET_SUMMARY]
     row = [c.value for c in ws[2]]
-    # Target 200 due 2020Q4, value there 180 (incomplete → not a complete point, so the
-    # due quarter falls back to 2020Q3's 180): missed, 90 %.
-    assert row[8] == 200 and row[9] == 180
-    assert row[12] == pytest.approx(0.9) and ws["M2"].number_format == "0.0%"
-    assert row[14] == "missed"
+    # Target 200 due 2020Q4. 2020Q4 is a partial sum (A 120 + B 60 = 180; C has not reported):
+    # pending, never missed on it. 2020Q3's complete 180 is the context: 180 / 200 = 90 %.
+    assert row[8] == 200 and row[9] == 180 and row[10] == "2020Q3" and row[11] == "否"
+    assert row[12] == pytest.approx(0.9) and ws["M2"].number_format == "0.00%"
+    assert row[13] == "待定" and row[14] == "pending"
+    assert "990300" not in row[15] and "C" in row[15]  # the note names the division
+    assert row[16] == "2020Q4"  # as of min(end 2020Q4, the last complete quarter)
+    assert row[21] == "990300" and row[22] == 0  # missing divisions, none awaiting review
     rules = [r for cf in ws.conditional_formatting for r in cf.rules]
     assert any('$O2="missed"' in r.formula[0] for r in rules)
+    assert any('$O2="pending"' in r.formula[0] for r in rules)
     assert {str(cf.sqref) for cf in ws.conditional_formatting} == {"N2"}
 
 
@@ -167,10 +169,13 @@ def test_chart_sheet_has_a_native_line_chart_of_actuals_against_targets(small):
     _t, data = small
     wb = report_workbook(data=data, generated_by="ana", generated_at=NOW)
     ws = _load(wb)[SHEET_CHART]
-    assert [c.value for c in ws[2]][:3] == ["2020Q3", 180, None]
-    assert [c.value for c in ws[3]][:3] == ["2020Q4", 180, 200]
+    # quarter, then per indicator: actual (complete only), partial sum, target
+    assert [c.value for c in ws[2]][:4] == ["2020Q3", 180, None, None]
+    # 2020Q4's 180 is a partial sum (C missing): off the actual line, in its own series.
+    assert [c.value for c in ws[3]][:4] == ["2020Q4", None, 180, 200]
+    assert "partial" in ws["C1"].value and "部分" in ws["C1"].value
     assert len(ws._charts) == 2  # one per indicator
-    assert exports.chart_rows(data)[1][:3] == ["2020Q4", 180, 200]
+    assert exports.chart_rows(data)[1][:4] == ["2020Q4", None, 180, 200]
 
 
 def test_about_sheet_lists_source_plans_inclusion_and_demo_notice(small):
@@ -221,3 +226,62 @@ def test_template_is_prefilled_with_stored_values_and_versioned(tree, certs, org
     assert values[2][:5] == ("990300", "C", "2020Q4", None, None)
     assert ws.freeze_panes == "D2"
     assert ws.data_validations.dataValidation[0].type == "whole"
+
+
+def _quarterly(data):
+    ws = _load(report_workbook(data=data, generated_by="ana", generated_at=NOW))[SHEET_QUARTERLY]
+    head = [c.value for c in ws[1]]
+    rows = [dict(zip(head, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    return head, {(r["地区代码 Region code"], r["期间 Period"]): r for r in rows
+                  if r["指标代码 Indicator code"] == "certificates"}  # fmt: skip
+
+
+def test_quarterly_sheet_marks_a_zone_as_part_of_its_parent(small):
+    _t, data = small
+    head, rows = _quarterly(data)
+    assert "part_of_parent" in head
+    zone, city = rows[("990171", "2020Q4")], rows[("990100", "2020Q4")]
+    # 兰州新区-like zone A新区 (7) is a part of A (120): a pivot filters it out, never adds it.
+    assert (zone["part_of_parent"], zone["功能区 Zone"], zone["数值 Value"]) == (True, "是", 7)
+    assert (city["part_of_parent"], city["功能区 Zone"]) == (False, "否")
+    assert rows[("990000", "2020Q4")]["数值 Value"] == 180  # A 120 + B 60, without the zone's 7
+
+
+def test_quarterly_sheet_words_follow_the_language_and_codes_stay_english(small):
+    from django.utils import translation
+
+    _t, data = small
+    with translation.override("zh-hans"):
+        _head, zh = _quarterly(data)
+    with translation.override("en"):
+        _head, en = _quarterly(data)
+    a_zh, a_en = zh[("990100", "2020Q3")], en[("990100", "2020Q3")]  # A's own approved count
+    assert (a_zh["级别 Level"], a_zh["状态 Status"], a_zh["来源 Source"]) == (
+        "地市级", "已审核通过", "直接填报",
+    )  # fmt: skip
+    assert (a_zh["已审核 Approved"], a_zh["完整 Complete"]) == ("是", "是")
+    assert (a_en["级别 Level"], a_en["状态 Status"], a_en["已审核 Approved"]) == (
+        "Prefecture", "Approved", "yes",
+    )  # fmt: skip
+    for row in (a_zh, a_en):  # the stable codes, whatever the language
+        assert (row["level"], row["status"], row["source"]) == ("prefecture", "approved", "direct")
+        assert (row["approved"], row["complete"]) == (True, True)
+    province = zh[("990000", "2020Q4")]
+    assert (province["来源 Source"], province["完整 Complete"], province["complete"]) == (
+        "下级汇总", "否", False,
+    )  # fmt: skip
+
+
+def test_summary_words_follow_the_language(small):
+    from django.utils import translation
+
+    _t, data = small
+    for lang, words in (
+        ("zh-hans", ("待定", "否", "现行有效")),
+        ("en", ("Pending", "no", "In force")),
+    ):
+        with translation.override(lang):
+            ws = _load(report_workbook(data=data, generated_by="ana", generated_at=NOW))
+        row = [c.value for c in ws[SHEET_SUMMARY][2]]
+        assert (row[13], row[11], row[2]) == words
+        assert row[14] == "pending" and row[19] == "in_force"  # codes stay English

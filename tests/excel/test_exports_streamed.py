@@ -7,7 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
-from indicators.exports import SHEET_QUARTERLY, SHEET_WIDE, report_workbook
+from indicators.exports.report import SHEET_QUARTERLY, SHEET_WIDE, report_workbook
 from indicators.periods import Quarter
 from indicators.selectors.reports import report_data
 from indicators.selectors.values import Inclusion

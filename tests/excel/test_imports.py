@@ -10,7 +10,8 @@ import pytest
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
-from indicators.exports import TEMPLATE_SHEET, import_template_workbook, report_workbook
+from indicators.exports.report import report_workbook
+from indicators.exports.template import TEMPLATE_SHEET, import_template_workbook
 from indicators.imports import (
     MAX_ROWS,
     MAX_UPLOAD_BYTES,

@@ -45,9 +45,11 @@ def test_children_breakdown_at_the_latest_quarter_every_child_has_reported(count
     assert panel.parent_row.value == 425  # 100 + 250 + 75
     assert [c.code for c in panel.children] == ["990200", "990100", "990300"]  # largest first
     b, a, c = panel.children
-    assert (a.value, a.share, a.growth) == (100, pytest.approx(100 * 100 / 425), 25.0)
-    assert (b.value, b.share, b.growth) == (250, pytest.approx(100 * 250 / 425), 0.0)
-    assert (c.value, c.share, c.growth) == (75, pytest.approx(100 * 75 / 425), 25.0)
+    # Shares rounded half up to two decimals, from the counts: 100 / 425 = 23.529…,
+    # 250 / 425 = 58.823…, 75 / 425 = 17.647…
+    assert (a.value, a.share, a.growth) == (100, 23.53, 25.0)
+    assert (b.value, b.share, b.growth) == (250, 58.82, 0.0)
+    assert (c.value, c.share, c.growth) == (75, 17.65, 25.0)
     assert a.year_ago.period == Q("2019Q4") and a.change == 20
 
 
@@ -221,3 +223,102 @@ def test_plan_page_shows_lineage_children_and_only_visible_targets(tree, certs, 
     assert [(link.plan.pk, link.visible) for link in page.lineage] == [(nation.pk, False)]
     assert [(link.plan.pk, link.visible) for link in page.children] == [(city.pk, False)]
     assert [r.target.region.code for r in page.rows] == ["990200"]  # the province's is not B's
+
+
+def _pending_tree(children, certs):
+    """A root with ``children`` divisions; every division but the last has a 2020Q4 count
+    (approved), the last one's is awaiting review: the 2020Q4 target is pending."""
+    root = make_region("970000", reporting=False)
+    plan = make_plan(root, issued_on=dt.date(2020, 1, 1))
+    target = make_target(plan, root, certs, "2020Q4", 100)
+    for i in range(children):
+        city = make_region(f"97{i + 1:02d}00", f"市{i + 1:02d}", parent=root)
+        last = i == children - 1
+        make_count(city, certs, "2020Q1", 1)
+        make_count(city, certs, "2020Q4", 10, status=S.SUBMITTED if last else S.APPROVED)
+    return root, plan, target
+
+
+@pytest.mark.parametrize("children", [3, 30])
+def test_pending_gaps_are_read_set_wise(db, certs, children, django_assert_num_queries):
+    root, _plan, _target = _pending_tree(children, certs)
+    # approved view: every division but the last approved → pending, one awaiting review;
+    # the five queries of the dashboard + the divisions + their values at the due quarter.
+    with django_assert_num_queries(7):
+        dashboard = region_dashboard(region=root, as_of=Q("2021Q1"), include=Inclusion.APPROVED)
+    (row,) = dashboard.targets
+    assert row.progress.status is Status.PENDING
+    last = f"97{children:02d}00"
+    assert row.progress.due_gap.awaiting == ((last, f"市{children:02d}"),)
+    assert row.progress.due_gap.missing == ()
+    # The last complete value up to 2020Q4: 2020Q1, every division 1.
+    assert (row.progress.value, row.progress.measured_at) == (children, Q("2020Q1"))
+    # submitted view: complete 10 × children (30 or 300 against 100): no gap, no extra query.
+    with django_assert_num_queries(5):
+        dashboard = region_dashboard(region=root, as_of=Q("2021Q1"))
+    expected = Status.ACHIEVED if 10 * children >= 100 else Status.MISSED
+    assert dashboard.targets[0].progress.status is expected
+
+
+def test_pending_lists_the_divisions_without_a_value(tree, certs):
+    plan = make_plan(tree["province"], issued_on=dt.date(2020, 1, 1))
+    make_target(plan, tree["province"], certs, "2020Q4", 100)
+    make_count(tree["a"], certs, "2020Q4", 50)
+    make_count(tree["b1"], certs, "2020Q4", 20)  # B reports through its county
+    make_count(tree["zone"], certs, "2020Q4", 5)  # a zone: never needed for the sum
+    (row,) = region_dashboard(region=tree["province"], as_of=Q("2021Q1")).targets
+    # 50 + 20 = 70 without C: pending (never "missed" on 70 < 100); nothing complete before.
+    assert row.progress.status is Status.PENDING
+    assert row.progress.due_gap.missing == (("990300", "C"),)
+    assert row.progress.value is None and row.progress.measured_at is None
+
+
+def test_a_due_quarter_nobody_reported_falls_back_to_the_latest_of_its_year(tree, certs):
+    plan = make_plan(tree["province"], issued_on=dt.date(2020, 1, 1))
+    make_target(plan, tree["province"], certs, "2020Q4", 100)
+    for code, value in (("a", 60), ("b", 30), ("c", 20)):
+        make_count(tree[code], certs, "2020Q3", value)
+    (row,) = region_dashboard(region=tree["province"], as_of=Q("2021Q1")).targets
+    # No division has any 2020Q4 value: 2020Q3's 110 stands in (flagged): achieved.
+    assert row.progress.status is Status.ACHIEVED and row.progress.due_gap is None
+    assert (row.progress.value, row.progress.measured_at, row.progress.at_due) == (
+        110, Q("2020Q3"), False,
+    )  # fmt: skip
+
+
+def test_baseline_with_every_count_awaiting_review_is_incomplete_in_the_approved_view(tree, certs):
+    plan = make_plan(tree["province"], issued_on=dt.date(2018, 8, 1))
+    make_target(plan, tree["province"], certs, "2020Q4", 100)
+    for code in ("a", "b", "c"):
+        make_count(tree[code], certs, "2018Q3", 10, status=S.SUBMITTED)
+        make_count(tree[code], certs, "2019Q1", 20)
+    approved = region_dashboard(
+        region=tree["province"], as_of=Q("2019Q1"), include=Inclusion.APPROVED
+    )
+    (row,) = approved.targets
+    # No approved value at 2018Q3, but 30 awaiting review: the baseline is incomplete, not
+    # absent; no path.
+    assert row.progress.baseline is None and row.progress.baseline_note.value == "incomplete"
+    assert approved.panels[0].paths == [] and row.path is None
+    submitted = region_dashboard(region=tree["province"], as_of=Q("2019Q1"))
+    (row,) = submitted.targets
+    assert row.progress.baseline.value == 30 and row.progress.baseline_note is None
+    assert [p.value for p in submitted.panels[0].paths[0].points] == [30, 100]
+
+
+def test_a_target_of_a_plan_invalidated_before_its_due_quarter_has_no_forecast(tree, certs):
+    plan = make_plan(
+        tree["province"], issued_on=dt.date(2018, 8, 1), status="invalidated",
+        invalidated_by="废〔2021〕1号", invalidated_on=dt.date(2021, 3, 1),
+    )  # fmt: skip
+    make_target(plan, tree["province"], certs, "2022Q4", 1000)
+    for i in range(8):
+        make_count(tree["a"], certs, Q("2019Q1") + i, 100 + 10 * i)
+        make_count(tree["b"], certs, Q("2019Q1") + i, 100)
+        make_count(tree["c"], certs, Q("2019Q1") + i, 100)
+    panel = region_dashboard(region=tree["province"], as_of=Q("2020Q4")).panels[0]
+    (row,) = panel.targets
+    p = row.progress
+    assert p.withdrawn and p.status is not Status.NO_DATA
+    assert (p.forecast_value, p.crossing, p.needed_per_quarter) == (None, None, None)
+    assert panel.forecast is None and row.forecast is None

@@ -15,6 +15,7 @@ from indicators.selectors.entry import (
     review_queue,
     submission_deadline,
     submission_for,
+    submission_last_day,
     submission_status,
 )
 from indicators.services.counts import counts_save
@@ -33,7 +34,9 @@ def at(y, m, d, h=10, mi=0):
 def counted(region, indicator, status, *, value=10, submitted=None, period=P):
     c = make_count(region, indicator, period, value, status=status)
     if submitted:
-        QuarterlyCount.objects.filter(pk=c.pk).update(submitted_at=submitted)
+        QuarterlyCount.objects.filter(pk=c.pk).update(
+            submitted_at=submitted, first_submitted_at=submitted
+        )
     return c
 
 
@@ -97,6 +100,87 @@ def test_deadline_is_the_end_of_the_20th_day_after_quarter_end(settings):
     assert (local.date(), local.hour, local.minute) == (dt.date(2024, 7, 21), 0, 0)
     settings.CERTTRACK = {**settings.CERTTRACK, "DEADLINE_DAYS": 10}
     assert timezone.localtime(submission_deadline(P)).date() == dt.date(2024, 7, 11)
+
+
+def test_the_last_day_shown_is_the_last_day_a_submission_is_on_time(settings):
+    # 2024Q2 ends 2024-06-30; + 20 days = 2024-07-20, inclusive: late from 07-21 00:00.
+    assert submission_last_day(P) == dt.date(2024, 7, 20)
+    assert timezone.localtime(submission_deadline(P)).date() == dt.date(2024, 7, 21)
+    # 2026Q3 ends 2026-09-30: the queue shows 2026-10-20, and a submission on 10-21 is late.
+    assert submission_last_day(Quarter(2026, 3)) == dt.date(2026, 10, 20)
+    settings.CERTTRACK = {**settings.CERTTRACK, "DEADLINE_DAYS": 0}
+    assert submission_last_day(P) == dt.date(2024, 6, 30)  # the quarter's own last day
+
+
+def test_on_time_rate_counts_each_units_first_submission(tree, certs, orgs, django_user_model):
+    """A submits on 07-15 (on time); the reviewer returns it on 07-18 and, once it is
+    resubmitted (07-25) and approved, reopens it on 08-01; A resubmits on 08-05, after the
+    deadline (07-20 inclusive). C first submits on 07-21 00:01: late. Of the 4 reporting
+    units (A, A新区, B, C) only A is on time: 1 / 4 = 0.25."""
+    from unittest import mock
+
+    from indicators.services.counts import counts_submit
+    from indicators.services.review import counts_approve, counts_reopen, counts_return
+
+    official_a = make_user(django_user_model, "off_a", (Role.OFFICIAL, tree["a"]))
+    official_c = make_user(django_user_model, "off_c", (Role.OFFICIAL, tree["c"]))
+    rev = make_user(django_user_model, "rev", (Role.REVIEWER, tree["province"]))
+    values = {"certificates": 10, "organizations": 5}
+    new = {"certificates": None, "organizations": None}
+
+    def when(moment):
+        return mock.patch("django.utils.timezone.now", return_value=moment)
+
+    with when(at(2024, 7, 15)):
+        counts_save(user=official_a, region=tree["a"], period=P, values=values,
+                    expected_versions=new, submit=True)  # fmt: skip
+    with when(at(2024, 7, 18)):
+        counts_return(user=rev, region=tree["a"], period=P, comment="请核对 check")
+    with when(at(2024, 7, 25)):
+        counts_submit(user=official_a, region=tree["a"], period=P)
+    with when(at(2024, 7, 26)):
+        counts_approve(user=rev, region=tree["a"], period=P)
+    with when(at(2024, 8, 1)):
+        counts_reopen(user=rev, region=tree["a"], period=P, reason="复核 recheck")
+    with when(at(2024, 8, 5)):
+        counts_submit(user=official_a, region=tree["a"], period=P)
+    with when(at(2024, 7, 21, 0, 1)):
+        counts_save(user=official_c, region=tree["c"], period=P, values=values,
+                    expected_versions=new, submit=True)  # fmt: skip
+
+    rows = {r.code: r for r in review_queue(user=rev, period=P)}
+    a, c = rows["990100"], rows["990300"]
+    assert a.status == "submitted" and a.on_time is True
+    assert timezone.localtime(a.first_submitted_at) == at(2024, 7, 15)
+    assert timezone.localtime(a.last_submitted_at) == at(2024, 8, 5)  # shown, not judged
+    assert c.status == "submitted" and c.on_time is False
+    done = queue_completeness(user=rev, period=P)
+    # Units: A, A新区, B, C (B1 is not a reporting unit). Reported: A, C. On time: A.
+    assert (done.expected, done.reported, done.on_time) == (4, 2, 1)
+    assert done.on_time_rate == 0.25 and done.last_day == dt.date(2024, 7, 20)
+
+
+def test_first_submissions_are_filled_from_the_audit_trail(tree, certs):
+    """The migration that adds first_submitted_at takes each count's earliest SUBMIT event,
+    else (no event: bulk-loaded data) its submitted_at."""
+    import importlib
+
+    from django.apps import apps
+
+    from indicators.models import CountEvent
+
+    migration = importlib.import_module("indicators.migrations.0005_count_first_submitted_at")
+    with_events = make_count(tree["a"], certs, P, 10, status=S.SUBMITTED)
+    without = make_count(tree["c"], certs, P, 7, status=S.SUBMITTED)
+    QuarterlyCount.objects.filter(pk=with_events.pk).update(submitted_at=at(2024, 8, 5))
+    QuarterlyCount.objects.filter(pk=without.pk).update(submitted_at=at(2024, 7, 19))
+    for moment, action in ((at(2024, 7, 15), "submit"), (at(2024, 7, 18), "return"),
+                           (at(2024, 8, 5), "submit")):  # fmt: skip
+        CountEvent.objects.create(count=with_events, action=action, at=moment)
+    migration.fill_first_submitted_at(apps, None)
+    firsts = dict(QuarterlyCount.objects.values_list("pk", "first_submitted_at"))
+    assert timezone.localtime(firsts[with_events.pk]) == at(2024, 7, 15)
+    assert timezone.localtime(firsts[without.pk]) == at(2024, 7, 19)
 
 
 @pytest.fixture

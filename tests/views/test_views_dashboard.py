@@ -392,3 +392,24 @@ def test_overview_data_follows_the_overview_page(demo, client, django_user_model
         assert "（共 1 至 2 页）" in response.content.decode()  # Chinese first
     english = client.get("/overview/targets.json?page=3", HTTP_ACCEPT_LANGUAGE="en")
     assert "pages 1 to 2" in english.content.decode()
+
+
+@pytest.mark.parametrize("children", [3, 30])
+def test_pages_with_a_pending_target_keep_flat_query_counts(
+    db, client, certs, django_user_model, django_assert_max_num_queries, children
+):
+    """A 2020Q4 target whose due quarter lacks the last division's approved value (awaiting
+    review): pending on every page of the approved view. Finding what is missing is two
+    queries for all the targets of a page (the divisions, their values), whatever the tree."""
+    from tests.selectors.test_dashboards import _pending_tree
+
+    root, plan, _target = _pending_tree(children, certs)
+    make_user(django_user_model, "boss", (Membership.Role.LEADER, root))
+    client.login(username="boss", password=PASSWORD)
+    for path, bound in (("/regions/970000/", 14), ("/", 13), (f"/plans/{plan.pk}/", 13),
+                        ("/regions/970000/targets.json", 11)):  # fmt: skip
+        with django_assert_max_num_queries(bound):
+            response = client.get(path, {"values": "approved", "as_of": "2021Q1"})
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "pending" in text or "待定" in text, path

@@ -327,6 +327,15 @@ def test_queue_lists_units_with_status_filters_and_rates(as_user, tree, people):
     assert client.get(QUEUE, {"period": "nonsense"}).status_code == 400
 
 
+def test_queue_shows_the_last_day_a_submission_is_on_time(as_user, settings):
+    # 2026Q3 ends 2026-09-30; 20 days later, inclusive, is 2026-10-20 (a submission on 10-21
+    # is late): the page names 10-20, never 10-21.
+    settings.CERTTRACK = {**settings.CERTTRACK, "DEADLINE_DAYS": 20}
+    page = as_user("reviewer").get(QUEUE, {"period": "2026Q3"}).content.decode()
+    deadline = page.split("Deadline")[1] if "Deadline" in page else page.split("截止")[1]
+    assert "2026-10-20" in deadline[:400] and "2026-10-21" not in page
+
+
 def test_queue_query_count_does_not_grow_with_units(
     as_user, tree, people, django_assert_max_num_queries
 ):

@@ -222,6 +222,7 @@ class Command(BaseCommand):
                     entered_by=who,
                     entered_at=entered,
                     submitted_at=submitted,
+                    first_submitted_at=submitted,
                     reviewed_by=rev,
                     reviewed_at=reviewed,
                     review_comment=comment,
