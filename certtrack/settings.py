@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "regions",
     "indicators",
+    "tasks",
 ]
 
 MIDDLEWARE = [
@@ -267,6 +268,13 @@ CERTTRACK_MAX_REQUEST_SIZE = int(os.environ.get("CERTTRACK_MAX_UPLOAD_MB", "10")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = CERTTRACK_MAX_REQUEST_SIZE
 
+# Task report attachments: stored here, outside the web root (never under STATIC_ROOT; a system
+# check refuses that), and served only through a view that checks permission.
+CERTTRACK_MEDIA_ROOT = Path(
+    os.environ.get("CERTTRACK_MEDIA_ROOT", BASE_DIR / "var" / "attachments")
+)
+CERTTRACK_TASK_ATTACHMENT_MAX_MB = float(os.environ.get("CERTTRACK_TASK_ATTACHMENT_MAX_MB", "5"))
+
 # Domain settings (see docs/progress.md and the entry workflow).
 CERTTRACK = {
     # Demo users' password; the README documents the default.
@@ -279,6 +287,9 @@ CERTTRACK = {
     "AT_RISK_MARGIN": float(os.environ.get("CERTTRACK_AT_RISK_MARGIN", "0.05")),
     # Quarters used by the least-squares forecast.
     "FORECAST_QUARTERS": int(os.environ.get("CERTTRACK_FORECAST_QUARTERS", "8")),
+    # Task progress reports are on time up to this many days after their period ends (the
+    # default of a plan without a reporting schedule of its own).
+    "TASK_DEADLINE_DAYS": int(os.environ.get("CERTTRACK_TASK_DEADLINE_DAYS", "15")),
 }
 
 LOGGING = {

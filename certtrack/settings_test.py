@@ -25,3 +25,12 @@ AUTHENTICATION_BACKENDS = [
     "certtrack.testing.RequestOptionalAxesBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Attachments of the tests (and of the demo data they seed) go to a folder of this run, never to
+# the project's var/ folder.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+CERTTRACK_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="certtrack-test-media-"))  # noqa: F405
+atexit.register(shutil.rmtree, CERTTRACK_MEDIA_ROOT, ignore_errors=True)

@@ -142,6 +142,10 @@ def report_workbook(*, data: ReportData, generated_by: str, generated_at: dt.dat
     _wide_sheet(wb, data)
     _chart_sheet(wb, data)
     _about_sheet(wb, data, generated_by=generated_by, generated_at=generated_at)
+    if data.tasks is not None:  # the plans' tasks: a sheet written by the tasks app
+        from tasks.exports import write_tasks_sheet
+
+        write_tasks_sheet(wb, data.tasks)
     return wb
 
 

@@ -56,6 +56,9 @@ class ReportData:
     # The quarter the targets are judged as of: ``end``, or the last complete quarter if that
     # is earlier (a quarter still under way, or ahead, is never judged on).
     as_of: Quarter | None = None
+    # The plans' tasks and progress reports (tasks.selectors.rows.task_sheet_rows), for the
+    # "任务进展 Tasks" sheet; None: no such sheet.
+    tasks: list | None = None
 
     def series_rows(
         self, *, by_indicator: bool = False
@@ -150,7 +153,17 @@ def report_data(
         stream=reader,
         quarterly_only=quarterly_only,
         as_of=as_of,
+        tasks=None if quarterly_only else _task_rows(user=user, root=root, start=start, end=end),
     )
+
+
+def _task_rows(**kwargs) -> list:
+    """The Tasks sheet's rows, read by the tasks app's own selector."""
+    from django.utils import timezone
+
+    from tasks.selectors.rows import task_sheet_rows
+
+    return task_sheet_rows(**kwargs, today=timezone.localdate())
 
 
 def stored_counts(

@@ -176,15 +176,15 @@ def _region_pk(scope: Scope, region: Region | None) -> str:
     return str((region or scope.home).pk)
 
 
-def _owned_by(model, scope: Scope, region: Region | None) -> str | None:
-    """The pk of a ``model`` row (with a ``region``) inside the user's regions, or inside
-    ``region`` (outside them); None when there is none."""
+def _owned_by(model, scope: Scope, region: Region | None, via: str = "region") -> str | None:
+    """The pk of a ``model`` row (with a ``region``, or one reached through ``via``) inside the
+    user's regions, or inside ``region`` (outside them); None when there is none."""
     if region is None:
         home = scope.home
-        qs = model.objects.filter(region__code__in=[*home.ancestor_codes(), home.code])
+        qs = model.objects.filter(**{f"{via}__code__in": [*home.ancestor_codes(), home.code]})
     else:
-        qs = model.objects.filter(region__path__startswith=region.path)
-    pk = qs.order_by("-region__path", "pk").values_list("pk", flat=True).first()
+        qs = model.objects.filter(**{f"{via}__path__startswith": region.path})
+    pk = qs.order_by(f"-{via}__path", "pk").values_list("pk", flat=True).first()
     return None if pk is None else str(pk)
 
 
@@ -198,6 +198,17 @@ def _plan_pk(scope: Scope, region: Region | None) -> str | None:
 
 def _target_pk(scope: Scope, region: Region | None) -> str | None:
     return _owned_by(Target, scope, region)
+
+
+def _tasks_pk(name: str, via: str) -> Callable[[Scope, Region | None], str | None]:
+    """A row of the tasks app (a task, unit, report or attachment) of a plan or unit region."""
+
+    def value(scope: Scope, region: Region | None) -> str | None:
+        from django.apps import apps
+
+        return _owned_by(apps.get_model("tasks", name), scope, region, via=via)
+
+    return value
 
 
 # URL parameter name -> how to fill it: f(scope, region) where region is None for a value inside
@@ -233,6 +244,11 @@ FILL: dict[str, Fill] = {
     "plan_pk": Fill(_plan_pk, regional=True),
     "target_id": Fill(_target_pk, regional=True),
     "target_pk": Fill(_target_pk, regional=True),
+    # the plans' tasks, their units, reports and attachments (tasks app)
+    "task_id": Fill(_tasks_pk("Task", "plan__region"), regional=True),
+    "unit_id": Fill(_tasks_pk("Unit", "region"), regional=True),
+    "report_id": Fill(_tasks_pk("TaskReport", "task__plan__region"), regional=True),
+    "attachment_id": Fill(_tasks_pk("TaskAttachment", "report__task__plan__region"), regional=True),
     # periods and indicators
     "year": const(str(LAST.year)),
     "quarter": const(str(LAST.quarter)),

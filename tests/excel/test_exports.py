@@ -24,6 +24,7 @@ from indicators.periods import Quarter
 from indicators.selectors.reports import import_template_rows, report_data
 from indicators.selectors.values import Inclusion
 from regions.models import Membership
+from tasks.exports import SHEET_TASKS
 from tests.conftest import make_count, make_plan, make_target, make_user
 
 NOW = dt.datetime(2026, 10, 5, 9, 30)
@@ -73,7 +74,9 @@ def small(tree, certs, orgs, django_user_model):
 def test_report_has_five_bilingual_sheets_and_format_version(small):
     _t, data = small
     wb = _load(report_workbook(data=data, generated_by="ana", generated_at=NOW))
-    assert wb.sheetnames == [SHEET_SUMMARY, SHEET_QUARTERLY, SHEET_WIDE, SHEET_CHART, SHEET_ABOUT]
+    assert wb.sheetnames == [
+        SHEET_SUMMARY, SHEET_QUARTERLY, SHEET_WIDE, SHEET_CHART, SHEET_ABOUT, SHEET_TASKS,
+    ]  # fmt: skip
     assert wb.defined_names["certtrack_format"].attr_text == f'"{REPORT_FORMAT}"'
     about = {r[0]: r[1] for r in wb[SHEET_ABOUT].iter_rows(values_only=True) if r and r[0]}
     assert about["格式版本 Format version"] == REPORT_FORMAT

@@ -1,4 +1,5 @@
-"""Load the reference data: regions, plans, indicators and the eight targets of DOMAIN.md."""
+"""Load the reference data: regions, plans, indicators and the eight targets of DOMAIN.md, and
+the plans' units, task groups and tasks (fixtures/tasks.json)."""
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -7,10 +8,10 @@ from regions.services import region_paths_rebuild
 
 
 class Command(BaseCommand):
-    help = "Load regions, plans, indicators and targets from fixtures/ (idempotent)."
+    help = "Load regions, plans, indicators, targets, units and tasks from fixtures/ (idempotent)."
 
     def handle(self, *args, **options):
-        call_command("loaddata", "regions", "plans", verbosity=options["verbosity"])
+        call_command("loaddata", "regions", "plans", "tasks", verbosity=options["verbosity"])
         changed = region_paths_rebuild()
         if changed:
             self.stdout.write(self.style.WARNING(f"Rebuilt {changed} region paths."))

@@ -20,6 +20,7 @@ from indicators.models import CountEvent, Indicator, Plan, QuarterlyCount, Targe
 from indicators.periods import Quarter
 from indicators.rollups import rollups_rebuild
 from regions.models import Membership, Region
+from tasks import demo as tasks_demo
 
 Role = Membership.Role
 S = QuarterlyCount.Status
@@ -110,6 +111,7 @@ class Command(BaseCommand):
             users = self._users()
             self._plans()
             n = self._counts(end, users)
+            tasks_demo.seed(end=end, stdout=self.stdout)  # progress reports, unit users
         self.stdout.write(self.style.SUCCESS(f"Demo data: {n} quarterly counts up to {end}."))
         self._print_logins()
 

@@ -1,0 +1,99 @@
+"""The reports due from a user's units and those awaiting a reviewer: the hook of the to-do
+home and the reminder digests (issue 14)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tasks.models import (
+    Task,
+    TaskReport,
+    TaskUnit,
+    Unit,
+)
+from tasks.periods import ReportPeriod
+from tasks.selectors._common import LEAD, ReportIndex, State
+from tasks.selectors.access import task_access_for
+from tasks.selectors.schedules import schedules_for
+
+
+@dataclass(frozen=True)
+class DueReport:
+    """A report a unit owes: its period has ended and it is not submitted or accepted."""
+
+    task: Task
+    unit: Unit
+    period: ReportPeriod
+    deadline: dt.date
+    overdue: bool  # past the deadline
+    report: TaskReport | None  # the draft or returned report, if one exists
+
+    @property
+    def url(self) -> str:
+        """The report's page, where the unit writes it."""
+        from django.urls import reverse
+
+        return reverse("tasks:report", args=[self.task.pk, self.unit.pk, str(self.period)])
+
+    def days_left(self, today: dt.date) -> int:
+        """Days until the deadline (0 on the day itself), negative once overdue."""
+        return (self.deadline - today).days
+
+
+def task_reports_due(user, today: dt.date) -> list[DueReport]:
+    """The reports due from the units ``user`` belongs to, as of ``today``: for every
+    reportable task a unit leads and every period of its plan's schedule that has ended, the
+    report unless it is submitted or accepted (a returned report is due again). Overdue ones
+    (past the deadline) first, then by deadline, task and unit. Three queries.
+
+    The to-do home and the reminder digests (issue 14) call this per user with
+    ``timezone.localdate()``: the to-do lists every item (``item.url`` opens the report form); a
+    digest keeps those overdue or due soon, e.g. ``[d for d in task_reports_due(user, today) if
+    d.overdue or d.days_left(today) <= 7]``, and the reviewers' side comes from
+    :func:`task_reports_awaiting_review`. The board and unit page flag the same periods."""
+    access = task_access_for(user)
+    if not access.unit_ids:
+        return []
+    links = [
+        link
+        for link in TaskUnit.objects.filter(
+            unit_id__in=access.unit_ids, role=LEAD, task__items__isnull=True
+        ).select_related("task", "task__parent", "task__plan__region", "unit")
+        if access.can_view_plan(link.task.plan)
+    ]
+    plans = {link.task.plan_id: link.task.plan for link in links}
+    schedules = schedules_for(plans.values())
+    reports = ReportIndex(
+        TaskReport.objects.filter(unit_id__in=access.unit_ids, task__plan_id__in=list(plans))
+    )
+    due = []
+    for link in links:
+        schedule = schedules[link.task.plan_id]
+        for period in reports.outstanding(link.task_id, link.unit_id, schedule, today):
+            due.append(
+                DueReport(
+                    task=link.task,
+                    unit=link.unit,
+                    period=period,
+                    deadline=schedule.deadline(period),
+                    overdue=schedule.is_overdue(period, today),
+                    report=reports.get(link.task_id, link.unit_id, period),
+                )
+            )
+    due.sort(
+        key=lambda d: (not d.overdue, d.deadline, d.task.number, d.task.item, d.unit.sort_order)
+    )
+    return due
+
+
+def task_reports_awaiting_review(user) -> list[TaskReport]:
+    """Submitted reports of the plans the user reviews, oldest submission first (the
+    reviewer's side of the to-do list)."""
+    access = task_access_for(user)
+    if not (access.everything or access.regions.can_review_anything):
+        return []
+    qs = TaskReport.objects.filter(state=State.SUBMITTED).select_related(
+        "task", "task__parent", "task__plan__region", "unit", "submitted_by"
+    )
+    return [r for r in qs.order_by("submitted_at", "id") if access.can_review_plan(r.task.plan)]

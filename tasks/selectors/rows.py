@@ -1,0 +1,131 @@
+"""The rows of ``/plans/<id>/tasks.json`` / ``.csv`` and of the Excel report's Tasks sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from indicators.models import Plan
+from indicators.periods import Quarter
+from regions.models import Region
+from tasks.models import (
+    Task,
+    TaskReport,
+    Unit,
+)
+from tasks.periods import ReportPeriod
+from tasks.selectors._common import (
+    IN,
+    PUBLISHED,
+    ReportIndex,
+    lead_links,
+    leads_by_task,
+    reports_of_plans,
+    responsible_by_task,
+)
+from tasks.selectors.access import task_access_for
+from tasks.selectors.schedules import Schedule, schedule_for, schedules_for
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One reportable task × lead unit × period, as the JSON, CSV and Excel outputs show it.
+    ``report`` is a report others may read (never a draft); ``period`` is None where a lead
+    unit has not reported yet and the latest report was asked for."""
+
+    plan: Plan
+    task: Task
+    unit: Unit
+    leads: tuple[Unit, ...]
+    responsible: tuple[Unit, ...]
+    period: ReportPeriod | None
+    deadline: dt.date | None
+    report: TaskReport | None
+    overdue: bool
+
+    @property
+    def top(self) -> Task:
+        return self.task.parent or self.task
+
+
+def _rows_for_plan(
+    plan: Plan, *, schedule: Schedule, index: ReportIndex, today: dt.date, periods=None
+) -> list[TaskRow]:
+    """``periods`` None: each pair's latest readable report; else one row per period."""
+    links = list(lead_links(plan))
+    leads = leads_by_task(links)
+    responsible = responsible_by_task(plan)
+    rows = []
+    for link in links:
+        common = dict(
+            plan=plan,
+            task=link.task,
+            unit=link.unit,
+            leads=tuple(leads[link.task_id]),
+            responsible=tuple(responsible[link.task_id]),
+        )
+        if periods is None:
+            report = index.latest_published(link.task_id, link.unit_id)
+            period = report.report_period if report else None
+            chosen = [(period, report)]
+        else:
+            chosen = []
+            for period in periods:
+                report = index.get(link.task_id, link.unit_id, period)
+                chosen.append((period, report if report and report.state in PUBLISHED else None))
+        for period, report in chosen:
+            overdue = (
+                period is not None
+                and period.end < today
+                and schedule.is_overdue(period, today)
+                and (report is None or report.state not in IN)
+            )
+            rows.append(
+                TaskRow(
+                    **common,
+                    period=period,
+                    deadline=schedule.deadline(period) if period else None,
+                    report=report,
+                    overdue=overdue,
+                )
+            )
+    return rows
+
+
+def task_rows(*, plan: Plan, today: dt.date, period: ReportPeriod | None = None) -> list[TaskRow]:
+    """The plan's rows for ``/plans/<id>/tasks.json``: one per reportable task and lead unit,
+    with its latest readable report, or its report of ``period``."""
+    schedule = schedule_for(plan)
+    index = reports_of_plans([plan.pk])
+    periods = None if period is None else [period]
+    return _rows_for_plan(plan, schedule=schedule, index=index, today=today, periods=periods)
+
+
+def task_sheet_rows(
+    *, user, root: Region, start: Quarter, end: Quarter, today: dt.date
+) -> list[TaskRow]:
+    """The Excel report's "任务进展 Tasks" rows: for every plan of ``root``'s subtree the user
+    may see, one row per reportable task, lead unit and reporting period that overlaps
+    ``start``..``end`` and has begun by ``today``."""
+    access = task_access_for(user)
+    plans = [
+        p
+        for p in Plan.objects.filter(region__path__startswith=root.path, task_groups__isnull=False)
+        .distinct()
+        .select_related("region")
+        .order_by("issued_on", "id")
+        if access.can_view_plan(p)
+    ]
+    schedules = schedules_for(plans)
+    index = reports_of_plans([p.pk for p in plans])
+    first_day = (start - 1).end_date + dt.timedelta(days=1)
+    rows: list[TaskRow] = []
+    for plan in plans:
+        schedule = schedules[plan.pk]
+        periods = [
+            p
+            for p in schedule.open_periods(today)
+            if p.end >= first_day and p.start <= end.end_date
+        ]
+        rows += _rows_for_plan(plan, schedule=schedule, index=index, today=today, periods=periods)
+    return rows

@@ -1,0 +1,74 @@
+"""Badges and links of the task pages: the text, not only the colour, carries the meaning."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+
+from tasks.models import TaskReport
+from tasks.periods import ReportPeriod
+
+register = template.Library()
+
+STATUS_LABELS = dict(TaskReport.Status.choices)
+STATE_LABELS = dict(TaskReport.State.choices)
+
+
+@register.simple_tag
+def progress_badge(status) -> str:
+    """未启动 / 推进中 / 已完成 / 滞后, or "no report" where there is none."""
+    if not status:
+        return format_html('<span class="badge progress-none">{}</span>', _("No report"))
+    return format_html(
+        '<span class="badge progress-{}">{}</span>', status, STATUS_LABELS.get(status, status)
+    )
+
+
+@register.simple_tag
+def state_badge(state) -> str:
+    if not state or state == "none":
+        return format_html('<span class="badge state-none">{}</span>', _("Not written"))
+    return format_html(
+        '<span class="badge state-{}">{}</span>', state, STATE_LABELS.get(state, state)
+    )
+
+
+@register.simple_tag
+def report_url(task, unit, period) -> str:
+    return reverse("tasks:report", args=[task.pk, unit.pk, str(period)])
+
+
+@register.filter
+def period_label(period) -> str:
+    if not period:
+        return "—"
+    if isinstance(period, str):
+        try:
+            period = ReportPeriod.parse(period)
+        except ValueError:
+            return period
+    return period.label
+
+
+@register.simple_tag
+def unit_links(units, sep="、") -> str:
+    """Links to the units' pages; a renamed unit shows its current name on hover."""
+    return format_html_join(
+        sep,
+        '<a href="{}" class="unit-link"{}>{}</a>',
+        (
+            (
+                reverse("tasks:unit", args=[u.pk]),
+                format_html(' title="{}: {}"', _("now"), u.current_name) if u.current_name else "",
+                u.name,
+            )
+            for u in units
+        ),
+    )
+
+
+@register.filter
+def periods_text(periods) -> str:
+    return "、".join(str(p) for p in periods)
