@@ -17,28 +17,33 @@ PO = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGE
 
 def main(argv: list[str]) -> int:
     po = polib.pofile(str(PO))
-    given: dict[str, str] = {}
-    plurals: dict[str, dict] = {}
+    given: dict = {}
+    plurals: dict = {}
+    by_context = len(argv) >= 2 and argv[0] == "--from"
     if len(argv) >= 2 and argv[0] == "--from":
+        # From another catalogue an entry is matched on its context and its msgid: the same
+        # English word may carry a different Chinese term under another context.
         for other in argv[1:]:
             for e in polib.pofile(other).translated_entries():
                 if e.msgid_plural:
-                    plurals[e.msgid] = e.msgstr_plural
+                    plurals[(e.msgctxt, e.msgid)] = e.msgstr_plural
                 else:
-                    given[e.msgid] = e.msgstr
+                    given[(e.msgctxt, e.msgid)] = e.msgstr
     elif argv:
         given = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     for entry in po:
-        if entry.msgid in given and given[entry.msgid]:
-            entry.msgstr = given[entry.msgid]
+        # A JSON file names msgids only (any context); another catalogue names both.
+        key = (entry.msgctxt, entry.msgid) if by_context else entry.msgid
+        if key in given and given[key]:
+            entry.msgstr = given[key]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-        if entry.msgid_plural and entry.msgid in plurals:
-            entry.msgstr_plural = dict(plurals[entry.msgid])
+        if entry.msgid_plural and key in plurals:
+            entry.msgstr_plural = dict(plurals[key])
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-        elif entry.msgid_plural and entry.msgid in given:
-            entry.msgstr_plural = {0: given[entry.msgid]}
+        elif entry.msgid_plural and key in given:
+            entry.msgstr_plural = {0: given[key]}
     po.metadata["Language"] = "zh_Hans"
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
