@@ -99,7 +99,8 @@ def _unit_names(units: list[UnitStatus], *, with_status: bool) -> str:
 
 def headline_sentences(h: Headline, *, region_name: str, as_of: Quarter, include) -> list[str]:
     """The key figure of one indicator, its change on a year earlier, and what the as-of
-    quarter lacks; each a sentence made from the selectors' numbers only."""
+    quarter lacks; each a sentence made from the selectors' numbers only (the targets':
+    :func:`target_sentences`)."""
     unit = h.indicator.unit
     out = []
     if h.row is None:
@@ -150,8 +151,6 @@ def headline_sentences(h: Headline, *, region_name: str, as_of: Quarter, include
                 _("Awaiting review, not included: %(names)s.")
                 % {"names": _unit_names(h.awaiting, with_status=False)}
             )
-    for row in h.targets:
-        out.extend(target_sentences(row, unit=unit, as_of=as_of))
     return out
 
 
@@ -234,7 +233,7 @@ def targets_table_rows(rows) -> list[list[str]]:
     return out
 
 
-TARGET_WIDTHS = (30, 24, 22, 17, 16, 16, 17, 14)
+TARGET_WIDTHS = (34, 24, 22, 17, 14, 14, 17, 14)
 
 
 def targets_table_header() -> list[str]:
@@ -242,7 +241,7 @@ def targets_table_header() -> list[str]:
         _("Plan"),
         _("Target"),
         _("Value"),
-        _("Achieved"),
+        _("% achieved"),
         _("Gap"),
         _("Status"),
         _("Forecast at due"),
@@ -345,12 +344,18 @@ def brief_document(*, data: BriefData, issuer: str, issued_on: dt.date, font_pat
         word.add_centred(doc, _("Includes figures awaiting review."), size=word.SIZE_TABLE)
 
     region_name = data.region.name
-    _heading(doc, 1, 1, _("Overview"))
+    _heading(doc, 1, 1, _("Overall progress"))
     for h in data.headlines:
         sentences = headline_sentences(
             h, region_name=region_name, as_of=data.as_of, include=data.include
         )
         word.add_paragraph(doc, "".join(sentences))
+        unit = h.indicator.unit
+        targets = [
+            s for row in h.targets for s in target_sentences(row, unit=unit, as_of=data.as_of)
+        ]
+        if targets:
+            word.add_paragraph(doc, "".join(targets))
 
     _heading(doc, 1, 2, _("Progress against the targets"))
     for i, panel in enumerate(data.panels, start=1):
@@ -471,4 +476,7 @@ def _data_note(doc, data: BriefData, issued_on: dt.date) -> None:
 
 
 def brief_filename(*, data: BriefData, today: dt.date) -> str:
-    return f"CertTrack_{_('brief')}_{data.region.name}_{data.region.code}_{data.as_of}_{today.isoformat()}.docx"  # fmt: skip
+    """CertTrack_简报_甘肃省_620000_2026Q3_2026-11-30.docx (the view adds an ASCII fallback)."""
+    label = _("brief")
+    region = data.region
+    return f"CertTrack_{label}_{region.name}_{region.code}_{data.as_of}_{today.isoformat()}.docx"

@@ -248,6 +248,9 @@ def add_table(
         for i, (cell, text) in enumerate(zip(cells, values, strict=True)):
             _cell_text(cell, text, style_id, right=i in numeric)
     if widths_mm:
+        table.autofit = False
+        for column, width in zip(table.columns, widths_mm, strict=False):
+            column.width = Mm(width)
         for row in table.rows:
             for cell, width in zip(row.cells, widths_mm, strict=False):
                 cell.width = Mm(width)
