@@ -233,7 +233,7 @@ def targets_table_rows(rows) -> list[list[str]]:
     return out
 
 
-TARGET_WIDTHS = (34, 24, 22, 17, 14, 14, 17, 14)
+TARGET_WIDTHS = (28, 23, 22, 19, 15, 15, 19, 15)
 
 
 def targets_table_header() -> list[str]:
