@@ -47,12 +47,12 @@ def _setup(database_url: str | None) -> None:
     import django
 
     django.setup()
+    import io
+
     from django.core.management import call_command
 
     from indicators.models import QuarterlyCount
     from indicators.periods import Quarter
-
-    import io
 
     call_command("migrate", "--noinput", verbosity=0)
     if not QuarterlyCount.objects.exists():
@@ -146,8 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         "with two charts, file), in one process",
         f"- reference, in the same run: the Excel report of the same region, 2017Q4–{as_of}, "
         "all indicators (`/reports/export.xlsx`)",
-        f"- {len(times['brief'])} timed runs of each, alternating, after one first request of "
-        "each",
+        f"- {len(times['brief'])} timed runs of each, alternating, after one first request of each",
         "",
         "| request | first s | median s | min s | max s | file KB |",
         "|---|---:|---:|---:|---:|---:|",

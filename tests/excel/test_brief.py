@@ -59,7 +59,9 @@ def brief_tree(tree, certs, orgs):
         (t["c"], "2024Q4", 26),
     ]:
         make_count(region, orgs, period, value)
-    plan = make_plan(t["province"], issued_on=dt.date(2023, 10, 1), document_number="测试〔2023〕1号")
+    plan = make_plan(
+        t["province"], issued_on=dt.date(2023, 10, 1), document_number="测试〔2023〕1号"
+    )
     make_target(plan, t["province"], certs, "2024Q4", 380)
     make_target(plan, t["province"], certs, "2025Q4", 500)
     make_target(plan, t["a"], certs, "2024Q4", 110)
@@ -128,7 +130,9 @@ def test_divisions_table_has_value_share_yoy_and_the_divisions_own_target(brief_
         ["C", "26", "16.25%", "30.00%", "—"],
         ["省（合计）", "160", "", "", ""],
     ]
-    assert "截至2024年12月末，省通过认证的组织160家，同比增长14.29%（上年同期140家）。" in _text(doc)
+    assert "截至2024年12月末，省通过认证的组织160家，同比增长14.29%（上年同期140家）。" in _text(
+        doc
+    )
 
 
 def test_word_structure_a4_fonts_headings_page_numbers_and_charts(brief_tree):
@@ -137,7 +141,13 @@ def test_word_structure_a4_fonts_headings_page_numbers_and_charts(brief_tree):
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     assert round(section.top_margin.mm) == 37 and round(section.left_margin.mm) == 28
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert headings == ["一、总体情况", "二、目标进展", "三、各地区情况", "四、数据报送情况", "五、数据说明"]
+    assert headings == [
+        "一、总体情况",
+        "二、目标进展",
+        "三、各地区情况",
+        "四、数据报送情况",
+        "五、数据说明",
+    ]
 
     def east_asia(style):
         return style.element.rPr.rFonts.get(qn("w:eastAsia"))
@@ -231,13 +241,18 @@ def test_demo_counts_are_marked_as_demo(brief_tree):
 def test_filename_names_region_and_quarter(brief_tree):
     with translation.override("zh-hans"):
         data = brief_data(region=brief_tree["province"], as_of=AS_OF, include=Inclusion.APPROVED)
-        assert brief_filename(data=data, today=ISSUED) == "CertTrack_简报_省_990000_2024Q4_2024-12-20.docx"
+        assert (
+            brief_filename(data=data, today=ISSUED)
+            == "CertTrack_简报_省_990000_2024Q4_2024-12-20.docx"
+        )
 
 
 # --- the chart ------------------------------------------------------------------------------
 
 LABELS = ChartLabels("实际值", "待审核", "部分汇总", "目标值", "进度路径", "预测", "张", "年份")
-ENGLISH = ChartLabels("Actual", "Awaiting", "Partial", "Target", "Path", "Forecast", "certs", "Year")
+ENGLISH = ChartLabels(
+    "Actual", "Awaiting", "Partial", "Target", "Path", "Forecast", "certs", "Year"
+)
 
 
 def test_chart_is_a_png_drawn_with_or_without_a_cjk_font(brief_tree):
