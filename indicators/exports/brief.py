@@ -80,6 +80,12 @@ def month_text(q: Quarter) -> str:
     return date_format(q.end_date, "YEAR_MONTH_FORMAT")
 
 
+def join_sentences(sentences) -> str:
+    """Sentences as one paragraph: run together in Chinese, a space apart in English."""
+    chinese = (translation.get_language() or "zh-hans").lower().startswith("zh")
+    return ("" if chinese else " ").join(sentences)
+
+
 def _sentence(*parts: str) -> str:
     return "".join(parts) + pgettext("sentence end", ".")
 
@@ -349,13 +355,13 @@ def brief_document(*, data: BriefData, issuer: str, issued_on: dt.date, font_pat
         sentences = headline_sentences(
             h, region_name=region_name, as_of=data.as_of, include=data.include
         )
-        word.add_paragraph(doc, "".join(sentences))
+        word.add_paragraph(doc, join_sentences(sentences))
         unit = h.indicator.unit
         targets = [
             s for row in h.targets for s in target_sentences(row, unit=unit, as_of=data.as_of)
         ]
         if targets:
-            word.add_paragraph(doc, "".join(targets))
+            word.add_paragraph(doc, join_sentences(targets))
 
     _heading(doc, 1, 2, _("Progress against the targets"))
     for i, panel in enumerate(data.panels, start=1):

@@ -175,6 +175,7 @@ def test_brief_in_english(brief_tree):
     assert "The 2024 target (380 certificates) was achieved: 105.26% of it, 20 certificates above." in text  # fmt: skip
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
     assert headings[0] == "1. Overall progress"
+    assert "above. Against the 2025 target (500 certificates): 80.00% achieved, 100 certificates to go (On track). On the recent trend" in text  # fmt: skip
 
 
 def test_partial_quarter_gives_the_latest_complete_value_and_what_is_missing(
