@@ -53,7 +53,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMPORT_SESSION_KEY = "certtrack_import"
 
 
-def _xlsx_response(wb, filename: str, content_type: str = XLSX) -> FileResponse:
+def _file_response(wb, filename: str, content_type: str = XLSX) -> FileResponse:
     """Save the workbook (or Word document) into a spooled temporary file (memory up to 8 MB)
     and send it.
 
@@ -105,7 +105,7 @@ def report_export(request: HttpRequest) -> HttpResponse:
     data = report_data(user=request.user, **form.report_args())
     now = timezone.localtime()
     wb = report_workbook(data=data, generated_by=_display_name(request.user), generated_at=now)
-    return _xlsx_response(wb, report_filename(data=data, today=now.date()))
+    return _file_response(wb, report_filename(data=data, today=now.date()))
 
 
 def brief_issuer(region: Region) -> str:
@@ -128,7 +128,7 @@ def report_brief(request: HttpRequest) -> HttpResponse:
     data = brief_data(**form.brief_args())
     today = timezone.localdate()
     doc = brief_document(data=data, issuer=brief_issuer(data.region), issued_on=today)
-    return _xlsx_response(doc, brief_filename(data=data, today=today), DOCX)
+    return _file_response(doc, brief_filename(data=data, today=today), DOCX)
 
 
 def _require_official(request: HttpRequest) -> None:
@@ -162,7 +162,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
         generated_by=_display_name(request.user),
         generated_at=now,
     )
-    return _xlsx_response(wb, f"CertTrack_template_{period}_{now.date().isoformat()}.xlsx")
+    return _file_response(wb, f"CertTrack_template_{period}_{now.date().isoformat()}.xlsx")
 
 
 def _preview_context(changes: list[ImportChange], issues: list[ImportIssue]) -> dict:
