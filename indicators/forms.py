@@ -287,6 +287,48 @@ class ReportForm(forms.Form):
         )
 
 
+class BriefForm(forms.Form):
+    """The brief's choices; also the documented query parameters of ``report_brief``
+    (docs/brief.md). Every field is optional: the user's first region, the last complete
+    quarter (a later one is taken as it, as on every page), approved values."""
+
+    region = RegionChoiceField(
+        queryset=Region.objects.none(), to_field_name="code", required=False, label=_("Region")
+    )
+    as_of = QuarterField(required=False, label=_("As of quarter"))
+    values = forms.ChoiceField(
+        choices=[(k.value, v) for k, v in INCLUSION_LABELS.items()],
+        initial=Inclusion.APPROVED.value,
+        required=False,
+        label=_("Values included"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("auto_id", "id_brief_%s")  # beside the Excel report's form
+        super().__init__(*args, **kwargs)
+        self.visible = regions_visible_to(user).order_by("path")
+        self.fields["region"].queryset = self.visible
+        self.fields["as_of"].initial = Quarter.last_complete()
+        first = self.visible.first()
+        if first is not None:
+            self.fields["region"].initial = first.code
+
+    def clean_region(self):
+        region = self.cleaned_data.get("region") or self.visible.first()
+        if region is None:
+            raise forms.ValidationError(_("You have no region to report on."))
+        return region
+
+    def clean_as_of(self):
+        last = Quarter.last_complete()
+        return min(self.cleaned_data.get("as_of") or last, last)
+
+    def brief_args(self) -> dict:
+        data = self.cleaned_data
+        include = Inclusion.parse(data["values"] or None, Inclusion.APPROVED)
+        return dict(region=data["region"], as_of=data["as_of"], include=include)
+
+
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Workbook (.xlsx)"),

@@ -52,9 +52,11 @@ urlpatterns = [
     # Review (views/review.py): the queue of a quarter, one region-quarter to decide on.
     path("review/", review.review_queue_page, name="review_queue"),
     path("review/<str:code>/<str:period>/", review.review, name="review"),
-    # Excel (views/reports.py, docs/excel.md): the report, the template, upload and confirm.
+    # Reports (views/reports.py, docs/excel.md, docs/brief.md): the Excel report, the Word brief,
+    # the entry template, upload and confirm.
     path("reports/", reports.reports, name="reports"),
     path("reports/export.xlsx", reports.report_export, name="report_export"),
+    path("reports/brief.docx", reports.report_brief, name="report_brief"),
     path("import/", reports.import_upload, name="import"),
     path("import/template.xlsx", reports.import_template, name="import_template"),
     path("import/confirm/", reports.import_confirm, name="import_confirm"),

@@ -1,5 +1,6 @@
-"""Excel pages (docs/excel.md): the report page and its workbook, the import template, and the
-upload → preview → confirm import. Workbooks are built by exports/; parsing is imports.py."""
+"""Reports (docs/excel.md, docs/brief.md): the report page with its workbook and the Word brief,
+the import template, and the upload → preview → confirm import. Files are built by exports/;
+parsing is imports.py."""
 
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from indicators.exports.brief import brief_document, brief_filename
 from indicators.exports.report import report_filename, report_workbook
 from indicators.exports.template import import_template_workbook
 from indicators.forms import (
+    BriefForm,
     ImportUploadForm,
     ReportForm,
 )
@@ -39,25 +42,29 @@ from indicators.imports import (
 )
 from indicators.models import Indicator
 from indicators.periods import Quarter
+from indicators.selectors.brief import brief_data
 from indicators.selectors.reports import import_template_rows, report_data, stored_counts
 from indicators.services.imports import ImportRejected, counts_import
 from regions.models import Region
 from regions.selectors import access_for, regions_enterable_by, regions_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMPORT_SESSION_KEY = "certtrack_import"
 
 
-def _xlsx_response(wb, filename: str) -> FileResponse:
-    """Save the workbook into a spooled temporary file (memory up to 8 MB) and send it.
+def _file_response(wb, filename: str, content_type: str = XLSX) -> FileResponse:
+    """Save the workbook (or Word document) into a spooled temporary file (memory up to 8 MB)
+    and send it.
 
     ``filename*`` (RFC 5987) carries the Chinese name; ``filename`` an ASCII fallback.
     """
     buffer = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     wb.save(buffer)
     buffer.seek(0)
-    response = FileResponse(buffer, content_type=XLSX)
-    fallback = filename.encode("ascii", "ignore").decode().replace('"', "") or "certtrack.xlsx"
+    response = FileResponse(buffer, content_type=content_type)
+    suffix = ".docx" if content_type == DOCX else ".xlsx"
+    fallback = filename.encode("ascii", "ignore").decode().replace('"', "") or f"certtrack{suffix}"
     fallback = re.sub(r"_+", "_", fallback)
     response["Content-Disposition"] = (
         f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
@@ -69,11 +76,21 @@ def _display_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def _reports_page(request, *, form=None, brief_form=None, status: int = 200) -> HttpResponse:
+    """The report page with the Excel report's form and the brief's (one of them bound with
+    its errors after a bad request)."""
+    context = {
+        "form": form or ReportForm(user=request.user),
+        "brief_form": brief_form or BriefForm(user=request.user),
+    }
+    return render(request, "indicators/reports/reports.html", context, status=status)
+
+
 @require_GET
 def reports(request: HttpRequest) -> HttpResponse:
-    """The report page: choose region, quarters, indicators and values; download the workbook."""
-    form = ReportForm(user=request.user)
-    return render(request, "indicators/reports/reports.html", {"form": form})
+    """The report page: choose region, quarters, indicators and values; download the workbook,
+    or the Word brief of a region as of a quarter."""
+    return _reports_page(request)
 
 
 @require_GET
@@ -84,11 +101,34 @@ def report_export(request: HttpRequest) -> HttpResponse:
         raise Http404  # not revealing whether a region outside the user's scope exists
     form = ReportForm(request.GET, user=request.user)
     if not form.is_valid():
-        return render(request, "indicators/reports/reports.html", {"form": form}, status=400)
+        return _reports_page(request, form=form, status=400)
     data = report_data(user=request.user, **form.report_args())
     now = timezone.localtime()
     wb = report_workbook(data=data, generated_by=_display_name(request.user), generated_at=now)
-    return _xlsx_response(wb, report_filename(data=data, today=now.date()))
+    return _file_response(wb, report_filename(data=data, today=now.date()))
+
+
+def brief_issuer(region: Region) -> str:
+    """The issuing unit named under the brief's title: the region's market regulation bureau
+    (甘肃省市场监督管理局), the users' own; the line is text, edited in Word where it differs."""
+    return _("%(region)s Administration for Market Regulation") % {"region": region.name}
+
+
+@require_GET
+def report_brief(request: HttpRequest) -> HttpResponse:
+    """The Word brief of a region as of a quarter (docs/brief.md): the region dashboard's
+    numbers in a document leaders can edit and forward. A region outside the user's scope is a
+    404, other bad parameters give the report page back with the errors (400)."""
+    code = request.GET.get("region", "")
+    if code and not regions_visible_to(request.user).filter(code=code).exists():
+        raise Http404  # not revealing whether a region outside the user's scope exists
+    form = BriefForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return _reports_page(request, brief_form=form, status=400)
+    data = brief_data(**form.brief_args())
+    today = timezone.localdate()
+    doc = brief_document(data=data, issuer=brief_issuer(data.region), issued_on=today)
+    return _file_response(doc, brief_filename(data=data, today=today), DOCX)
 
 
 def _require_official(request: HttpRequest) -> None:
@@ -122,7 +162,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
         generated_by=_display_name(request.user),
         generated_at=now,
     )
-    return _xlsx_response(wb, f"CertTrack_template_{period}_{now.date().isoformat()}.xlsx")
+    return _file_response(wb, f"CertTrack_template_{period}_{now.date().isoformat()}.xlsx")
 
 
 def _preview_context(changes: list[ImportChange], issues: list[ImportIssue]) -> dict:

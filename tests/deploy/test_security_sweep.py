@@ -296,9 +296,19 @@ def fill(route: Route, scope: Scope, outside: Region | None = None, param: str |
 
 
 def body_text(response) -> str:
-    """The text a user gets: HTML/JSON/CSV decoded, an Excel workbook's sheet names and cells."""
+    """The text a user gets: HTML/JSON/CSV decoded, an Excel workbook's sheet names and cells,
+    a Word document's paragraphs, table cells, header and footer."""
     content = b"".join(response.streaming_content) if response.streaming else response.content
     ctype = response.get("Content-Type", "")
+    if "wordprocessingml" in ctype:
+        import docx
+
+        document = docx.Document(io.BytesIO(content))
+        parts = [p.text for p in document.paragraphs]
+        parts += [c.text for t in document.tables for row in t.rows for c in row.cells]
+        for section in document.sections:
+            parts += [p.text for p in (*section.header.paragraphs, *section.footer.paragraphs)]
+        return "\n".join(parts)
     if "spreadsheetml" in ctype or content[:2] == b"PK":
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
         try:
