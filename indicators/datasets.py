@@ -185,6 +185,7 @@ TARGET_COLUMNS = [
     "missing_divisions", "missing_division_names", "awaiting_review",
     "baseline_quarter", "baseline_value", "baseline_note", "expected", "forecast_value",
     "forecast_meets", "crossing", "quarters_left", "needed_per_quarter",
+    "target_id", "allocated_from", "allocated_from_label", "demo",
 ]  # fmt: skip
 
 
@@ -233,6 +234,10 @@ def _target_record(row: TargetTrendRow) -> dict:
         crossing=_q(p.crossing),
         quarters_left=p.quarters_left,
         needed_per_quarter=p.needed_per_quarter,
+        target_id=t.pk,
+        allocated_from=t.allocated_from_id,
+        allocated_from_label=t.allocated_from_label or None,
+        demo=t.is_demo,
     )
 
 

@@ -236,6 +236,15 @@ class Target(models.Model):
         return self.allocated_from_id is not None
 
     @property
+    def allocated_from_label(self) -> str:
+        """The parent target as the outputs name it: "甘肃省 ≥ 12,000 (2022Q4)"; empty for a
+        plan's own target. Read with ``select_related("allocated_from__region")``."""
+        parent = self.allocated_from
+        if parent is None:
+            return ""
+        return f"{parent.region.name} ≥ {parent.value:,} ({parent.due})"
+
+    @property
     def due(self) -> Quarter:
         return Quarter(self.due_year, self.due_quarter)
 
