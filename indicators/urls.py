@@ -49,6 +49,12 @@ urlpatterns = [
     ),
     # Targets (views/targets.py): a target's allocation to divisions, the assessment ranking.
     path("targets/<int:target_id>/allocation/", targets.allocation, name="target_allocation"),
+    path("regions/<str:code>/assessment/", targets.assessment, name="assessment"),
+    path(
+        "regions/<str:code>/assessment.<fmt:fmt>",
+        targets.assessment_data,
+        name="assessment_data",
+    ),
     # Entry (views/entry.py): an official's form for one region and quarter.
     path("entry/", entry.entry, name="entry"),
     # Review (views/review.py): the queue of a quarter, one region-quarter to decide on.

@@ -11,12 +11,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from indicators import datasets
 from indicators.models import Target
 from indicators.selectors.allocation import allocation_page
+from indicators.selectors.assessment import COMPONENTS, region_assessment
 from indicators.services.targets import target_allocations_save
-from indicators.views._common import _as_of, _include
+from indicators.views._common import _as_of, _include, _query, _visible_region
+from indicators.views.data import _data_response
 from regions.selectors import access_for
+
+COMPONENT_LABELS = {
+    "progress": gettext_lazy("Progress against targets"),
+    "growth": gettext_lazy("Growth on a year earlier"),
+    "timeliness": gettext_lazy("Timeliness of reporting"),
+    "quality": gettext_lazy("Data quality"),
+}
 
 FIELD = "alloc-"
 
@@ -92,3 +103,34 @@ def _difference_text(difference: int) -> str:
             "n": f"{-difference:,}"
         }
     return _("The divisions' allocations are over the target by %(n)s.") % {"n": f"{difference:,}"}
+
+
+def assessment(request: HttpRequest, code: str) -> HttpResponse:
+    """The assessment ranking of a region's divisions at ``?as_of=`` (the last complete quarter
+    by default), with each component, the points, the score and the rank."""
+    region = _visible_region(request, code)
+    include, as_of = _include(request), _as_of(request)
+    result = region_assessment(region=region, period=as_of, include=include)
+    return render(
+        request,
+        "indicators/targets/assessment.html",
+        {
+            "region": region,
+            "assessment": result,
+            "query": _query(request),
+            "quarters": [as_of - i for i in range(12)],
+            "components": [
+                (k, COMPONENT_LABELS[k], result.weights[k], result.weight_shares[k])
+                for k in COMPONENTS
+            ],
+        },
+    )
+
+
+def assessment_data(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    """The assessment ranking as JSON or CSV (docs/api.md)."""
+    region = _visible_region(request, code)
+    include, as_of = _include(request), _as_of(request)
+    result = region_assessment(region=region, period=as_of, include=include)
+    dataset = datasets.assessment_dataset(result)
+    return _data_response(dataset, fmt, f"certtrack-{region.code}-assessment-{as_of}")
