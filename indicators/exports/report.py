@@ -150,6 +150,10 @@ def report_workbook(*, data: ReportData, generated_by: str, generated_at: dt.dat
     _wide_sheet(wb, data)
     _chart_sheet(wb, data)
     _about_sheet(wb, data, generated_by=generated_by, generated_at=generated_at)
+    if data.assessment is not None:  # the ranking of the root's divisions (issue 15)
+        from indicators.exports.assessment import write_assessment_sheet
+
+        write_assessment_sheet(wb, data.assessment)
     if data.tasks is not None:  # the plans' tasks: a sheet written by the tasks app
         from tasks.exports import write_tasks_sheet
 
