@@ -86,6 +86,7 @@ class AllocationRow:
     latest: RegionValue | None
     allocated: int | None
     prefill: int | None
+    demo: bool = False  # the saved allocation is seed_demo's
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,11 @@ class AllocationPage:
     @property
     def zones(self) -> list[AllocationRow]:
         return [r for r in self.rows if r.is_zone]
+
+    @property
+    def demo(self) -> bool:
+        """Some saved allocation is a demo allocation (no document allocated it)."""
+        return any(r.demo for r in self.rows)
 
     @property
     def allocated_sum(self) -> int:
@@ -181,6 +187,7 @@ def allocation_page(
             latest=latest[r.code],
             allocated=saved[r.pk].value if r.pk in saved else None,
             prefill=None if r.kind == Region.Kind.ZONE else prefill.get(r.code),
+            demo=r.pk in saved and saved[r.pk].is_demo,
         )
         for r in regions
     ]

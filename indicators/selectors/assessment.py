@@ -147,7 +147,13 @@ def _progress(
     ratios, bases = [], set()
     for ind in indicators:
         mine = allocated.get((child.pk, ind.pk), [])
-        target = _pick(mine, period)
+        # The parent's target the quarter is assessed against; the division's allocation of it
+        # where there is one (else the division's share of its growth).
+        parent = _pick(own.get(ind.pk, []), period)
+        if parent is not None:
+            target = next((t for t in mine if t.allocated_from_id == parent.pk), None)
+        else:
+            target = _pick(mine, period)
         if target is not None:
             base_q = target.plan.issued_quarter
             siblings = [Point(t.due, t.value) for t in mine if t.plan_id == target.plan_id]
@@ -158,7 +164,6 @@ def _progress(
             )  # fmt: skip
             bases.add("allocated")
         else:
-            parent = _pick(own.get(ind.pk, []), period)
             if parent is None:
                 continue
             base_q = parent.plan.issued_quarter

@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var form = document.getElementById("allocation-form");
-  if (!form) return;
+  if (!form || !form.querySelector("input.alloc-input")) return;  // read-only: the saved sum stands
   var target = parseInt(form.getAttribute("data-target"), 10);
   var sumOut = document.getElementById("alloc-sum");
   var status = document.getElementById("alloc-status");
