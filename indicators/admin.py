@@ -3,13 +3,19 @@ from the app go through indicators/services/."""
 
 from django.contrib import admin
 
-from indicators.models import CountEvent, Indicator, Plan, QuarterlyCount, Target
+from indicators.models import CountEvent, Indicator, Plan, QuarterlyCount, Target, TargetEvent
 
 
 class TargetInline(admin.TabularInline):
+    """The plan's own targets; allocations to divisions are made on the allocation page."""
+
     model = Target
     extra = 0
     autocomplete_fields = ["region"]
+    exclude = ["allocated_from", "is_demo"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(allocated_from__isnull=True)
 
 
 @admin.register(Plan)
@@ -28,9 +34,32 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 @admin.register(Target)
 class TargetAdmin(admin.ModelAdmin):
-    list_display = ["plan", "region", "indicator", "due_year", "due_quarter", "comparator", "value"]
-    list_filter = ["indicator", "due_year", "plan"]
+    list_display = [
+        "plan", "region", "indicator", "due_year", "due_quarter", "comparator", "value",
+        "allocated_from", "is_demo",
+    ]  # fmt: skip
+    list_filter = ["indicator", "due_year", "plan", "is_demo"]
+    list_select_related = ["plan", "region", "indicator", "allocated_from__region"]
     autocomplete_fields = ["region", "plan"]
+    raw_id_fields = ["allocated_from"]
+
+
+@admin.register(TargetEvent)
+class TargetEventAdmin(admin.ModelAdmin):
+    """The allocation history (who, when, old → new); read-only."""
+
+    list_display = ["at", "region", "action", "user", "old_value", "new_value", "parent"]
+    list_filter = ["action"]
+    list_select_related = ["region", "user", "parent__region", "parent__indicator"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class CountEventInline(admin.TabularInline):

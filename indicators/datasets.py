@@ -185,6 +185,7 @@ TARGET_COLUMNS = [
     "missing_divisions", "missing_division_names", "awaiting_review",
     "baseline_quarter", "baseline_value", "baseline_note", "expected", "forecast_value",
     "forecast_meets", "crossing", "quarters_left", "needed_per_quarter",
+    "target_id", "allocated_from", "allocated_from_label", "demo",
 ]  # fmt: skip
 
 
@@ -233,6 +234,10 @@ def _target_record(row: TargetTrendRow) -> dict:
         crossing=_q(p.crossing),
         quarters_left=p.quarters_left,
         needed_per_quarter=p.needed_per_quarter,
+        target_id=t.pk,
+        allocated_from=t.allocated_from_id,
+        allocated_from_label=t.allocated_from_label or None,
+        demo=t.is_demo,
     )
 
 
@@ -293,3 +298,37 @@ def overview_dataset(
 def plan_dataset(name: str, page: PlanPage) -> Dataset:
     builder = targets_dataset if name == "targets" else trends_dataset
     return builder(page.rows, meta=_meta(as_of=page.as_of, include=page.include, plan=page.plan.pk))
+
+
+ASSESSMENT_COLUMNS = [
+    "region_code", "quarter", "child_code", "child_name",
+    "progress", "progress_basis", "growth", "timeliness", "quality",
+    "progress_points", "growth_points", "timeliness_points", "quality_points",
+    "score", "rank",
+]  # fmt: skip
+
+
+def assessment_dataset(assessment) -> Dataset:
+    """The assessment ranking (selectors/assessment.py): one record per division, best first;
+    the components in percent, the points they give, the score and the rank. ``meta`` carries
+    the weights."""
+    rows = [
+        dict(
+            region_code=assessment.region.code,
+            quarter=str(assessment.period),
+            child_code=row.region.code,
+            child_name=row.region.name,
+            progress=row.progress,
+            progress_basis=row.progress_basis,
+            growth=row.growth,
+            timeliness=row.timeliness,
+            quality=row.quality,
+            **{f"{k}_points": _round(v) for k, v in row.points.items()},
+            score=row.score,
+            rank=row.rank,
+        )
+        for row in assessment.rows
+    ]
+    meta = _meta(as_of=assessment.period, include=assessment.include,
+                 region=assessment.region.code, weights=assessment.weights)  # fmt: skip
+    return Dataset("assessment", ASSESSMENT_COLUMNS, rows, meta)

@@ -192,6 +192,19 @@ class Target(models.Model):
         _("comparator"), max_length=10, choices=Comparator.choices, default=Comparator.AT_LEAST
     )
     clause = models.CharField(_("clause"), max_length=200, blank=True)
+    # 目标分解: a target the region's managers handed down to a division (or a zone) of the
+    # parent target's region; same plan, indicator and due quarter (indicators.services.targets).
+    allocated_from = models.ForeignKey(
+        "self",
+        verbose_name=_("allocated from"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="allocations",
+    )
+    is_demo = models.BooleanField(
+        _("demo allocation"), default=False, help_text=_("Made up by seed_demo; no document.")
+    )
 
     class Meta:
         ordering = ["plan__issued_on", "region__path", "indicator__sort_order", "due_year"]
@@ -209,14 +222,79 @@ class Target(models.Model):
             models.CheckConstraint(
                 condition=Q(value__gt=0), name="%(app_label)s_%(class)s_value_positive"
             ),
+            models.CheckConstraint(
+                condition=~Q(allocated_from=F("id")),
+                name="%(app_label)s_%(class)s_not_own_allocation",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.region.name} {self.indicator.name} ≥ {self.value} ({self.due})"
 
     @property
+    def is_allocated(self) -> bool:
+        return self.allocated_from_id is not None
+
+    @property
+    def allocated_from_label(self) -> str:
+        """The parent target as the outputs name it: "甘肃省 ≥ 12,000 (2022Q4)"; empty for a
+        plan's own target. Read with ``select_related("allocated_from__region")``."""
+        parent = self.allocated_from
+        if parent is None:
+            return ""
+        return f"{parent.region.name} ≥ {parent.value:,} ({parent.due})"
+
+    @property
     def due(self) -> Quarter:
         return Quarter(self.due_year, self.due_quarter)
+
+
+class TargetEvent(models.Model):
+    """One entry of a target's audit trail (an allocation saved, changed or removed): who,
+    when, the value before and after; never edited or deleted. Kept by the target's id and
+    region, so the history outlives a removed allocation."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Allocated")
+        UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Removed")
+
+    target = models.ForeignKey(
+        Target,
+        verbose_name=_("target"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+    )
+    parent = models.ForeignKey(
+        Target,
+        verbose_name=_("allocated from"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="allocation_events",
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+    old_value = models.BigIntegerField(_("old value"), null=True, blank=True)
+    new_value = models.BigIntegerField(_("new value"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("target history entry")
+        verbose_name_plural = _("target history")
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.action} {self.old_value}→{self.new_value}"
 
 
 class QuarterlyCount(models.Model):

@@ -219,7 +219,17 @@ class TargetProgressTable(tables.Table):
 
     def render_target(self, record: TargetTrendRow) -> str:
         t = record.target
-        return f"≥ {fmt_int(t.value)} {t.indicator.unit}"
+        text = f"≥ {fmt_int(t.value)} {t.indicator.unit}"
+        url = reverse("indicators:target_allocation", args=[t.pk])
+        link = format_html(
+            '<br><small class="no-print"><a href="{}">{}</a></small>', url, _("Allocation")
+        )
+        if not t.allocated_from_id:
+            return format_html("{}{}", text, link)
+        mark = _("allocated from %(parent)s") % {"parent": t.allocated_from_label}
+        if t.is_demo:
+            mark += " " + _("(demo allocation)")
+        return format_html('{}<br><small class="allocated-from">{}</small>{}', text, mark, link)
 
     def render_value(self, record: TargetTrendRow) -> str:
         p = record.progress

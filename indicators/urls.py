@@ -5,7 +5,7 @@ Each group names the module under indicators/views/ that serves it; data formats
 
 from django.urls import path, register_converter
 
-from indicators.views import dashboards, data, entry, reports, review
+from indicators.views import dashboards, data, entry, reports, review, targets
 
 
 class FormatConverter:
@@ -46,6 +46,14 @@ urlpatterns = [
     ),
     path(
         "plans/<int:plan_id>/<target_dataset:dataset>.<fmt:fmt>", data.plan_data, name="plan_data"
+    ),
+    # Targets (views/targets.py): a target's allocation to divisions, the assessment ranking.
+    path("targets/<int:target_id>/allocation/", targets.allocation, name="target_allocation"),
+    path("regions/<str:code>/assessment/", targets.assessment, name="assessment"),
+    path(
+        "regions/<str:code>/assessment.<fmt:fmt>",
+        targets.assessment_data,
+        name="assessment_data",
     ),
     # Entry (views/entry.py): an official's form for one region and quarter.
     path("entry/", entry.entry, name="entry"),

@@ -106,7 +106,9 @@ class Membership(models.Model):
 
     An official (填报员) enters counts for the region and the units below it; a reviewer (审核员)
     approves or returns submissions in the subtree; a leader (领导) and an analyst (分析员) read
-    the subtree. A user may hold several memberships (an analyst of both Gansu and Beihai).
+    the subtree; a target manager allocates the targets of the region (and of every region
+    below it) to their divisions and reads the subtree. A user may hold several memberships (an
+    analyst of both Gansu and Beihai).
     """
 
     class Role(models.TextChoices):
@@ -114,6 +116,8 @@ class Membership(models.Model):
         REVIEWER = "reviewer", _("Reviewer")
         LEADER = "leader", _("Leader")
         ANALYST = "analyst", _("Analyst")
+        # 目标分解: may allocate the region's targets to its divisions (and read the subtree).
+        TARGET_MANAGER = "targets", _("Target manager")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

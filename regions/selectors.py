@@ -31,7 +31,8 @@ def _roots(paths: set[str]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class RegionAccess:
-    """The subtrees (as path prefixes) a user may see, enter counts for, and review.
+    """The subtrees (as path prefixes) a user may see, enter counts for, review, and whose
+    targets the user may allocate to divisions ("manage targets", 目标分解).
 
     A superuser sees and may do everything (``everything=True``).
     """
@@ -40,6 +41,7 @@ class RegionAccess:
     view: frozenset[str]
     enter: frozenset[str]
     review: frozenset[str]
+    manage: frozenset[str] = frozenset()
 
     def _within(self, paths: frozenset[str], region: Region) -> bool:
         return self.everything or any(region.path.startswith(p) for p in paths)
@@ -52,6 +54,11 @@ class RegionAccess:
 
     def can_review(self, region: Region) -> bool:
         return self._within(self.review, region)
+
+    def can_manage_targets(self, region: Region) -> bool:
+        """May allocate the targets of ``region`` to its divisions (a target manager of the
+        region or of a region above it; an administrator)."""
+        return self._within(self.manage, region)
 
     @property
     def can_enter_anything(self) -> bool:
@@ -76,7 +83,8 @@ def access_for(user) -> RegionAccess:
     """What ``user`` may see and change; one query, cached on the user object for the request.
 
     Every role sees its region's subtree; officials also enter counts there, reviewers also
-    approve, return and reopen there. Leaders and analysts only read.
+    approve, return and reopen there, target managers allocate targets there. Leaders and
+    analysts only read.
     """
     cached = getattr(user, "_certtrack_access", None)
     if cached is not None:
@@ -94,7 +102,8 @@ def access_for(user) -> RegionAccess:
         view = {path for _, path in rows}
         enter = {path for role, path in rows if role == Role.OFFICIAL}
         review = {path for role, path in rows if role == Role.REVIEWER}
-        access = RegionAccess(False, _roots(view), _roots(enter), _roots(review))
+        manage = {path for role, path in rows if role == Role.TARGET_MANAGER}
+        access = RegionAccess(False, _roots(view), _roots(enter), _roots(review), _roots(manage))
     try:
         user._certtrack_access = access
     except AttributeError:  # AnonymousUser tolerates it too, but be safe

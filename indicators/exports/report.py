@@ -90,6 +90,8 @@ SUMMARY_COLUMNS = [
     ("缺数地区代码 Missing divisions [missing_divisions]", 20),
     ("待审核数 Awaiting review [awaiting_review]", 10),
     ("基期说明代码 Baseline note [baseline_note]", 12),
+    ("分解自 Allocated from", 28),
+    ("上级目标编号 Parent target id [allocated_from]", 12),
 ]
 
 QUARTERLY_COLUMNS = [
@@ -121,6 +123,12 @@ QUARTERLY_COLUMNS = [
 ]
 
 
+def allocated_text(target) -> str:
+    """ "分解自 甘肃省 ≥ 12,000 (2022Q4)" in the session language; "(演示)" for a demo one."""
+    text = _("allocated from %(parent)s") % {"parent": target.allocated_from_label}
+    return f"{text} {_('(demo allocation)')}" if target.is_demo else text
+
+
 def report_filename(*, data: ReportData, today: dt.date) -> str:
     """``CertTrack_甘肃省_620000_2018Q1-2026Q3_2026-10-05.xlsx``."""
     return (
@@ -142,6 +150,10 @@ def report_workbook(*, data: ReportData, generated_by: str, generated_at: dt.dat
     _wide_sheet(wb, data)
     _chart_sheet(wb, data)
     _about_sheet(wb, data, generated_by=generated_by, generated_at=generated_at)
+    if data.assessment is not None:  # the ranking of the root's divisions (issue 15)
+        from indicators.exports.assessment import write_assessment_sheet
+
+        write_assessment_sheet(wb, data.assessment)
     if data.tasks is not None:  # the plans' tasks: a sheet written by the tasks app
         from tasks.exports import write_tasks_sheet
 
@@ -187,6 +199,8 @@ def _summary_sheet(wb: Workbook, data: ReportData) -> None:
                 ",".join(gap.missing_codes) or None if gap else None,
                 gap.awaiting_review if gap else None,
                 p.baseline_note.value if p.baseline_note else None,
+                text_cell(ws, allocated_text(t)) if t.allocated_from_id else None,
+                t.allocated_from_id,
             ]
         )
     last = max(len(data.targets) + 1, 2)

@@ -208,7 +208,7 @@ def targets_of_region(region: Region) -> list[Target]:
     """Targets set for exactly ``region`` (any plan), with plan, region and indicator; one query."""
     return list(
         Target.objects.filter(region=region)
-        .select_related("plan", "region", "indicator")
+        .select_related("plan", "region", "indicator", "allocated_from__region")
         .order_by("plan__issued_on", "plan_id", "indicator__sort_order", "due_year", "due_quarter")
     )
 

@@ -7,6 +7,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from indicators.models import Indicator, Plan, Target
 from indicators.periods import Quarter
 from indicators.selectors.progress import (
@@ -34,11 +36,19 @@ class PlanCard:
 
 
 def plans_visible_to(user) -> list[Plan]:
-    """Plans covering a region the user may see (nationwide plans only for a superuser)."""
+    """Plans covering a region the user may see (nationwide plans only for a superuser), and
+    plans with a target allocated to a region the user may see (a prefecture's leader sees
+    the provincial plan through the prefecture's allocated targets, and only those)."""
     access = access_for(user)
     qs = Plan.objects.select_related("region", "parent")
     if not access.everything:
-        qs = qs.filter(region__isnull=False).filter(access.visible_q("region__"))
+        allocated = Target.objects.filter(allocated_from__isnull=False).filter(
+            access.visible_q("region__")
+        )
+        qs = qs.filter(
+            Q(region__isnull=False, pk__in=Plan.objects.filter(access.visible_q("region__")))
+            | Q(pk__in=allocated.values("plan_id"))
+        )
     return list(qs.order_by("issued_on", "id"))
 
 
@@ -47,16 +57,29 @@ def overview_cards(
 ) -> list[PlanCard]:
     """Plan cards for the overview: plans in scope, each with its targets' progress."""
     plans = plans_visible_to(user)
-    targets = list(
-        Target.objects.filter(plan__in=plans)
-        .select_related("plan", "region", "indicator")
-        .order_by("indicator__sort_order", "due_year", "due_quarter")
-    )
+    targets = _overview_targets(user, plans)
     rows = target_rows(targets=targets, as_of=as_of, include=include)
     by_plan: dict[int, list[TargetRow]] = defaultdict(list)
     for row in rows:
         by_plan[row.target.plan_id].append(row)
     return [PlanCard(plan, by_plan.get(plan.pk, [])) for plan in plans]
+
+
+def _overview_targets(user, plans: Sequence[Plan]) -> list[Target]:
+    """The targets an overview card shows: each plan's own targets in the user's scope, and the
+    targets allocated to the user's own regions (the top regions of their scope: a prefecture's
+    leader sees the prefecture's allocated targets; a province's sees the province's own, the
+    prefectures' allocations being on their dashboards and the plan page)."""
+    access = access_for(user)
+    roots = set() if access.everything else access.view  # the top regions' paths
+    return [
+        t
+        for t in Target.objects.filter(plan__in=plans)
+        .filter(access.visible_q("region__"))
+        .select_related("plan", "region", "indicator", "allocated_from__region")
+        .order_by("indicator__sort_order", "due_year", "due_quarter", "region__path")
+        if t.allocated_from_id is None or t.region.path in roots
+    ]
 
 
 @dataclass(frozen=True)
@@ -112,11 +135,7 @@ def overview_plan_cards(
         wanted = {p.pk for p in plans}
         visible = [p for p in visible if p.pk in wanted]
     plans = visible
-    targets = list(
-        Target.objects.filter(plan__in=plans)
-        .select_related("plan", "region", "indicator")
-        .order_by("indicator__sort_order", "due_year", "due_quarter")
-    )
+    targets = _overview_targets(user, plans)
     grids = _grids_for_targets(targets=targets, as_of=as_of, include=include)
     gaps = _gaps(targets, grids, as_of)
     by_plan: dict[int, list[TargetTrendRow]] = defaultdict(list)
@@ -141,7 +160,13 @@ def plan_visible_to(user, plan: Plan) -> bool:
     access = access_for(user)
     if access.everything:
         return True
-    return plan.region is not None and access.can_view(plan.region)
+    if plan.region is not None and access.can_view(plan.region):
+        return True
+    return (
+        Target.objects.filter(plan=plan, allocated_from__isnull=False)
+        .filter(access.visible_q("region__"))
+        .exists()
+    )
 
 
 @dataclass(frozen=True)
@@ -185,7 +210,7 @@ def plan_page(
     targets = [
         t
         for t in Target.objects.filter(plan=plan)
-        .select_related("plan", "region", "indicator")
+        .select_related("plan", "region", "indicator", "allocated_from__region")
         .order_by("region__path", "indicator__sort_order", "due_year", "due_quarter")
         if access.can_view(t.region)
     ]

@@ -212,7 +212,7 @@ def targets_for_regions(regions: Iterable[Region]) -> list[Target]:
     """Targets set for any of ``regions``, with plan, region and indicator in the same query."""
     return list(
         Target.objects.filter(region__in=list(regions))
-        .select_related("plan", "plan__parent", "region", "indicator")
+        .select_related("plan", "plan__parent", "region", "indicator", "allocated_from__region")
         .order_by(
             "plan__issued_on", "region__path", "indicator__sort_order", "due_year", "due_quarter"
         )

@@ -59,6 +59,9 @@ class ReportData:
     # The plans' tasks and progress reports (tasks.selectors.rows.task_sheet_rows), for the
     # "任务进展 Tasks" sheet; None: no such sheet.
     tasks: list | None = None
+    # The assessment ranking of the root's divisions as of ``as_of`` (selectors/assessment.py)
+    # for the "考核排名 Assessment" sheet; None: no such sheet (no divisions, or a data dump).
+    assessment: object | None = None
 
     def series_rows(
         self, *, by_indicator: bool = False
@@ -154,7 +157,16 @@ def report_data(
         quarterly_only=quarterly_only,
         as_of=as_of,
         tasks=None if quarterly_only else _task_rows(user=user, root=root, start=start, end=end),
+        assessment=None if quarterly_only else _assessment(root, as_of, include),
     )
+
+
+def _assessment(root: Region, as_of: Quarter, include: Inclusion):
+    """The ranking of the root's divisions (None without any)."""
+    from indicators.selectors.assessment import region_assessment
+
+    result = region_assessment(region=root, period=as_of, include=include)
+    return result if result.rows else None
 
 
 def _task_rows(**kwargs) -> list:

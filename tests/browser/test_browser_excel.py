@@ -66,6 +66,7 @@ def test_analyst_downloads_the_gansu_report(page, live_server, demo, settings):
         "宽表 Wide",
         "图表 Chart",
         "说明 About",
+        "考核排名 Assessment",
         "任务进展 Tasks",
     ]
     rows = {

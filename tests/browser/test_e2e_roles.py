@@ -229,6 +229,7 @@ def test_analyst_downloads_the_report(as_user, server, lang):
         "宽表 Wide",
         "图表 Chart",
         "说明 About",
+        "考核排名 Assessment",
         "任务进展 Tasks",
     ]
     rows = list(wb["季度数据 Quarterly"].iter_rows(min_row=2, values_only=True))

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from indicators.exports import report as exports
+from indicators.exports.assessment import SHEET_ASSESSMENT
 from indicators.exports.cells import is_formula_like, set_text, text_cell
 from indicators.exports.report import (
     REPORT_FORMAT,
@@ -75,7 +76,8 @@ def test_report_has_five_bilingual_sheets_and_format_version(small):
     _t, data = small
     wb = _load(report_workbook(data=data, generated_by="ana", generated_at=NOW))
     assert wb.sheetnames == [
-        SHEET_SUMMARY, SHEET_QUARTERLY, SHEET_WIDE, SHEET_CHART, SHEET_ABOUT, SHEET_TASKS,
+        SHEET_SUMMARY, SHEET_QUARTERLY, SHEET_WIDE, SHEET_CHART, SHEET_ABOUT, SHEET_ASSESSMENT,
+        SHEET_TASKS,
     ]  # fmt: skip
     assert wb.defined_names["certtrack_format"].attr_text == f'"{REPORT_FORMAT}"'
     about = {r[0]: r[1] for r in wb[SHEET_ABOUT].iter_rows(values_only=True) if r and r[0]}
@@ -285,3 +287,21 @@ def test_summary_words_follow_the_language(small):
         row = [c.value for c in ws[SHEET_SUMMARY][2]]
         assert (row[13], row[11], row[2]) == words
         assert row[14] == "pending" and row[19] == "in_force"  # codes stay English
+
+
+def test_assessment_sheet_ranks_the_divisions(small):
+    _t, data = small
+    ws = _load(report_workbook(data=data, generated_by="ana", generated_at=NOW))[SHEET_ASSESSMENT]
+    head = [c.value for c in ws[1]]
+    rows = [dict(zip(head, r, strict=False)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    ranked = [r for r in rows if isinstance(r["排名 Rank [rank]"], int)]
+    # the province's three divisions, ranked as the selector ranks them (the zone is not)
+    assert [r["地区代码 Division code [child_code]"] for r in ranked] == [
+        row.region.code for row in data.assessment.rows
+    ]
+    assert {r["地区代码 Division code [child_code]"] for r in ranked} == {
+        "990100",
+        "990200",
+        "990300",
+    }
+    assert [r["得分 Score [score]"] for r in ranked] == [row.score for row in data.assessment.rows]

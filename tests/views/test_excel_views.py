@@ -72,7 +72,7 @@ def test_analyst_downloads_the_gansu_report_with_the_selectors_numbers(demo, log
         in disposition
     )
     wb = _workbook(response)
-    assert len(wb.sheetnames) == 6  # five of the counts, then 任务进展 Tasks
+    assert len(wb.sheetnames) == 7  # five of the counts, 考核排名 Assessment, 任务进展 Tasks
     grid = subtree_values(
         root=Region.objects.get(code="620000"),
         start=Quarter(2020, 1),

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from indicators import demo
+from indicators.demo_targets import seed_allocations
 from indicators.models import CountEvent, Indicator, Plan, QuarterlyCount, Target
 from indicators.periods import Quarter
 from indicators.rollups import rollups_rebuild
@@ -36,6 +37,7 @@ DEMO_USERS = [
     ("leader_gansu", False, [(Role.LEADER, "620000")], "甘肃省领导"),
     ("leader_beihai", False, [(Role.LEADER, "450500")], "北海市领导"),
     ("analyst", False, [(Role.ANALYST, "620000"), (Role.ANALYST, "450500")], "分析员"),
+    ("manager_gansu", False, [(Role.TARGET_MANAGER, "620000")], "甘肃省目标管理员"),
 ]
 
 # In the latest quarter not every unit has finished, so completeness and the workflow show.
@@ -111,6 +113,7 @@ class Command(BaseCommand):
             users = self._users()
             self._plans()
             n = self._counts(end, users)
+            seed_allocations(user=users["admin"])  # demo allocations of the 2022 targets
             tasks_demo.seed(end=end, stdout=self.stdout)  # progress reports, unit users
         self.stdout.write(self.style.SUCCESS(f"Demo data: {n} quarterly counts up to {end}."))
         self._print_logins()

@@ -1,0 +1,146 @@
+"""Writes to targets: a target handed down to the divisions of its region (目标分解). Atomic,
+permission-checked (the "manage targets" role of the target's region), audited in
+``TargetEvent`` (who, when, old → new value). The page cache follows through the target signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators.models import Target, TargetEvent
+from indicators.selectors.allocation import allocation_editable, allocation_regions
+from regions.selectors import access_for
+
+
+@dataclass(frozen=True)
+class AllocationResult:
+    """What a save changed, and how the divisions' sum compares with the parent target."""
+
+    created: int
+    updated: int
+    deleted: int
+    allocated_sum: int  # divisions only; a zone's target is never counted
+    target_value: int
+
+    @property
+    def difference(self) -> int:
+        """Negative: short by; positive: over by; 0: the allocations add up to the target."""
+        return self.allocated_sum - self.target_value
+
+
+def _clean_value(raw) -> int | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        value = int(str(raw).strip().replace(",", ""))
+    except ValueError as exc:
+        raise ValidationError(_("An allocation must be a whole number.")) from exc
+    if value <= 0:
+        raise ValidationError(_("An allocation must be a whole number above 0 (or empty)."))
+    return value
+
+
+@transaction.atomic
+def target_allocations_save(
+    *,
+    target: Target,
+    values: Mapping[int, int | str | None],
+    user,
+    now=None,
+    demo: bool = False,
+) -> AllocationResult:
+    """Save the allocations of ``target`` to regions of its region: ``values`` maps a region id
+    to the allocated value (empty or None removes that region's allocation; regions not in
+    ``values`` are left as they are).
+
+    Refused (nothing written): a user without "manage targets" for the target's region
+    (PermissionDenied); a region id that is not a division of the target's region or a zone
+    under it (a forged id); a value that is not a whole number above 0; a region that already
+    has a target of the same plan, indicator and due quarter not allocated from ``target``; a
+    target whose due quarter has passed (``demo=True``, the seed, may still write it, marking
+    the allocations as demo). A sum that differs from the target is allowed (the page warns).
+    """
+    if not access_for(user).can_manage_targets(target.region):
+        raise PermissionDenied(_("You may not allocate the targets of this region."))
+    target = Target.objects.select_for_update().select_related("plan", "region").get(pk=target.pk)
+    if not demo and not allocation_editable(target):
+        raise ValidationError(
+            _("The due quarter %(due)s has passed: its allocations can no longer be changed.")
+            % {"due": target.due}
+        )
+    divisions, zones = allocation_regions(target)
+    allowed = {r.pk: r for r in divisions + zones}
+    zone_ids = {r.pk for r in zones}
+    cleaned: dict[int, int | None] = {}
+    for key, raw in values.items():
+        try:
+            region_id = int(key)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(_("Unknown region.")) from exc
+        if region_id not in allowed:
+            raise ValidationError(_("A target can only be allocated to a division of its region."))
+        cleaned[region_id] = _clean_value(raw)
+    existing = {t.region_id: t for t in Target.objects.select_for_update().filter(
+        allocated_from=target)}  # fmt: skip
+    clashes = Target.objects.filter(
+        plan_id=target.plan_id,
+        indicator_id=target.indicator_id,
+        due_year=target.due_year,
+        due_quarter=target.due_quarter,
+        region_id__in=[k for k, v in cleaned.items() if v is not None],
+    ).exclude(allocated_from=target)
+    clash = clashes.select_related("region").first()
+    if clash is not None:
+        raise ValidationError(
+            _("%(region)s already has a target of this plan due %(due)s.")
+            % {"region": clash.region.name, "due": target.due}
+        )
+    now = now or timezone.now()
+    user_id = getattr(user, "pk", None)
+    created = updated = deleted = 0
+    for region_id, value in cleaned.items():
+        old = existing.get(region_id)
+        if value is None:
+            if old is None:
+                continue
+            TargetEvent.objects.create(
+                target=None, parent=target, region_id=region_id, action=TargetEvent.Action.DELETE,
+                user_id=user_id, at=now, old_value=old.value, new_value=None,
+            )  # fmt: skip
+            old.delete()
+            deleted += 1
+        elif old is None:
+            new = Target(
+                plan_id=target.plan_id, region_id=region_id, indicator_id=target.indicator_id,
+                due_year=target.due_year, due_quarter=target.due_quarter, value=value,
+                comparator=target.comparator, allocated_from=target, is_demo=demo,
+                clause=target.clause,
+            )  # fmt: skip
+            new.full_clean()
+            new.save()
+            TargetEvent.objects.create(
+                target=new, parent=target, region_id=region_id, action=TargetEvent.Action.CREATE,
+                user_id=user_id, at=now, old_value=None, new_value=value,
+            )  # fmt: skip
+            created += 1
+        elif old.value != value:
+            TargetEvent.objects.create(
+                target=old, parent=target, region_id=region_id, action=TargetEvent.Action.UPDATE,
+                user_id=user_id, at=now, old_value=old.value, new_value=value,
+            )  # fmt: skip
+            old.value = value
+            old.is_demo = demo
+            old.full_clean()
+            old.save(update_fields=["value", "is_demo"])
+            updated += 1
+    allocated_sum = sum(
+        t.value
+        for t in Target.objects.filter(allocated_from=target).exclude(region_id__in=zone_ids)
+    )
+    return AllocationResult(created, updated, deleted, allocated_sum, target.value)
