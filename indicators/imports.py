@@ -312,7 +312,7 @@ def _parse(wb, result, indicator_codes, known_regions, enterable_regions) -> Non
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
             try:
-                values[ind] = parse_count(raw)
+                values[ind] = parse_count(raw, name=f"{letters[ind]}{number}")
             except ValidationError as exc:
                 error(" ".join(exc.messages), number, ind)
                 ok = False
