@@ -90,8 +90,10 @@ def parse_count(raw: object, *, name: str = "") -> int:
     number is refused as negative; anything else (other signs, ``1,5``, ``1.0``, ``1e3``,
     superscript, circled or other scripts' digits, more than 15 digits) is "not a whole number".
     """
-    if isinstance(raw, bool) or raw is None or (isinstance(raw, str) and not raw.strip()):
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise ValidationError(_("Enter a whole number."), code="required")
+    if isinstance(raw, bool):  # TRUE / FALSE in a spreadsheet
+        raise _not_whole(str(raw), name)
     if isinstance(raw, float):
         if not math.isfinite(raw) or not raw.is_integer():
             raise _not_whole(f"{raw:g}", name)
