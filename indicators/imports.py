@@ -80,6 +80,7 @@ class ImportRow:
     values: dict[str, int]
     explanation: str
     columns: dict[str, str]  # key (indicator code, "explanation", "region") -> column letter
+    complete: bool = True  # False: some cells of the row were refused (their values left out)
 
 
 @dataclass
@@ -87,6 +88,9 @@ class ParsedImport:
     rows: list[ImportRow] = field(default_factory=list)
     errors: list[ImportIssue] = field(default_factory=list)
     sheet: str = ""
+    # Rows with a refused cell but a valid region and quarter: their other values still go
+    # through the rules of the services (locks), so that one upload shows every problem.
+    partial: list[ImportRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ class ImportChange:
     expected_versions: dict[str, int | None]
     explanation: str
     columns: dict[str, str]
+    complete: bool = True  # False: only checked (a preview with errors), never applied
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -321,19 +326,23 @@ def _parse(sheet: Sheet, result, indicator_codes, known_regions, enterable_regio
         )
 
     for number, cells in data_rows:
-        ok = True
-        values_in_row = {}
+        ok = cells_ok = True  # the row's region and quarter; its other cells
+        values_in_row, odd_keys = {}, set()
         for key in (TEMPLATE_REGION, TEMPLATE_PERIOD, TEMPLATE_EXPLANATION, *indicator_codes):
             value = cells.get(columns[key]) if key in columns else None
             odd = _odd_cell(value, f"{letters.get(key, '')}{number}")
             if odd:
                 error(odd, number, key)
-                ok = False
+                odd_keys.add(key)
+                if key in (TEMPLATE_REGION, TEMPLATE_PERIOD):
+                    ok = False
+                else:
+                    cells_ok = False
                 value = None
             values_in_row[key] = value
         code = _region_code(values_in_row[TEMPLATE_REGION])
         if not code:
-            if ok:
+            if TEMPLATE_REGION not in odd_keys:
                 error(_("The region code is missing."), number, TEMPLATE_REGION)
             ok = False
         elif code not in known_regions:
@@ -355,7 +364,7 @@ def _parse(sheet: Sheet, result, indicator_codes, known_regions, enterable_regio
         try:
             period = Quarter.parse(str(raw_period).strip()[:20] if raw_period is not None else "")
         except ValueError:
-            if raw_period is not None or ok:
+            if TEMPLATE_PERIOD not in odd_keys:
                 error(
                     _("“%(value)s” is not a quarter (write e.g. 2026Q3).")
                     % {"value": str(raw_period or "")[:20]},
@@ -375,6 +384,7 @@ def _parse(sheet: Sheet, result, indicator_codes, known_regions, enterable_regio
                 ok = False
             else:
                 seen[(code, period)] = number
+        row_ok, ok = ok, cells_ok
         values: dict[str, int] = {}
         for ind in indicator_codes:
             raw = values_in_row[ind]
@@ -387,10 +397,9 @@ def _parse(sheet: Sheet, result, indicator_codes, known_regions, enterable_regio
                 ok = False
         explanation = values_in_row[TEMPLATE_EXPLANATION]
         explanation = str(explanation).strip()[:MAX_EXPLANATION] if explanation else ""
-        if ok and values:
-            result.rows.append(
-                ImportRow(title, number, code, period, values, explanation, dict(letters))
-            )
+        if values and row_ok:
+            row = ImportRow(title, number, code, period, values, explanation, dict(letters), ok)
+            (result.rows if ok else result.partial).append(row)
 
 
 # --- what would change --------------------------------------------------------------------------
@@ -426,6 +435,7 @@ def plan_changes(
                     expected_versions=versions,
                     explanation=row.explanation,
                     columns=row.columns,
+                    complete=row.complete,
                 )
             )
     return changes

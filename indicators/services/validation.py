@@ -256,11 +256,17 @@ def _check_change(
     previous: Mapping[str, int | None],
     explanation: str,
     submit: bool,
+    partial: bool = False,
 ) -> None:
     """The rules one region-quarter's change must pass against its stored ``counts`` (pure):
     the versions seen, the workflow lock, organizations ≤ certificates, and the change rule
     against ``previous`` (last quarter's values). Raises StaleWrite or ValidationError.
     The entry form (:func:`counts_save`) and the Excel import (:func:`counts_import`) share it.
+
+    Every rule is checked and all their errors are raised together (by field), so that an
+    official fixes a form or a file once. ``partial``: some values of the row were refused
+    before (an import row with a bad cell); only the per-value rules (versions, lock) apply,
+    as the rules across values would judge a row the official has still to correct.
     """
     _check_versions(counts, {c: expected_versions.get(c) for c in parsed}, indicators)
     errors: dict[str, list[str]] = {}
@@ -278,15 +284,19 @@ def _check_change(
             errors.setdefault(code, []).append(
                 msg % {"indicator": indicators[code].name, "period": period}
             )
+    if not partial:
+        merged = {code: c.value for code, c in counts.items()} | dict(parsed)
+        try:
+            check_consistency(
+                certificates=merged.get(CERTIFICATES), organizations=merged.get(ORGANIZATIONS)
+            )
+        except ValidationError as exc:
+            for field_name, messages in exc.message_dict.items():
+                errors.setdefault(field_name, []).extend(messages)
+        warnings = change_warnings(values=parsed, previous=previous)
+        if submit and warnings and not explanation.strip():
+            errors.setdefault("explanation", []).extend(
+                w.message(indicators[w.indicator_code].name) for w in warnings
+            )
     if errors:
         raise ValidationError(errors)
-    merged = {code: c.value for code, c in counts.items()} | dict(parsed)
-    check_consistency(
-        certificates=merged.get(CERTIFICATES), organizations=merged.get(ORGANIZATIONS)
-    )
-    warnings = change_warnings(values=parsed, previous=previous)
-    if submit and warnings and not explanation.strip():
-        raise ValidationError(
-            {"explanation": [w.message(indicators[w.indicator_code].name) for w in warnings]},
-            code="explanation_required",
-        )
