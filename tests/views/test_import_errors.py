@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from bench import hostile_xlsx as H
 from indicators.models import QuarterlyCount
@@ -27,7 +28,8 @@ def official(client, django_user_model, tree, certs, orgs):
     )
     client.login(username="off", password=PASSWORD)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+    yield client
+    translation.deactivate()  # the English pages leave English active in this thread
 
 
 def row(number, region, period, certs="", orgs="") -> str:
