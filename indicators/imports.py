@@ -1,12 +1,13 @@
 """Read an officials' entry workbook into typed rows and errors; never writes anything.
 
-``parse_counts_workbook`` checks the file itself (size, kind, encryption, damage, format
-version) before openpyxl parses it, then opens it with ``read_only=True, data_only=True`` (rows
-stream; formulas give their cached values) and closes it in ``finally``. What the database knows
+``parse_counts_workbook`` checks the file itself (size, kind, encryption, unpacked size) before
+anything is unpacked, then reads the sheet with the bounded streaming reader of
+:mod:`indicators.xlsx` (declared dimension, row, column and cell limits, no DOCTYPE; formulas
+give their cached values, or a per-cell error where there is none). What the database knows
 (which region codes exist, which the user may change, the stored values) is passed in, so this
 module stays pure and testable without a database. ``plan_changes`` compares the rows with the
 stored counts and keeps only what would change; ``indicators.services.imports.counts_import``
-applies those changes, all or nothing. Formats: docs/excel.md.
+applies those changes, all or nothing. Formats and limits: docs/excel.md.
 """
 
 from __future__ import annotations

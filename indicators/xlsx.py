@@ -253,7 +253,11 @@ class _SheetReader:
             if self.cells > self.max_cells:
                 raise SheetTooLarge("cells", self.cells)
             ref = attrs.get("r", "")
-            self.row_number = int(ref) if ref.isdigit() and len(ref) <= 12 else self.row_number + 1
+            self.row_number = (
+                int(ref)
+                if ref.isascii() and ref.isdigit() and len(ref) <= 12
+                else self.row_number + 1
+            )
             self.column = -1
         elif tag == "rPh":
             self.in_phonetic = True  # phonetic guide text is not part of the value
@@ -307,7 +311,8 @@ class _SheetReader:
         if not v:
             return FormulaWithoutValue(self.formula) if self.formula else None
         if kind == "s":
-            if not v.isdigit() or len(v) > 9:
+            v = v.strip()
+            if not v.isascii() or not v.isdigit() or len(v) > 9:
                 raise WorkbookDamaged(f"shared string index {v[:20]!r}")
             index = int(v)
             self.shared.add(index)

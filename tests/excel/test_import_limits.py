@@ -328,3 +328,16 @@ def test_a_damaged_upload_is_a_400_page_not_a_500(client, django_user_model, tre
         assert response.status_code == 400
         page = response.content.decode()
         assert "more than 5,000 rows" in page or "damaged" in page
+
+
+def test_rich_text_runs_are_joined_and_phonetic_guides_left_out():
+    shared = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<si><r><t>9901</t></r><r><rPr><b/></rPr><t>00</t></r><rPh><t>x</t></rPh></si>"
+        "<si><t>2020Q3</t></si></sst>"
+    )
+    row = '<row r="2"><c r="A2" t="s"><v> 0 </v></c><c r="B2" t="s"><v>1</v></c>'
+    row += '<c r="C2" t="inlineStr"><is><r><t>1,</t></r><r><t>200</t></r></is></c></row>'
+    result = parse(H.package(H.sheet(row), shared_strings=shared))
+    assert result.errors == []
+    assert [(r.region_code, r.values) for r in result.rows] == [("990100", {"certificates": 1200})]
