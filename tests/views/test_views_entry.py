@@ -502,3 +502,21 @@ def test_a_forged_huge_version_is_a_form_error_not_a_server_error(as_user, tree)
     )
     assert response.status_code == 200
     assert table() == []
+
+
+@pytest.mark.parametrize(
+    "field", ["region", "note", "explanation", "action", "value_organizations"]
+)
+def test_a_nul_or_overlong_text_in_any_field_is_no_server_error(as_user, tree, field):
+    data = {
+        "region": tree["a"].code,
+        "period": str(P),
+        "value_certificates": "5",
+        "value_organizations": "3",
+        "action": "save",
+        field: "1\x00",
+    }
+    client = as_user("official")
+    assert client.post(ENTRY, data).status_code in (200, 302, 404)
+    assert client.post(ENTRY, {**data, field: "9" * 5000}).status_code in (200, 302, 404)
+    assert not QuarterlyCount.objects.filter(value__gt=10**6).exists()
