@@ -22,6 +22,8 @@ from regions.models import Region
 from regions.selectors import regions_visible_to
 
 SAVE, SUBMIT = "save", "submit"
+# A forged version beyond a 32-bit integer would reach the database as an overflow (a 500).
+MAX_VERSION = 2**31 - 1
 
 
 def _quarter_choices(quarters: list[Quarter]) -> list[tuple[str, str]]:
@@ -108,7 +110,7 @@ class QuarterlyCountForm(forms.Form):
                 ),
             )
             self.fields[version_field(code)] = forms.IntegerField(
-                required=False, min_value=1, widget=forms.HiddenInput
+                required=False, min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput
             )
         if locked:
             self.fields["note"].disabled = True
@@ -138,7 +140,7 @@ class QuarterlyCountForm(forms.Form):
                 continue
             any_value = True
             try:
-                cleaned[name] = parse_count(raw)
+                cleaned[name] = parse_count(raw, name=row.indicator.name)
             except ValidationError as exc:
                 self.add_error(name, exc)
         if not any_value and not self.errors:
@@ -184,7 +186,11 @@ class ReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         for row in submission.rows:
             self.fields[version_field(row.indicator.code)] = forms.IntegerField(
-                required=False, min_value=1, widget=forms.HiddenInput, initial=row.version
+                required=False,
+                min_value=1,
+                max_value=MAX_VERSION,
+                widget=forms.HiddenInput,
+                initial=row.version,
             )
 
     def version_fields(self):

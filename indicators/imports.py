@@ -1,17 +1,19 @@
 """Read an officials' entry workbook into typed rows and errors; never writes anything.
 
-``parse_counts_workbook`` checks the file itself (size, kind, encryption, damage, format
-version) before openpyxl parses it, then opens it with ``read_only=True, data_only=True`` (rows
-stream; formulas give their cached values) and closes it in ``finally``. What the database knows
+``parse_counts_workbook`` checks the file itself (size, kind, encryption, unpacked size) before
+anything is unpacked, then reads the sheet with the bounded streaming reader of
+:mod:`indicators.xlsx` (declared dimension, row, column and cell limits, no DOCTYPE; formulas
+give their cached values, or a per-cell error where there is none). What the database knows
 (which region codes exist, which the user may change, the stored values) is passed in, so this
 module stays pure and testable without a database. ``plan_changes`` compares the rows with the
 stored counts and keeps only what would change; ``indicators.services.imports.counts_import``
-applies those changes, all or nothing. Formats: docs/excel.md.
+applies those changes, all or nothing. Formats and limits: docs/excel.md.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Collection, Mapping, Sequence
@@ -19,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from indicators.exports.cells import FORMAT_NAME
@@ -32,16 +33,30 @@ from indicators.exports.template import (
 )
 from indicators.periods import Quarter
 from indicators.services.validation import parse_count
+from indicators.xlsx import (
+    MAX_PART_BYTES,
+    CellError,
+    FormulaWithoutValue,
+    Sheet,
+    SheetTooLarge,
+    WorkbookDamaged,
+    read_sheet,
+)
 
 # Documented limits (docs/excel.md), enforced before and while parsing.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
-MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024  # a zip bomb stops here, before openpyxl reads it
-MAX_COLUMNS = 60
+MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024  # a zip bomb stops here, before any unpacking
+MAX_COLUMNS = 30  # A to AD: the template has 5 + one per indicator
+MAX_HEADER_ROW = 100  # the header is the first filled row, within the first 100
+MAX_SHEET_ROWS = MAX_ROWS + MAX_HEADER_ROW  # no cell holding a value below this row
+# Cell and row elements read at most, empty ones too: a full sheet within the limits fits.
+MAX_CELLS = MAX_SHEET_ROWS * (MAX_COLUMNS + 1)
 MAX_EXPLANATION = 2000
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # a Compound File: an encrypted .xlsx, or an old .xls
 ZIP_MAGIC = b"PK\x03\x04"
+logger = logging.getLogger(__name__)
 _KEY_RE = re.compile(r"\[\s*([A-Za-z_][A-Za-z0-9_-]*)\s*\]")
 
 
@@ -66,6 +81,7 @@ class ImportRow:
     values: dict[str, int]
     explanation: str
     columns: dict[str, str]  # key (indicator code, "explanation", "region") -> column letter
+    complete: bool = True  # False: some cells of the row were refused (their values left out)
 
 
 @dataclass
@@ -73,6 +89,9 @@ class ParsedImport:
     rows: list[ImportRow] = field(default_factory=list)
     errors: list[ImportIssue] = field(default_factory=list)
     sheet: str = ""
+    # Rows with a refused cell but a valid region and quarter: their other values still go
+    # through the rules of the services (locks), so that one upload shows every problem.
+    partial: list[ImportRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -88,6 +107,7 @@ class ImportChange:
     expected_versions: dict[str, int | None]
     explanation: str
     columns: dict[str, str]
+    complete: bool = True  # False: only checked (a preview with errors), never applied
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -157,6 +177,26 @@ def _region_code(raw: object) -> str:
     return str(raw).strip() if raw is not None else ""
 
 
+def _too_large(exc: SheetTooLarge) -> str:
+    if exc.kind == "rows":
+        return _(
+            "The sheet has more than %(limit)s rows (it reaches row %(row)s); split the file."
+        ) % {"limit": f"{MAX_ROWS:,}", "row": f"{exc.found:,}"}
+    if exc.kind == "columns":
+        return _(
+            "The sheet has more than %(limit)s columns (it reaches column %(column)s); "
+            "remove the extra columns or copy the data into a new template."
+        ) % {"limit": MAX_COLUMNS, "column": get_column_letter(min(exc.found, 18278))}
+    if exc.kind == "cells":
+        return _(
+            "The sheet has more than %(limit)s cells (formatted empty cells count too); "
+            "copy the data into a new template."
+        ) % {"limit": f"{MAX_CELLS:,}"}
+    return _("The workbook is too large once unpacked; the limit is %(limit)s MB.") % {
+        "limit": MAX_PART_BYTES // 1048576
+    }
+
+
 def parse_counts_workbook(
     *,
     data: bytes,
@@ -167,7 +207,9 @@ def parse_counts_workbook(
     """Rows and errors of an entry workbook (docs/excel.md); nothing is written anywhere.
 
     ``known_regions`` are the codes that exist, ``enterable_regions`` those the user may change.
-    Every problem found is reported with its sheet, row and column, not only the first.
+    Every problem found is reported with its sheet, row and column, not only the first. The
+    sheet is read by :func:`indicators.xlsx.read_sheet`: a stream, within the documented
+    limits, so that no file under the upload limit costs more than a moment and a few MB.
     """
     result = ParsedImport()
     issue = check_file(data)
@@ -175,27 +217,46 @@ def parse_counts_workbook(
         result.errors.append(issue)
         return result
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on a damaged file; all mean the same here
+        sheet = read_sheet(
+            data,
+            prefer=TEMPLATE_SHEET,
+            # Read at call time: bench/run.py raises MAX_ROWS to time a 10,000-row file.
+            max_rows=MAX_ROWS + MAX_HEADER_ROW,
+            max_columns=MAX_COLUMNS,
+            max_cells=(MAX_ROWS + MAX_HEADER_ROW) * (MAX_COLUMNS + 1),
+        )
+    except SheetTooLarge as exc:
+        result.errors.append(ImportIssue(_too_large(exc)))
+        return result
+    except Exception as exc:
+        if not isinstance(exc, WorkbookDamaged):  # a case the reader does not know: still damage
+            logger.warning("unreadable workbook", exc_info=True)
         result.errors.append(
             ImportIssue(_("The workbook is damaged and cannot be read. Save it again in Excel."))
         )
         return result
-    try:
-        _parse(wb, result, indicator_codes, known_regions, enterable_regions)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError):
-        result.rows.clear()
-        result.errors.append(
-            ImportIssue(_("The workbook is damaged and cannot be read. Save it again in Excel."))
-        )
-    finally:
-        wb.close()
+    _parse(sheet, result, indicator_codes, known_regions, enterable_regions)
     return result
 
 
-def _parse(wb, result, indicator_codes, known_regions, enterable_regions) -> None:
-    name = wb.defined_names.get(FORMAT_NAME)
-    version = (name.attr_text or "").strip('"') if name is not None else None
+def _odd_cell(value: object, ref: str) -> str | None:
+    """What a cell holds that no column expects: a formula without its result, an error."""
+    if isinstance(value, FormulaWithoutValue):
+        return _(
+            "%(cell)s holds a formula without a saved result (=%(formula)s); open the file in "
+            "Excel and save it, or enter the number itself."
+        ) % {"cell": ref, "formula": value.formula[:40]}
+    if isinstance(value, CellError):
+        return _("%(cell)s holds the error value %(error)s; enter the number itself.") % {
+            "cell": ref,
+            "error": value.code,
+        }
+    return None
+
+
+def _parse(sheet: Sheet, result, indicator_codes, known_regions, enterable_regions) -> None:
+    name = sheet.defined_names.get(FORMAT_NAME)
+    version = name.strip().strip('"') if name is not None else None
     if version is not None and version != TEMPLATE_FORMAT:
         result.errors.append(
             ImportIssue(
@@ -207,67 +268,83 @@ def _parse(wb, result, indicator_codes, known_regions, enterable_regions) -> Non
             )
         )
         return
-    ws = wb[TEMPLATE_SHEET] if TEMPLATE_SHEET in wb.sheetnames else wb.worksheets[0]
-    sheet = result.sheet = ws.title
+    title = result.sheet = sheet.title
+    if not sheet.rows:
+        result.errors.append(ImportIssue(_("The sheet is empty."), sheet=title))
+        return
+    header_row, header = sheet.rows[0]
+    if header_row > MAX_HEADER_ROW:
+        result.errors.append(
+            ImportIssue(
+                _(
+                    "The header row must be within the first %(n)s rows; the first filled row is %(row)s."
+                )
+                % {"n": MAX_HEADER_ROW, "row": f"{header_row:,}"},
+                sheet=title,
+                row=header_row,
+            )
+        )
+        return
     known_keys = {TEMPLATE_REGION, TEMPLATE_PERIOD, TEMPLATE_EXPLANATION, *indicator_codes}
-    rows = ws.iter_rows(values_only=True, max_col=MAX_COLUMNS)
     columns: dict[str, int] = {}
-    header_row = 0
-    for number, cells in enumerate(rows, start=1):
-        if any(c not in (None, "") for c in cells):
-            header_row = number
-            for index, cell in enumerate(cells):
-                key = _header_key(cell, known_keys)
-                if key and key not in columns:
-                    columns[key] = index
-            break
+    for index in sorted(header):
+        key = _header_key(header[index], known_keys)
+        if key and key not in columns:
+            columns[key] = index
     required = [TEMPLATE_REGION, TEMPLATE_PERIOD, *indicator_codes]
     missing = [key for key in required if key not in columns]
-    if not header_row:
-        result.errors.append(ImportIssue(_("The sheet is empty."), sheet=sheet))
-        return
     for key in missing:
         result.errors.append(
             ImportIssue(
                 _("The column “[%(key)s]” is missing from the header row.") % {"key": key},
-                sheet=sheet,
+                sheet=title,
                 row=header_row,
             )
         )
     if missing:
         return
+    data_rows = sheet.rows[1:]
+    last = header_row + MAX_ROWS
+    if len(data_rows) > MAX_ROWS or (data_rows and data_rows[-1][0] > last):
+        # The file is refused as a whole; errors of its rows would only bury this one.
+        beyond = len(data_rows) > MAX_ROWS
+        result.errors.append(
+            ImportIssue(
+                _("The sheet has more than %(limit)s rows; split the file.")
+                % {"limit": f"{MAX_ROWS:,}"}
+                if beyond
+                else _too_large(SheetTooLarge("rows", data_rows[-1][0])),
+                sheet=title,
+            )
+        )
+        return
     letters = {key: get_column_letter(index + 1) for key, index in columns.items()}
     seen: dict[tuple[str, Quarter], int] = {}
-    data_rows = 0
-
-    def cell(cells, key):
-        index = columns.get(key)
-        return cells[index] if index is not None and index < len(cells) else None
 
     def error(message, number, key=""):
         result.errors.append(
-            ImportIssue(message, sheet=sheet, row=number, column=letters.get(key, ""))
+            ImportIssue(message, sheet=title, row=number, column=letters.get(key, ""))
         )
 
-    for number, cells in enumerate(rows, start=header_row + 1):
-        if not any(c not in (None, "") for c in cells):
-            continue
-        data_rows += 1
-        if data_rows > MAX_ROWS:
-            # The file is refused as a whole; errors found so far would only bury this one.
-            result.rows.clear()
-            result.errors[:] = [
-                ImportIssue(
-                    _("The sheet has more than %(limit)s rows; split the file.")
-                    % {"limit": f"{MAX_ROWS:,}"},
-                    sheet=sheet,
-                )
-            ]
-            return
-        ok = True
-        code = _region_code(cell(cells, TEMPLATE_REGION))
+    for number, cells in data_rows:
+        ok = cells_ok = True  # the row's region and quarter; its other cells
+        values_in_row, odd_keys = {}, set()
+        for key in (TEMPLATE_REGION, TEMPLATE_PERIOD, TEMPLATE_EXPLANATION, *indicator_codes):
+            value = cells.get(columns[key]) if key in columns else None
+            odd = _odd_cell(value, f"{letters.get(key, '')}{number}")
+            if odd:
+                error(odd, number, key)
+                odd_keys.add(key)
+                if key in (TEMPLATE_REGION, TEMPLATE_PERIOD):
+                    ok = False
+                else:
+                    cells_ok = False
+                value = None
+            values_in_row[key] = value
+        code = _region_code(values_in_row[TEMPLATE_REGION])
         if not code:
-            error(_("The region code is missing."), number, TEMPLATE_REGION)
+            if TEMPLATE_REGION not in odd_keys:
+                error(_("The region code is missing."), number, TEMPLATE_REGION)
             ok = False
         elif code not in known_regions:
             error(
@@ -283,17 +360,19 @@ def _parse(wb, result, indicator_codes, known_regions, enterable_regions) -> Non
                 TEMPLATE_REGION,
             )
             ok = False
-        raw_period = cell(cells, TEMPLATE_PERIOD)
+        raw_period = values_in_row[TEMPLATE_PERIOD]
+        period = None
         try:
-            period = Quarter.parse(str(raw_period).strip() if raw_period is not None else "")
+            period = Quarter.parse(str(raw_period).strip()[:20] if raw_period is not None else "")
         except ValueError:
-            error(
-                _("“%(value)s” is not a quarter (write e.g. 2026Q3).")
-                % {"value": str(raw_period or "")[:20]},
-                number,
-                TEMPLATE_PERIOD,
-            )
-            period, ok = None, False
+            if TEMPLATE_PERIOD not in odd_keys:
+                error(
+                    _("“%(value)s” is not a quarter (write e.g. 2026Q3).")
+                    % {"value": str(raw_period or "")[:20]},
+                    number,
+                    TEMPLATE_PERIOD,
+                )
+            ok = False
         if ok:
             first = seen.get((code, period))
             if first is not None:
@@ -306,22 +385,22 @@ def _parse(wb, result, indicator_codes, known_regions, enterable_regions) -> Non
                 ok = False
             else:
                 seen[(code, period)] = number
+        row_ok, ok = ok, cells_ok
         values: dict[str, int] = {}
         for ind in indicator_codes:
-            raw = cell(cells, ind)
+            raw = values_in_row[ind]
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
             try:
-                values[ind] = parse_count(raw)
+                values[ind] = parse_count(raw, name=f"{letters[ind]}{number}")
             except ValidationError as exc:
                 error(" ".join(exc.messages), number, ind)
                 ok = False
-        explanation = cell(cells, TEMPLATE_EXPLANATION)
+        explanation = values_in_row[TEMPLATE_EXPLANATION]
         explanation = str(explanation).strip()[:MAX_EXPLANATION] if explanation else ""
-        if ok and values:
-            result.rows.append(
-                ImportRow(sheet, number, code, period, values, explanation, dict(letters))
-            )
+        if values and row_ok:
+            row = ImportRow(title, number, code, period, values, explanation, dict(letters), ok)
+            (result.rows if ok else result.partial).append(row)
 
 
 # --- what would change --------------------------------------------------------------------------
@@ -357,6 +436,7 @@ def plan_changes(
                     expected_versions=versions,
                     explanation=row.explanation,
                     columns=row.columns,
+                    complete=row.complete,
                 )
             )
     return changes

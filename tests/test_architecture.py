@@ -23,6 +23,7 @@ VIEWS += ("tasks.views", "tasks.urls")
 FORMS_TABLES = ("indicators.forms", "indicators.tables", "indicators.filters")
 FORMS_TABLES += ("tasks.forms", "tasks.filters")
 PURE = ("indicators.charts", "indicators.exports", "indicators.datasets", "indicators.imports")
+PURE += ("indicators.xlsx",)
 PURE += ("tasks.exports", "tasks.datasets", "tasks.attachments")
 # The pure rules every write shares (parse_count, ...): forms and the Excel parser give the same
 # messages as the services by calling them, so they may be imported from anywhere.

@@ -167,6 +167,7 @@ def counts_import(
                     previous=before,
                     explanation=change.explanation,
                     submit=submit,
+                    partial=not getattr(change, "complete", True),
                 )
             except StaleWrite as exc:
                 problems.append(ImportProblem(index, "__all__", exc.message, stale=True))

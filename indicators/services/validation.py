@@ -10,6 +10,8 @@ raises :class:`StaleWrite` with what changed and by whom.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -49,26 +51,83 @@ class ChangeWarning:
         }
 
 
-def parse_count(raw: object) -> int:
-    """A whole number ≥ 0 from user input (form field, Excel cell); ValidationError otherwise."""
-    if isinstance(raw, bool) or raw is None or raw == "":
+# A count is written in digits, ASCII or full-width (what a Chinese input method types), with
+# optional thousands separators (ASCII or full-width comma) only between groups of three.
+# Never str.isdigit() or int() on raw text: both accept superscripts, circled digits or
+# other scripts' digits ("²", "①", "٣"), and int() takes "1_000" and thousands of digits.
+_DIGITS = "0123456789０１２３４５６７８９"
+_TO_ASCII = str.maketrans("０１２３４５６７８９，－", "0123456789,-")
+_COUNT_RE = re.compile(r"(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)")
+MAX_COUNT = 10**12
+MAX_COUNT_DIGITS = 15  # longer text is refused before any conversion
+_ECHO = 20  # characters of the refused input repeated in a message
+
+
+def _echo(raw: str) -> str:
+    text = "".join(ch if ch.isprintable() else "\ufffd" for ch in raw.strip())
+    return text if len(text) <= _ECHO else text[:_ECHO] + "…"
+
+
+def _not_whole(raw: object, name: str) -> ValidationError:
+    value = _echo(raw if isinstance(raw, str) else repr(raw))
+    if name:
+        return ValidationError(
+            _("%(name)s: “%(value)s” is not a whole number.") % {"name": name, "value": value},
+            code="invalid",
+        )
+    return ValidationError(
+        _("“%(value)s” is not a whole number.") % {"value": value}, code="invalid"
+    )
+
+
+def parse_count(raw: object, *, name: str = "") -> int:
+    """A whole number ≥ 0 from user input (form field, Excel cell); ValidationError otherwise.
+
+    The one parser of counts: the entry form and the Excel import both call it, so they accept
+    and refuse the same text with the same messages. ``name`` (a field's label, a cell such as
+    "D5") is named in the message. Accepted: ``1200``, ``1,200``, ``１，２００``, ``12,345``, and
+    from a spreadsheet an int or an integral float. A single leading minus before a valid
+    number is refused as negative; anything else (other signs, ``1,5``, ``1.0``, ``1e3``,
+    superscript, circled or other scripts' digits, more than 15 digits) is "not a whole number".
+    """
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise ValidationError(_("Enter a whole number."), code="required")
+    if isinstance(raw, bool):  # TRUE / FALSE in a spreadsheet
+        raise _not_whole(str(raw), name)
     if isinstance(raw, float):
-        if not raw.is_integer():
-            raise ValidationError(_("Enter a whole number, not a fraction."), code="fraction")
+        if not math.isfinite(raw) or not raw.is_integer():
+            raise _not_whole(f"{raw:g}", name)
         raw = int(raw)
     if isinstance(raw, str):
-        text = raw.strip().replace(",", "").replace("，", "")
-        if not text.lstrip("-").isdigit():
-            raise ValidationError(
-                _("“%(value)s” is not a whole number.") % {"value": raw[:40]}, code="invalid"
-            )
-        raw = int(text)
+        text = raw.strip()
+        negative = text[:1] in ("-", "－")
+        if negative:
+            text = text[1:]
+        if (
+            not text
+            or len(text) > MAX_COUNT_DIGITS * 4 // 3 + 1
+            or any(ch not in _DIGITS and ch not in ",，" for ch in text)
+        ):
+            raise _not_whole(raw, name)
+        ascii_text = text.translate(_TO_ASCII)
+        if not _COUNT_RE.fullmatch(ascii_text):
+            raise _not_whole(raw, name)
+        digits = ascii_text.replace(",", "")
+        if len(digits) > MAX_COUNT_DIGITS:
+            raise _not_whole(raw, name)
+        if negative:  # "-0" too: a minus says the figure is not a count
+            raw = -1
+        else:
+            raw = int(digits)
     if not isinstance(raw, int):
-        raise ValidationError(_("Enter a whole number."), code="invalid")
+        raise _not_whole(raw, name)
     if raw < 0:
+        if name:
+            raise ValidationError(
+                _("%(name)s: a count cannot be negative.") % {"name": name}, code="negative"
+            )
         raise ValidationError(_("A count cannot be negative."), code="negative")
-    if raw > 10**12:
+    if raw > MAX_COUNT:
         raise ValidationError(_("This number is implausibly large."), code="too_large")
     return raw
 
@@ -197,11 +256,17 @@ def _check_change(
     previous: Mapping[str, int | None],
     explanation: str,
     submit: bool,
+    partial: bool = False,
 ) -> None:
     """The rules one region-quarter's change must pass against its stored ``counts`` (pure):
     the versions seen, the workflow lock, organizations ≤ certificates, and the change rule
     against ``previous`` (last quarter's values). Raises StaleWrite or ValidationError.
     The entry form (:func:`counts_save`) and the Excel import (:func:`counts_import`) share it.
+
+    Every rule is checked and all their errors are raised together (by field), so that an
+    official fixes a form or a file once. ``partial``: some values of the row were refused
+    before (an import row with a bad cell); only the per-value rules (versions, lock) apply,
+    as the rules across values would judge a row the official has still to correct.
     """
     _check_versions(counts, {c: expected_versions.get(c) for c in parsed}, indicators)
     errors: dict[str, list[str]] = {}
@@ -219,15 +284,19 @@ def _check_change(
             errors.setdefault(code, []).append(
                 msg % {"indicator": indicators[code].name, "period": period}
             )
+    if not partial:
+        merged = {code: c.value for code, c in counts.items()} | dict(parsed)
+        try:
+            check_consistency(
+                certificates=merged.get(CERTIFICATES), organizations=merged.get(ORGANIZATIONS)
+            )
+        except ValidationError as exc:
+            for field_name, messages in exc.message_dict.items():
+                errors.setdefault(field_name, []).extend(messages)
+        warnings = change_warnings(values=parsed, previous=previous)
+        if submit and warnings and not explanation.strip():
+            errors.setdefault("explanation", []).extend(
+                w.message(indicators[w.indicator_code].name) for w in warnings
+            )
     if errors:
         raise ValidationError(errors)
-    merged = {code: c.value for code, c in counts.items()} | dict(parsed)
-    check_consistency(
-        certificates=merged.get(CERTIFICATES), organizations=merged.get(ORGANIZATIONS)
-    )
-    warnings = change_warnings(values=parsed, previous=previous)
-    if submit and warnings and not explanation.strip():
-        raise ValidationError(
-            {"explanation": [w.message(indicators[w.indicator_code].name) for w in warnings]},
-            code="explanation_required",
-        )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
 )
@@ -55,6 +56,10 @@ def entry(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     code = source.get("region")
     if code:
+        # A code is a few digits: other text (a NUL, which PostgreSQL refuses in a query, or a
+        # very long string) is no region, and never reaches the database.
+        if len(code) > 20 or not code.isprintable():
+            raise Http404
         region = get_object_or_404(Region, code=code)
         if not access.can_enter(region):
             raise PermissionDenied(

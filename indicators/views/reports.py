@@ -197,6 +197,11 @@ def _problem_issues(changes: list[ImportChange], problems) -> list[ImportIssue]:
     return issues
 
 
+def _issue_order(issue: ImportIssue) -> tuple:
+    """File-level problems first, then by row and column (A … Z, AA …)."""
+    return (issue.row or 0, len(issue.column), issue.column)
+
+
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Upload → preview of every change and every error; nothing is written until confirmed."""
     _require_official(request)
@@ -228,17 +233,21 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         known_regions=set(Region.objects.filter(active=True).values_list("code", flat=True)),
         enterable_regions=set(regions_enterable_by(request.user).values_list("code", flat=True)),
     )
+    # Every row with a valid region and quarter goes through the services' rules, also those
+    # with a refused cell (their other values): the preview lists every problem of the file.
+    rows = parsed.rows + parsed.partial
     stored = {
         key: StoredCount(c.value, c.version, c.status)
-        for key, c in stored_counts(keys=[(r.region_code, r.period) for r in parsed.rows]).items()
+        for key, c in stored_counts(keys=[(r.region_code, r.period) for r in rows]).items()
     }
-    changes = plan_changes(rows=parsed.rows, stored=stored)
+    changes = plan_changes(rows=rows, stored=stored)
     issues = list(parsed.errors)
-    if not issues and changes:
+    if changes and not any(issue.row is None for issue in issues):  # not a file-level refusal
         try:
             counts_import(user=request.user, changes=changes, submit=submit, dry_run=True)
         except ImportRejected as exc:
             issues += _problem_issues(changes, exc.problems)
+    issues.sort(key=_issue_order)
     request.session.pop(IMPORT_SESSION_KEY, None)
     token = ""
     if changes and not issues:

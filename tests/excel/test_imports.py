@@ -108,12 +108,12 @@ def test_non_number_is_reported(tree, certs, orgs):
 
 def test_negative_number_is_reported(tree, certs, orgs):
     parsed = parse(fill(template(tree, certs, orgs), {"E2": -5}))
-    assert errors(parsed) == [(2, "E", "A count cannot be negative.")]
+    assert errors(parsed) == [(2, "E", "E2: a count cannot be negative.")]
 
 
 def test_fraction_is_reported(tree, certs, orgs):
     parsed = parse(fill(template(tree, certs, orgs), {"D2": 12.5}))
-    assert errors(parsed) == [(2, "D", "Enter a whole number, not a fraction.")]
+    assert errors(parsed) == [(2, "D", "D2: “12.5” is not a whole number.")]
 
 
 def test_duplicate_row_is_reported(tree, certs, orgs):

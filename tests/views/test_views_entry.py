@@ -466,3 +466,57 @@ def test_admin_shows_the_history_inline_read_only(client, tree, people, django_u
     text = page.content.decode()
     assert "countevent" in text.lower() and text.count("off") >= 2
     assert 'name="events-0-comment"' not in text  # read-only: no inputs
+
+
+HOSTILE = ["1,5", "²", "①", "٣", "+5", "--5", "1e3", "1.5", "9" * 5000, "1" + ",000" * 3000]
+HOSTILE += ["\x00", "<b>1</b>", "NaN", "Infinity", "1_000", "１，０００，０"]
+
+
+@pytest.mark.parametrize("raw", HOSTILE)
+def test_no_text_in_the_form_is_a_server_error_and_the_input_is_kept(as_user, tree, raw):
+    response = post_entry(as_user("official"), tree["a"], certs=raw, orgs="5")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "not a whole number" in page or "Null characters are not allowed" in page
+    if raw.isprintable() and len(raw) < 30:
+        assert 'value="5"' in page  # the other field keeps its input too
+        assert "“" in page
+    assert table() == []
+
+
+def test_the_refusal_names_the_field(as_user, tree):
+    response = post_entry(as_user("official"), tree["a"], certs="1,5", orgs="3")
+    assert "Certificates: “1,5” is not a whole number." in response.content.decode()
+    assert table() == []
+
+
+def test_full_width_digits_and_separators_are_saved_as_numbers(as_user, tree):
+    response = post_entry(as_user("official"), tree["a"], certs="１，２００", orgs="1,000")
+    assert response.status_code == 302
+    assert [row[2] for row in table()] == [1200, 1000]
+
+
+def test_a_forged_huge_version_is_a_form_error_not_a_server_error(as_user, tree):
+    response = post_entry(
+        as_user("official"), tree["a"], certs="5", orgs="5", versions={"certificates": 10**30}
+    )
+    assert response.status_code == 200
+    assert table() == []
+
+
+@pytest.mark.parametrize(
+    "field", ["region", "note", "explanation", "action", "value_organizations"]
+)
+def test_a_nul_or_overlong_text_in_any_field_is_no_server_error(as_user, tree, field):
+    data = {
+        "region": tree["a"].code,
+        "period": str(P),
+        "value_certificates": "5",
+        "value_organizations": "3",
+        "action": "save",
+        field: "1\x00",
+    }
+    client = as_user("official")
+    assert client.post(ENTRY, data).status_code in (200, 302, 404)
+    assert client.post(ENTRY, {**data, field: "9" * 5000}).status_code in (200, 302, 404)
+    assert not QuarterlyCount.objects.filter(value__gt=10**6).exists()
