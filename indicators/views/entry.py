@@ -17,6 +17,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.forms import (
@@ -40,6 +41,7 @@ from indicators.views._common import (
 )
 from regions.models import Region
 from regions.selectors import access_for, regions_enterable_by
+from work.selectors.todo import entry_start
 
 
 def _entry_url(region: Region, period: Quarter) -> str:
@@ -54,17 +56,25 @@ def entry(request: HttpRequest) -> HttpResponse:
     regions = regions_enterable_by(request.user).order_by("path")
     source = request.POST if request.method == "POST" else request.GET
     code = source.get("region")
+    region = None
     if code:
         region = get_object_or_404(Region, code=code)
         if not access.can_enter(region):
             raise PermissionDenied(
                 _("You may not enter counts for %(region)s.") % {"region": region.name}
             )
-    else:
-        region = regions.first()
+    # Without a quarter asked for, open on the one that needs action (the to-do's first).
+    start = (
+        None
+        if source.get("period")
+        else entry_start(request.user, today=timezone.localdate(), region=region)
+    )
+    if region is None:
+        region = start.region if start else regions.first()
         if region is None:
             raise PermissionDenied(_("Only officials enter counts."))
-    period = _period_or_400(source.get("period"), default=Quarter.last_complete())
+    default = start.period if start else Quarter.last_complete()
+    period = _period_or_400(source.get("period"), default=default)
     quarters = entry_quarters()
     period_error = None
     try:
