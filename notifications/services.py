@@ -73,6 +73,18 @@ def notifications_create(
     )
 
 
+def notifications_settle(*, kind: str, region: Region, period: Quarter) -> int:
+    """Mark read every unread ``kind`` notice of the region-quarter: what they asked for is
+    done (a reviewer decided on the submission, or the official withdrew it)."""
+    return Notification.objects.filter(
+        kind=kind,
+        region=region,
+        year=period.year,
+        quarter=period.quarter,
+        read_at__isnull=True,
+    ).update(read_at=timezone.now())
+
+
 def notification_mark_read(*, notification: Notification, user) -> None:
     """Mark the user's own notification read (a no-op when it already is)."""
     if notification.user_id != user.pk or notification.read_at is not None:

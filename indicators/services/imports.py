@@ -181,6 +181,14 @@ def counts_import(
             problems = _import_write(user=user, items=items, submit=submit, indicators=indicators)
             if problems:  # leaving the block by an exception rolls back the whole file
                 raise ImportRejected(problems)
+            if submit:  # the reviewers hear of each region-quarter now complete
+                from indicators.services.counts import _notify_submitted
+
+                done = {(r.pk, c.period): (r, c.period) for _, c, r, _, _ in items}
+                for key in sorted(done):
+                    _notify_submitted(
+                        user=user, region=done[key][0], period=done[key][1], comment=""
+                    )
     return sum(len(change.values) for _, change, _, _, _ in items)
 
 

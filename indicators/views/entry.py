@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from indicators.forms import (
     SUBMIT,
@@ -32,7 +33,7 @@ from indicators.selectors.entry import (
     entry_quarters,
     submission_for,
 )
-from indicators.services.counts import counts_save
+from indicators.services.counts import counts_save, counts_withdraw
 from indicators.services.validation import StaleWrite, change_warnings, check_period_open
 from indicators.views._common import (
     _period_or_400,
@@ -144,3 +145,33 @@ def entry(request: HttpRequest) -> HttpResponse:
             "share": settings.CERTTRACK["CHANGE_WARNING_SHARE"],
         },
     )
+
+
+@require_POST
+def withdraw(request: HttpRequest) -> HttpResponse:
+    """An official takes back a submission no reviewer has acted on (it becomes a draft)."""
+    region = get_object_or_404(Region, code=request.POST.get("region", ""), active=True)
+    if not access_for(request.user).can_enter(region):
+        raise PermissionDenied(
+            _("You may not withdraw counts of %(region)s.") % {"region": region.name}
+        )
+    period = _period_or_400(request.POST.get("period"), default=Quarter.last_complete())
+    versions = {}
+    for key, value in request.POST.items():
+        if key.startswith("version_") and value.isdigit():
+            versions[key.removeprefix("version_")] = int(value)
+    try:
+        counts_withdraw(
+            user=request.user, region=region, period=period, expected_versions=versions or None
+        )
+    except StaleWrite as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(region)s %(period)s withdrawn: it is a draft again.")
+            % {"region": region.name, "period": period},
+        )
+    return redirect(_entry_url(region, period))
