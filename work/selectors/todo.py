@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from indicators.models import CountEvent, Indicator, QuarterlyCount, Target
 from indicators.periods import Quarter, quarter_range
@@ -95,7 +96,9 @@ class QuarterItem:
     @property
     def waited_days(self) -> int | None:
         """Whole days since ``at`` (a waiting submission's age)."""
-        return None if self.at is None else (self.today - self.at.date()).days
+        if self.at is None:
+            return None
+        return (self.today - timezone.localtime(self.at).date()).days
 
     @property
     def entry_url(self) -> str:
