@@ -19,6 +19,7 @@ from indicators import demo
 from indicators.models import CountEvent, Indicator, Plan, QuarterlyCount, Target
 from indicators.periods import Quarter
 from indicators.rollups import rollups_rebuild
+from notifications import demo as notifications_demo
 from regions.models import Membership, Region
 from tasks import demo as tasks_demo
 
@@ -40,6 +41,9 @@ DEMO_USERS = [
 
 # In the latest quarter not every unit has finished, so completeness and the workflow show.
 LATEST_STATUS = {
+    # 兰州新区 (official_lanzhou's, a zone: never in a roll-up) returned by reviewer_gansu: the
+    # official's to-do and notifications show it.
+    "620171": S.RETURNED,
     "620500": S.SUBMITTED,
     "620600": S.SUBMITTED,
     "621100": S.DRAFT,
@@ -112,6 +116,7 @@ class Command(BaseCommand):
             self._plans()
             n = self._counts(end, users)
             tasks_demo.seed(end=end, stdout=self.stdout)  # progress reports, unit users
+            notifications_demo.seed(usernames=[*users, *tasks_demo.demo_usernames()])
         self.stdout.write(self.style.SUCCESS(f"Demo data: {n} quarterly counts up to {end}."))
         self._print_logins()
 
