@@ -95,6 +95,17 @@ def notification_mark_read(*, notification: Notification, user) -> None:
     )
 
 
+def notifications_read_for(*, user, region: Region, period: Quarter) -> int:
+    """Mark read the user's notices about a region-quarter: they opened its page."""
+    return Notification.objects.filter(
+        user=user,
+        region=region,
+        year=period.year,
+        quarter=period.quarter,
+        read_at__isnull=True,
+    ).update(read_at=timezone.now())
+
+
 def notifications_mark_all_read(*, user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()

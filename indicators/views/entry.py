@@ -40,6 +40,7 @@ from indicators.views._common import (
     _service_errors,
     _with_versions,
 )
+from notifications.services import notifications_read_for
 from regions.models import Region
 from regions.selectors import access_for, regions_enterable_by
 from work.selectors.todo import entry_start
@@ -119,6 +120,8 @@ def entry(request: HttpRequest) -> HttpResponse:
                 return redirect(_entry_url(region, period))
     else:
         form = QuarterlyCountForm(submission=submission)
+        # The notices about this quarter are read: its page is open.
+        notifications_read_for(user=request.user, region=region, period=period)
 
     stored = {r.indicator.code: r.value for r in submission.rows if r.value is not None}
     previous = {r.indicator.code: r.previous for r in submission.rows}

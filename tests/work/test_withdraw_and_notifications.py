@@ -119,3 +119,11 @@ def test_mark_all_read(people, tree, as_user):
     client = as_user("reviewer")
     assert client.post("/notifications/read-all/").status_code == 302
     assert not Notification.objects.filter(user=people["reviewer"], read_at=None).exists()
+
+
+def test_opening_the_quarters_page_reads_its_notices(people, tree, as_user):
+    submit(people["official"], tree["a"], P)
+    client = as_user("reviewer")
+    assert Notification.objects.filter(user=people["reviewer"], read_at=None).count() == 1
+    assert client.get(f"/review/990100/{P}/").status_code == 200
+    assert not Notification.objects.filter(user=people["reviewer"], read_at=None).exists()
