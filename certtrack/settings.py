@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "regions",
     "indicators",
     "tasks",
+    "work",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "certtrack.context_processors.certtrack",
+                "work.context_processors.work",
             ],
         },
     },
@@ -167,7 +170,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "indicators:overview"
+LOGIN_REDIRECT_URL = "work:home"  # the to-do home; the overview is one click away
 LOGOUT_REDIRECT_URL = "login"
 
 # Simplified Chinese first, English one click away.
@@ -294,7 +297,35 @@ CERTTRACK = {
     "ASSESSMENT_WEIGHTS": os.environ.get(
         "CERTTRACK_ASSESSMENT_WEIGHTS", "progress=40,growth=20,timeliness=20,quality=20"
     ),
+    # The to-do home asks an official for missing submissions of this many ended quarters.
+    "TODO_QUARTERS": int(os.environ.get("CERTTRACK_TODO_QUARTERS", "4")),
+    # Reminder digests (manage.py send_reminders, docs/deploy.md): officials from this many
+    # days before the last on-time day; reviewers for submissions waiting longer than this;
+    # leaders' weekly summary on this weekday (0 = Monday).
+    "REMIND_DAYS_BEFORE": int(os.environ.get("CERTTRACK_REMIND_DAYS_BEFORE", "5")),
+    "REVIEW_WAIT_DAYS": int(os.environ.get("CERTTRACK_REVIEW_WAIT_DAYS", "3")),
+    "LEADER_SUMMARY_WEEKDAY": int(os.environ.get("CERTTRACK_LEADER_SUMMARY_WEEKDAY", "0")),
 }
+
+# Mail (reminder digests). Django's standard settings from the environment; without EMAIL_HOST
+# mail is printed to the console (what `make run` does), unless EMAIL_BACKEND says otherwise.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "certtrack@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+# Links in mails start with this (the address users open CertTrack at).
+CERTTRACK_BASE_URL = os.environ.get("CERTTRACK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

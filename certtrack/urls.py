@@ -1,25 +1,23 @@
 """Project URLs: sign-in, language, admin, /healthz; the app's pages are in indicators/urls.py."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from certtrack.views import healthz
+from work.views import SignInView
 
 urlpatterns = [
-    # A signed-in user who opens the login page goes straight to the app.
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    # A signed-in user who opens the login page goes straight to the app (the to-do home).
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     # The language switch works before signing in too (the login page offers it).
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    path("", include("work.urls")),
+    path("", include("notifications.urls")),
     path("", include("tasks.urls")),
     path("", include("indicators.urls")),
 ]

@@ -402,6 +402,7 @@ class CountEvent(models.Model):
         RETURN = "return", _("Returned")
         REOPEN = "reopen", _("Reopened")
         IMPORT = "import", _("Imported")
+        WITHDRAW = "withdraw", _("Withdrawn")
 
     count = models.ForeignKey(
         QuarterlyCount, verbose_name=_("count"), on_delete=models.PROTECT, related_name="events"

@@ -57,6 +57,7 @@ urlpatterns = [
     ),
     # Entry (views/entry.py): an official's form for one region and quarter.
     path("entry/", entry.entry, name="entry"),
+    path("entry/withdraw/", entry.withdraw, name="withdraw"),
     # Review (views/review.py): the queue of a quarter, one region-quarter to decide on.
     path("review/", review.review_queue_page, name="review_queue"),
     path("review/<str:code>/<str:period>/", review.review, name="review"),

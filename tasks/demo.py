@@ -43,6 +43,13 @@ DEMO_UNIT_USERS = [
     ("official_fgw", "gs-fagai", "省发展改革委填报员"),
     ("official_lanzhou_gov", "gov-620100", "兰州市政府填报员"),
 ]
+
+
+def demo_usernames() -> list[str]:
+    """The demo users this module creates (seed_demo gives them example addresses)."""
+    return [username for username, _code, _label in DEMO_UNIT_USERS]
+
+
 GANSU_DOC = "甘政办发〔2018〕145号"
 DEMO_NOTE = (
     "演示设置：报告自近三个半年起计。Demo setting: reports expected for the recent half-years."

@@ -123,3 +123,28 @@ def test_if_empty_leaves_existing_counts_alone(demo):
     assert set(
         QuarterlyCount.objects.filter(region__code="620100").values_list("value", flat=True)
     ) == {1}
+
+
+def test_demo_gives_every_role_something_to_do(demo):
+    """Issue 14: a returned quarter for official_lanzhou, waiting submissions for both
+    reviewers, a late unit, and an example address for every demo user."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+
+    from indicators.selectors.entry import submission_last_day
+    from notifications.models import Notification
+    from work.selectors import todo
+
+    users = {u.username: u for u in get_user_model().objects.all()}
+    assert all(u.email.endswith("@example.org") for u in users.values())
+    end = Quarter(2026, 3)
+    after = submission_last_day(end) + dt.timedelta(days=1)
+    items = todo.official_items(users["official_lanzhou"], today=after)
+    assert (items[0].region.code, items[0].period, items[0].status) == ("620171", end, "returned")
+    assert items[0].by == "甘肃省审核员" and items[0].comment
+    assert Notification.objects.filter(user=users["official_lanzhou"], kind="returned").exists()
+    for reviewer in ("reviewer_gansu", "reviewer_beihai"):
+        assert todo.submissions_waiting(users[reviewer], today=after), reviewer
+    late = todo.late_units(users["reviewer_gansu"], today=after)
+    assert "623000" in {i.region.code for i in late if i.overdue and not i.has_official}

@@ -1,4 +1,5 @@
-"""An official's writes: save a region-quarter's counts (draft or submitted) and submit them.
+"""An official's writes: save a region-quarter's counts (draft or submitted), submit them, and
+withdraw a submission no reviewer has acted on.
 Review is in review.py, the Excel import in imports.py, the shared rules in validation.py.
 
 Each service checks permissions through ``regions.selectors.access_for``, validates, writes in one
@@ -35,6 +36,7 @@ from indicators.services.validation import (
     change_warnings,
     check_period_open,
 )
+from notifications.services import notifications_create, notifications_settle
 from regions.models import Region
 from regions.selectors import access_for
 
@@ -162,9 +164,23 @@ def counts_save(
             )
         saved.append(current)
     if submit:
+        submitted = [c for c in saved if c.status in EDITABLE]
         for count in saved:
             _submit_one(count, user=user, now=now, comment=explanation)
+        if submitted:
+            _notify_submitted(user=user, region=region, period=period, comment=explanation)
     return saved
+
+
+def _notify_submitted(*, user, region: Region, period: Quarter, comment: str) -> None:
+    """Tell the region's reviewers once the whole submission is in (every indicator)."""
+    statuses = QuarterlyCount.objects.filter(
+        region=region, year=period.year, quarter=period.quarter
+    ).values_list("status", flat=True)
+    if len(statuses) == len(_indicators()) and all(s == S.SUBMITTED for s in statuses):
+        notifications_create(
+            kind="submitted", region=region, period=period, actor=user, comment=comment
+        )
 
 
 def _submit_one(count: QuarterlyCount, *, user, now, comment="") -> None:
@@ -238,4 +254,42 @@ def counts_submit(
             count.note = explanation.strip()
             QuarterlyCount.objects.filter(pk=count.pk).update(note=count.note)
         _submit_one(count, user=user, now=now, comment=explanation.strip())
+    _notify_submitted(user=user, region=region, period=period, comment=explanation.strip())
+    return list(counts.values())
+
+
+@transaction.atomic
+@rollups_deferred()
+def counts_withdraw(
+    *,
+    user,
+    region: Region,
+    period: Quarter,
+    expected_versions: Mapping[str, int | None] | None = None,
+) -> list[QuarterlyCount]:
+    """An official takes back a submission that no reviewer has acted on: every count of the
+    region-quarter is still *submitted*; they become drafts again, audited (``withdraw``).
+
+    A withdrawn first submission no longer counts for the on-time rate (``first_submitted_at``
+    is cleared where no reviewer has ever decided on the counts); the reviewers are told.
+    """
+    if not access_for(user).can_enter(region):
+        raise PermissionDenied(
+            _("You may not withdraw counts of %(region)s.") % {"region": region.name}
+        )
+    counts = _submission(region, period, expected_versions)
+    if any(c.status != S.SUBMITTED for c in counts.values()):
+        raise ValidationError(_("Only a submission no reviewer has acted on yet can be withdrawn."))
+    now = timezone.now()
+    for count in counts.values():
+        fields = {"status": S.DRAFT, "submitted_at": None}
+        if count.reviewed_at is None:
+            fields["first_submitted_at"] = None
+        _bump(count, count.version, **fields)
+        _event(
+            count, action=A.WITHDRAW, user=user, now=now, old_value=count.value,
+            old_status=S.SUBMITTED,
+        )  # fmt: skip
+    notifications_settle(kind="submitted", region=region, period=period)
+    notifications_create(kind="withdrawn", region=region, period=period, actor=user)
     return list(counts.values())

@@ -30,6 +30,7 @@ from indicators.services.validation import (
     _parse_values,
     check_period_open,
 )
+from notifications.services import notifications_create_many
 from regions.models import Region
 from regions.selectors import access_for
 
@@ -182,7 +183,27 @@ def counts_import(
             problems = _import_write(user=user, items=items, submit=submit, indicators=indicators)
             if problems:  # leaving the block by an exception rolls back the whole file
                 raise ImportRejected(problems)
+            if submit:  # the reviewers hear of each region-quarter now complete
+                _notify_submitted_set(user=user, items=items, expected=len(indicators))
     return sum(len(change.values) for _, change, _, _, _ in items)
+
+
+def _notify_submitted_set(*, user, items, expected: int) -> None:
+    """Tell the reviewers of every region-quarter of the file now wholly submitted (three
+    queries whatever the file's size)."""
+    subjects = {(r.pk, c.period): (r, c.period) for _, c, r, _, _ in items}
+    statuses = defaultdict(list)
+    for region_id, year, quarter, status in QuarterlyCount.objects.filter(
+        region_id__in=sorted({pk for pk, _period in subjects}),
+        year__in=sorted({p.year for _pk, p in subjects}),
+    ).values_list("region_id", "year", "quarter", "status"):
+        statuses[(region_id, Quarter(year, quarter))].append(status)
+    complete = [
+        subjects[key]
+        for key in sorted(subjects)
+        if len(statuses[key]) == expected and all(s == S.SUBMITTED for s in statuses[key])
+    ]
+    notifications_create_many(kind="submitted", subjects=complete, actor=user)
 
 
 def _problems(index: int, exc: ValidationError) -> list[ImportProblem]:

@@ -18,6 +18,7 @@ from indicators.services._common import (
     _event,
     _submission,
 )
+from notifications.services import notifications_create, notifications_settle
 from regions.models import Region
 from regions.selectors import access_for
 
@@ -70,6 +71,17 @@ def _review_transition(
             old_status=from_status,
             comment=comment,
         )
+    # The officials hear of the decision; the reviewers' "waits" notices are settled.
+    kind = {A.APPROVE: "approved", A.RETURN: "returned", A.REOPEN: "reopened"}[action]
+    notifications_settle(kind="submitted", region=region, period=period)
+    notifications_create(
+        kind=kind,
+        region=region,
+        period=period,
+        actor=user,
+        comment=comment,
+        also_user_ids={c.entered_by_id for c in counts.values()},
+    )
     return list(counts.values())
 
 

@@ -18,7 +18,9 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from indicators.forms import (
     SUBMIT,
@@ -32,15 +34,17 @@ from indicators.selectors.entry import (
     entry_quarters,
     submission_for,
 )
-from indicators.services.counts import counts_save
+from indicators.services.counts import counts_save, counts_withdraw
 from indicators.services.validation import StaleWrite, change_warnings, check_period_open
 from indicators.views._common import (
     _period_or_400,
     _service_errors,
     _with_versions,
 )
+from notifications.services import notifications_read_for
 from regions.models import Region
 from regions.selectors import access_for, regions_enterable_by
+from work.selectors.todo import entry_start
 
 
 def _entry_url(region: Region, period: Quarter) -> str:
@@ -55,6 +59,7 @@ def entry(request: HttpRequest) -> HttpResponse:
     regions = regions_enterable_by(request.user).order_by("path")
     source = request.POST if request.method == "POST" else request.GET
     code = source.get("region")
+    region = None
     if code:
         # A code is a few digits: other text (a NUL, which PostgreSQL refuses in a query, or a
         # very long string) is no region, and never reaches the database.
@@ -65,11 +70,18 @@ def entry(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied(
                 _("You may not enter counts for %(region)s.") % {"region": region.name}
             )
-    else:
-        region = regions.first()
+    # Without a quarter asked for, open on the one that needs action (the to-do's first).
+    start = (
+        None
+        if source.get("period")
+        else entry_start(request.user, today=timezone.localdate(), region=region)
+    )
+    if region is None:
+        region = start.region if start else regions.first()
         if region is None:
             raise PermissionDenied(_("Only officials enter counts."))
-    period = _period_or_400(source.get("period"), default=Quarter.last_complete())
+    default = start.period if start else Quarter.last_complete()
+    period = _period_or_400(source.get("period"), default=default)
     quarters = entry_quarters()
     period_error = None
     try:
@@ -113,6 +125,8 @@ def entry(request: HttpRequest) -> HttpResponse:
                 return redirect(_entry_url(region, period))
     else:
         form = QuarterlyCountForm(submission=submission)
+        # The notices about this quarter are read: its page is open.
+        notifications_read_for(user=request.user, region=region, period=period)
 
     stored = {r.indicator.code: r.value for r in submission.rows if r.value is not None}
     previous = {r.indicator.code: r.previous for r in submission.rows}
@@ -139,3 +153,33 @@ def entry(request: HttpRequest) -> HttpResponse:
             "share": settings.CERTTRACK["CHANGE_WARNING_SHARE"],
         },
     )
+
+
+@require_POST
+def withdraw(request: HttpRequest) -> HttpResponse:
+    """An official takes back a submission no reviewer has acted on (it becomes a draft)."""
+    region = get_object_or_404(Region, code=request.POST.get("region", ""), active=True)
+    if not access_for(request.user).can_enter(region):
+        raise PermissionDenied(
+            _("You may not withdraw counts of %(region)s.") % {"region": region.name}
+        )
+    period = _period_or_400(request.POST.get("period"), default=Quarter.last_complete())
+    versions = {}
+    for key, value in request.POST.items():
+        if key.startswith("version_") and value.isdigit():
+            versions[key.removeprefix("version_")] = int(value)
+    try:
+        counts_withdraw(
+            user=request.user, region=region, period=period, expected_versions=versions or None
+        )
+    except StaleWrite as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(region)s %(period)s withdrawn: it is a draft again.")
+            % {"region": region.name, "period": period},
+        )
+    return redirect(_entry_url(region, period))

@@ -43,6 +43,7 @@ from indicators.views._common import (
     _service_errors,
     _with_versions,
 )
+from notifications.services import notifications_read_for
 from regions.models import Region
 from regions.selectors import access_for
 
@@ -122,6 +123,7 @@ def review(request: HttpRequest, code: str, period: str) -> HttpResponse:
                 return redirect("indicators:review", code=region.code, period=str(quarter))
     else:
         form = ReviewForm(submission=submission)
+        notifications_read_for(user=request.user, region=region, period=quarter)
     return render(
         request,
         "indicators/review/review.html",

@@ -39,7 +39,8 @@ def test_leader_sees_every_chart_and_the_selectors_numbers(page, live_server, de
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     sign_in(page, live_server.url, "leader_gansu", settings.CERTTRACK["DEMO_PASSWORD"])
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/home/")  # the to-do home (issue 14)
+    page.goto(f"{live_server.url}/")  # the overview, one click away
     as_of = Quarter.last_complete()
 
     # Overview: a trend line per target; each value cell is the selector's value.
@@ -82,7 +83,8 @@ def test_leader_sees_every_chart_and_the_selectors_numbers(page, live_server, de
 
 def test_leader_of_beihai_cannot_open_gansu_or_its_json(page, live_server, demo, settings):
     sign_in(page, live_server.url, "leader_beihai", settings.CERTTRACK["DEMO_PASSWORD"])
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/home/")  # the to-do home (issue 14)
+    page.goto(f"{live_server.url}/")  # the overview, one click away
     for path in ("/regions/620000/", "/regions/620000/series.json", "/regions/620100/"):
         response = page.goto(f"{live_server.url}{path}")
         assert response.status in (403, 404), path
@@ -95,7 +97,8 @@ def test_dashboard_prints_on_a4_landscape_with_charts_within_the_page(
     page, live_server, demo, settings
 ):
     sign_in(page, live_server.url, "leader_gansu", settings.CERTTRACK["DEMO_PASSWORD"])
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/home/")  # the to-do home (issue 14)
+    page.goto(f"{live_server.url}/")  # the overview, one click away
     open_drawn(page, f"{live_server.url}/regions/620000/")
     page.emulate_media(media="print")
     page.wait_for_timeout(300)  # charts.js redraws at the printed width
@@ -136,7 +139,8 @@ def test_charts_draw_under_a_content_security_policy_without_inline_script(
         "console", lambda m: violations.append(m.text) if "Content Security" in m.text else None
     )
     sign_in(page, live_server.url, "leader_gansu", settings.CERTTRACK["DEMO_PASSWORD"])
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/home/")  # the to-do home (issue 14)
+    page.goto(f"{live_server.url}/")  # the overview, one click away
     page.route(f"{live_server.url}/**", with_policy)
     assert open_drawn(page, f"{live_server.url}/") == 6
     assert open_drawn(page, f"{live_server.url}/regions/620000/") == 5

@@ -44,7 +44,8 @@ def sign_in(browser, base, username, password, lang):
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit].primary")
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}/home/")  # the to-do home (issue 14)
+    page.goto(f"{base}/")  # the overview, one click away
     if lang == "en":
         page.click("button[name=language][value=en]")
         page.wait_for_load_state()

@@ -90,4 +90,6 @@ def test_static_plotly_is_served_locally(client, db):
 
 def test_signed_in_user_opening_login_goes_to_the_app(demo, login):
     response = login("leader_gansu").get("/accounts/login/")
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert (
+        response.status_code == 302 and response["Location"] == "/home/"
+    )  # the to-do home (issue 14)

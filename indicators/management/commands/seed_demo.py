@@ -20,6 +20,7 @@ from indicators.demo_targets import seed_allocations
 from indicators.models import CountEvent, Indicator, Plan, QuarterlyCount, Target
 from indicators.periods import Quarter
 from indicators.rollups import rollups_rebuild
+from notifications import demo as notifications_demo
 from regions.models import Membership, Region
 from tasks import demo as tasks_demo
 
@@ -42,6 +43,9 @@ DEMO_USERS = [
 
 # In the latest quarter not every unit has finished, so completeness and the workflow show.
 LATEST_STATUS = {
+    # 兰州新区 (official_lanzhou's, a zone: never in a roll-up) returned by reviewer_gansu: the
+    # official's to-do and notifications show it.
+    "620171": S.RETURNED,
     "620500": S.SUBMITTED,
     "620600": S.SUBMITTED,
     "621100": S.DRAFT,
@@ -115,6 +119,7 @@ class Command(BaseCommand):
             n = self._counts(end, users)
             seed_allocations(user=users["admin"])  # demo allocations of the 2022 targets
             tasks_demo.seed(end=end, stdout=self.stdout)  # progress reports, unit users
+            notifications_demo.seed(usernames=[*users, *tasks_demo.demo_usernames()])
         self.stdout.write(self.style.SUCCESS(f"Demo data: {n} quarterly counts up to {end}."))
         self._print_logins()
 

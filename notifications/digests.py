@@ -1,0 +1,135 @@
+"""What a person's reminder digest of one day says: reads only (work.selectors.todo), one
+``Digest`` per user with the sections due that day; rendering is in mail.py, sending in
+reminders.py.
+
+Who is reminded of what (settings in ``CERTTRACK``, README):
+
+* officials: quarters returned to them, and quarters not submitted from ``REMIND_DAYS_BEFORE``
+  days before the last on-time day on (and after it); the progress reports their units owe,
+  overdue or due within the same days;
+* reviewers: submissions (and progress reports) waiting longer than ``REVIEW_WAIT_DAYS`` days,
+  and late units of their regions that have no official (nobody else will be reminded);
+* leaders: once a week (``LEADER_SUMMARY_WEEKDAY``), the targets behind, at risk or pending
+  in their scope and the late units; a summary whose mail failed is sent again the next day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from notifications.models import SentMail
+from regions.models import Membership
+from work.selectors import todo
+
+Role = Membership.Role
+
+OFFICIAL, TASKS, REVIEW, NO_OFFICIAL, LEADER = (
+    "official",
+    "tasks",
+    "review",
+    "no_official",
+    "leader",
+)
+
+
+@dataclass
+class Digest:
+    """One person's reminders of one day, by section (an empty digest is never sent)."""
+
+    user: object
+    day: dt.date
+    official: list[todo.QuarterItem] = field(default_factory=list)
+    tasks_due: list = field(default_factory=list)
+    waiting: list[todo.QuarterItem] = field(default_factory=list)
+    tasks_waiting: list = field(default_factory=list)
+    no_official: list[todo.QuarterItem] = field(default_factory=list)
+    targets: list = field(default_factory=list)
+    late: list[todo.QuarterItem] = field(default_factory=list)
+    leader_summary: bool = False
+
+    @property
+    def sections(self) -> list[str]:
+        names = []
+        if self.official:
+            names.append(OFFICIAL)
+        if self.tasks_due:
+            names.append(TASKS)
+        if self.waiting or self.tasks_waiting:
+            names.append(REVIEW)
+        if self.no_official:
+            names.append(NO_OFFICIAL)
+        if self.leader_summary:
+            names.append(LEADER)
+        return names
+
+    @property
+    def empty(self) -> bool:
+        return not self.sections
+
+
+def _cfg(name: str) -> int:
+    return settings.CERTTRACK[name]
+
+
+def leader_summary_due(user, day: dt.date) -> bool:
+    """The weekly summary is due on the configured weekday, or on a later day of the week when
+    the last one failed; never twice in seven days once delivered."""
+    week = SentMail.objects.filter(
+        user=user, day__gt=day - dt.timedelta(days=7), day__lt=day, sections__contains=LEADER
+    )
+    if week.filter(status=SentMail.Status.SENT).exists():
+        return False
+    return day.weekday() == _cfg("LEADER_SUMMARY_WEEKDAY") or (
+        week.filter(status=SentMail.Status.FAILED).exists()
+    )
+
+
+def digest_for(user, *, day: dt.date) -> Digest:
+    """The reminders due to ``user`` on ``day`` (see the module's opening)."""
+    before = _cfg("REMIND_DAYS_BEFORE")
+    wait = _cfg("REVIEW_WAIT_DAYS")
+    roles = todo.roles_of(user)
+    digest = Digest(user=user, day=day)
+    if Role.OFFICIAL in roles:
+        digest.official = [
+            i
+            for i in todo.official_items(user, today=day)
+            if i.status == "returned" or i.days_left <= before
+        ]
+    digest.tasks_due = [
+        d for d in todo.task_reports_due(user, day) if d.overdue or d.days_left(day) <= before
+    ]
+    if Role.REVIEWER in roles:
+        digest.waiting = [
+            i for i in todo.submissions_waiting(user, today=day) if i.waited_days > wait
+        ]
+        digest.tasks_waiting = [
+            r
+            for r in todo.task_reports_awaiting_review(user)
+            if r.submitted_at and (day - timezone.localdate(r.submitted_at)).days > wait
+        ]
+        digest.no_official = [
+            i for i in todo.late_units(user, today=day) if i.overdue and not i.has_official
+        ]
+    if Role.LEADER in roles and leader_summary_due(user, day):
+        digest.targets = todo.targets_needing_attention(user, today=day)
+        digest.late = [i for i in todo.late_units(user, today=day, scope="view") if i.overdue]
+        digest.leader_summary = bool(digest.targets or digest.late)
+    return digest
+
+
+def people_to_remind():
+    """Active users with a role in a region or a unit (the only ones with anything due)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(memberships__isnull=False) | Q(unit_memberships__isnull=False))
+        .distinct()
+        .order_by("username")
+    )

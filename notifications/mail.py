@@ -1,0 +1,161 @@
+"""A digest as a mail: subject, plain text and HTML in the reader's language, every item with
+a link to the page where it is acted on (``CERTTRACK_BASE_URL`` + the page's path). No
+database writes and no sending here (reminders.py sends)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from notifications.digests import Digest
+from notifications.selectors import preference_of
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    url: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    lines: list[Line]
+
+
+def absolute(path: str) -> str:
+    return settings.CERTTRACK_BASE_URL + path
+
+
+def _days(item) -> str:
+    if item.overdue:
+        return ngettext("%(days)s day overdue", "%(days)s days overdue", item.days_overdue) % {
+            "days": item.days_overdue
+        }
+    return ngettext("%(days)s day left", "%(days)s days left", item.days_left) % {
+        "days": item.days_left
+    }
+
+
+def _official_line(item) -> Line:
+    name = f"{item.region.name} {item.period}"
+    if item.status == "returned":
+        label = _("Reopened") if item.reopened else _("Returned")
+        note = item.comment
+        text = _("%(name)s: %(label)s by %(who)s") % {"name": name, "label": label, "who": item.by}
+    else:
+        label = _("Draft not submitted") if item.status == "draft" else _("Not started")
+        deadline = item.last_day.isoformat()
+        text = _("%(name)s: %(label)s, deadline %(deadline)s (%(days)s)") % {
+            "name": name,
+            "label": label,
+            "deadline": deadline,
+            "days": _days(item),
+        }
+        note = ""
+    return Line(text, absolute(item.entry_url), note)
+
+
+def sections_of(digest: Digest) -> list[Section]:
+    """The digest's sections as titled lines with links, in the active language."""
+    out = []
+    if digest.official:
+        out.append(
+            Section(
+                _("Quarters that need your action"), [_official_line(i) for i in digest.official]
+            )
+        )
+    if digest.tasks_due:
+        lines = [
+            Line(
+                f"{d.task.number_label} · {d.unit} · {d.period}: "
+                + _("deadline %(deadline)s") % {"deadline": d.deadline.isoformat()}
+                + (f" ({_('overdue')})" if d.overdue else ""),
+                absolute(d.url),
+            )
+            for d in digest.tasks_due
+        ]
+        out.append(Section(_("Progress reports your units owe"), lines))
+    if digest.waiting or digest.tasks_waiting:
+        lines = [
+            Line(
+                f"{i.region.name} {i.period}: "
+                + ngettext("waiting %(days)s day", "waiting %(days)s days", i.waited_days)
+                % {"days": i.waited_days},
+                absolute(i.review_url),
+            )
+            for i in digest.waiting
+        ]
+        lines += [
+            Line(
+                f"{r.task.number_label} · {r.unit} · {r.period}",
+                absolute(reverse("tasks:review", args=[r.pk])),
+            )
+            for r in digest.tasks_waiting
+        ]
+        out.append(Section(_("Submissions waiting for your review"), lines))
+    if digest.no_official:
+        lines = [
+            Line(
+                f"{i.region.name} {i.period}: {_days(i)}",
+                absolute(reverse("indicators:review_queue")),
+            )
+            for i in digest.no_official
+        ]
+        out.append(Section(_("Late units without any official"), lines))
+    if digest.leader_summary:
+        lines = [
+            Line(
+                f"{r.target.region.name} · {r.target.indicator.name} ≥ {r.target.value} "
+                f"({r.target.due}): {r.progress.status.label}",
+                absolute(reverse("indicators:region_dashboard", args=[r.target.region.code])),
+            )
+            for r in digest.targets
+        ]
+        lines += [
+            Line(
+                _("%(region)s has not reported %(period)s (%(days)s)")
+                % {"region": i.region.name, "period": i.period, "days": _days(i)},
+                absolute(reverse("indicators:region_dashboard", args=[i.region.code])),
+            )
+            for i in digest.late
+        ]
+        out.append(Section(_("Weekly summary: targets that need attention and late units"), lines))
+    return out
+
+
+def digest_message(digest: Digest, *, connection=None) -> EmailMultiAlternatives:
+    """The digest as a mail to the user's address, in their language (text + HTML)."""
+    user = digest.user
+    with translation.override(preference_of(user).mail_language):
+        sections = sections_of(digest)
+        n = sum(len(s.lines) for s in sections)
+        subject = ngettext(
+            "CertTrack: %(n)s item waits for you (%(day)s)",
+            "CertTrack: %(n)s items wait for you (%(day)s)",
+            n,
+        ) % {"n": n, "day": digest.day.isoformat()}
+        context = {
+            "user": user,
+            "name": user.get_full_name() or user.username,
+            "sections": sections,
+            "home": absolute(reverse("work:home")),
+            "preferences": absolute(reverse("notifications:preferences")),
+            "day": digest.day,
+            "subject": subject,
+        }
+        text = render_to_string("notifications/mail/digest.txt", context)
+        html = render_to_string("notifications/mail/digest.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, to=[user.email], connection=connection
+    )
+    message.attach_alternative(html, "text/html")
+    return message

@@ -1,0 +1,48 @@
+"""``manage.py send_reminders``: the day's reminder digests, at most one per person (run it
+daily from a systemd timer or cron, docs/deploy.md). ``--dry-run`` prints what would be sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from notifications.reminders import reminders_send
+
+
+class Command(BaseCommand):
+    help = "Send the day's reminder digests by email (at most one per person and day)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Print what would be sent; send nothing."
+        )
+        parser.add_argument("--date", help="The day to remind for (YYYY-MM-DD); default today.")
+
+    def handle(self, *args, dry_run=False, date=None, **options):
+        try:
+            day = dt.date.fromisoformat(date) if date else timezone.localdate()
+        except ValueError as exc:
+            raise CommandError(f"--date: {exc}") from exc
+        result = reminders_send(day=day, dry_run=dry_run)
+        for digest, message in result.planned:
+            self.stdout.write(
+                f"would send to {digest.user.username} <{message.to[0]}>: {message.subject}"
+            )
+            self.stdout.write("  " + message.body.replace("\n", "\n  "))
+        for name in result.failed:
+            self.stderr.write(f"failed: {name} (tried again by the next run)")
+        for name in result.no_address:
+            self.stderr.write(f"no email address: {name}")
+        summary = (
+            f"{day}: sent {len(result.sent)}, failed {len(result.failed)}, "
+            f"already sent today {len(result.already)}, opted out {len(result.opted_out)}, "
+            f"without address {len(result.no_address)}"
+        )
+        if dry_run:
+            summary = f"{day} (dry run): would send {len(result.planned)}"
+        self.stdout.write(summary)
+        if result.failed and not result.sent:
+            # Every delivery failed: a non-zero exit makes the timer's failure visible.
+            raise CommandError(summary)

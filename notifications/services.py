@@ -1,0 +1,190 @@
+"""Writes of notifications: created in the transaction of the workflow service that causes them
+(indicators.services), marked read when opened; and the user's preferences."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from indicators.periods import Quarter
+from notifications.models import Notification, Preference
+from regions.models import Membership, Region
+
+K = Notification.Kind
+Role = Membership.Role
+
+# Who hears of a change: the officials of the region for a reviewer's decision, the reviewers
+# for an official's submission or withdrawal.
+_AUDIENCE = {
+    K.RETURNED: Role.OFFICIAL,
+    K.APPROVED: Role.OFFICIAL,
+    K.REOPENED: Role.OFFICIAL,
+    K.SUBMITTED: Role.REVIEWER,
+    K.WITHDRAWN: Role.REVIEWER,
+}
+
+
+def _audience(region: Region, role: str, extra_ids=()) -> set[int]:
+    """Users holding ``role`` on the region or an ancestor (their scope covers it)."""
+    paths = [region.path[: i + 1] for i, ch in enumerate(region.path) if ch == "/" and i > 0]
+    ids = set(
+        Membership.objects.filter(
+            role=role, region__path__in=paths, region__active=True, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+    return ids | {i for i in extra_ids if i is not None}
+
+
+def notifications_create(
+    *,
+    kind: str,
+    region: Region,
+    period: Quarter,
+    actor,
+    comment: str = "",
+    also_user_ids=(),
+) -> list[Notification]:
+    """Tell everyone concerned by a change of ``region``'s ``period`` (never its actor)."""
+    ids = _audience(region, _AUDIENCE[K(kind)], also_user_ids)
+    ids.discard(getattr(actor, "pk", None))
+    if not ids:
+        return []
+    now = timezone.now()
+    active = set(
+        get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)
+    )
+    return Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=uid,
+                kind=kind,
+                region=region,
+                year=period.year,
+                quarter=period.quarter,
+                actor=actor,
+                comment=comment,
+                created_at=now,
+            )
+            for uid in sorted(active)
+        ]
+    )
+
+
+def notifications_create_many(
+    *, kind: str, subjects: list[tuple[Region, Quarter]], actor
+) -> list[Notification]:
+    """:func:`notifications_create` for many region-quarters at once (an Excel import): two
+    queries whatever their number."""
+    if not subjects:
+        return []
+    role = _AUDIENCE[K(kind)]
+    wanted = {
+        region.path[: i + 1]
+        for region, _period in subjects
+        for i, ch in enumerate(region.path)
+        if ch == "/" and i > 0
+    }
+    holders = list(
+        Membership.objects.filter(
+            role=role, region__path__in=sorted(wanted), region__active=True, user__is_active=True
+        ).values_list("user_id", "region__path")
+    )
+    now = timezone.now()
+    rows = []
+    for region, period in subjects:
+        ids = {uid for uid, path in holders if region.path.startswith(path)}
+        ids.discard(getattr(actor, "pk", None))
+        rows += [
+            Notification(
+                user_id=uid,
+                kind=kind,
+                region=region,
+                year=period.year,
+                quarter=period.quarter,
+                actor=actor,
+                created_at=now,
+            )
+            for uid in sorted(ids)
+        ]
+    return Notification.objects.bulk_create(rows)
+
+
+def notifications_settle(*, kind: str, region: Region, period: Quarter) -> int:
+    """Mark read every unread ``kind`` notice of the region-quarter: what they asked for is
+    done (a reviewer decided on the submission, or the official withdrew it)."""
+    return Notification.objects.filter(
+        kind=kind,
+        region=region,
+        year=period.year,
+        quarter=period.quarter,
+        read_at__isnull=True,
+    ).update(read_at=timezone.now())
+
+
+def notification_mark_read(*, notification: Notification, user) -> None:
+    """Mark the user's own notification read (a no-op when it already is)."""
+    if notification.user_id != user.pk or notification.read_at is not None:
+        return
+    notification.read_at = timezone.now()
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=notification.read_at
+    )
+
+
+def notifications_read_for(*, user, region: Region, period: Quarter) -> int:
+    """Mark read the user's notices about a region-quarter: they opened its page."""
+    return Notification.objects.filter(
+        user=user,
+        region=region,
+        year=period.year,
+        quarter=period.quarter,
+        read_at__isnull=True,
+    ).update(read_at=timezone.now())
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def preference_record_visit(
+    *, user, language: str, now: dt.datetime
+) -> tuple[dt.datetime | None, int | None]:
+    """Record a visit of the to-do home (and the language in use, for mails); return the
+    previous visit's time and the last target id then known (None, None on a first visit)."""
+    from work.selectors.todo import latest_target_id
+
+    pref, created = Preference.objects.select_for_update().get_or_create(user=user)
+    previous = (
+        (None, None)
+        if created or pref.seen_until is None
+        else (
+            pref.seen_until,
+            pref.seen_target_id,
+        )
+    )
+    pref.seen_until = now
+    pref.seen_target_id = latest_target_id()
+    if language:
+        pref.last_language = language
+    pref.save()
+    return previous
+
+
+@transaction.atomic
+def preference_update(*, user, email: str, email_enabled: bool, language: str) -> Preference:
+    """Change the user's address, whether they get mail, and the language of their mails."""
+    user.email = email.strip()
+    user.full_clean(validate_unique=False, exclude=["password"])
+    user.save(update_fields=["email"])
+    pref, _ = Preference.objects.get_or_create(user=user)
+    pref.email_enabled = email_enabled
+    pref.language = language
+    pref.full_clean()
+    pref.save()
+    return pref

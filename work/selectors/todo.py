@@ -1,0 +1,454 @@
+"""What waits for whom: each role's to-do items, read from the counts, targets and task reports.
+
+Statuses only (and the progress rows of indicators.selectors.progress for leaders): nothing is
+summed here. Every read goes through the user's scope (``regions.selectors.access_for``). The
+to-do home (work.views), the reviewer's badge and the reminder digests
+(notifications.digests) all read these functions, so the page and the mail never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from indicators.models import CountEvent, Indicator, QuarterlyCount, Target
+from indicators.periods import Quarter, quarter_range
+from indicators.progress import Status as ProgressStatus
+from indicators.selectors.entry import (
+    NOT_STARTED,
+    REPORTED_STATUSES,
+    submission_last_day,
+    submission_status,
+)
+from indicators.selectors.progress import TargetRow, target_rows
+from regions.models import Membership, Region
+from regions.selectors import access_for
+from tasks.selectors.due import DueReport, task_reports_awaiting_review, task_reports_due
+
+S = QuarterlyCount.Status
+A = CountEvent.Action
+Role = Membership.Role
+
+# Most urgent first: a quarter sent back to the official, then a draft, then one not started.
+_URGENCY = {S.RETURNED: 0, S.DRAFT: 1, NOT_STARTED: 2}
+ATTENTION_STATUSES = (ProgressStatus.BEHIND, ProgressStatus.AT_RISK, ProgressStatus.PENDING)
+
+
+def todo_quarters() -> int:
+    """How many ended quarters back an official is asked for a missing submission (setting)."""
+    return settings.CERTTRACK.get("TODO_QUARTERS", 4)
+
+
+def reporting_quarter(today: dt.date) -> Quarter:
+    """The quarter being reported now: the latest that has ended."""
+    return Quarter.last_complete(today)
+
+
+def entry_url(region: Region, period: Quarter) -> str:
+    return f"{reverse('indicators:entry')}?{urlencode({'region': region.code, 'period': period})}"
+
+
+def review_url(region: Region, period: Quarter) -> str:
+    return reverse("indicators:review", args=[region.code, str(period)])
+
+
+@dataclass(frozen=True)
+class QuarterItem:
+    """A region-quarter that needs an official's action (or waits for a reviewer's).
+
+    ``status``: returned, draft, not_started or submitted (see
+    ``indicators.selectors.entry.submission_status``). ``by``/``at``/``comment``: who returned
+    or reopened it, when and why (returned); who submitted it and when (submitted).
+    """
+
+    region: Region
+    period: Quarter
+    status: str
+    last_day: dt.date
+    today: dt.date
+    by: str = ""
+    at: dt.datetime | None = None
+    comment: str = ""
+    reopened: bool = False
+    has_official: bool = True
+
+    @property
+    def days_left(self) -> int:
+        """Days until the last on-time day (0 on that day), negative once overdue."""
+        return (self.last_day - self.today).days
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def days_overdue(self) -> int:
+        return -self.days_left
+
+    @property
+    def waited_days(self) -> int | None:
+        """Whole days since ``at`` (a waiting submission's age)."""
+        if self.at is None:
+            return None
+        return (self.today - timezone.localtime(self.at).date()).days
+
+    @property
+    def entry_url(self) -> str:
+        return entry_url(self.region, self.period)
+
+    @property
+    def review_url(self) -> str:
+        return review_url(self.region, self.period)
+
+
+def _display(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+def _n_indicators() -> int:
+    return Indicator.objects.count()
+
+
+def _submissions(counts: Iterable[QuarterlyCount]) -> dict[tuple[int, Quarter], list]:
+    grouped: dict[tuple[int, Quarter], list] = defaultdict(list)
+    for c in counts:
+        grouped[(c.region_id, c.period)].append(c)
+    return grouped
+
+
+def official_items(user, *, today: dt.date) -> list[QuarterItem]:
+    """Every quarter of the official's regions that needs their action, most urgent first:
+    returned or reopened (with the reason and who), a draft not submitted, and for each
+    reporting unit each of the last :func:`todo_quarters` ended quarters not started (the
+    reporting quarter first). Three queries."""
+    access = access_for(user)
+    if access.everything or not access.enter:
+        return []
+    current = reporting_quarter(today)
+    first = current - (todo_quarters() - 1)
+    window = Q(year__gt=first.year) | Q(year=first.year, quarter__gte=first.quarter)
+    window &= Q(year__lt=current.year) | Q(year=current.year, quarter__lte=current.quarter)
+    counts = list(
+        QuarterlyCount.objects.filter(access.enter_q("region__"), region__active=True)
+        .filter(window | Q(status__in=[S.RETURNED, S.DRAFT]))
+        .select_related("region", "reviewed_by")
+    )
+    expected = _n_indicators()
+    grouped = _submissions(counts)
+    returned_ids = [c.pk for c in counts if c.status == S.RETURNED]
+    last_review: dict[int, CountEvent] = {}
+    for event in CountEvent.objects.filter(
+        count_id__in=returned_ids, action__in=[A.RETURN, A.REOPEN]
+    ).order_by("at", "id"):
+        last_review[event.count_id] = event
+    items = []
+    for (_region_id, period), rows in grouped.items():
+        status = submission_status(statuses=[c.status for c in rows], expected=expected)
+        if status not in (S.RETURNED, S.DRAFT):
+            continue
+        region = rows[0].region
+        item = dict(region=region, period=period, status=status, today=today)
+        if status == S.RETURNED:
+            count = next(c for c in rows if c.status == S.RETURNED)
+            event = last_review.get(count.pk)
+            item.update(
+                by=_display(count.reviewed_by),
+                at=count.reviewed_at,
+                comment=count.review_comment,
+                reopened=event is not None and event.action == A.REOPEN,
+            )
+        items.append(QuarterItem(last_day=submission_last_day(period), **item))
+    started = set(grouped)
+    units = Region.objects.filter(access.enter_q(), active=True, is_reporting_unit=True)
+    for region in units.order_by("path"):
+        for period in quarter_range(first, current):
+            if (region.pk, period) not in started:
+                items.append(
+                    QuarterItem(
+                        region=region,
+                        period=period,
+                        status=NOT_STARTED,
+                        last_day=submission_last_day(period),
+                        today=today,
+                    )
+                )
+    # Returned and drafts: the earliest deadline first. Not started: the reporting quarter
+    # first (the one being collected now), then the older ones still missing.
+    items.sort(
+        key=lambda i: (
+            _URGENCY[i.status],
+            -i.period.index if i.status == NOT_STARTED else i.period.index,
+            i.region.path,
+        )
+    )
+    return items
+
+
+def official_waiting(user, *, today: dt.date) -> list[QuarterItem]:
+    """The official's submissions waiting for a reviewer (they may still withdraw them)."""
+    access = access_for(user)
+    if access.everything or not access.enter:
+        return []
+    return _waiting(access.enter_q("region__"), today=today)
+
+
+def _waiting(scope: Q, *, today: dt.date) -> list[QuarterItem]:
+    counts = (
+        QuarterlyCount.objects.filter(scope, region__active=True, status=S.SUBMITTED)
+        .select_related("region", "entered_by")
+        .order_by("region__path")
+    )
+    expected = _n_indicators()
+    items = []
+    for (_rid, period), rows in _submissions(counts).items():
+        if len(rows) < expected:
+            continue  # part approved, part submitted: not a whole submission waiting
+        latest = max(rows, key=lambda c: c.submitted_at or c.entered_at)
+        items.append(
+            QuarterItem(
+                region=rows[0].region,
+                period=period,
+                status=S.SUBMITTED,
+                last_day=submission_last_day(period),
+                today=today,
+                by=_display(latest.entered_by),
+                at=latest.submitted_at or latest.entered_at,
+            )
+        )
+    items.sort(key=lambda i: (i.at, i.region.path))
+    return items
+
+
+def submissions_waiting(user, *, today: dt.date) -> list[QuarterItem]:
+    """Every submission waiting for this reviewer, across quarters, oldest first (with the
+    days it has waited). Two queries."""
+    access = access_for(user)
+    if not access.can_review_anything:
+        return []
+    return _waiting(access.review_q("region__"), today=today)
+
+
+def waiting_count(user) -> int:
+    """The reviewer's badge: submissions (region-quarters) waiting, plus the plans' task reports
+    awaiting their review. One query for the counts."""
+    access = access_for(user)
+    if not access.can_review_anything:
+        return 0
+    quarters = (
+        QuarterlyCount.objects.filter(
+            access.review_q("region__"), region__active=True, status=S.SUBMITTED
+        )
+        .values("region_id", "year", "quarter")
+        .distinct()
+        .count()
+    )
+    return quarters + len(task_reports_awaiting_review(user))
+
+
+def _official_paths() -> list[str]:
+    return list(
+        Membership.objects.filter(role=Role.OFFICIAL, region__active=True, user__is_active=True)
+        .values_list("region__path", flat=True)
+        .distinct()
+    )
+
+
+def unreported_units(
+    *, regions: Iterable[Region], period: Quarter, today: dt.date
+) -> list[QuarterItem]:
+    """The reporting units among ``regions`` whose submission for ``period`` is not in
+    (neither submitted nor approved), each with its status, whether it is overdue and whether
+    any official can enter its counts (a unit without one is named to its reviewers). Two
+    queries."""
+    units = [r for r in regions if r.is_reporting_unit and r.active]
+    if not units:
+        return []
+    rows = QuarterlyCount.objects.filter(
+        region__in=units, year=period.year, quarter=period.quarter
+    ).values_list("region_id", "status")
+    statuses: dict[int, list[str]] = defaultdict(list)
+    for region_id, status in rows:
+        statuses[region_id].append(status)
+    expected = _n_indicators()
+    paths = _official_paths()
+    out = []
+    for unit in sorted(units, key=lambda r: r.path):
+        status = submission_status(statuses=statuses.get(unit.pk, []), expected=expected)
+        if status in REPORTED_STATUSES:
+            continue
+        out.append(
+            QuarterItem(
+                region=unit,
+                period=period,
+                status=status,
+                last_day=submission_last_day(period),
+                today=today,
+                has_official=any(unit.path.startswith(p) for p in paths),
+            )
+        )
+    return out
+
+
+def late_units(user, *, today: dt.date, scope: str = "review") -> list[QuarterItem]:
+    """Units of the user's scope (``review`` or ``view``) not reported for the reporting
+    quarter; once its last on-time day has passed they are late (``overdue``)."""
+    access = access_for(user)
+    q = access.review_q() if scope == "review" else access.visible_q()
+    if scope == "review" and not access.can_review_anything:
+        return []
+    regions = Region.objects.filter(q, active=True, is_reporting_unit=True)
+    return unreported_units(regions=regions, period=reporting_quarter(today), today=today)
+
+
+def targets_needing_attention(user, *, today: dt.date) -> list[TargetRow]:
+    """Targets in the user's scope that are behind, at risk or pending, as of the reporting
+    quarter, with the progress every dashboard shows (indicators.selectors.progress): any
+    target set for a region the user sees, allocated ones included. Behind first."""
+    access = access_for(user)
+    targets = list(
+        Target.objects.filter(access.visible_q("region__"), region__active=True)
+        .select_related("plan", "plan__parent", "region", "indicator")
+        .order_by(
+            "plan__issued_on", "region__path", "indicator__sort_order", "due_year", "due_quarter"
+        )
+    )
+    rows = target_rows(targets=targets, as_of=reporting_quarter(today))
+    keep = [r for r in rows if r.progress.status in ATTENTION_STATUSES]
+    order = {s: i for i, s in enumerate(ATTENTION_STATUSES)}
+    keep.sort(key=lambda r: (order[r.progress.status], r.target.due, r.target.region.path))
+    return keep
+
+
+@dataclass(frozen=True)
+class Change:
+    """An approval since the analyst's last visit: a region-quarter whose counts are final."""
+
+    region: Region
+    period: Quarter
+    at: dt.datetime
+    by: str
+
+
+def approvals_since(user, *, since: dt.datetime | None, limit: int = 50) -> list[Change]:
+    """Region-quarters approved (or re-approved) in the user's scope after ``since``, newest
+    first; nothing when ``since`` is None (a first visit has no "since")."""
+    if since is None:
+        return []
+    access = access_for(user)
+    events = (
+        CountEvent.objects.filter(
+            access.visible_q("count__region__"), action=A.APPROVE, at__gt=since
+        )
+        .select_related("count__region", "user")
+        .order_by("-at", "-id")
+    )
+    seen: dict[tuple[int, Quarter], Change] = {}
+    for e in events[: limit * 4]:
+        key = (e.count.region_id, e.count.period)
+        if key not in seen:
+            seen[key] = Change(e.count.region, e.count.period, e.at, _display(e.user))
+    return list(seen.values())[:limit]
+
+
+def targets_added_since(user, *, after_id: int | None) -> list[Target]:
+    """Targets in the user's scope added after the one with id ``after_id`` (ids only grow);
+    nothing when ``after_id`` is None (a first visit)."""
+    if after_id is None:
+        return []
+    access = access_for(user)
+    return list(
+        Target.objects.filter(access.visible_q("region__"), pk__gt=after_id)
+        .select_related("plan", "region", "indicator")
+        .order_by("-pk")[:50]
+    )
+
+
+def latest_target_id() -> int:
+    last = Target.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return last or 0
+
+
+def roles_of(user) -> set[str]:
+    """The roles the home shows sections for: the user's memberships' roles; a superuser
+    (who may do everything) sees the reviewer's and the leader's."""
+    access = access_for(user)
+    if access.everything:
+        return {Role.REVIEWER, Role.LEADER}
+    return set(
+        Membership.objects.filter(user=user, region__active=True).values_list("role", flat=True)
+    )
+
+
+@dataclass
+class Todo:
+    """Everything the home shows one user, by role (empty lists where the role is absent)."""
+
+    today: dt.date
+    roles: set[str]
+    period: Quarter
+    last_day: dt.date
+    official: list[QuarterItem] = field(default_factory=list)
+    waiting_mine: list[QuarterItem] = field(default_factory=list)
+    tasks_due: list[DueReport] = field(default_factory=list)
+    waiting: list[QuarterItem] = field(default_factory=list)
+    tasks_to_review: list = field(default_factory=list)
+    late: list[QuarterItem] = field(default_factory=list)
+    targets: list[TargetRow] = field(default_factory=list)
+    scope_late: list[QuarterItem] = field(default_factory=list)
+    approvals: list[Change] = field(default_factory=list)
+    new_targets: list[Target] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """How many things wait for the user's own action."""
+        return (
+            len(self.official) + len(self.tasks_due) + len(self.waiting) + len(self.tasks_to_review)
+        )
+
+
+def todo_for(
+    user,
+    *,
+    today: dt.date,
+    since: dt.datetime | None = None,
+    seen_target_id: int | None = None,
+) -> Todo:
+    """Each of the user's roles' to-do items as of ``today`` (``since``/``seen_target_id``: the
+    analyst's previous visit)."""
+    roles = roles_of(user)
+    period = reporting_quarter(today)
+    todo = Todo(today=today, roles=roles, period=period, last_day=submission_last_day(period))
+    if Role.OFFICIAL in roles:
+        todo.official = official_items(user, today=today)
+        todo.waiting_mine = official_waiting(user, today=today)
+    todo.tasks_due = task_reports_due(user, today)
+    if Role.REVIEWER in roles:
+        todo.waiting = submissions_waiting(user, today=today)
+        todo.late = late_units(user, today=today)
+        todo.tasks_to_review = task_reports_awaiting_review(user)
+    if Role.LEADER in roles:
+        todo.targets = targets_needing_attention(user, today=today)
+        todo.scope_late = [i for i in late_units(user, today=today, scope="view") if i.overdue]
+    if Role.ANALYST in roles:
+        todo.approvals = approvals_since(user, since=since)
+        todo.new_targets = targets_added_since(user, after_id=seen_target_id)
+    return todo
+
+
+def entry_start(user, *, today: dt.date, region: Region | None = None) -> QuarterItem | None:
+    """Where the entry page opens when no quarter is asked for: the official's most urgent
+    item (of ``region`` when given), or None when nothing needs action."""
+    for item in official_items(user, today=today):
+        if region is None or item.region.pk == region.pk:
+            return item
+    return None

@@ -1,0 +1,54 @@
+"""The to-do home: what waits for the signed-in user, by role, from work.selectors.todo.
+
+The analyst's "since your last visit" is the previous session's: the first home of a session
+records the visit (notifications.services.preference_record_visit) and keeps the earlier one
+in the session, so reloading the page does not empty the list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from notifications.services import preference_record_visit
+from work.selectors.todo import todo_for
+
+SESSION_KEY = "work_previous_visit"
+
+
+def _previous_visit(request: HttpRequest) -> tuple[dt.datetime | None, int | None]:
+    stored = request.session.get(SESSION_KEY)
+    if stored is None:
+        since, target_id = preference_record_visit(
+            user=request.user,
+            language=getattr(request, "LANGUAGE_CODE", ""),
+            now=timezone.now(),
+        )
+        stored = {"since": since.isoformat() if since else None, "target_id": target_id}
+        request.session[SESSION_KEY] = stored
+    since = parse_datetime(stored["since"]) if stored.get("since") else None
+    return since, stored.get("target_id")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role's to-do, most urgent first; the overview is one click away."""
+    since, target_id = _previous_visit(request)
+    todo = todo_for(request.user, today=timezone.localdate(), since=since, seen_target_id=target_id)
+    return render(request, "work/home.html", {"todo": todo, "since": since})
+
+
+class SignInView(LoginView):
+    """Sign-in that lands on the to-do home: also when the sign-in was asked for by opening the
+    site's root (``?next=/``), where the overview would otherwise come first."""
+
+    redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        url = super().get_redirect_url()
+        return "" if url == reverse("indicators:overview") else url
