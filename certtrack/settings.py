@@ -117,6 +117,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # query (children_report_statuses) ran in 30 ms and then spent 480 ms compiling. Web
     # requests are short queries; JIT only pays on long analytical ones.
     DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite as it is meant for a small server with a few dozen people saving at once: readers
+    # never wait for a writer (WAL journal), a writer waits its turn for up to
+    # CERTTRACK_SQLITE_BUSY_TIMEOUT seconds instead of failing with "database is locked", and
+    # every transaction that may write takes the write lock when it begins (IMMEDIATE): a
+    # deferred transaction that reads, then writes, cannot wait (SQLite would deadlock) and fails
+    # at once. synchronous=NORMAL is durable in WAL mode except against a power cut.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": float(os.environ.get("CERTTRACK_SQLITE_BUSY_TIMEOUT", "20")),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 if os.environ.get("DATABASE_REPLICA_URL"):
     # A streaming-replication standby of the primary; only views marked
     # @reads_from_replica read from it (certtrack/routers.py, docs/deploy.md).
