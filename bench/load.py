@@ -85,9 +85,11 @@ DASHBOARD_REGIONS = {
 TODAY = Quarter.of_date(dt.date.today())
 # Quarters each official works on: Beihai's districts have never reported (any recent quarter is
 # open, and the two officials of a district meet there); the prefectures have the demo series
-# from 2017Q4 to last quarter, so the current quarter and a backfill of the quarters before.
-BEIHAI_QUARTERS = tuple(str(TODAY - i) for i in range(8))
-GANSU_QUARTERS = (str(TODAY), *(str(Quarter(2017, 3) - i) for i in range(7)))
+# from 2017Q4 to last quarter, so a backfill of the quarters before.
+# Only quarters that may be entered (a quarter opens on its last day; none before 2015Q1).
+OPEN = Quarter.last_complete()
+BEIHAI_QUARTERS = tuple(str(OPEN - i) for i in range(8))
+GANSU_QUARTERS = tuple(str(Quarter(2017, 3) - i) for i in range(8))
 # The Excel export: a modest range (one region's subtree, two years) so one export takes a
 # second or two, as an analyst's typical report does; the 80-quarter national report is in the
 # performance section.
