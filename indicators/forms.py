@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator
-from indicators.periods import Quarter
+from indicators.periods import Quarter, first_quarter
 from indicators.selectors.entry import Submission
 from indicators.selectors.progress import default_range
 from indicators.selectors.values import INCLUSION_LABELS, Inclusion
@@ -212,13 +212,21 @@ class QuarterField(forms.Field):
             return None
         value = str(value).strip()
         try:
-            return Quarter.parse(value)
+            quarter = Quarter.parse(value)
         except ValueError:
             raise forms.ValidationError(
                 _("“%(value)s” is not a quarter (write e.g. 2026Q3)."),
                 code="invalid",
                 params={"value": value[:20]},
             ) from None
+        first = first_quarter()
+        if quarter < first:
+            raise forms.ValidationError(
+                _("%(period)s is before %(first)s, the first quarter CertTrack holds counts for."),
+                code="too_early",
+                params={"period": quarter, "first": first},
+            )
+        return quarter
 
     def prepare_value(self, value):
         return str(value) if isinstance(value, Quarter) else value

@@ -13,7 +13,7 @@ from django.utils import timezone as _tz
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import CountEvent, Indicator, QuarterlyCount
-from indicators.periods import Quarter
+from indicators.periods import Quarter, open_quarters
 from regions.models import Region
 from regions.selectors import regions_reviewable_by
 
@@ -173,10 +173,11 @@ def count_history(*, region: Region, period: Quarter) -> list[CountEvent]:
     )
 
 
-def entry_quarters(*, today=None, back: int = 12) -> list[Quarter]:
-    """Quarters an official may pick, newest first: never one after the current quarter."""
-    current = Quarter.of_date(today or _tz.localdate())
-    return [current - i for i in range(back + 1)]
+def entry_quarters(*, today=None) -> list[Quarter]:
+    """The quarters an official may pick, newest first: exactly those that may be entered,
+    from the one whose last day has come (``periods.last_open_quarter``) back to the configured
+    first quarter (``CERTTRACK_FIRST_QUARTER``)."""
+    return open_quarters(today or _tz.localdate())
 
 
 def submission_last_day(period: Quarter) -> _dt.date:

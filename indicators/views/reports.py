@@ -9,19 +9,19 @@ import uuid
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import (
     FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseBadRequest,
 )
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from certtrack.params import BadParameter
 from indicators.exports.report import report_filename, report_workbook
 from indicators.exports.template import import_template_workbook
 from indicators.forms import (
@@ -41,6 +41,8 @@ from indicators.models import Indicator
 from indicators.periods import Quarter
 from indicators.selectors.reports import import_template_rows, report_data, stored_counts
 from indicators.services.imports import ImportRejected, counts_import
+from indicators.services.validation import check_period_open
+from indicators.views._common import _quarter_param
 from regions.models import Region
 from regions.selectors import access_for, regions_enterable_by, regions_visible_to
 
@@ -106,13 +108,11 @@ def _template_regions(user) -> list:
 def import_template(request: HttpRequest) -> HttpResponse:
     """The entry template for ``?period=2026Q3`` (default: the last complete quarter)."""
     _require_official(request)
-    raw = request.GET.get("period")
+    period = _quarter_param(request.GET, "period", default=Quarter.last_complete())
     try:
-        period = Quarter.parse(raw) if raw else Quarter.last_complete()
-    except ValueError:
-        return HttpResponseBadRequest(
-            _("“%(value)s” is not a quarter (write e.g. 2026Q3).") % {"value": raw[:20]}
-        )
+        check_period_open(period)  # a template only for a quarter that may be entered
+    except ValidationError as exc:
+        raise BadParameter("period", request.GET.get("period", ""), exc.messages[0]) from None
     regions = _template_regions(request.user)
     now = timezone.localtime()
     wb = import_template_workbook(

@@ -40,6 +40,7 @@ from indicators.tables import (
 )
 from indicators.views._common import (
     _period_or_400,
+    _quarter_param,
     _service_errors,
     _with_versions,
 )
@@ -85,9 +86,10 @@ def review(request: HttpRequest, code: str, period: str) -> HttpResponse:
             _("You may not review counts of %(region)s.") % {"region": region.name}
         )
     try:
-        quarter = Quarter.parse(period)
+        Quarter.parse(period)
     except ValueError as exc:
         raise Http404 from exc
+    quarter = _quarter_param(period, "period")  # 1900Q1: a 400 naming the first quarter
     submission = submission_for(region=region, period=quarter)
     if request.method == "POST":
         form = ReviewForm(request.POST, submission=submission)
