@@ -301,6 +301,8 @@ CERTTRACK = {
     "AT_RISK_MARGIN": float(os.environ.get("CERTTRACK_AT_RISK_MARGIN", "0.05")),
     # Quarters used by the least-squares forecast.
     "FORECAST_QUARTERS": int(os.environ.get("CERTTRACK_FORECAST_QUARTERS", "8")),
+    # Separation of duties: nobody approves or returns counts they entered or submitted.
+    "SEPARATION_OF_DUTIES": env_bool("CERTTRACK_SEPARATION_OF_DUTIES", True),
     # The first quarter counts may be entered for (and any quarter parameter may name).
     "FIRST_QUARTER": os.environ.get("CERTTRACK_FIRST_QUARTER", "2015Q1"),
     # Task progress reports are on time up to this many days after their period ends (the

@@ -292,3 +292,39 @@ def queue_completeness(*, user, period: Quarter) -> Completeness:
         deadline=submission_deadline(period),
         last_day=submission_last_day(period),
     )
+
+
+# Separation of duties (CERTTRACK_SEPARATION_OF_DUTIES): the actions by which a user puts values
+# forward, and those that close a round of review.
+_ENTERING_ACTIONS = ("create", "update", "import", "submit")
+_REVIEW_ACTIONS = ("approve", "return", "reopen")
+
+
+def regions_entered_by(*, user, period: Quarter, regions=None) -> set[str]:
+    """Codes of the regions whose counts for ``period`` ``user`` entered, changed, imported or
+    submitted since they were last reviewed (approved, returned or reopened): the submissions
+    that, with separation of duties on, this user may not approve or return. One query;
+    ``regions`` (a queryset or list of regions) narrows it to those."""
+    events = CountEvent.objects.filter(count__year=period.year, count__quarter=period.quarter)
+    if regions is not None:
+        events = events.filter(count__region__in=regions)
+    rows = events.order_by("at", "id").values_list(
+        "count_id", "count__region__code", "action", "user_id"
+    )
+    takers: dict[int, set] = {}
+    codes: dict[int, str] = {}
+    for count_id, code, action, user_id in rows:
+        codes[count_id] = code
+        if action in _REVIEW_ACTIONS:
+            takers[count_id] = set()
+        elif action in _ENTERING_ACTIONS:
+            takers.setdefault(count_id, set()).add(user_id)
+    return {codes[c] for c, users in takers.items() if user.pk in users}
+
+
+def separation_applies(*, user, region: Region, period: Quarter) -> bool:
+    """True when separation of duties is on and ``user`` entered or submitted the region's
+    counts for ``period`` in the round now awaiting review (:func:`regions_entered_by`)."""
+    if not settings.CERTTRACK.get("SEPARATION_OF_DUTIES", True):
+        return False
+    return region.code in regions_entered_by(user=user, period=period, regions=[region])

@@ -29,7 +29,9 @@ from indicators.selectors.entry import (
     count_history,
     entry_quarters,
     queue_completeness,
+    regions_entered_by,
     review_queue,
+    separation_applies,
     submission_for,
 )
 from indicators.services.review import counts_approve, counts_reopen, counts_return
@@ -57,9 +59,13 @@ def review_queue_page(request: HttpRequest) -> HttpResponse:
     queue = review_queue(user=request.user, period=period)
     filterset = ReviewQueueFilterSet(request.GET or None, queryset=queue)
     values = [(f"value_{i.code}", value_column(i)) for i in Indicator.objects.all()]
+    own = set()
+    if settings.CERTTRACK.get("SEPARATION_OF_DUTIES", True):
+        own = regions_entered_by(user=request.user, period=period)
     table = ReviewQueueTable(
         filterset.qs,
         period=period,
+        own=own,
         extra_columns=values,
         sequence=["region", "status", *(name for name, _c in values), "..."],
     )
@@ -134,5 +140,6 @@ def review(request: HttpRequest, code: str, period: str) -> HttpResponse:
             "form": form,
             "history": count_history(region=region, period=quarter),
             "can_enter": access_for(request.user).can_enter(region),
+            "own_entry": separation_applies(user=request.user, region=region, period=quarter),
         },
     )
