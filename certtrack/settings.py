@@ -167,6 +167,22 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "certtrack.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "certtrack.security.client_ip"
+
+
+def _networks(name: str) -> list:
+    """``10.0.0.5,10.1.0.0/16`` -> networks; a wrong entry stops the start with its name."""
+    import ipaddress
+
+    try:
+        return [ipaddress.ip_network(item, strict=False) for item in env_list(name)]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from exc
+
+
+# The reverse proxies whose X-Real-IP / X-Forwarded-For name the client (certtrack.security.
+# client_ip): addresses or networks. By default none: the socket's address counts, so a spoofed
+# header changes nothing. bin/serve names the loopback proxy when gunicorn listens on loopback.
+CERTTRACK_TRUSTED_PROXIES = _networks("CERTTRACK_TRUSTED_PROXIES")
 # Attempts and lock-outs are in the database (admin: Axes); no log line per sign-in.
 AXES_VERBOSE = False
 
