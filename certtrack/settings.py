@@ -292,6 +292,19 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env_bool("CERTTRACK_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Mail, for the password reset only (certtrack/accounts.py). Without EMAIL_HOST the reset is not
+# offered: no link on the login page, its URLs answer 404, an administrator sets passwords.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "certtrack@localhost")
+CERTTRACK_PASSWORD_RESET = env_bool("CERTTRACK_PASSWORD_RESET", True)
+CERTTRACK_PASSWORD_RESET_PER_HOUR = int(os.environ.get("CERTTRACK_PASSWORD_RESET_PER_HOUR", "5"))
+
 # Upload limits. CERTTRACK_MAX_REQUEST_SIZE bounds a whole request body, files included (413
 # page); uploads up to it stay in memory, so no app server writes them to its disk.
 CERTTRACK_MAX_REQUEST_SIZE = int(os.environ.get("CERTTRACK_MAX_UPLOAD_MB", "10")) * 1024 * 1024

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from certtrack import accounts
 from certtrack.views import healthz
 
 urlpatterns = [
@@ -16,6 +17,8 @@ urlpatterns = [
         name="login",
     ),
     path("healthz", healthz, name="healthz"),
+    # Password reset: CertTrack's own views, offered only where mail can be sent (404 otherwise).
+    path("accounts/", include(accounts.urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     # The language switch works before signing in too (the login page offers it).
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
