@@ -19,7 +19,7 @@ from indicators.selectors.progress import default_range
 from indicators.selectors.values import INCLUSION_LABELS, Inclusion
 from indicators.services.validation import parse_count
 from regions.models import Region
-from regions.selectors import regions_visible_to
+from regions.selectors import regions_visible_to, root_regions_for
 
 SAVE, SUBMIT = "save", "submit"
 
@@ -267,9 +267,19 @@ class ReportForm(forms.Form):
         start, end = default_range()
         self.fields["start"].initial = start
         self.fields["end"].initial = end
-        first = visible.first()
-        if first is not None:
-            self.fields["region"].initial = first.code
+        # One top region: it is the default (of the page and of a download without ``region``).
+        # Several (an analyst of Gansu and Beihai): the user chooses; no silent first option.
+        roots = root_regions_for(user)
+        self.default_region = roots[0] if len(roots) == 1 else None
+        self.fields["region"].empty_label = _("— choose a region —")
+        self.fields["region"].error_messages["required"] = _(
+            "Choose the region of the report: you may see several (%(regions)s)."
+        ) % {"regions": "、".join(r.name for r in roots)}
+        if self.default_region is not None:
+            self.fields["region"].initial = self.default_region.code
+            if self.is_bound and not self.data.get("region"):
+                self.data = self.data.copy()
+                self.data["region"] = self.default_region.code
 
     def clean(self):
         data = super().clean()
