@@ -12,6 +12,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from certtrack.params import BadParameter
 
 
 def csp_header_value(policy: dict[str, list[str]]) -> str:
@@ -66,6 +69,37 @@ class RequestSizeLimitMiddleware:
         if length > settings.CERTTRACK_MAX_REQUEST_SIZE:
             return too_large_response(request)
         return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """A NUL character in the path or in any query or form parameter is a 400 naming it.
+
+    No CertTrack parameter can hold one, and PostgreSQL refuses it in any string (psycopg2
+    raises ValueError, a 500), wherever the value would reach a query: one rule here instead of
+    a check before every lookup. Uploaded files are left to the views' forms.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path:
+            raise BadParameter("path", request.path.replace("\x00", "\\0"), _NUL_MESSAGE())
+        sources = [request.GET]
+        if request.method == "POST":
+            sources.append(request.POST)  # form fields; uploaded files stay with the views
+        for source in sources:
+            for name, values in source.lists():
+                if "\x00" in name or any("\x00" in v for v in values):
+                    shown = next((v for v in values if "\x00" in v), name)
+                    raise BadParameter(
+                        name.replace("\x00", ""), shown.replace("\x00", "\\0"), _NUL_MESSAGE()
+                    )
+        return self.get_response(request)
+
+
+def _NUL_MESSAGE() -> str:  # noqa: N802 (a message, translated when raised)
+    return _("A parameter holds a NUL character, which no CertTrack value can contain.")
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

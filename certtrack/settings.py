@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "certtrack.security.RequestSizeLimitMiddleware",
+    # A NUL in any parameter is a 400 (PostgreSQL refuses it in every string: a 500 otherwise).
+    "certtrack.security.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -151,3 +151,85 @@ def test_a_bad_as_of_that_is_garbage_is_a_400_not_silently_ignored(demo, login):
     assert client.get("/", {"as_of": "soon"}).status_code == 400
     # A future quarter stands for the last complete one (docs/api.md): not an error.
     assert client.get("/", {"as_of": "2999Q4"}).status_code == 200
+
+
+HOSTILE = [XSS, "1900Q1", "-1", "0", "99999999999999999999", "", "%", "' OR 1=1 --", "\u0000"]
+
+
+def sweep_urls(plan_id, task_url):
+    """(user, path, parameter names) for every page and download with query parameters."""
+    return [
+        ("leader_gansu", "/", ["page", "as_of", "values", "sort"]),
+        ("leader_gansu", "/regions/620000/", ["as_of", "values", "certificates-sort"]),
+        ("leader_gansu", f"/plans/{plan_id}/", ["as_of", "values", "sort"]),
+        ("leader_gansu", "/overview/targets.json", ["page", "as_of", "values"]),
+        ("leader_gansu", "/regions/620000/children.csv", ["as_of", "values"]),
+        ("leader_gansu", f"/plans/{plan_id}/tasks/", ["unit", "status", "overdue"]),
+        ("leader_gansu", f"/plans/{plan_id}/tasks.json", ["period"]),
+        ("leader_gansu", f"/plans/{plan_id}/tasks.csv", ["period"]),
+        ("leader_gansu", task_url, []),
+        ("reviewer_gansu", "/review/", ["period", "status", "region", "sort", "page"]),
+        ("official_lanzhou", "/entry/", ["region", "period"]),
+        ("official_lanzhou", "/import/template.xlsx", ["period"]),
+        ("analyst", "/reports/export.xlsx", ["region", "start", "end", "indicator", "values"]),
+    ]
+
+
+def test_no_parameter_of_any_page_answers_a_500_or_echoes_markup(demo, login):
+    from tasks.models import Task
+
+    plan_id = gansu_plan_id()
+    task_url = f"/tasks/{Task.objects.filter(plan_id=plan_id).first().pk}/"
+    base = {"/reports/export.xlsx": {"region": "620000", "start": "2020Q1", "end": "2020Q4"}}
+    failures = []
+    for user, path, names in sweep_urls(plan_id, task_url):
+        client = login(user)
+        for name in names:
+            for value in HOSTILE:
+                params = base.get(path, {}) | {name: value}
+                response = client.get(path, params)
+                status = response.status_code
+                body = (
+                    b"".join(response.streaming_content) if response.streaming else response.content
+                )
+                text = body.decode("utf-8", "replace")
+                ctype = response.get("Content-Type", "")
+                if status >= 500:
+                    failures.append(f"{path}?{name}={value!r}: {status}")
+                elif ctype.startswith("text/html") and "<svg onload" in text:
+                    failures.append(f"{path}?{name}={value!r}: markup echoed")
+                elif status == 400 and not (
+                    ctype.startswith("application/json") or "</html>" in text
+                ):
+                    failures.append(f"{path}?{name}={value!r}: a bare 400 ({ctype})")
+    assert failures == []
+
+
+def test_path_parameters_with_hostile_quarters_and_periods(demo, login):
+    from tasks.models import TaskUnit
+
+    link = TaskUnit.objects.filter(role=TaskUnit.Role.LEAD, task__plan_id=gansu_plan_id()).first()
+    client = login("leader_gansu")
+    for period in ("1900H1", "0000H1", "2026H9", "1900", XSS):
+        response = client.get(f"/tasks/{link.task_id}/units/{link.unit_id}/{period}/")
+        assert response.status_code in (200, 400, 403, 404), (period, response.status_code)
+        assert "<svg onload" not in response.content.decode()
+    reviewer = login("reviewer_gansu")
+    for period in ("1900Q1", "2014Q4", "0000Q1", "2999Q4", "2020Q7"):
+        response = reviewer.get(f"/review/620100/{period}/")
+        assert response.status_code in (200, 400, 404), (period, response.status_code)
+
+
+def test_a_nul_character_anywhere_is_a_400_naming_the_parameter(client, django_user_model, db):
+    from tests.conftest import PASSWORD, make_user
+
+    make_user(django_user_model, "someone")
+    assert client.login(username="someone", password=PASSWORD)
+    response = client.get("/overview/targets.json", {"as_of": "2020Q1\x00"})
+    assert response.status_code == 400 and response.json()["parameter"] == "as_of"
+    response = client.get("/regions/62\x000000/")
+    assert response.status_code == 400 and "</html>" in response.content.decode()
+    response = client.post("/entry/", {"region": "\x00"})
+    assert response.status_code == 400
+    response = client.post("/accounts/login/", {"username": "a\x00", "password": "x"})
+    assert response.status_code == 400
