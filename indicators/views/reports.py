@@ -39,6 +39,7 @@ from indicators.imports import (
 )
 from indicators.models import Indicator
 from indicators.periods import Quarter
+from indicators.selectors.entry import entry_quarters
 from indicators.selectors.reports import import_template_rows, report_data, stored_counts
 from indicators.services.imports import ImportRejected, counts_import
 from indicators.services.validation import check_period_open
@@ -157,12 +158,21 @@ def _problem_issues(changes: list[ImportChange], problems) -> list[ImportIssue]:
     return issues
 
 
+def _import_context() -> dict:
+    """What the import page shows besides the upload: the template's quarter picker (exactly
+    the quarters that may be entered, newest first) and the limits."""
+    return {
+        "template_period": Quarter.last_complete(),
+        "template_quarters": entry_quarters(),
+        "max_mb": MAX_UPLOAD_BYTES // 1048576,
+        "max_rows": MAX_ROWS,
+    }
+
+
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Upload → preview of every change and every error; nothing is written until confirmed."""
     _require_official(request)
-    template_period = Quarter.last_complete()
-    context = {"template_period": template_period, "max_mb": MAX_UPLOAD_BYTES // 1048576}
-    context["max_rows"] = MAX_ROWS
+    context = _import_context()
     if request.method != "POST":
         context["form"] = ImportUploadForm()
         return render(request, "indicators/reports/import.html", context)
@@ -228,8 +238,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     try:
         n = counts_import(user=request.user, changes=changes, submit=pending["submit"])
     except ImportRejected as exc:
-        context = {"template_period": Quarter.last_complete(), "form": ImportUploadForm()}
-        context |= {"max_mb": MAX_UPLOAD_BYTES // 1048576, "max_rows": MAX_ROWS}
+        context = _import_context() | {"form": ImportUploadForm()}
         context |= _preview_context(changes, _problem_issues(changes, exc.problems))
         context |= {
             "previewed": True,

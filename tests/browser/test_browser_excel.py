@@ -17,7 +17,7 @@ def test_official_downloads_fills_uploads_previews_and_confirms(
     sign_in(page, live_server.url, "official_beihai", settings.CERTTRACK["DEMO_PASSWORD"])
     page.wait_for_url(f"{live_server.url}/")
     page.click("nav.main-nav >> text=导入")
-    page.fill("#id_period", "2017Q3")  # before the demo series: a quarter without data
+    page.select_option("#id_period", "2017Q3")  # before the demo series: a quarter without data
     with page.expect_download() as info:
         page.click("button:has-text('下载模板')")
     assert info.value.suggested_filename.startswith("CertTrack_template_2017Q3_")

@@ -155,3 +155,16 @@ def test_import_refuses_rows_of_quarters_that_may_not_be_entered(client_official
     text = " ".join(i.message for i in response.context["issues"])
     assert ("2015Q1" in text) or ("has not" in text), text
     assert not QuarterlyCount.objects.exists()
+
+
+def test_import_page_offers_exactly_the_quarters_that_may_be_entered(client_official):
+    import re
+
+    from django.utils import timezone
+
+    page = client_official.get(reverse("indicators:import")).content.decode()
+    select = page.split('name="period"')[1].split("</select>")[0]
+    offered = re.findall(r'<option value="(\d{4}Q\d)"', select)
+    newest = last_open_quarter(timezone.localdate())
+    assert offered[0] == str(newest) and offered[-1] == "2015Q1"
+    assert len(offered) == newest - Quarter(2015, 1) + 1
