@@ -50,7 +50,7 @@ def statuses():
 @pytest.mark.parametrize("decide", ["approve", "return"])
 def test_a_reviewer_cannot_decide_on_counts_they_entered_and_submitted(people, tree, decide):
     enter(people["both"], tree)
-    with pytest.raises(PermissionDenied, match="separation of duties"):
+    with pytest.raises(PermissionDenied, match="职责分离"):  # "separation of duties"
         if decide == "approve":
             counts_approve(user=people["both"], region=tree["a"], period=P)
         else:
