@@ -3,6 +3,7 @@
     .venv/bin/python bench/load.py                       # 50 users, 60 s, private PostgreSQL
     .venv/bin/python bench/load.py --users 10 --duration 10
     .venv/bin/python bench/load.py --write-results       # also rewrite bench/RESULTS.md
+    .venv/bin/python bench/load.py --sqlite --users 18   # the default SQLite database instead
 
 Starts a private PostgreSQL cluster (durable settings, its own port; bench/pgcluster.py) and
 the app as `make serve` runs it (bin/serve: gunicorn, production settings, demo data), unless
@@ -17,6 +18,10 @@ future quarter). Reports requests per second and the 50th/95th/99th percentile l
 kind, and fails (exit 1) on any 5xx, transport error or unexpected status, or if the database
 afterwards disagrees with what the clients were told: every accepted write there with the value
 sent, every refused one absent, no write the clients did not make, roll-ups consistent.
+
+With ``--sqlite`` the app runs on a SQLite file in a temporary folder (the default database of a
+small install, with the settings' WAL journal, busy timeout and immediate transactions) instead
+of PostgreSQL; its figures go to a section of their own in bench/RESULTS.md.
 
 Adding a kind: write a function ``(user: User) -> Outcome`` and add a ``Kind`` to ``KINDS``
 with its weight and the roles that do it.
@@ -34,6 +39,7 @@ import re
 import shutil
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -79,9 +85,11 @@ DASHBOARD_REGIONS = {
 TODAY = Quarter.of_date(dt.date.today())
 # Quarters each official works on: Beihai's districts have never reported (any recent quarter is
 # open, and the two officials of a district meet there); the prefectures have the demo series
-# from 2017Q4 to last quarter, so the current quarter and a backfill of the quarters before.
-BEIHAI_QUARTERS = tuple(str(TODAY - i) for i in range(8))
-GANSU_QUARTERS = (str(TODAY), *(str(Quarter(2017, 3) - i) for i in range(7)))
+# from 2017Q4 to last quarter, so a backfill of the quarters before.
+# Only quarters that may be entered (a quarter opens on its last day; none before 2015Q1).
+OPEN = Quarter.last_complete()
+BEIHAI_QUARTERS = tuple(str(OPEN - i) for i in range(8))
+GANSU_QUARTERS = tuple(str(Quarter(2017, 3) - i) for i in range(8))
 # The Excel export: a modest range (one region's subtree, two years) so one export takes a
 # second or two, as an analyst's typical report does; the 80-quarter national report is in the
 # performance section.
@@ -450,17 +458,27 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=0, help="port for gunicorn (default: free)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--write-results", action="store_true", help="rewrite bench/RESULTS.md")
+    parser.add_argument(
+        "--sqlite", action="store_true", help="run on a SQLite file instead of PostgreSQL"
+    )
     args = parser.parse_args()
     if not 0 < args.duration <= 600 or not 0 < args.users <= 500:
         parser.error("--duration must be in (0, 600] and --users in (0, 500]")
     if args.base_port and not args.database_url:
         parser.error("--base-port needs --database-url (to make officials and verify writes)")
 
-    cluster = server = None
+    cluster = server = folder = None
     workers = args.workers or min(2 * (os.cpu_count() or 1) + 1, 9)
     try:
         if args.base_port:
             port, database_url = args.base_port, args.database_url
+        elif args.sqlite:
+            folder = Path(tempfile.mkdtemp(prefix="certtrack-load-"))
+            database_url = f"sqlite:///{folder / 'certtrack.sqlite3'}"
+            port = args.port or free_port(8016, 8116)
+            server = AppServer(database_url, port, workers=workers)
+            print(f"== gunicorn ({workers} workers, production settings, SQLite) on :{port}")
+            server.start()
         else:
             cluster = PrivateCluster(durable=True)
             print(f"== private PostgreSQL on 127.0.0.1:{cluster.port}")
@@ -491,6 +509,8 @@ def main() -> int:
             server.stop()
         if cluster:
             cluster.destroy()
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
 
     rows, total = summarize(by_kind, elapsed)
     print(table(rows))
@@ -524,7 +544,13 @@ def write_results(
         if not w.accepted:
             refused[w.reason] += 1
     races = refused.get("save", 0) + refused.get("submit", 0)
-    section = f"""# Load test results
+    database = (
+        "the default SQLite database (a file; WAL journal, busy timeout, immediate transactions)"
+        if args.sqlite
+        else "a private PostgreSQL cluster with durable settings"
+    )
+    title = "Load test results on SQLite" if args.sqlite else "Load test results"
+    section = f"""# {title}
 
 Reproduce (from the repository root, after `make install`):
 
@@ -535,7 +561,7 @@ Reproduce (from the repository root, after `make install`):
 - {dt.date.today().isoformat()}, {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()};
   load average {os.getloadavg()[0]:.1f} at the end (this run included; any other work competes)
 - gunicorn with {workers} sync workers, production settings (`bin/serve`: DEBUG off, HTTPS behind
-  a pretend proxy, whitenoise), a private PostgreSQL cluster with durable settings, demo data
+  a pretend proxy, whitenoise), {database}, demo data
 - {args.users} concurrent users, closed loop without think time, for {elapsed:.0f} s: the demo
   roles (leaders, analyst, reviewers, officials reading) and {len({w.username for w in writes})}
   extra officials entering counts (one per Gansu prefecture, two per Beihai district, made by
@@ -572,7 +598,7 @@ form's), `refused_negative`, `refused_forged` (another region: 403), `refused_fu
 quarter). Every write carries values no other write uses, so a refused one can be looked for
 in the whole database (`verify_writes` in `bench/loaddb.py`).
 """
-    write_section("load", section)
+    write_section("load-sqlite" if args.sqlite else "load", section)
     print("wrote the load section of bench/RESULTS.md")
 
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from certtrack.accounts import password_reset_enabled
 from indicators.models import QuarterlyCount
 from indicators.pagecache import cached_value
 from regions.selectors import access_for, root_regions_for
@@ -42,6 +43,7 @@ def certtrack(request):
         "user_root_regions": roots,
         "user_access": access,
         "demo_password_hint": settings.DEBUG,
+        "password_reset_enabled": password_reset_enabled(),
     }
     request._certtrack_context = context
     return context

@@ -1,15 +1,20 @@
 """Security pieces that Django 5.2 does not ship: a Content-Security-Policy header, a request-size
-limit with a clear page, the client address behind the reverse proxy, and the login lock-out page.
+limit with a clear page, the client address behind trusted reverse proxies, and the login
+lock-out page.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from certtrack.params import BadParameter
 
 
 def csp_header_value(policy: dict[str, list[str]]) -> str:
@@ -66,18 +71,74 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """The browser's address, for login throttling.
+class RejectNulMiddleware:
+    """A NUL character in the path or in any query or form parameter is a 400 naming it.
 
-    Behind the reverse proxy (``CERTTRACK_BEHIND_PROXY``) every request comes from 127.0.0.1;
-    the proxy passes the real address in ``X-Real-IP`` (it overwrites any such header a client
-    sends, and gunicorn listens on loopback only). Directly exposed, only ``REMOTE_ADDR`` counts.
+    No CertTrack parameter can hold one, and PostgreSQL refuses it in any string (psycopg2
+    raises ValueError, a 500), wherever the value would reach a query: one rule here instead of
+    a check before every lookup. Uploaded files are left to the views' forms.
     """
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        real = request.META.get("HTTP_X_REAL_IP", "").strip()
-        if real:
-            return real
-    return request.META.get("REMOTE_ADDR")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path:
+            raise BadParameter("path", request.path.replace("\x00", "\\0"), _NUL_MESSAGE())
+        sources = [request.GET]
+        if request.method == "POST":
+            sources.append(request.POST)  # form fields; uploaded files stay with the views
+        for source in sources:
+            for name, values in source.lists():
+                if "\x00" in name or any("\x00" in v for v in values):
+                    shown = next((v for v in values if "\x00" in v), name)
+                    raise BadParameter(
+                        name.replace("\x00", ""), shown.replace("\x00", "\\0"), _NUL_MESSAGE()
+                    )
+        return self.get_response(request)
+
+
+def _NUL_MESSAGE() -> str:  # noqa: N802 (a message, translated when raised)
+    return _("A parameter holds a NUL character, which no CertTrack value can contain.")
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def _trusted(address, proxies) -> bool:
+    return address is not None and any(address in network for network in proxies)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The browser's address, for login throttling (django-axes counts failures by username and
+    this address).
+
+    ``X-Real-IP`` and ``X-Forwarded-For`` are believed only when the request comes from a proxy
+    named in ``CERTTRACK_TRUSTED_PROXIES`` (addresses or networks); by default none is named and
+    the socket's address counts, so a client that reaches gunicorn directly cannot pick its own
+    address with a header. From a trusted proxy: its ``X-Real-IP`` if that is not itself a
+    trusted proxy, else the right-most address of ``X-Forwarded-For`` that is not a trusted
+    proxy (the left-most entries are whatever the client sent). An unreadable header counts as
+    absent.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    proxies = getattr(settings, "CERTTRACK_TRUSTED_PROXIES", [])
+    if not proxies or not _trusted(_address(remote or ""), proxies):
+        return remote
+    real = _address(request.META.get("HTTP_X_REAL_IP", ""))
+    if real is not None and not _trusted(real, proxies):
+        return str(real)
+    hops = [_address(h) for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed(hops):
+        if hop is None:
+            break  # a forged or garbled entry: nothing to its left can be believed
+        if not _trusted(hop, proxies):
+            return str(hop)
+    return remote
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None):

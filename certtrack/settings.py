@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "certtrack.security.RequestSizeLimitMiddleware",
+    # A NUL in any parameter is a 400 (PostgreSQL refuses it in every string: a 500 otherwise).
+    "certtrack.security.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -120,6 +122,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # query (children_report_statuses) ran in 30 ms and then spent 480 ms compiling. Web
     # requests are short queries; JIT only pays on long analytical ones.
     DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite as it is meant for a small server with a few dozen people saving at once: readers
+    # never wait for a writer (WAL journal), a writer waits its turn for up to
+    # CERTTRACK_SQLITE_BUSY_TIMEOUT seconds instead of failing with "database is locked", and
+    # every transaction that may write takes the write lock when it begins (IMMEDIATE): a
+    # deferred transaction that reads, then writes, cannot wait (SQLite would deadlock) and fails
+    # at once. synchronous=NORMAL is durable in WAL mode except against a power cut.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": float(os.environ.get("CERTTRACK_SQLITE_BUSY_TIMEOUT", "20")),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 if os.environ.get("DATABASE_REPLICA_URL"):
     # A streaming-replication standby of the primary; only views marked
     # @reads_from_replica read from it (certtrack/routers.py, docs/deploy.md).
@@ -156,6 +172,22 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "certtrack.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "certtrack.security.client_ip"
+
+
+def _networks(name: str) -> list:
+    """``10.0.0.5,10.1.0.0/16`` -> networks; a wrong entry stops the start with its name."""
+    import ipaddress
+
+    try:
+        return [ipaddress.ip_network(item, strict=False) for item in env_list(name)]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from exc
+
+
+# The reverse proxies whose X-Real-IP / X-Forwarded-For name the client (certtrack.security.
+# client_ip): addresses or networks. By default none: the socket's address counts, so a spoofed
+# header changes nothing. bin/serve names the loopback proxy when gunicorn listens on loopback.
+CERTTRACK_TRUSTED_PROXIES = _networks("CERTTRACK_TRUSTED_PROXIES")
 # Attempts and lock-outs are in the database (admin: Axes); no log line per sign-in.
 AXES_VERBOSE = False
 
@@ -265,6 +297,19 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env_bool("CERTTRACK_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Mail, for the password reset only (certtrack/accounts.py). Without EMAIL_HOST the reset is not
+# offered: no link on the login page, its URLs answer 404, an administrator sets passwords.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "certtrack@localhost")
+CERTTRACK_PASSWORD_RESET = env_bool("CERTTRACK_PASSWORD_RESET", True)
+CERTTRACK_PASSWORD_RESET_PER_HOUR = int(os.environ.get("CERTTRACK_PASSWORD_RESET_PER_HOUR", "5"))
+
 # Upload limits. CERTTRACK_MAX_REQUEST_SIZE bounds a whole request body, files included (413
 # page); uploads up to it stay in memory, so no app server writes them to its disk.
 CERTTRACK_MAX_REQUEST_SIZE = int(os.environ.get("CERTTRACK_MAX_UPLOAD_MB", "10")) * 1024 * 1024
@@ -290,6 +335,10 @@ CERTTRACK = {
     "AT_RISK_MARGIN": float(os.environ.get("CERTTRACK_AT_RISK_MARGIN", "0.05")),
     # Quarters used by the least-squares forecast.
     "FORECAST_QUARTERS": int(os.environ.get("CERTTRACK_FORECAST_QUARTERS", "8")),
+    # Separation of duties: nobody approves or returns counts they entered or submitted.
+    "SEPARATION_OF_DUTIES": env_bool("CERTTRACK_SEPARATION_OF_DUTIES", True),
+    # The first quarter counts may be entered for (and any quarter parameter may name).
+    "FIRST_QUARTER": os.environ.get("CERTTRACK_FIRST_QUARTER", "2015Q1"),
     # Task progress reports are on time up to this many days after their period ends (the
     # default of a plan without a reporting schedule of its own).
     "TASK_DEADLINE_DAYS": int(os.environ.get("CERTTRACK_TASK_DEADLINE_DAYS", "15")),

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from certtrack import accounts
 from certtrack.views import healthz
 from work.views import SignInView
 
@@ -12,6 +13,8 @@ urlpatterns = [
     # A signed-in user who opens the login page goes straight to the app (the to-do home).
     path("accounts/login/", SignInView.as_view(), name="login"),
     path("healthz", healthz, name="healthz"),
+    # Password reset: CertTrack's own views, offered only where mail can be sent (404 otherwise).
+    path("accounts/", include(accounts.urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     # The language switch works before signing in too (the login page offers it).
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from certtrack.logs import DATABASE_UNAVAILABLE
+from certtrack.params import BadParameter
 from certtrack.security import too_large_response
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,29 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+# Data endpoints (docs/api.md) answer a bad parameter in JSON, the CSV ones too: a script reading
+# them checks the status and reads the reason; a spreadsheet never opens an error page as data.
+DATA_SUFFIXES = (".json", ".csv")
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """handler400: an oversized form gets the 413 page that names the limit; the rest a 400 page."""
+    """handler400: an oversized form gets the 413 page that names the limit; a bad parameter
+    (:class:`certtrack.params.BadParameter`) the 400 page naming it and why, or JSON at a data
+    endpoint; anything else the plain 400 page. Values are echoed escaped (template) or in JSON.
+    """
     if isinstance(exception, RequestDataTooBig):
         return too_large_response(request)
+    if isinstance(exception, BadParameter):
+        if request.path.endswith(DATA_SUFFIXES):
+            return JsonResponse(
+                exception.as_json(), status=400, json_dumps_params={"ensure_ascii": False}
+            )
+        context = {
+            "parameter": exception.parameter,
+            "value": exception.value,
+            "message": exception.message,
+        }
+        return HttpResponseBadRequest(render_to_string("400.html", context, request=None))
     return HttpResponseBadRequest(render_to_string("400.html"))
 
 

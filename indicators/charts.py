@@ -11,6 +11,7 @@ with the local plotly.js (no inline script, no CDN).
 
 from __future__ import annotations
 
+import html
 import json
 import os
 from collections.abc import Sequence
@@ -114,9 +115,19 @@ def fmt_pct(value: float | None, *, signed: bool = False) -> str:
     return f"{value:+.2f}%" if signed else f"{value:.2f}%"
 
 
+def label(text: object) -> str:
+    """Text from people (a region's or plan's name, a unit) as plotly shows it: literally.
+
+    plotly.js renders a subset of HTML in every label, hover text and axis title (``<b>``,
+    ``<br>``, ``<a href>``, ``<span style>``): a region named ``<a href=…>`` would become a link.
+    Escaping ``&``, ``<`` and ``>`` makes plotly draw the characters themselves (it decodes
+    ``&lt;``, ``&gt;`` and ``&amp;`` back to text, never to tags)."""
+    return html.escape(str(text), quote=False)
+
+
 def part_label(name: str) -> str:
     """A zone's name marked as a part of its parent (never added into the parent's total)."""
-    return _("%(name)s (part)") % {"name": name}
+    return _("%(name)s (part)") % {"name": label(name)}
 
 
 def _base_layout(*, height: int, unit: str = "", legend: bool = True) -> dict:
@@ -181,6 +192,7 @@ def series_figure(
     milestone path; the forecast; the targets; where the forecast reaches each target still ahead.
     """
     names = series_names()
+    unit = label(unit)
     quarters = [str(p.period) for p in series]
     traces = []
 
@@ -273,7 +285,7 @@ def series_figure(
                 line=dict(color=PALETTE["milestone"], width=2, dash="dash"),
                 legendgroup="milestone",
                 showlegend=i == 0,
-                text=[path.plan.document_number or path.plan.title] * len(xs),
+                text=[label(path.plan.document_number or path.plan.title)] * len(xs),
                 hovertemplate=names["milestone"] + ": %{y:,.0f} (%{text})<extra></extra>",
                 meta="milestone",
             )
@@ -305,7 +317,8 @@ def series_figure(
                 textposition="top center",
                 textfont=dict(color=PALETTE["target"], size=12),
                 customdata=[
-                    f"{t.plan.document_number or t.plan.title} · {t.progress.status.label}"
+                    f"{label(t.plan.document_number or t.plan.title)} · "
+                    f"{label(t.progress.status.label)}"
                     for t in targets
                 ],
                 hovertemplate=names["target"] + " ≥ %{y:,} " + unit + " (%{customdata})"
@@ -380,9 +393,10 @@ def breakdown_figure(*, children: Sequence[ChildRow], unit: str) -> Figure:
     its parent, never added) is hatched; colours as in :func:`series_figure`. Children without
     a value are left out of the figure (the table lists them)."""
     names = series_names()
+    unit = label(unit)
     rows = [c for c in children if c.value is not None]
     colours = [PALETTE[_row_state(c.row)] for c in rows]
-    labels = [part_label(c.name) if c.is_part else c.name for c in rows]
+    labels = [part_label(c.name) if c.is_part else label(c.name) for c in rows]
     # value · share of the total · year on year (the table beside says it in full)
     text = [
         " · ".join(
@@ -392,7 +406,8 @@ def breakdown_figure(*, children: Sequence[ChildRow], unit: str) -> Figure:
         for c in rows
     ]
     hover = [
-        f"{c.name} · {c.row.period}<br>{fmt_int(c.value)} {unit} · {names[_row_state(c.row)]}"
+        f"{label(c.name)} · {c.row.period}<br>{fmt_int(c.value)} {unit} · "
+        f"{names[_row_state(c.row)]}"
         f"<br>{_('Share')}: {fmt_pct(c.share)} · {_('Year on year')}: "
         f"{fmt_pct(c.growth, signed=True)}"
         + (f"<br>{_('A part of the region, not added into its total')}" if c.is_part else "")
@@ -443,13 +458,15 @@ def completeness_figure(*, rows: Sequence[CompletenessRow], quarters: Sequence[Q
         [
             c.status.label
             + "".join(
-                f"<br>{code}: {s.label}" for code, s in c.by_indicator.items() if s != c.status
+                f"<br>{label(code)}: {s.label}"
+                for code, s in c.by_indicator.items()
+                if s != c.status
             )
             for c in row.cells
         ]
         for row in rows
     ]
-    y = [part_label(r.region.name) if r.is_part else r.region.name for r in rows]
+    y = [part_label(r.region.name) if r.is_part else label(r.region.name) for r in rows]
     heatmap = _trace(
         "heatmap",
         z=z,

@@ -3,6 +3,10 @@
 Pure: the selectors' dataclasses in, lists of dicts out (no ORM, no request). Column names are
 stable English identifiers whatever the page language; the JSON ``rows`` and the CSV lines hold
 the same records, so an analyst can switch between them freely.
+
+Every CSV is formula-safe, as the Excel files are: a text cell a spreadsheet would run as a
+formula (one starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return: region, plan
+and document names come from people) gets a leading apostrophe; numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -45,16 +49,28 @@ class Dataset:
         writer = csv.DictWriter(out, fieldnames=self.columns, lineterminator="\r\n")
         writer.writeheader()
         for row in self.rows:
-            writer.writerow(
-                {k: "" if row.get(k) is None else _csv_value(row.get(k)) for k in self.columns}
-            )
+            writer.writerow({k: csv_value(row.get(k)) for k in self.columns})
         return out.getvalue()
 
 
-def _csv_value(value):
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """Text a spreadsheet would evaluate, made inert with a leading apostrophe (numbers,
+    negative ones too, are not text and stay numbers)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_value(value: object) -> object:
+    """One CSV cell: empty for None, true/false for booleans, formula-safe text."""
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return csv_safe(value)
 
 
 def _q(period: Quarter | None) -> str | None:

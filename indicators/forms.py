@@ -13,13 +13,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator
-from indicators.periods import Quarter
+from indicators.periods import Quarter, first_quarter
 from indicators.selectors.entry import Submission
 from indicators.selectors.progress import default_range
 from indicators.selectors.values import INCLUSION_LABELS, Inclusion
 from indicators.services.validation import parse_count
 from regions.models import Region
-from regions.selectors import regions_visible_to
+from regions.selectors import regions_visible_to, root_regions_for
 
 SAVE, SUBMIT = "save", "submit"
 # A forged version beyond a 32-bit integer would reach the database as an overflow (a 500).
@@ -218,13 +218,21 @@ class QuarterField(forms.Field):
             return None
         value = str(value).strip()
         try:
-            return Quarter.parse(value)
+            quarter = Quarter.parse(value)
         except ValueError:
             raise forms.ValidationError(
                 _("“%(value)s” is not a quarter (write e.g. 2026Q3)."),
                 code="invalid",
                 params={"value": value[:20]},
             ) from None
+        first = first_quarter()
+        if quarter < first:
+            raise forms.ValidationError(
+                _("%(period)s is before %(first)s, the first quarter CertTrack holds counts for."),
+                code="too_early",
+                params={"period": quarter, "first": first},
+            )
+        return quarter
 
     def prepare_value(self, value):
         return str(value) if isinstance(value, Quarter) else value
@@ -265,9 +273,19 @@ class ReportForm(forms.Form):
         start, end = default_range()
         self.fields["start"].initial = start
         self.fields["end"].initial = end
-        first = visible.first()
-        if first is not None:
-            self.fields["region"].initial = first.code
+        # One top region: it is the default (of the page and of a download without ``region``).
+        # Several (an analyst of Gansu and Beihai): the user chooses; no silent first option.
+        roots = root_regions_for(user)
+        self.default_region = roots[0] if len(roots) == 1 else None
+        self.fields["region"].empty_label = _("— choose a region —")
+        self.fields["region"].error_messages["required"] = _(
+            "Choose the region of the report: you may see several (%(regions)s)."
+        ) % {"regions": "、".join(r.name for r in roots)}
+        if self.default_region is not None:
+            self.fields["region"].initial = self.default_region.code
+            if self.is_bound and not self.data.get("region"):
+                self.data = self.data.copy()
+                self.data["region"] = self.default_region.code
 
     def clean(self):
         data = super().clean()

@@ -68,6 +68,28 @@ class Quarter:
         return cls(int(match.group(1)), int(match.group(2)))
 
 
+def first_quarter() -> Quarter:
+    """The first quarter counts may be entered for (``CERTTRACK_FIRST_QUARTER``, default
+    2015Q1): nothing from the distant past; every quarter parameter before it is refused."""
+    from django.conf import settings
+
+    return Quarter.parse(settings.CERTTRACK["FIRST_QUARTER"])
+
+
+def last_open_quarter(today: dt.date) -> Quarter:
+    """The latest quarter whose counts may be entered on ``today``: a quarter-end stock is known
+    on the quarter's last day at the earliest, so a quarter opens on its last day."""
+    current = Quarter.of_date(today)
+    return current if today >= current.end_date else current - 1
+
+
+def open_quarters(today: dt.date) -> list[Quarter]:
+    """Every quarter that may be entered on ``today``, newest first: from
+    :func:`last_open_quarter` back to :func:`first_quarter`."""
+    last, first = last_open_quarter(today), first_quarter()
+    return [Quarter.from_index(i) for i in range(last.index, first.index - 1, -1)]
+
+
 def quarter_range(start: Quarter, end: Quarter) -> Iterator[Quarter]:
     """Every quarter from ``start`` to ``end``, both included."""
     for index in range(start.index, end.index + 1):

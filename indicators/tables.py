@@ -60,8 +60,9 @@ class ReviewQueueTable(tables.Table):
         sequence = ("region", "status", "...", "actions")
         empty_text = gettext_lazy("No reporting unit matches.")
 
-    def __init__(self, *args, period, **kwargs):
+    def __init__(self, *args, period, own=frozenset(), **kwargs):
         self.period = period
+        self.own = own  # regions this reviewer entered or submitted (separation of duties)
         super().__init__(*args, **kwargs)
 
     def render_region(self, record):
@@ -85,6 +86,13 @@ class ReviewQueueTable(tables.Table):
 
     def render_actions(self, record):
         url = reverse("indicators:review", args=[record.code, str(self.period)])
+        if record.code in self.own and record.status == "submitted":
+            return format_html(
+                '<a href="{}">{}</a> <small class="muted own-entry">{}</small>',
+                url,
+                gettext_lazy("Open"),
+                gettext_lazy("You entered or submitted these counts: another reviewer decides."),
+            )
         return format_html('<a href="{}">{}</a>', url, gettext_lazy("Open"))
 
 

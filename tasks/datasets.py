@@ -8,14 +8,10 @@ carriage return gets a leading apostrophe): unit names, titles and reports come 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 
-from indicators.datasets import Dataset
+from indicators.datasets import FORMULA_PREFIXES, Dataset, csv_safe  # noqa: F401
 from tasks.selectors.rows import TaskRow
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 TASK_COLUMNS = [
     "plan_id", "group", "task_number", "task_title", "lead_units", "responsible_units",
@@ -26,32 +22,8 @@ TASK_COLUMNS = [
 UNIT_SEPARATOR = "、"
 
 
-def csv_safe(value: object) -> object:
-    """Text a spreadsheet would evaluate, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def _csv_value(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return csv_safe(value)
-
-
 class TaskDataset(Dataset):
-    """A Dataset whose CSV is formula-safe."""
-
-    def as_csv(self) -> str:
-        out = io.StringIO()
-        out.write("\ufeff")  # Excel opens the Chinese names correctly
-        writer = csv.DictWriter(out, fieldnames=self.columns, lineterminator="\r\n")
-        writer.writeheader()
-        for row in self.rows:
-            writer.writerow({k: _csv_value(row.get(k)) for k in self.columns})
-        return out.getvalue()
+    """The tasks' records; formula-safe CSV like every Dataset (kept as a name for callers)."""
 
 
 def units_text(units: Sequence) -> str:

@@ -15,7 +15,6 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseBadRequest,
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from certtrack.params import BadParameter
 from indicators.models import Plan
 from tasks.datasets import tasks_dataset
 from tasks.filters import TaskBoardFilterSet
@@ -122,11 +122,12 @@ def board_data(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
         try:
             period = ReportPeriod.parse(request.GET["period"], kind=schedule.kind)
         except ValueError:
-            return HttpResponseBadRequest(
+            raise BadParameter(
+                "period",
+                request.GET["period"],
                 _("“%(value)s” is not a reporting period of this plan (e.g. %(example)s).")
                 % {"value": request.GET["period"][:20], "example": schedule.current(_today())},
-                content_type="text/plain; charset=utf-8",
-            )
+            ) from None
     today = _today()
     meta = {"plan": plan.pk, "period": str(period) if period else "latest"}
     meta |= {"period_kind": schedule.kind, "today": today.isoformat()}
@@ -333,7 +334,11 @@ def attachment_delete(request: HttpRequest, attachment_id: int) -> HttpResponse:
     task, unit, period = report.task, report.unit, report.report_period
     form = VersionForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest(_("The form is incomplete; reload the page."))
+        raise BadParameter(
+            "version",
+            request.POST.get("version", ""),
+            _("The form is incomplete; reload the page."),
+        )
     try:
         task_attachment_delete(
             user=request.user, attachment=attachment, expected_version=form.cleaned_data["version"]

@@ -7,7 +7,7 @@ import os
 import shutil
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from indicators.models import Indicator, Plan, QuarterlyCount, Target
 from indicators.periods import Quarter
@@ -59,6 +59,14 @@ def empty_cache():
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(autouse=True)
+def reset_language():
+    """A request in English (Accept-Language: en) leaves English active in the test's thread:
+    deactivate after each test, so no later test reads another's language."""
+    yield
+    translation.deactivate()
 
 
 # --- builders ---------------------------------------------------------------------------

@@ -274,3 +274,74 @@ def test_unvalidated_figures_draw_exactly_what_validated_ones_do(series_case, mo
     fast, checked = payloads(False), payloads(True)
     for a, b in zip(fast, checked, strict=True):
         assert json.loads(a) == json.loads(b)
+
+
+# --- labels are text (issue 12.6) --------------------------------------------------------
+
+HOSTILE_NAMES = [
+    '<a href="http://example.invalid/">点我</a>',
+    "<b>粗体</b>地区",
+    "换<br>行",
+    '<span style="font-size:80px">大</span>',
+    "<img src=x onerror=alert(1)>",
+    "R&amp;D <i>zone</i>",
+]
+
+
+def _strings(node):
+    """Every string anywhere in a figure's JSON (data and layout)."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+
+
+def _assert_literal(payload, name):
+    strings = list(_strings(payload))
+    assert not any(name in s for s in strings), "the raw name reached plotly"
+    escaped = name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert any(escaped in s for s in strings), "the name is shown, escaped"
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_breakdown_and_completeness_show_region_names_literally(name):
+    region = Region(code="990100", name_zh=name, name_en=name)
+    zone = Region(code="990171", name_zh=name, name_en=name, kind=Region.Kind.ZONE)
+    row = RegionValue("990100", "certificates", Q("2020Q4"), 10, Source.DIRECT, True, None,
+                      False, True)  # fmt: skip
+    ago = RegionValue("990100", "certificates", Q("2019Q4"), None, Source.NONE, False, None,
+                      False, False)  # fmt: skip
+    for r in (region, zone):
+        fig = charts.breakdown_figure(children=[ChildRow(r, row, ago, 50.0, None)], unit=name)
+        payload = charts.figure_payload(fig)
+        _assert_literal(payload, name)
+        assert payload["layout"]["xaxis"]["title"]["text"] == charts.label(name)  # the unit
+        cells = [CompletenessCell(Q("2020Q4"), ReportStatus.MISSING, {name: ReportStatus.DRAFT})]
+        heat = charts.completeness_figure(rows=[CompletenessRow(r, cells)], quarters=[Q("2020Q4")])
+        _assert_literal(charts.figure_payload(heat), name)
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_series_figure_shows_plan_names_and_units_literally(series_case, name):
+    points, row = series_case
+    plan = Plan(pk=2, title_zh=name, title_en=name, document_number=name,
+                issuer_zh="测试", issued_on=dt.date(2018, 7, 31))  # fmt: skip
+    row.target.plan = plan
+    path = MilestonePath(plan, row.path.points)
+    fig = charts.series_figure(
+        series=points, paths=[path], forecast=row.forecast, targets=[row], unit=name,
+        as_of=Q("2019Q2"),
+    )  # fmt: skip
+    payload = charts.figure_payload(fig)
+    _assert_literal(payload, name)
+    assert payload["layout"]["yaxis"]["title"]["text"] == charts.label(name)
+
+
+def test_label_escapes_only_what_plotly_reads_as_markup():
+    assert charts.label("兰州市") == "兰州市"
+    assert charts.label("A & B <b>") == "A &amp; B &lt;b&gt;"
+    assert charts.label('"引号"') == '"引号"'

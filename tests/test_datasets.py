@@ -3,6 +3,8 @@
 import csv
 import io
 
+import pytest
+
 from indicators.datasets import Dataset
 from indicators.periods import Quarter
 from indicators.selectors.dashboards import SeriesPoint
@@ -44,3 +46,38 @@ def test_printed_series_table_keeps_year_ends_recent_and_due_quarters():
     minor = minor_quarters(points)
     # Kept: the Q4s, the last four measured (2020Q1..Q4), and 2021Q2 with a target due.
     assert minor == {Q("2019Q1"), Q("2019Q2"), Q("2019Q3"), Q("2021Q1")}
+
+
+# --- formula-safe CSV (issue 12.5) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '=HYPERLINK("http://example.invalid/","click")',
+        "+1+1",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "\t=1+1",
+        "\r=1+1",
+        "=cmd|' /C calc'!A0",
+    ],
+)
+def test_csv_neutralises_text_a_spreadsheet_would_run(text):
+    data = Dataset("children", ["region_name", "value"], [{"region_name": text, "value": 5}], {})
+    rows = list(csv.DictReader(io.StringIO(data.as_csv()[1:])))
+    assert rows[0]["region_name"] == "'" + text
+    assert rows[0]["value"] == "5"
+
+
+def test_csv_keeps_numbers_numbers_and_harmless_text_as_is():
+    data = Dataset(
+        "series",
+        ["name", "value", "change", "share"],
+        [{"name": "甘肃省 = 14 市州", "value": 12781, "change": -120, "share": -0.05}],
+        {},
+    )
+    rows = list(csv.DictReader(io.StringIO(data.as_csv()[1:])))
+    assert rows == [
+        {"name": "甘肃省 = 14 市州", "value": "12781", "change": "-120", "share": "-0.05"}
+    ]

@@ -13,7 +13,7 @@ from django.utils import timezone as _tz
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import CountEvent, Indicator, QuarterlyCount
-from indicators.periods import Quarter
+from indicators.periods import Quarter, open_quarters
 from regions.models import Region
 from regions.selectors import regions_reviewable_by
 
@@ -173,10 +173,11 @@ def count_history(*, region: Region, period: Quarter) -> list[CountEvent]:
     )
 
 
-def entry_quarters(*, today=None, back: int = 12) -> list[Quarter]:
-    """Quarters an official may pick, newest first: never one after the current quarter."""
-    current = Quarter.of_date(today or _tz.localdate())
-    return [current - i for i in range(back + 1)]
+def entry_quarters(*, today=None) -> list[Quarter]:
+    """The quarters an official may pick, newest first: exactly those that may be entered,
+    from the one whose last day has come (``periods.last_open_quarter``) back to the configured
+    first quarter (``CERTTRACK_FIRST_QUARTER``)."""
+    return open_quarters(today or _tz.localdate())
 
 
 def submission_last_day(period: Quarter) -> _dt.date:
@@ -291,3 +292,39 @@ def queue_completeness(*, user, period: Quarter) -> Completeness:
         deadline=submission_deadline(period),
         last_day=submission_last_day(period),
     )
+
+
+# Separation of duties (CERTTRACK_SEPARATION_OF_DUTIES): the actions by which a user puts values
+# forward, and those that close a round of review.
+_ENTERING_ACTIONS = ("create", "update", "import", "submit")
+_REVIEW_ACTIONS = ("approve", "return", "reopen")
+
+
+def regions_entered_by(*, user, period: Quarter, regions=None) -> set[str]:
+    """Codes of the regions whose counts for ``period`` ``user`` entered, changed, imported or
+    submitted since they were last reviewed (approved, returned or reopened): the submissions
+    that, with separation of duties on, this user may not approve or return. One query;
+    ``regions`` (a queryset or list of regions) narrows it to those."""
+    events = CountEvent.objects.filter(count__year=period.year, count__quarter=period.quarter)
+    if regions is not None:
+        events = events.filter(count__region__in=regions)
+    rows = events.order_by("at", "id").values_list(
+        "count_id", "count__region__code", "action", "user_id"
+    )
+    takers: dict[int, set] = {}
+    codes: dict[int, str] = {}
+    for count_id, code, action, user_id in rows:
+        codes[count_id] = code
+        if action in _REVIEW_ACTIONS:
+            takers[count_id] = set()
+        elif action in _ENTERING_ACTIONS:
+            takers.setdefault(count_id, set()).add(user_id)
+    return {codes[c] for c, users in takers.items() if user.pk in users}
+
+
+def separation_applies(*, user, region: Region, period: Quarter) -> bool:
+    """True when separation of duties is on and ``user`` entered or submitted the region's
+    counts for ``period`` in the round now awaiting review (:func:`regions_entered_by`)."""
+    if not settings.CERTTRACK.get("SEPARATION_OF_DUTIES", True):
+        return False
+    return region.code in regions_entered_by(user=user, period=period, regions=[region])

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from indicators.models import CountEvent, QuarterlyCount
 from indicators.periods import Quarter
 from indicators.rollups import rollups_deferred
+from indicators.selectors.entry import separation_applies
 from indicators.services._common import (
     _bump,
     _event,
@@ -31,6 +32,19 @@ def _review(user, region, action_word: str) -> None:
         raise PermissionDenied(
             _("You may not %(action)s counts of %(region)s.")
             % {"action": action_word, "region": region.name}
+        )
+
+
+def _check_separation(user, region: Region, period: Quarter) -> None:
+    """Separation of duties (``CERTTRACK_SEPARATION_OF_DUTIES``, on by default): nobody approves
+    or returns counts they entered or submitted themselves; another reviewer decides."""
+    if separation_applies(user=user, region=region, period=period):
+        raise PermissionDenied(
+            _(
+                "You entered or submitted these counts of %(region)s for %(period)s yourself: "
+                "another reviewer must approve or return them (separation of duties)."
+            )
+            % {"region": region.name, "period": period}
         )
 
 
@@ -96,6 +110,7 @@ def counts_approve(
 ) -> list[QuarterlyCount]:
     """A reviewer of an enclosing region approves a submitted quarter; approved counts are locked."""
     _review(user, region, _("approve"))
+    _check_separation(user, region, period)
     return _review_transition(
         user=user,
         region=region,
@@ -120,6 +135,7 @@ def counts_return(
 ) -> list[QuarterlyCount]:
     """A reviewer returns a submitted quarter to the official, with a required comment."""
     _review(user, region, _("return"))
+    _check_separation(user, region, period)
     if not comment.strip():
         raise ValidationError({"comment": [_("Say why the counts are returned.")]})
     return _review_transition(

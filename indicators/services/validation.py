@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.models import Indicator, QuarterlyCount
-from indicators.periods import Quarter
+from indicators.periods import Quarter, first_quarter, last_open_quarter
 
 S = QuarterlyCount.Status
 
@@ -168,12 +168,33 @@ def change_warnings(
 
 
 def check_period_open(period: Quarter, *, today: dt.date | None = None) -> None:
-    """A quarter after the current one cannot be entered."""
-    current = Quarter.of_date(today or timezone.localdate())
-    if period > current:
+    """A quarter may be entered from its last day on (a quarter-end stock is not known before)
+    and never before the configured first quarter (``CERTTRACK_FIRST_QUARTER``)."""
+    today = today or timezone.localdate()
+    first = first_quarter()
+    if period < first:
         raise ValidationError(
-            _("%(period)s has not begun yet; counts can be entered up to %(current)s.")
-            % {"period": period, "current": current},
+            _("%(period)s is before %(first)s, the first quarter counts can be entered for.")
+            % {"period": period, "first": first},
+            code="too_early",
+        )
+    if period > Quarter.of_date(today):
+        raise ValidationError(
+            _("%(period)s has not begun yet; counts can be entered up to %(last)s.")
+            % {"period": period, "last": last_open_quarter(today)},
+            code="future",
+        )
+    if today < period.end_date:
+        raise ValidationError(
+            _(
+                "%(period)s has not ended yet: its counts can be entered from its last day, "
+                "%(day)s (now up to %(last)s)."
+            )
+            % {
+                "period": period,
+                "day": period.end_date.isoformat(),
+                "last": last_open_quarter(today),
+            },
             code="future",
         )
 

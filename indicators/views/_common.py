@@ -3,7 +3,7 @@ service errors onto forms); no page is rendered here."""
 
 from __future__ import annotations
 
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import (
     Http404,
     HttpRequest,
@@ -11,10 +11,11 @@ from django.http import (
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from certtrack.params import BadParameter
 from indicators.forms import (
     version_field,
 )
-from indicators.periods import Quarter
+from indicators.periods import Quarter, first_quarter
 from indicators.selectors.values import Inclusion
 from regions.models import Region
 from regions.selectors import access_for
@@ -25,13 +26,37 @@ def _include(request: HttpRequest) -> Inclusion:
 
 
 def _as_of(request: HttpRequest) -> Quarter:
-    """The last complete quarter, or an earlier one asked for with ``?as_of=2024Q4``."""
+    """The last complete quarter, or an earlier one asked for with ``?as_of=2024Q4`` (a later
+    one stands for the last complete quarter); an invalid one, or one before the first quarter
+    CertTrack holds, is a 400 naming the parameter."""
     last = Quarter.last_complete()
+    return min(_quarter_param(request.GET, "as_of", default=last), last)
+
+
+def _quarter_param(source, name: str, *, default: Quarter | None = None) -> Quarter | None:
+    """The quarter in ``source[name]`` (a QueryDict, or the text itself in a path parameter),
+    ``default`` when absent. A value that is not a quarter, or one before
+    ``CERTTRACK_FIRST_QUARTER`` (e.g. ``1900Q1``), raises :class:`BadParameter` (a 400)."""
+    text = source.get(name, "") if hasattr(source, "get") else source
+    if not text:
+        return default
     try:
-        asked = Quarter.parse(request.GET.get("as_of", ""))
+        quarter = Quarter.parse(text)
     except ValueError:
-        return last
-    return min(asked, last)
+        raise BadParameter(
+            name,
+            text,
+            _("“%(value)s” is not a quarter (write e.g. 2026Q3).") % {"value": text[:20]},
+        ) from None
+    first = first_quarter()
+    if quarter < first:
+        raise BadParameter(
+            name,
+            text,
+            _("%(period)s is before %(first)s, the first quarter CertTrack holds counts for.")
+            % {"period": quarter, "first": first},
+        )
+    return quarter
 
 
 def _visible_region(request: HttpRequest, code: str) -> Region:
@@ -51,13 +76,8 @@ def _query(request: HttpRequest) -> str:
     return ("?" + "&".join(params)) if params else ""
 
 
-def _period_or_400(text: str | None, *, default: Quarter) -> Quarter:
-    if not text:
-        return default
-    try:
-        return Quarter.parse(text)
-    except ValueError as exc:
-        raise BadRequest(_("“%(value)s” is not a quarter.") % {"value": text[:20]}) from exc
+def _period_or_400(text: str | None, *, default: Quarter, name: str = "period") -> Quarter:
+    return _quarter_param(text or "", name, default=default)
 
 
 def _service_errors(form, exc: ValidationError, fields: dict[str, str]) -> None:

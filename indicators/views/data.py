@@ -8,12 +8,12 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseBadRequest,
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from certtrack.params import BadParameter
 from indicators import datasets
 from indicators.models import Plan
 from indicators.selectors.dashboards import region_dashboard
@@ -50,10 +50,12 @@ def overview_data(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
         try:
             page = paginator.page(request.GET["page"])
         except (PageNotAnInteger, EmptyPage):
-            return HttpResponseBadRequest(
+            raise BadParameter(
+                "page",
+                request.GET["page"],
                 _("“%(value)s” is not a page of the overview (pages 1 to %(pages)s).")
-                % {"value": request.GET["page"][:20], "pages": paginator.num_pages}
-            )
+                % {"value": request.GET["page"][:20], "pages": paginator.num_pages},
+            ) from None
         plans = page.object_list
         paging = {"page": page.number, "pages": paginator.num_pages}
         suffix = f"-page{page.number}"

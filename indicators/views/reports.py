@@ -10,19 +10,19 @@ import uuid
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import (
     FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseBadRequest,
 )
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from certtrack.params import BadParameter
 from indicators.exports.brief import brief_document, brief_filename
 from indicators.exports.report import report_filename, report_workbook
 from indicators.exports.template import import_template_workbook
@@ -43,8 +43,11 @@ from indicators.imports import (
 from indicators.models import Indicator
 from indicators.periods import Quarter
 from indicators.selectors.brief import brief_data
+from indicators.selectors.entry import entry_quarters
 from indicators.selectors.reports import import_template_rows, report_data, stored_counts
 from indicators.services.imports import ImportRejected, counts_import
+from indicators.services.validation import check_period_open
+from indicators.views._common import _quarter_param
 from regions.models import Region
 from regions.selectors import access_for, regions_enterable_by, regions_visible_to
 
@@ -146,13 +149,11 @@ def _template_regions(user) -> list:
 def import_template(request: HttpRequest) -> HttpResponse:
     """The entry template for ``?period=2026Q3`` (default: the last complete quarter)."""
     _require_official(request)
-    raw = request.GET.get("period")
+    period = _quarter_param(request.GET, "period", default=Quarter.last_complete())
     try:
-        period = Quarter.parse(raw) if raw else Quarter.last_complete()
-    except ValueError:
-        return HttpResponseBadRequest(
-            _("“%(value)s” is not a quarter (write e.g. 2026Q3).") % {"value": raw[:20]}
-        )
+        check_period_open(period)  # a template only for a quarter that may be entered
+    except ValidationError as exc:
+        raise BadParameter("period", request.GET.get("period", ""), exc.messages[0]) from None
     regions = _template_regions(request.user)
     now = timezone.localtime()
     wb = import_template_workbook(
@@ -202,12 +203,21 @@ def _issue_order(issue: ImportIssue) -> tuple:
     return (issue.row or 0, len(issue.column), issue.column)
 
 
+def _import_context() -> dict:
+    """What the import page shows besides the upload: the template's quarter picker (exactly
+    the quarters that may be entered, newest first) and the limits."""
+    return {
+        "template_period": Quarter.last_complete(),
+        "template_quarters": entry_quarters(),
+        "max_mb": MAX_UPLOAD_BYTES // 1048576,
+        "max_rows": MAX_ROWS,
+    }
+
+
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Upload → preview of every change and every error; nothing is written until confirmed."""
     _require_official(request)
-    template_period = Quarter.last_complete()
-    context = {"template_period": template_period, "max_mb": MAX_UPLOAD_BYTES // 1048576}
-    context["max_rows"] = MAX_ROWS
+    context = _import_context()
     if request.method != "POST":
         context["form"] = ImportUploadForm()
         return render(request, "indicators/reports/import.html", context)
@@ -277,8 +287,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     try:
         n = counts_import(user=request.user, changes=changes, submit=pending["submit"])
     except ImportRejected as exc:
-        context = {"template_period": Quarter.last_complete(), "form": ImportUploadForm()}
-        context |= {"max_mb": MAX_UPLOAD_BYTES // 1048576, "max_rows": MAX_ROWS}
+        context = _import_context() | {"form": ImportUploadForm()}
         context |= _preview_context(changes, _problem_issues(changes, exc.problems))
         context |= {
             "previewed": True,

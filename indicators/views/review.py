@@ -29,7 +29,9 @@ from indicators.selectors.entry import (
     count_history,
     entry_quarters,
     queue_completeness,
+    regions_entered_by,
     review_queue,
+    separation_applies,
     submission_for,
 )
 from indicators.services.review import counts_approve, counts_reopen, counts_return
@@ -40,6 +42,7 @@ from indicators.tables import (
 )
 from indicators.views._common import (
     _period_or_400,
+    _quarter_param,
     _service_errors,
     _with_versions,
 )
@@ -57,9 +60,13 @@ def review_queue_page(request: HttpRequest) -> HttpResponse:
     queue = review_queue(user=request.user, period=period)
     filterset = ReviewQueueFilterSet(request.GET or None, queryset=queue)
     values = [(f"value_{i.code}", value_column(i)) for i in Indicator.objects.all()]
+    own = set()
+    if settings.CERTTRACK.get("SEPARATION_OF_DUTIES", True):
+        own = regions_entered_by(user=request.user, period=period)
     table = ReviewQueueTable(
         filterset.qs,
         period=period,
+        own=own,
         extra_columns=values,
         sequence=["region", "status", *(name for name, _c in values), "..."],
     )
@@ -86,9 +93,10 @@ def review(request: HttpRequest, code: str, period: str) -> HttpResponse:
             _("You may not review counts of %(region)s.") % {"region": region.name}
         )
     try:
-        quarter = Quarter.parse(period)
+        Quarter.parse(period)
     except ValueError as exc:
         raise Http404 from exc
+    quarter = _quarter_param(period, "period")  # 1900Q1: a 400 naming the first quarter
     submission = submission_for(region=region, period=quarter)
     if request.method == "POST":
         form = ReviewForm(request.POST, submission=submission)
@@ -134,5 +142,6 @@ def review(request: HttpRequest, code: str, period: str) -> HttpResponse:
             "form": form,
             "history": count_history(region=region, period=quarter),
             "can_enter": access_for(request.user).can_enter(region),
+            "own_entry": separation_applies(user=request.user, region=region, period=quarter),
         },
     )

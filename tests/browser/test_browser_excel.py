@@ -18,7 +18,7 @@ def test_official_downloads_fills_uploads_previews_and_confirms(
     page.wait_for_url(f"{live_server.url}/home/")  # the to-do home (issue 14)
     page.goto(f"{live_server.url}/")  # the overview, one click away
     page.click("nav.main-nav >> text=导入")
-    page.fill("#id_period", "2017Q3")  # before the demo series: a quarter without data
+    page.select_option("#id_period", "2017Q3")  # before the demo series: a quarter without data
     with page.expect_download() as info:
         page.click("button:has-text('下载模板')")
     assert info.value.suggested_filename.startswith("CertTrack_template_2017Q3_")

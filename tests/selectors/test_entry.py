@@ -88,11 +88,22 @@ def test_submission_status_and_lock(tree, certs, orgs):
     assert submission_for(region=tree["b"], period=P).status == NOT_STARTED
 
 
-def test_entry_quarters_never_offer_a_future_quarter():
-    quarters = entry_quarters(today=dt.date(2026, 11, 22), back=4)
-    assert quarters[0] == Quarter(2026, 4)  # the current quarter, which has begun
-    assert quarters[-1] == Quarter(2025, 4)
-    assert len(quarters) == 5
+def test_entry_quarters_are_exactly_the_quarters_that_may_be_entered(settings):
+    # 2026-11-22: 2026Q4 has not ended, so 2026Q3 is the newest; back to the first quarter.
+    settings.CERTTRACK = settings.CERTTRACK | {"FIRST_QUARTER": "2025Q2"}
+    quarters = entry_quarters(today=dt.date(2026, 11, 22))
+    assert quarters == [Quarter(2026, 3), Quarter(2026, 2), Quarter(2026, 1), Quarter(2025, 4),
+                        Quarter(2025, 3), Quarter(2025, 2)]  # fmt: skip
+    # On the quarter's last day its stock is known: 2026Q4 opens on 2026-12-31.
+    assert entry_quarters(today=dt.date(2026, 12, 30))[0] == Quarter(2026, 3)
+    assert entry_quarters(today=dt.date(2026, 12, 31))[0] == Quarter(2026, 4)
+    assert entry_quarters(today=dt.date(2027, 1, 1))[0] == Quarter(2026, 4)
+
+
+def test_entry_quarters_run_back_to_2015q1_by_default():
+    quarters = entry_quarters(today=dt.date(2026, 9, 30))
+    assert quarters[0] == Quarter(2026, 3) and quarters[-1] == Quarter(2015, 1)
+    assert len(quarters) == (2026 - 2015) * 4 + 3  # 2015Q1..2026Q3, each once
 
 
 def test_deadline_is_the_end_of_the_20th_day_after_quarter_end(settings):

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from indicators.models import CountEvent, QuarterlyCount
 from indicators.periods import Quarter
@@ -115,8 +116,16 @@ def test_entry_page_offers_only_the_officials_regions_and_no_future_quarter(as_u
     options = re.findall(r'<option value="(\d{6})"', page)
     assert options == ["990100", "990171"]  # A and its zone; never B, C or the other province
     quarters = re.findall(r'<option value="(\d{4}Q\d)"', page)
-    assert str(Quarter.last_complete() + 1) in quarters
-    assert str(Quarter.last_complete() + 2) not in quarters
+    # Exactly the quarters that may be entered: up to the one whose last day has come (the
+    # current quarter only on its last day), back to CERTTRACK_FIRST_QUARTER (2015Q1).
+    today = timezone.localdate()
+    newest = (
+        Quarter.of_date(today)
+        if today == Quarter.of_date(today).end_date
+        else Quarter.last_complete()
+    )
+    assert quarters[0] == str(newest) and quarters[-1] == "2015Q1"
+    assert len(quarters) == len(set(quarters)) == newest - Quarter(2015, 1) + 1
     assert f'<option value="{Quarter.last_complete()}" selected>' in page
 
 
