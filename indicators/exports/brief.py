@@ -389,7 +389,7 @@ def brief_document(*, data: BriefData, issuer: str, issued_on: dt.date, font_pat
         else:
             word.add_paragraph(doc, _("No values to chart yet."))
 
-    _heading(doc, 1, 3, _("Divisions"))
+    _heading(doc, 1, 3, pgettext("brief section", "Divisions"))
     if not data.dashboard.children:
         word.add_paragraph(doc, _("%(region)s has no sub-regions.") % {"region": region_name})
     for i, panel in enumerate(data.panels, start=1):
