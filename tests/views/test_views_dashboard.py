@@ -124,7 +124,9 @@ def test_region_dashboard_shows_every_chart_with_its_data(demo, login):
                      "chart-completeness"):  # fmt: skip
         assert f'id="{chart_id}"' in page and f'id="{chart_id}-data"' in page
     assert "value-discrepancy" in page and "value-incomplete" in page
-    assert "/static/vendor/plotly.min.js" in page and "/static/js/charts.js" in page
+    assert (
+        "/static/vendor/plotly/plotly-cartesian.min.js" in page and "/static/js/charts.js" in page
+    )
     dashboard = response.context["dashboard"]
     certs = dashboard.panels[0]
     assert f'data-value="{certs.latest_complete.value}"' in page
