@@ -55,7 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
-    "axes",
+    "certtrack.axes_config.AxesConfig",  # django-axes, named for the admin
     "regions",
     "indicators",
     "tasks",
