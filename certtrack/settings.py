@@ -202,7 +202,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "certtrack.storage.CompressedHashedStaticFilesStorage"
             if COMPRESSED_STATIC
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )

@@ -1,7 +1,7 @@
 """Weight of a cold page load, as `make run` and production serve it: at most 1.5 MB.
 
 The server here is configured as `make run` is (CERTTRACK_COMPRESSED_STATIC: collectstatic with
-whitenoise's CompressedManifestStaticFilesStorage into a temporary folder, whitenoise serving only
+whitenoise's CompressedManifestStaticFilesStorage, hashed names even with DEBUG, into a temporary folder, whitenoise serving only
 the collected files, hashed names, gzip copies), not live_server's finders, which send every file
 uncompressed. Headless Chromium counts the bytes on the wire of every response (CDP
 Network.loadingFinished encodedDataLength: headers and compressed body) of a load with an empty
@@ -36,10 +36,11 @@ def compressed_server(demo, settings, tmp_path):
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+        "staticfiles": {"BACKEND": "certtrack.storage.CompressedHashedStaticFilesStorage"},
     }
     settings.WHITENOISE_USE_FINDERS = False
     settings.WHITENOISE_AUTOREFRESH = False
+    settings.DEBUG = True  # as `make run`: the names are hashed all the same
     call_command("collectstatic", interactive=False, verbosity=0)
     server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=False)
     server.set_app(WSGIHandler())  # built now: whitenoise reads the settings above
