@@ -108,6 +108,21 @@ def value_column(indicator) -> tables.Column:
 TEMPLATE = "indicators/table.html"
 
 
+def stack_on_phones(table: tables.Table, *, title: str, first: tuple[str, ...] = ()) -> None:
+    """Show each row of ``table`` as a card on a phone (certtrack.css, ``table.stack``): every
+    cell carries its column's name (``data-label``) to show beside its value, the ``title``
+    column heads the card and the ``first`` columns come next, in that order."""
+    table.attrs["class"] = f"{table.attrs.get('class', '')} stack".strip()
+    order = {title: "stack-title", **dict(zip(first, ("stack-first", "stack-second",
+                                                       "stack-third"), strict=False))}  # fmt: skip
+    for name, column in table.columns.items():
+        td = dict(column.column.attrs.get("td", {}))
+        td["data-label"] = str(column.verbose_name)
+        if name in order:
+            td["class"] = f"{td.get('class', '')} {order[name]}".strip()
+        column.column.attrs = {**column.column.attrs, "td": td}
+
+
 def badge(css: str, text: str) -> str:
     return format_html('<span class="badge {}">{}</span>', css, text)
 
@@ -211,6 +226,8 @@ class TargetProgressTable(tables.Table):
     def __init__(self, *args, values: str = "", **kwargs):
         self.values_query = f"?values={values}" if values else ""
         super().__init__(*args, **kwargs)
+        # On a phone: per target, its status, % achieved and value first.
+        stack_on_phones(self, title="indicator", first=("status", "percent", "value"))
 
     def render_region(self, record: TargetTrendRow) -> str:
         region = record.target.region
