@@ -65,7 +65,9 @@
     document.querySelectorAll("[data-drawn='1']").forEach(function (el) {
       var fig = figureFor(el);
       if (fig && fig.config && fig.config.staticPlot) { return; } // fixed-size sparklines
-      if ((narrowVariant(el) ? "1" : "0") !== el.getAttribute("data-narrow")) {
+      if (el.getAttribute("data-printed") === "1" ||
+          (narrowVariant(el) ? "1" : "0") !== el.getAttribute("data-narrow")) {
+        el.removeAttribute("data-printed");
         fig = prepared(el);
         window.Plotly.react(el, fig.data || [], fig.layout || {}, fig.config || {});
         return;
@@ -74,16 +76,30 @@
     });
   }
 
+  // Printing lays the page out anew (A4 landscape): redraw each chart at once, at the size
+  // its box has in the printed layout (dashboard.css), before the page is printed.
+  function fitForPrint() {
+    document.querySelectorAll("[data-drawn='1']").forEach(function (el) {
+      var fig = figureFor(el);
+      if (fig && fig.config && fig.config.staticPlot) { return; }
+      fig = prepared(el);
+      fig.layout.autosize = false;
+      fig.layout.width = el.clientWidth;
+      if (el.clientHeight > 0) { fig.layout.height = el.clientHeight; }
+      el.setAttribute("data-printed", "1");
+      window.Plotly.react(el, fig.data || [], fig.layout, fig.config || {});
+    });
+  }
+
   function init() {
     document.querySelectorAll("[data-chart]").forEach(draw);
-    // Printing lays the page out anew (A4 landscape): redraw the charts at the printed width.
     if (window.matchMedia) {
       var print = window.matchMedia("print");
-      var onChange = function () { resizeAll(); };
+      var onChange = function (event) { if (event.matches) { fitForPrint(); } else { resizeAll(); } };
       if (print.addEventListener) { print.addEventListener("change", onChange); }
       else if (print.addListener) { print.addListener(onChange); }
     }
-    window.addEventListener("beforeprint", resizeAll);
+    window.addEventListener("beforeprint", fitForPrint);
     window.addEventListener("afterprint", resizeAll);
     var pending = null;
     window.addEventListener("resize", function () {
