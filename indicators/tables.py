@@ -41,6 +41,8 @@ class ReviewQueueTable(tables.Table):
     view as ``extra_columns`` so that indicators stay data.
     """
 
+    region_label = gettext_lazy("Review queue")
+
     region = tables.Column(verbose_name=gettext_lazy("Region"), accessor="code", order_by=("path",))
     status = tables.Column(verbose_name=gettext_lazy("Status"))
     entered_by_name = tables.Column(verbose_name=gettext_lazy("Entered by"), default="—")
@@ -182,6 +184,8 @@ class TargetProgressTable(tables.Table):
     """Targets with their value at the due quarter (or the latest, said so), % achieved, gap,
     status, forecast and a trend line."""
 
+    region_label = gettext_lazy("Targets")
+
     indicator = tables.Column(gettext_lazy("Indicator"), accessor="target__indicator__name")
     region = tables.Column(gettext_lazy("Region"), accessor="target__region__name")
     due = tables.Column(gettext_lazy("Due"), accessor="target__due")
@@ -295,6 +299,8 @@ def minor_quarters(points) -> set:
 class SeriesTable(tables.Table):
     """A region's quarterly values for one indicator with the path, forecast and targets."""
 
+    scroll_region = False  # its box (.table-scroll) is the region that scrolls
+
     period = tables.Column(gettext_lazy("Quarter"))
     value = tables.Column(
         gettext_lazy("Value"),
@@ -380,6 +386,8 @@ class SeriesTable(tables.Table):
 class ChildrenTable(tables.Table):
     """The children at the breakdown quarter, sortable; each links to its own dashboard."""
 
+    region_label = gettext_lazy("Sub-regions")
+
     name = tables.Column(gettext_lazy("Region"), order_by=("code",))
     value = tables.Column(
         gettext_lazy("Value"),
@@ -451,6 +459,8 @@ class ReportStatusColumn(tables.Column):
 
 class CompletenessTable(tables.Table):
     """Reporting status of each child × quarter, in words (the heatmap's numbers)."""
+
+    scroll_region = False  # for screen readers only: never a box to scroll
 
     region = tables.Column(gettext_lazy("Region"))
 
