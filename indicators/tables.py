@@ -44,7 +44,7 @@ class ReviewQueueTable(tables.Table):
     region_label = gettext_lazy("Review queue")
 
     region = tables.Column(verbose_name=gettext_lazy("Region"), accessor="code", order_by=("path",))
-    status = tables.Column(verbose_name=gettext_lazy("Status"))
+    status = tables.Column(verbose_name=gettext_lazy("Status"), order_by=("queue_rank", "path"))
     entered_by_name = tables.Column(verbose_name=gettext_lazy("Entered by"), default="—")
     last_submitted_at = tables.Column(
         verbose_name=gettext_lazy("Submitted at"), attrs={"td": {"class": "nowrap"}}
@@ -54,11 +54,16 @@ class ReviewQueueTable(tables.Table):
     last_reviewed_at = tables.Column(
         verbose_name=gettext_lazy("Reviewed at"), attrs={"td": {"class": "nowrap"}}
     )
-    actions = tables.Column(verbose_name=gettext_lazy("Review"), empty_values=(), orderable=False)
+    actions = tables.Column(
+        verbose_name=gettext_lazy("Action"),
+        empty_values=(),
+        orderable=False,
+        attrs={"td": {"class": "nowrap"}},
+    )
 
     class Meta:
         attrs = {"class": "data queue"}
-        order_by = ("region",)
+        order_by = ("status",)  # submitted first (selectors.entry.QUEUE_ORDER)
         sequence = ("region", "status", "...", "actions")
         empty_text = gettext_lazy("No reporting unit matches.")
 
@@ -86,8 +91,11 @@ class ReviewQueueTable(tables.Table):
         return gettext_lazy("Yes") if value else gettext_lazy("Late")
 
     def render_actions(self, record):
+        """What the link does: review what waits for a decision, else look at the quarter."""
         url = reverse("indicators:review", args=[record.code, str(self.period)])
-        return format_html('<a href="{}">{}</a>', url, gettext_lazy("Open"))
+        if record.status == "submitted":
+            return format_html('<a class="button primary" href="{}">{}</a>', url, _("Review"))
+        return format_html('<a href="{}">{}</a>', url, _("View"))
 
 
 class CountColumn(tables.Column):

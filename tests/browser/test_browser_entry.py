@@ -151,7 +151,7 @@ def test_main_path_in_english(browser, live_server, empty_quarter, settings):
     reviewer.select_option("#id_status", "submitted")
     reviewer.click("form.inline-filter button[type=submit]")
     expect(reviewer.locator("text=Reporting rate")).to_be_visible()
-    reviewer.locator("tr", has_text=REGION).get_by_role("link", name="Open").click()
+    reviewer.locator("tr", has_text=REGION).get_by_role("link", name="Review").click()
     reviewer.click("button[name=action][value=approve]")
     expect(reviewer.locator(".messages")).to_contain_text("approved; the values are now locked")
     expect(reviewer.locator("td.value").first).to_contain_text("Locked")
