@@ -207,7 +207,7 @@ def test_completeness_figure_colours_and_labels_every_cell():
         )
     heat = fig.data[0]
     assert list(heat.x) == ["2020Q3", "2020Q4"] and list(heat.y) == ["A"]
-    assert [list(r) for r in heat.text] == [["Approved", "Missing"]]
+    assert [list(r) for r in heat.text] == [["Approved", "Not reported"]]
     order = list(charts.REPORT_STATUS_ORDER)
     n = len(order)
     for status, z in zip([ReportStatus.APPROVED, ReportStatus.MISSING], heat.z[0], strict=True):

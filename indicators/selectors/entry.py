@@ -34,7 +34,7 @@ Status = QuarterlyCount.Status
 SubmissionStatus = QuarterlyCount.Status  # draft / submitted / approved / returned
 NOT_STARTED = "not_started"
 SUBMISSION_STATUS_LABELS = {
-    NOT_STARTED: _("Not started"),
+    NOT_STARTED: _("Not reported"),  # docs/glossary.md: one term for "nothing entered"
     **{s.value: s.label for s in QuarterlyCount.Status},
 }
 REPORTED_STATUSES = (Status.SUBMITTED, Status.APPROVED)

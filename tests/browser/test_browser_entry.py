@@ -55,7 +55,7 @@ def test_entry_review_cycle_in_chinese(browser, live_server, empty_quarter, sett
     assert "填报" in official.locator("nav.main-nav").inner_text()
     assert "审核" not in official.locator("nav.main-nav").inner_text()
     entry_page(official, base)
-    assert status_of(official) == "未开始"
+    assert status_of(official) == "未填报"
     expect(official.locator("table.entry")).to_contain_text("4,245")  # last quarter
 
     # A large change cannot be submitted without an explanation; the input is kept.
@@ -139,7 +139,7 @@ def test_main_path_in_english(browser, live_server, empty_quarter, settings):
     official.get_by_role("link", name="Entry").click()
     official.select_option("#id_period", PERIOD)
     official.click("form.inline-filter button[type=submit]")
-    assert status_of(official) == "Not started"
+    assert status_of(official) == "Not reported"
     official.fill("#id_value_certificates", "4300")
     official.fill("#id_value_organizations", "1660")
     official.click("button[name=action][value=submit]")

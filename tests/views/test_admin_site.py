@@ -26,7 +26,7 @@ def test_admin_index_is_branded_and_every_app_and_model_name_is_chinese(admin_cl
     response = admin_client_in("zh-hans").get("/admin/")
     page = response.content.decode()
     assert response.status_code == 200
-    assert "认证目标跟踪 · 管理后台" in page
+    assert "CertTrack 管理后台" in page
     assert "Django" not in re.sub(r"<[^>]+>", "", page).replace("django-", "")
     app_list = response.context["app_list"]
     assert {app["app_label"] for app in app_list} >= {"axes", "auth", "indicators", "regions"}
@@ -80,4 +80,4 @@ def test_admin_without_demo_data_has_no_banner(admin_client_in):
 
 def test_admin_login_page_is_branded_with_the_switch(client, db):
     page = client.get("/admin/login/").content.decode()
-    assert "认证目标跟踪 · 管理后台" in page and "/i18n/setlang/" in page
+    assert "CertTrack 管理后台" in page and "/i18n/setlang/" in page

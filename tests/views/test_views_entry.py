@@ -363,7 +363,7 @@ def test_queue_action_says_what_it_does_and_statuses_are_explained(as_user, tree
     assert f'href="{review_url(tree["b"])}">View</a>' in rows["990200"]  # nothing to decide
     assert ">Open<" not in page
     legend = page[page.index('class="status-legend') :].split("</dl>")[0]
-    for status in ("Submitted", "Returned", "Draft", "Not started", "Approved"):
+    for status in ("Submitted", "Returned", "Draft", "Not reported", "Approved"):
         assert status in legend
     assert "waiting for review" in legend
 
