@@ -75,7 +75,7 @@ def test_entry_review_cycle_in_chinese(browser, live_server, empty_quarter, sett
     reviewer.goto(f"{base}/review/?period={PERIOD}")
     row = reviewer.locator("tr", has_text=REGION).first
     expect(row).to_contain_text("已提交")
-    row.get_by_role("link", name="打开").click()
+    row.get_by_role("link", name="审核").click()
     expect(reviewer.locator("blockquote.note")).to_contain_text("新园区企业集中获证")
     reviewer.click("button[name=action][value=return]")  # no comment: refused
     expect(reviewer.locator("#id_comment_error")).to_be_visible()
