@@ -26,7 +26,7 @@ def _progress() -> list[tuple[str, str, str]]:
         Status.NOT_ISSUED: _("before the plan was issued"),
         Status.NO_DATA: _("nothing reported yet"),
     }
-    return [(f"status-{s.value}", s.label, text) for s, text in meaning.items()]
+    return [(f"is-{s.value}", s.label, text) for s, text in meaning.items()]
 
 
 def _submission() -> list[tuple[str, str, str]]:
@@ -37,7 +37,7 @@ def _submission() -> list[tuple[str, str, str]]:
         NOT_STARTED: _("nothing entered for the quarter"),
         "approved": _("checked and locked"),
     }
-    return [(f"status-{k}", str(SUBMISSION_STATUS_LABELS[k]), v) for k, v in meaning.items()]
+    return [(f"is-{k}", str(SUBMISSION_STATUS_LABELS[k]), v) for k, v in meaning.items()]
 
 
 def _report() -> list[tuple[str, str, str]]:
@@ -58,7 +58,8 @@ KINDS = {"progress": _progress, "submission": _submission, "report": _report}
 @register.simple_tag
 def status_legend(kind: str) -> str:
     """What each status of ``kind`` means: its badge (the heatmap's colour for "report") and a
-    few words."""
+    few words. The badges are styled as the statuses' (``is-<status>``) but never carry a
+    status's own class, which marks a status actually shown."""
     if kind == "report":
         items = format_html_join(
             "",
