@@ -434,3 +434,13 @@ def test_series_table_lists_past_quarters_first_and_only_future_quarters_with_a_
     for q in future:
         assert "≥ " in table.split(f">{q}</td>")[1].split("</tr>")[0]
     assert len(future) < 4
+
+
+def test_plan_note_shows_in_the_readers_language_only(demo, login):
+    client = login("leader_gansu")
+    url = f"/plans/{gansu_plan().pk}/"
+    page = client.get(url).content.decode()
+    assert "2023年由甘政发〔2023〕60号宣布全文失效。" in page and "Invalidated in full" not in page
+    client.cookies["django_language"] = "en"
+    page = client.get(url).content.decode()
+    assert "Invalidated in full in 2023" in page and "宣布全文失效" not in page
