@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := CERTTRACK_DEV=1 DEBUG=1
 
-.PHONY: run serve backup restore test install setup demo messages lint format check browser-deps clean bench bench-data bench-deps
+.PHONY: plotly run serve backup restore test install setup demo messages lint format check browser-deps clean bench bench-data bench-deps
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,19 @@ setup: install
 demo: setup
 	$(DEV_ENV) $(PY) manage.py seed_demo --if-empty
 
+# Static files as production serves them: collected with hashed names and gzip copies, served by
+# whitenoise (cached for good under their content hash). A bare `manage.py runserver` with DEBUG
+# serves the source folders instead, for editing CSS and JS without collecting.
 run: demo
+	$(DEV_ENV) CERTTRACK_COMPRESSED_STATIC=1 $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "CertTrack on http://$(HOST):$(PORT)/  (demo logins above; stop with Ctrl-C)"
-	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV_ENV) CERTTRACK_COMPRESSED_STATIC=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Refresh the vendored plotly.js partial bundle (static/vendor/plotly/) from the npm registry, at
+# the plotly.js version of the installed plotly package (or VERSION=x.y.z). Needs npm; the app
+# never fetches anything at run time.
+plotly: install
+	$(PY) bin/vendor_plotly $(VERSION)
 
 # Production settings: gunicorn on PostgreSQL (DATABASE_URL, default the local server's
 # database "certtrack"), DEBUG off, hashed compressed static files, migrate, reference data,

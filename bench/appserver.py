@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_VARS = (
     "CERTTRACK_DEV",
     "CERTTRACK_PLAIN_STATIC",
+    "CERTTRACK_COMPRESSED_STATIC",
     "CERTTRACK_DEBUG",
     "DEBUG",
     "DJANGO_ALLOW_ASYNC_UNSAFE",

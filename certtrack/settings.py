@@ -55,7 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
-    "axes",
+    "certtrack.axes_config.AxesConfig",  # django-axes, named for the admin
     "regions",
     "indicators",
     "tasks",
@@ -220,18 +220,26 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "certtrack.staticfinders.PlotlyFinder",
 ]
 # Hashed names (app.3f2a1c.css) are cached for ten years as immutable by whitenoise; other files
-# (favicon, unhashed names) for an hour.
+# (favicon, unhashed names) for an hour. Production (and `make run`, which sets
+# CERTTRACK_COMPRESSED_STATIC=1 after collectstatic) serves the collected files with their
+# gzip copies; plain storage (tests, a bare `runserver` with DEBUG) serves the source folders.
 WHITENOISE_MAX_AGE = 3600
+COMPRESSED_STATIC = env_bool(
+    "CERTTRACK_COMPRESSED_STATIC", not (DEBUG or env_bool("CERTTRACK_PLAIN_STATIC", False))
+)
+if COMPRESSED_STATIC:
+    # Only what collectstatic wrote (hashed names, .gz beside each), even with DEBUG on.
+    WHITENOISE_USE_FINDERS = False
+    WHITENOISE_AUTOREFRESH = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or env_bool("CERTTRACK_PLAIN_STATIC", False)
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "certtrack.storage.CompressedHashedStaticFilesStorage"
+            if COMPRESSED_STATIC
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }

@@ -3,11 +3,18 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from certtrack import accounts
 from certtrack.views import healthz
 from work.views import SignInView
+
+# The admin carries the product's name (templates/admin/base_site.html adds the language switch
+# and the demo banner).
+admin.site.site_header = _("CertTrack administration")
+admin.site.site_title = _("CertTrack administration")
+admin.site.index_title = _("Reference data, users and records")
 
 urlpatterns = [
     # A signed-in user who opens the login page goes straight to the app (the to-do home).

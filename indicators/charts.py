@@ -153,6 +153,26 @@ def _base_layout(*, height: int, unit: str = "", legend: bool = True) -> dict:
     )
 
 
+# Below this width (CSS pixels of the chart's box: a phone) charts.js draws a figure's "narrow"
+# variant: fewer axis ticks, a smaller legend, no text in heatmap cells.
+NARROW_WIDTH = 600
+
+
+def _narrow(layout: dict, *, relayout: dict, traces: list[dict] | None = None) -> None:
+    """Give a figure its phone variant in ``layout.meta.narrow`` (plotly.js keeps ``meta`` as
+    it is): ``layout`` parts merged over the figure's own (nested dicts merge), and per trace
+    (by index) properties that replace the trace's."""
+    layout["meta"] = {"narrow": {"width": NARROW_WIDTH, "layout": relayout, "traces": traces or []}}
+
+
+def _every_nth(values: list[str], most: int) -> list[str]:
+    """At most ``most`` of ``values``, evenly spaced, the last one always kept."""
+    if len(values) <= most:
+        return values
+    step = -(-len(values) // most)
+    return values[::-1][::step][::-1]
+
+
 def _row_state(row: RegionValue) -> str:
     if not row.complete:
         return "incomplete"
@@ -358,6 +378,17 @@ def series_figure(
         showgrid=True,
     )
     layout["hovermode"] = "closest"
+    _narrow(
+        layout,
+        relayout=dict(
+            height=height + 80,  # the legend wraps onto three or four lines
+            margin=dict(l=48, r=8),
+            font=dict(size=11),
+            legend=dict(font=dict(size=10), y=-0.12),
+            xaxis=dict(tickvals=_every_nth(layout["xaxis"]["tickvals"], 4)),
+            yaxis=dict(nticks=5, title=dict(text=unit, standoff=2)),
+        ),
+    )
     if str(as_of) in quarters and as_of != series[-1].period:
         layout["shapes"] = [
             dict(
@@ -441,6 +472,12 @@ def breakdown_figure(*, children: Sequence[ChildRow], unit: str) -> Figure:
     )
     layout["yaxis"] = dict(autorange="reversed", automargin=True, categoryorder="array")
     layout["bargap"] = 0.25
+    # On a phone the bars carry their value only (share and growth are in the table).
+    _narrow(
+        layout,
+        relayout=dict(font=dict(size=11), xaxis=dict(nticks=4, range=[0, longest * 1.3])),
+        traces=[dict(text=[fmt_int(c.value) for c in rows])],
+    )
     return _figure([bars], layout)
 
 
@@ -488,6 +525,19 @@ def completeness_figure(*, rows: Sequence[CompletenessRow], quarters: Sequence[Q
     layout["margin"] = dict(l=16, r=8, t=8, b=32)
     layout["xaxis"] = dict(type="category", side="bottom", tickangle=0)
     layout["yaxis"] = dict(autorange="reversed", automargin=True, type="category")
+    # On a phone: colours only (the words would not fit a cell; the legend and the hover say
+    # them), and a tick at each year end.
+    _narrow(
+        layout,
+        relayout=dict(
+            font=dict(size=10),
+            xaxis=dict(
+                tickmode="array",
+                tickvals=_every_nth([str(q) for q in quarters if q.quarter == 4], 4),
+            ),
+        ),
+        traces=[dict(texttemplate="")],
+    )
     return _figure([heatmap], layout)
 
 

@@ -65,7 +65,8 @@ class Plan(models.Model):
     )
     invalidated_by = models.CharField(_("invalidated by (document)"), max_length=60, blank=True)
     invalidated_on = models.DateField(_("invalidated on"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note (Chinese)"), blank=True)
+    note_en = models.TextField(_("note (English)"), blank=True)
     is_demo = models.BooleanField(
         _("demo plan"), default=False, help_text=_("Made up by seed_demo; not a real document.")
     )
@@ -95,6 +96,11 @@ class Plan(models.Model):
     @property
     def issuer(self) -> str:
         return _localized(self.issuer_zh, self.issuer_en)
+
+    @property
+    def note_text(self) -> str:
+        """The note in the reader's language (each language has its own; docs/glossary.md)."""
+        return _localized(self.note, self.note_en)
 
     @property
     def invalidated_year(self) -> int | None:

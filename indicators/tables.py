@@ -41,8 +41,10 @@ class ReviewQueueTable(tables.Table):
     view as ``extra_columns`` so that indicators stay data.
     """
 
+    region_label = gettext_lazy("Review queue")
+
     region = tables.Column(verbose_name=gettext_lazy("Region"), accessor="code", order_by=("path",))
-    status = tables.Column(verbose_name=gettext_lazy("Status"))
+    status = tables.Column(verbose_name=gettext_lazy("Status"), order_by=("queue_rank", "path"))
     entered_by_name = tables.Column(verbose_name=gettext_lazy("Entered by"), default="—")
     last_submitted_at = tables.Column(
         verbose_name=gettext_lazy("Submitted at"), attrs={"td": {"class": "nowrap"}}
@@ -52,11 +54,16 @@ class ReviewQueueTable(tables.Table):
     last_reviewed_at = tables.Column(
         verbose_name=gettext_lazy("Reviewed at"), attrs={"td": {"class": "nowrap"}}
     )
-    actions = tables.Column(verbose_name=gettext_lazy("Review"), empty_values=(), orderable=False)
+    actions = tables.Column(
+        verbose_name=gettext_lazy("Action"),
+        empty_values=(),
+        orderable=False,
+        attrs={"td": {"class": "nowrap"}},
+    )
 
     class Meta:
         attrs = {"class": "data queue"}
-        order_by = ("region",)
+        order_by = ("status",)  # submitted first (selectors.entry.QUEUE_ORDER)
         sequence = ("region", "status", "...", "actions")
         empty_text = gettext_lazy("No reporting unit matches.")
 
@@ -85,15 +92,18 @@ class ReviewQueueTable(tables.Table):
         return gettext_lazy("Yes") if value else gettext_lazy("Late")
 
     def render_actions(self, record):
+        """What the link does: review what waits for a decision, else look at the quarter."""
         url = reverse("indicators:review", args=[record.code, str(self.period)])
-        if record.code in self.own and record.status == "submitted":
-            return format_html(
-                '<a href="{}">{}</a> <small class="muted own-entry">{}</small>',
-                url,
-                gettext_lazy("Open"),
-                gettext_lazy("You entered or submitted these counts: another reviewer decides."),
-            )
-        return format_html('<a href="{}">{}</a>', url, gettext_lazy("Open"))
+        if record.status == "submitted":
+            if record.code in self.own:
+                return format_html(
+                    '<a href="{}">{}</a> <small class="muted own-entry">{}</small>',
+                    url,
+                    _("View"),
+                    _("You entered or submitted these counts: another reviewer decides."),
+                )
+            return format_html('<a class="button primary" href="{}">{}</a>', url, _("Review"))
+        return format_html('<a href="{}">{}</a>', url, _("View"))
 
 
 class CountColumn(tables.Column):
@@ -114,6 +124,21 @@ def value_column(indicator) -> tables.Column:
 
 
 TEMPLATE = "indicators/table.html"
+
+
+def stack_on_phones(table: tables.Table, *, title: str, first: tuple[str, ...] = ()) -> None:
+    """Show each row of ``table`` as a card on a phone (certtrack.css, ``table.stack``): every
+    cell carries its column's name (``data-label``) to show beside its value, the ``title``
+    column heads the card and the ``first`` columns come next, in that order."""
+    table.attrs["class"] = f"{table.attrs.get('class', '')} stack".strip()
+    order = {title: "stack-title", **dict(zip(first, ("stack-first", "stack-second",
+                                                       "stack-third"), strict=False))}  # fmt: skip
+    for name, column in table.columns.items():
+        td = dict(column.column.attrs.get("td", {}))
+        td["data-label"] = str(column.verbose_name)
+        if name in order:
+            td["class"] = f"{td.get('class', '')} {order[name]}".strip()
+        column.column.attrs = {**column.column.attrs, "td": td}
 
 
 def badge(css: str, text: str) -> str:
@@ -175,6 +200,8 @@ class TargetProgressTable(tables.Table):
     """Targets with their value at the due quarter (or the latest, said so), % achieved, gap,
     status, forecast and a trend line."""
 
+    region_label = gettext_lazy("Targets")
+
     indicator = tables.Column(gettext_lazy("Indicator"), accessor="target__indicator__name")
     region = tables.Column(gettext_lazy("Region"), accessor="target__region__name")
     due = tables.Column(gettext_lazy("Due"), accessor="target__due")
@@ -219,6 +246,8 @@ class TargetProgressTable(tables.Table):
     def __init__(self, *args, values: str = "", **kwargs):
         self.values_query = f"?values={values}" if values else ""
         super().__init__(*args, **kwargs)
+        # On a phone: per target, its status, % achieved and value first.
+        stack_on_phones(self, title="indicator", first=("status", "percent", "value"))
 
     def render_region(self, record: TargetTrendRow) -> str:
         region = record.target.region
@@ -295,6 +324,8 @@ def minor_quarters(points) -> set:
 
 class SeriesTable(tables.Table):
     """A region's quarterly values for one indicator with the path, forecast and targets."""
+
+    scroll_region = False  # its box (.table-scroll) is the region that scrolls
 
     period = tables.Column(gettext_lazy("Quarter"))
     value = tables.Column(
@@ -381,6 +412,8 @@ class SeriesTable(tables.Table):
 class ChildrenTable(tables.Table):
     """The children at the breakdown quarter, sortable; each links to its own dashboard."""
 
+    region_label = gettext_lazy("Sub-regions")
+
     name = tables.Column(gettext_lazy("Region"), order_by=("code",))
     value = tables.Column(
         gettext_lazy("Value"),
@@ -452,6 +485,8 @@ class ReportStatusColumn(tables.Column):
 
 class CompletenessTable(tables.Table):
     """Reporting status of each child × quarter, in words (the heatmap's numbers)."""
+
+    scroll_region = False  # for screen readers only: never a box to scroll
 
     region = tables.Column(gettext_lazy("Region"))
 

@@ -207,7 +207,7 @@ def test_completeness_figure_colours_and_labels_every_cell():
         )
     heat = fig.data[0]
     assert list(heat.x) == ["2020Q3", "2020Q4"] and list(heat.y) == ["A"]
-    assert [list(r) for r in heat.text] == [["Approved", "Missing"]]
+    assert [list(r) for r in heat.text] == [["Approved", "Not reported"]]
     order = list(charts.REPORT_STATUS_ORDER)
     n = len(order)
     for status, z in zip([ReportStatus.APPROVED, ReportStatus.MISSING], heat.z[0], strict=True):
@@ -345,3 +345,56 @@ def test_label_escapes_only_what_plotly_reads_as_markup():
     assert charts.label("兰州市") == "兰州市"
     assert charts.label("A & B <b>") == "A &amp; B &lt;b&gt;"
     assert charts.label('"引号"') == '"引号"'
+# --- phone variants (layout.meta.narrow, drawn by static/js/charts.js below its width) ---
+
+
+def narrow_of(fig) -> dict:
+    meta = charts.figure_payload(fig)["layout"]["meta"]
+    assert meta["narrow"]["width"] == charts.NARROW_WIDTH
+    return meta["narrow"]
+
+
+def test_every_nth_keeps_at_most_that_many_evenly_and_always_the_last():
+    years = [f"{y}Q4" for y in range(2017, 2028)]  # 11 year ends
+    kept = charts._every_nth(years, 4)
+    assert kept == ["2018Q4", "2021Q4", "2024Q4", "2027Q4"]  # every third, the last kept
+    assert charts._every_nth(years[:3], 4) == years[:3]
+
+
+def test_series_figure_on_a_phone_has_at_most_four_year_ticks_and_a_smaller_legend(series_case):
+    points, row = series_case
+    # Ten years ahead of the measured quarters: eleven year ends on the wide axis.
+    ahead = [SeriesPoint(q, None, None, None, []) for q in quarter_range(Q("2020Q1"), Q("2029Q4"))]
+    fig = charts.series_figure(
+        series=points + ahead, paths=[row.path], forecast=row.forecast, targets=[row],
+        unit="张", as_of=Q("2019Q2"),
+    )  # fmt: skip
+    narrow = narrow_of(fig)
+    wide_ticks = list(fig.layout.xaxis.tickvals)
+    ticks = narrow["layout"]["xaxis"]["tickvals"]
+    assert (
+        len(wide_ticks) == 12
+        and len(ticks) == 4
+        and set(ticks) <= set(wide_ticks)
+        and ticks[-1] == wide_ticks[-1]
+    )
+    assert narrow["layout"]["legend"]["font"]["size"] < fig.layout.legend.font.size
+    assert narrow["layout"]["yaxis"]["nticks"] == 5
+    assert narrow["layout"]["height"] > fig.layout.height  # room for the wrapped legend
+
+
+def test_completeness_figure_on_a_phone_shows_colours_without_words():
+    region = Region(code="990100", name_zh="甲", name_en="A")
+    quarters = list(quarter_range(Q("2020Q1"), Q("2023Q4")))
+    cells = [CompletenessCell(q, ReportStatus.APPROVED, {}) for q in quarters]
+    fig = charts.completeness_figure(rows=[CompletenessRow(region, cells)], quarters=quarters)
+    narrow = narrow_of(fig)
+    assert fig.data[0].texttemplate == "%{text}"  # wide: the words in every cell
+    assert narrow["traces"] == [{"texttemplate": ""}]
+    assert narrow["layout"]["xaxis"]["tickvals"] == ["2020Q4", "2021Q4", "2022Q4", "2023Q4"]
+
+
+def test_breakdown_figure_on_a_phone_labels_bars_with_their_value_only():
+    rows = [child("990200", 2500, share=58.82, growth=0.0), child("990100", 100, share=23.5)]
+    fig = charts.breakdown_figure(children=rows, unit="certificates")
+    assert narrow_of(fig)["traces"] == [{"text": ["2,500", "100"]}]

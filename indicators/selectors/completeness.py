@@ -51,7 +51,7 @@ REPORT_STATUS_ORDER = [
     ReportStatus.NOT_EXPECTED,
 ]
 REPORT_STATUS_LABELS = {
-    ReportStatus.MISSING: _("Missing"),
+    ReportStatus.MISSING: _("Not reported"),  # the same term as the queue (docs/glossary.md)
     ReportStatus.RETURNED: _("Returned"),
     ReportStatus.DRAFT: _("Draft"),
     ReportStatus.SUBMITTED: _("Submitted"),

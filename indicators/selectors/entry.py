@@ -8,7 +8,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, CharField, Count, Max, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    IntegerField,
+    Max,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone as _tz
 from django.utils.translation import gettext_lazy as _
 
@@ -23,10 +34,23 @@ Status = QuarterlyCount.Status
 SubmissionStatus = QuarterlyCount.Status  # draft / submitted / approved / returned
 NOT_STARTED = "not_started"
 SUBMISSION_STATUS_LABELS = {
-    NOT_STARTED: _("Not started"),
+    NOT_STARTED: _("Not reported"),  # docs/glossary.md: one term for "nothing entered"
     **{s.value: s.label for s in QuarterlyCount.Status},
 }
 REPORTED_STATUSES = (Status.SUBMITTED, Status.APPROVED)
+QUEUE_ORDER = (
+    Status.SUBMITTED.value,
+    Status.RETURNED.value,
+    Status.DRAFT.value,
+    NOT_STARTED,
+    Status.APPROVED.value,
+)
+
+
+def _person_name(prefix: str):
+    """A user's full name as ``User.get_full_name`` gives it ("first last"), else the username."""
+    full = Trim(Concat(f"{prefix}__first_name", Value(" "), f"{prefix}__last_name"))
+    return Coalesce(NullIf(full, Value("")), f"{prefix}__username")
 
 
 def submission_status(*, statuses: Sequence[str], expected: int) -> str:
@@ -213,11 +237,11 @@ def review_queue(*, user, period: Quarter):
         "n_returned": Count("counts", filter=here & Q(counts__status=Status.RETURNED)),
         "n_draft": Count("counts", filter=here & Q(counts__status=Status.DRAFT)),
         "n_submitted": Count("counts", filter=here & Q(counts__status=Status.SUBMITTED)),
-        "entered_by_name": Max("counts__entered_by__username", filter=here),
+        "entered_by_name": Max(_person_name("counts__entered_by"), filter=here),
         "last_entered_at": Max("counts__entered_at", filter=here),
         "last_submitted_at": Max("counts__submitted_at", filter=here),
         "first_submitted_at": Max("counts__first_submitted_at", filter=here),
-        "reviewed_by_name": Max("counts__reviewed_by__username", filter=here),
+        "reviewed_by_name": Max(_person_name("counts__reviewed_by"), filter=here),
         "last_reviewed_at": Max("counts__reviewed_at", filter=here),
     }
     for ind in indicators:
@@ -242,14 +266,32 @@ def review_queue(*, user, period: Quarter):
         default=Value(False),
         output_field=BooleanField(),
     )
+    # What needs the reviewer first: submitted, then returned, drafts, not started, approved.
+    queue_rank = Case(
+        *(When(status=value, then=Value(rank)) for rank, value in enumerate(QUEUE_ORDER)),
+        default=Value(len(QUEUE_ORDER)),
+        output_field=IntegerField(),
+    )
     return (
         regions_reviewable_by(user)
         .filter(is_reporting_unit=True)
         .annotate(**annotations)
         .annotate(status=status)
-        .annotate(on_time=on_time)
+        .annotate(on_time=on_time, queue_rank=queue_rank)
+        .order_by("queue_rank", "path")
+    )
+
+
+def next_waiting(*, user, period: Quarter, after: Region) -> Region | None:
+    """The next reporting unit of ``period`` whose counts wait for this reviewer (submitted),
+    after ``after`` in the tree's order (wrapping round), or None when nothing else waits."""
+    waiting = (
+        review_queue(user=user, period=period)
+        .filter(status=Status.SUBMITTED.value)
+        .exclude(pk=after.pk)
         .order_by("path")
     )
+    return waiting.filter(path__gt=after.path).first() or waiting.first()
 
 
 @dataclass(frozen=True)

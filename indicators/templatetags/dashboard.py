@@ -30,9 +30,9 @@ def data_links(links: dict) -> str:
     from django.utils.translation import gettext as _
 
     return format_html(
-        '<p class="data-links no-print">{}: <a href="{}" type="application/json">JSON</a> · '
+        '<p class="data-links no-print">{}<a href="{}" type="application/json">JSON</a> · '
         '<a href="{}" type="text/csv">CSV</a></p>',
-        _("Data"),
+        _("Data: "),  # the colon of the language (docs/glossary.md: "数据：")
         links["json"],
         links["csv"],
     )

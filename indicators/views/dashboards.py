@@ -94,6 +94,13 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
+def series_table_rows(series: list) -> list:
+    """The table beside a series chart: the measured quarters, newest first, then only those
+    quarters still ahead that have a target due (the chart and the CSV have every quarter)."""
+    past = [p for p in reversed(series) if not p.is_future]
+    return past + [p for p in series if p.is_future and p.targets]
+
+
 def _empty_series_columns(panel) -> list[str]:
     """Columns of the series table with nothing in them for this region (no targets, no
     direct value beside a roll-up): left out rather than shown as rows of dashes."""
@@ -176,7 +183,7 @@ def _region_dashboard_body(request, region, include, as_of) -> str:
                     )
                 ),
                 "series_table": SeriesTable(
-                    list(reversed(panel.series)), exclude=_empty_series_columns(panel)
+                    series_table_rows(panel.series), exclude=_empty_series_columns(panel)
                 ),
                 "children_chart": charts.figure_payload(
                     charts.breakdown_figure(children=panel.children, unit=unit)

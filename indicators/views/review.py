@@ -28,6 +28,7 @@ from indicators.periods import Quarter
 from indicators.selectors.entry import (
     count_history,
     entry_quarters,
+    next_waiting,
     queue_completeness,
     regions_entered_by,
     review_queue,
@@ -141,6 +142,8 @@ def review(request: HttpRequest, code: str, period: str) -> HttpResponse:
             "submission": submission,
             "form": form,
             "history": count_history(region=region, period=quarter),
+            # After a decision, straight on to the next submission waiting in this quarter.
+            "next_waiting": next_waiting(user=request.user, period=quarter, after=region),
             "can_enter": access_for(request.user).can_enter(region),
             "own_entry": separation_applies(user=request.user, region=region, period=quarter),
         },

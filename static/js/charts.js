@@ -3,6 +3,10 @@
  * A container is <div data-chart="ID">; the figure is in <script type="application/json" id="ID">
  * (Django's json_script), built by indicators/charts.py. No inline script (CSP), no CDN: plotly.js
  * is served by the app. Each container gets data-drawn="1" once Plotly has drawn it.
+ *
+ * A figure may carry a phone variant in layout.meta.narrow (indicators/charts.py: fewer ticks, a
+ * smaller legend, heatmap cells without words): drawn while its box is narrower than
+ * narrow.width, and swapped when a resize crosses that width (data-narrow="1" while shown).
  */
 (function () {
   "use strict";
@@ -13,12 +17,45 @@
     try { return JSON.parse(source.textContent); } catch (e) { return null; }
   }
 
+  function merge(into, from) {
+    Object.keys(from).forEach(function (key) {
+      var value = from[key];
+      if (value && typeof value === "object" && !Array.isArray(value) &&
+          into[key] && typeof into[key] === "object" && !Array.isArray(into[key])) {
+        merge(into[key], value);
+      } else {
+        into[key] = value;
+      }
+    });
+    return into;
+  }
+
+  function narrowVariant(el) {
+    var fig = figureFor(el);
+    var narrow = fig && fig.layout && fig.layout.meta && fig.layout.meta.narrow;
+    return narrow && el.clientWidth < narrow.width ? narrow : null;
+  }
+
+  function prepared(el) {
+    var fig = figureFor(el);
+    var narrow = narrowVariant(el);
+    el.setAttribute("data-narrow", narrow ? "1" : "0");
+    if (narrow) {
+      merge(fig.layout, narrow.layout || {});
+      (narrow.traces || []).forEach(function (props, i) {
+        if (props && fig.data[i]) { merge(fig.data[i], props); }
+      });
+    }
+    return fig;
+  }
+
   function draw(el) {
     var fig = figureFor(el);
     if (!fig || !window.Plotly) {
       el.classList.add("chart-failed");
       return;
     }
+    fig = prepared(el);
     window.Plotly.newPlot(el, fig.data || [], fig.layout || {}, fig.config || {}).then(function () {
       el.setAttribute("data-drawn", "1");
     });
@@ -28,21 +65,47 @@
     document.querySelectorAll("[data-drawn='1']").forEach(function (el) {
       var fig = figureFor(el);
       if (fig && fig.config && fig.config.staticPlot) { return; } // fixed-size sparklines
+      if (el.getAttribute("data-printed") === "1" ||
+          (narrowVariant(el) ? "1" : "0") !== el.getAttribute("data-narrow")) {
+        el.removeAttribute("data-printed");
+        fig = prepared(el);
+        window.Plotly.react(el, fig.data || [], fig.layout || {}, fig.config || {});
+        return;
+      }
       window.Plotly.Plots.resize(el);
+    });
+  }
+
+  // Printing lays the page out anew (A4 landscape): redraw each chart at once, at the size
+  // its box has in the printed layout (dashboard.css), before the page is printed.
+  function fitForPrint() {
+    document.querySelectorAll("[data-drawn='1']").forEach(function (el) {
+      var fig = figureFor(el);
+      if (fig && fig.config && fig.config.staticPlot) { return; }
+      fig = prepared(el);
+      fig.layout.autosize = false;
+      fig.layout.width = el.clientWidth;
+      if (el.clientHeight > 0) { fig.layout.height = el.clientHeight; }
+      el.setAttribute("data-printed", "1");
+      window.Plotly.react(el, fig.data || [], fig.layout, fig.config || {});
     });
   }
 
   function init() {
     document.querySelectorAll("[data-chart]").forEach(draw);
-    // Printing lays the page out anew (A4 landscape): redraw the charts at the printed width.
     if (window.matchMedia) {
       var print = window.matchMedia("print");
-      var onChange = function () { resizeAll(); };
+      var onChange = function (event) { if (event.matches) { fitForPrint(); } else { resizeAll(); } };
       if (print.addEventListener) { print.addEventListener("change", onChange); }
       else if (print.addListener) { print.addListener(onChange); }
     }
-    window.addEventListener("beforeprint", resizeAll);
+    window.addEventListener("beforeprint", fitForPrint);
     window.addEventListener("afterprint", resizeAll);
+    var pending = null;
+    window.addEventListener("resize", function () {
+      window.clearTimeout(pending);
+      pending = window.setTimeout(resizeAll, 150);
+    });
   }
 
   if (document.readyState === "loading") {

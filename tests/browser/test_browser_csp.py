@@ -35,7 +35,7 @@ def test_overview_and_a_plotly_chart_draw_without_csp_errors(page, live_server, 
     assert page.locator(".plan-card").count() >= 1
     # The dashboards draw plotly figures from a static script; plotly.js injects <style> and
     # inline styles and mode-bar icons as data: URLs. Draw one here under the same policy.
-    page.add_script_tag(url=f"{live_server.url}/static/vendor/plotly.min.js")
+    page.add_script_tag(url=f"{live_server.url}/static/vendor/plotly/plotly-cartesian.min.js")
     page.evaluate(
         """() => {
             const div = document.createElement('div');

@@ -56,7 +56,7 @@ def test_entry_review_cycle_in_chinese(browser, live_server, empty_quarter, sett
     assert "填报" in official.locator("nav.main-nav").inner_text()
     assert "审核" not in official.locator("nav.main-nav").inner_text()
     entry_page(official, base)
-    assert status_of(official) == "未开始"
+    assert status_of(official) == "未填报"
     expect(official.locator("table.entry")).to_contain_text("4,245")  # last quarter
 
     # A large change cannot be submitted without an explanation; the input is kept.
@@ -76,7 +76,7 @@ def test_entry_review_cycle_in_chinese(browser, live_server, empty_quarter, sett
     reviewer.goto(f"{base}/review/?period={PERIOD}")
     row = reviewer.locator("tr", has_text=REGION).first
     expect(row).to_contain_text("已提交")
-    row.get_by_role("link", name="打开").click()
+    row.get_by_role("link", name="审核").click()
     expect(reviewer.locator("blockquote.note")).to_contain_text("新园区企业集中获证")
     reviewer.click("button[name=action][value=return]")  # no comment: refused
     expect(reviewer.locator("#id_comment_error")).to_be_visible()
@@ -142,7 +142,7 @@ def test_main_path_in_english(browser, live_server, empty_quarter, settings):
     official.select_option("#id_region", REGION)
     official.select_option("#id_period", PERIOD)
     official.click("form.inline-filter button[type=submit]")
-    assert status_of(official) == "Not started"
+    assert status_of(official) == "Not reported"
     official.fill("#id_value_certificates", "4300")
     official.fill("#id_value_organizations", "1660")
     official.click("button[name=action][value=submit]")
@@ -154,7 +154,7 @@ def test_main_path_in_english(browser, live_server, empty_quarter, settings):
     reviewer.select_option("#id_status", "submitted")
     reviewer.click("form.inline-filter button[type=submit]")
     expect(reviewer.locator("text=Reporting rate")).to_be_visible()
-    reviewer.locator("tr", has_text=REGION).get_by_role("link", name="Open").click()
+    reviewer.locator("tr", has_text=REGION).get_by_role("link", name="Review").click()
     reviewer.click("button[name=action][value=approve]")
     expect(reviewer.locator(".messages")).to_contain_text("approved; the values are now locked")
     expect(reviewer.locator("td.value").first).to_contain_text("Locked")

@@ -108,7 +108,7 @@ def test_quarterly_sheet_matches_the_selector_cell_by_cell(small):
     province_q4 = by_key[("990000", "certificates", "2020Q4")]
     # Hand-computed: A 120 + B (B1 60) = 180, C missing → incomplete; the zone's 7 never added.
     assert province_q4[10] == 180 and province_q4[22] is False and province_q4[20] == "rollup"
-    assert (province_q4[13], province_q4[14]) == ("下级汇总", "否")  # in the interface language
+    assert (province_q4[13], province_q4[14]) == ("下级合计", "否")  # in the interface language
     assert by_key[("990000", "certificates", "2020Q3")][10] == 180
     assert by_key[("990000", "certificates", "2020Q3")][22] is True
     assert by_key[("990200", "certificates", "2020Q3")][4] == "990000"  # parent code
@@ -270,7 +270,7 @@ def test_quarterly_sheet_words_follow_the_language_and_codes_stay_english(small)
         assert (row["approved"], row["complete"]) == (True, True)
     province = zh[("990000", "2020Q4")]
     assert (province["来源 Source"], province["完整 Complete"], province["complete"]) == (
-        "下级汇总", "否", False,
+        "下级合计", "否", False,
     )  # fmt: skip
 
 

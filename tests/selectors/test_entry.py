@@ -11,6 +11,7 @@ from indicators.selectors.entry import (
     NOT_STARTED,
     count_history,
     entry_quarters,
+    next_waiting,
     queue_completeness,
     review_queue,
     submission_deadline,
@@ -281,3 +282,44 @@ def test_history_lists_every_step_oldest_first(tree, certs, orgs, django_user_mo
         ("certificates", "update", 10, 12),
         ("certificates", "submit", 12, 12),
     ]
+
+
+def test_queue_lists_what_waits_for_the_reviewer_first(reviewer, queue_data, tree, certs, orgs):
+    counted(tree["c"], certs, S.RETURNED)
+    order = [r.status for r in review_queue(user=reviewer, period=P)]
+    # submitted, returned, draft, not started, approved: the tree's order within each
+    assert order == ["submitted", "returned", "draft", "approved"]
+
+
+def test_queue_names_people_by_their_full_name_or_else_their_username(
+    reviewer, tree, certs, django_user_model
+):
+    named = make_user(django_user_model, "off_a")
+    named.first_name, named.last_name = "王", "芳"
+    named.save()
+    bare = make_user(django_user_model, "off_b")
+    QuarterlyCount.objects.filter(pk=counted(tree["a"], certs, S.APPROVED).pk).update(
+        entered_by=named, reviewed_by=reviewer
+    )
+    QuarterlyCount.objects.filter(pk=counted(tree["b"], certs, S.SUBMITTED).pk).update(
+        entered_by=bare
+    )
+    rows = {r.code: r for r in review_queue(user=reviewer, period=P)}
+    assert rows["990100"].entered_by_name == "王 芳"  # as User.get_full_name says it
+    assert rows["990100"].reviewed_by_name == "rev"  # no name given: the username
+    assert rows["990200"].entered_by_name == "off_b"
+
+
+def test_next_waiting_is_the_next_submitted_unit_in_tree_order_wrapping_round(
+    reviewer, tree, certs, orgs
+):
+    for region in ("a", "c"):
+        for ind in (certs, orgs):
+            counted(tree[region], ind, S.SUBMITTED)
+    for ind in (certs, orgs):
+        counted(tree["b"], ind, S.APPROVED)
+    assert next_waiting(user=reviewer, period=P, after=tree["a"]) == tree["c"]
+    assert next_waiting(user=reviewer, period=P, after=tree["b"]) == tree["c"]
+    assert next_waiting(user=reviewer, period=P, after=tree["c"]) == tree["a"]  # round again
+    QuarterlyCount.objects.filter(region=tree["c"]).update(status=S.APPROVED)
+    assert next_waiting(user=reviewer, period=P, after=tree["a"]) is None  # only itself waits

@@ -82,12 +82,6 @@ def test_admin_cannot_edit_or_delete_history(demo, login):
     assert event.comment == ""
 
 
-def test_static_plotly_is_served_locally(client, db):
-    from django.contrib.staticfiles import finders
-
-    assert finders.find("vendor/plotly.min.js").endswith("plotly/package_data/plotly.min.js")
-
-
 def test_signed_in_user_opening_login_goes_to_the_app(demo, login):
     response = login("leader_gansu").get("/accounts/login/")
     assert (

@@ -124,7 +124,9 @@ def test_region_dashboard_shows_every_chart_with_its_data(demo, login):
                      "chart-completeness"):  # fmt: skip
         assert f'id="{chart_id}"' in page and f'id="{chart_id}-data"' in page
     assert "value-discrepancy" in page and "value-incomplete" in page
-    assert "/static/vendor/plotly.min.js" in page and "/static/js/charts.js" in page
+    assert (
+        "/static/vendor/plotly/plotly-cartesian.min.js" in page and "/static/js/charts.js" in page
+    )
     dashboard = response.context["dashboard"]
     certs = dashboard.panels[0]
     assert f'data-value="{certs.latest_complete.value}"' in page
@@ -415,3 +417,32 @@ def test_pages_with_a_pending_target_keep_flat_query_counts(
         assert response.status_code == 200
         text = response.content.decode()
         assert "pending" in text or "待定" in text, path
+
+
+def test_series_table_lists_past_quarters_first_and_only_future_quarters_with_a_target(demo, login):
+    import re
+
+    page = login("leader_gansu").get("/regions/620000/").content.decode()
+    table = page[page.index('class="data series') :].split("</table>")[0]
+    rows = re.findall(r"<tr([^>]*)>\s*<td[^>]*>(\d{4}Q\d)</td>", table)
+    periods = [Quarter.parse(q) for _attrs, q in rows]
+    future = [Quarter.parse(q) for attrs, q in rows if "future" in attrs]
+    past = [q for q in periods if q not in future]
+    as_of = Quarter.last_complete()
+    assert past and past[0] <= as_of and past == sorted(past, reverse=True)  # newest first
+    assert periods[: len(past)] == past  # every past quarter before any future one
+    # A quarter still ahead is listed only where a target is due (the demo's successor plan).
+    assert future and all(q > as_of for q in future)
+    for q in future:
+        assert "≥ " in table.split(f">{q}</td>")[1].split("</tr>")[0]
+    assert len(future) < 4
+
+
+def test_plan_note_shows_in_the_readers_language_only(demo, login):
+    client = login("leader_gansu")
+    url = f"/plans/{gansu_plan().pk}/"
+    page = client.get(url).content.decode()
+    assert "2023年由甘政发〔2023〕60号宣布全文失效。" in page and "Invalidated in full" not in page
+    client.cookies["django_language"] = "en"
+    page = client.get(url).content.decode()
+    assert "Invalidated in full in 2023" in page and "宣布全文失效" not in page

@@ -331,8 +331,9 @@ def test_queue_lists_units_with_status_filters_and_rates(as_user, tree, people):
     assert "990200" in filtered and "990100" not in filtered
     filtered = client.get(QUEUE, {"period": str(P), "region": "A新"}).content.decode()
     assert "990171" in filtered and "990300" not in filtered
-    ordered = client.get(QUEUE, {"period": str(P), "sort": "-status"}).content.decode()
+    ordered = client.get(QUEUE, {"period": str(P), "sort": "status"}).content.decode()
     assert ordered.index("990100") < ordered.index("990200")  # submitted before not_started
+    assert page.index("990100") < page.index("990200")  # and so by default
     assert client.get(QUEUE, {"period": "nonsense"}).status_code == 400
 
 
@@ -363,6 +364,34 @@ def test_queue_query_count_does_not_grow_with_units(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(QUEUE, {"period": str(P)})
     assert "990529" in response.content.decode()
+
+
+def test_queue_action_says_what_it_does_and_statuses_are_explained(as_user, tree, people):
+    submitted(people, tree)
+    page = as_user("reviewer").get(QUEUE, {"period": str(P)}).content.decode()
+    rows = {code: page[page.index(code) :].split("</tr>")[0] for code in ("990100", "990200")}
+    assert f'href="{review_url(tree["a"])}">Review</a>' in rows["990100"]  # waits: review it
+    assert f'href="{review_url(tree["b"])}">View</a>' in rows["990200"]  # nothing to decide
+    assert ">Open<" not in page
+    legend = page[page.index('class="status-legend') :].split("</dl>")[0]
+    for status in ("Submitted", "Returned", "Draft", "Not reported", "Approved"):
+        assert status in legend
+    assert "waiting for review" in legend
+
+
+def test_after_a_decision_the_page_leads_on_to_the_next_waiting_unit(
+    as_user, tree, people, certs, orgs
+):
+    submitted(people, tree)
+    for indicator in (certs, orgs):
+        make_count(tree["c"], indicator, P, 5, status=QuarterlyCount.Status.SUBMITTED)
+    client = as_user("reviewer")
+    response = client.post(review_url(tree["a"]), {"action": "approve"} | versions_now(tree["a"]))
+    page = client.get(response["Location"]).content.decode()
+    assert f'href="{review_url(tree["c"])}"' in page and "Next waiting: C" in page
+    response = client.post(review_url(tree["c"]), {"action": "approve"} | versions_now(tree["c"]))
+    page = client.get(response["Location"]).content.decode()
+    assert "Next waiting" not in page and "Nothing else waits for review" in page
 
 
 # --- review page -------------------------------------------------------------------------

@@ -155,14 +155,15 @@ class Command(BaseCommand):
             plan = Plan.objects.create(
                 title_zh=spec["title_zh"],
                 title_en=spec["title_en"],
-                document_number="（演示 demo）",
+                document_number="DEMO",  # neutral in both languages
                 issuer_zh=spec["issuer_zh"],
                 issuer_en=spec["issuer_en"],
                 issued_on=spec["issued_on"],
                 parent=Plan.objects.filter(document_number=spec["parent_doc"]).first(),
                 region=region,
                 is_demo=True,
-                note="演示数据：用于展示尚未到期目标的进度与预测。Demo data: shows progress and forecasts for a target still ahead.",
+                note="演示数据：用于展示尚未到期目标的进度与预测。",
+                note_en="Demo data: shows progress and forecasts for a target still ahead.",
             )
             for code, value in spec["targets"].items():
                 Target.objects.create(
@@ -172,7 +173,7 @@ class Command(BaseCommand):
                     due_year=DEMO_DUE.year,
                     due_quarter=DEMO_DUE.quarter,
                     value=value,
-                    clause="（演示 demo）",
+                    clause="DEMO",
                 )
 
     def _counts(self, end: Quarter, users: dict) -> int:

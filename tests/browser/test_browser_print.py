@@ -1,0 +1,96 @@
+"""Print on A4: the Gansu dashboard as a leader prints it for a meeting (headless Chromium's
+Page.printToPDF after the print media is on, as Ctrl+P does), read back with poppler's pdftotext.
+
+Each chart stays with its heading (no page ends with a chart's heading), no forced breaks leave
+half-empty pages (the page count is what the blocks need: the targets, per indicator its chart
+with its table and its breakdown, the heatmap), and the print says as of when, which values were
+chosen, and that the data are demo data (on every page).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed"),
+]
+
+MAX_PAGES = 6  # targets; per indicator chart+table and breakdown; the heatmap
+
+
+def pdf_pages(path) -> list[str]:
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+def printed(browser, base, settings, path, lang, tmp_path):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{base}/accounts/login/")
+    if lang != "zh-hans":
+        page.click(f"button[name=language][value={lang}]")
+        page.wait_for_load_state()
+    page.fill("#id_username", "leader_gansu")
+    page.fill("#id_password", settings.CERTTRACK["DEMO_PASSWORD"])
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}{path}")
+    page.wait_for_selector("[data-chart][data-drawn='1']")
+    headings = page.eval_on_selector_all(
+        "section:has([data-chart]:not(.sparkline)) h2",
+        "els => els.map(e => e.textContent.replace(/\\s+/g, ' ').trim())",
+    )
+    page.emulate_media(media="print")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.chart:not(.sparkline)[data-drawn]')]"
+        ".every(e => e.dataset.printed === '1')"
+    )
+    out = tmp_path / "print.pdf"
+    page.pdf(path=str(out), prefer_css_page_size=True, print_background=True)
+    context.close()
+    return pdf_pages(out), headings
+
+
+def content_lines(page_text: str) -> list[str]:
+    """A page's lines without the page's foot (page number, demo mark, date and address)."""
+    lines = [" ".join(line.split()) for line in page_text.splitlines() if line.strip()]
+    while lines and (
+        "/" in lines[-1].split()[-1] or "演示数据" in lines[-1] or "Demo data" in lines[-1]
+    ):
+        lines.pop()
+    return lines
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_gansu_dashboard_prints_on_few_a4_pages_with_no_heading_left_alone(
+    browser, live_server, demo, settings, tmp_path, lang
+):
+    pages, headings = printed(
+        browser, live_server.url, settings, "/regions/620000/", lang, tmp_path
+    )
+    assert len(headings) == 5  # two series, two breakdowns, the heatmap
+    assert 4 <= len(pages) <= MAX_PAGES, len(pages)
+    for number, text in enumerate(pages, 1):
+        lines = content_lines(text)
+        assert lines, f"page {number} is empty"
+        last = lines[-1].replace(" ", "")
+        for heading in headings:
+            assert last != heading.replace(" ", ""), f"page {number} ends with {heading!r}"
+    demo = "演示数据" if lang == "zh-hans" else "Demo data"
+    assert all(demo in text for text in pages)  # the demo mark on every page
+    first = " ".join(pages[0].split())
+    if lang == "zh-hans":
+        assert "状态截至 2026Q3 末" in first and "全部已提交数据" in first
+    else:
+        assert "Status as of the end of 2026Q3" in first and "All submitted values" in first
+    # Every chart's heading is printed (nothing left out or cut).
+    joined = " ".join(" ".join(p.split()) for p in pages)
+    for heading in headings:
+        assert heading.split(" (")[0][:12] in joined, heading
