@@ -11,7 +11,6 @@ with the local plotly.js (no inline script, no CDN).
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from collections.abc import Sequence
@@ -20,8 +19,8 @@ import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 from plotly.utils import PlotlyJSONEncoder
 
+from indicators.chart_text import fmt_int, fmt_pct, label, part_label  # noqa: F401 (re-exported)
 from indicators.periods import Quarter, quarter_range
-from indicators.progress import round_half_up
 from indicators.selectors.completeness import REPORT_STATUS_ORDER, CompletenessRow, ReportStatus
 from indicators.selectors.dashboards import ChildRow, SeriesPoint
 from indicators.selectors.progress import Forecast, MilestonePath, TargetTrendRow
@@ -99,35 +98,6 @@ def series_names() -> dict[str, str]:
         "forecast": _("Forecast (trend)"),
         "crossing": _("Trend reaches the target"),
     }
-
-
-def fmt_int(value: float | None) -> str:
-    """11000 -> '11,000' (the separators of both languages here); '—' for nothing."""
-    return "—" if value is None else f"{round(value):,}"
-
-
-def fmt_pct(value: float | None, *, signed: bool = False) -> str:
-    """97.625 -> '97.63%': two decimals, rounded half up as in the JSON, CSV and Excel
-    (``progress.round_half_up``); '—' for nothing."""
-    if value is None:
-        return "—"
-    value = round_half_up(value, 2)
-    return f"{value:+.2f}%" if signed else f"{value:.2f}%"
-
-
-def label(text: object) -> str:
-    """Text from people (a region's or plan's name, a unit) as plotly shows it: literally.
-
-    plotly.js renders a subset of HTML in every label, hover text and axis title (``<b>``,
-    ``<br>``, ``<a href>``, ``<span style>``): a region named ``<a href=…>`` would become a link.
-    Escaping ``&``, ``<`` and ``>`` makes plotly draw the characters themselves (it decodes
-    ``&lt;``, ``&gt;`` and ``&amp;`` back to text, never to tags)."""
-    return html.escape(str(text), quote=False)
-
-
-def part_label(name: str) -> str:
-    """A zone's name marked as a part of its parent (never added into the parent's total)."""
-    return _("%(name)s (part)") % {"name": label(name)}
 
 
 def _base_layout(*, height: int, unit: str = "", legend: bool = True) -> dict:

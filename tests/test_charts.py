@@ -345,6 +345,8 @@ def test_label_escapes_only_what_plotly_reads_as_markup():
     assert charts.label("兰州市") == "兰州市"
     assert charts.label("A & B <b>") == "A &amp; B &lt;b&gt;"
     assert charts.label('"引号"') == '"引号"'
+
+
 # --- phone variants (layout.meta.narrow, drawn by static/js/charts.js below its width) ---
 
 
