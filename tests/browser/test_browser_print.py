@@ -40,7 +40,7 @@ def printed(browser, base, settings, path, lang, tmp_path):
     page.fill("#id_username", "leader_gansu")
     page.fill("#id_password", settings.CERTTRACK["DEMO_PASSWORD"])
     page.click("button[type=submit].primary")
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}/home/")  # the to-do home is the first page after sign-in
     page.goto(f"{base}{path}")
     page.wait_for_selector("[data-chart][data-drawn='1']")
     headings = page.eval_on_selector_all(

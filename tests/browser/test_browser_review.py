@@ -19,7 +19,7 @@ def test_queue_fits_1366_in_english_and_leads_from_one_decision_to_the_next(
     page.fill("#id_username", "reviewer_gansu")
     page.fill("#id_password", settings.CERTTRACK["DEMO_PASSWORD"])
     page.click("button[type=submit].primary")
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}/home/")  # the to-do home is the first page after sign-in
     page.goto(f"{base}/review/")
     box = page.locator(".table-container:has(table.queue)")
     widths = box.evaluate("e => [e.scrollWidth, e.clientWidth]")

@@ -164,3 +164,23 @@ def test_sign_in_from_the_root_lands_on_the_home(people, client):
 def test_home_needs_sign_in(client, db):
     response = client.get("/home/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_every_link_of_the_demo_homes_opens_a_page(demo, client):
+    """Each link of each demo role's home answers a page (a GET), never a 405 or a 404: a task
+    report awaiting review links to the report's page, where the decision is posted."""
+    import re
+
+    from django.conf import settings
+
+    for username in ("reviewer_gansu", "official_lanzhou", "official_fgw", "leader_gansu"):
+        client.logout()
+        assert client.login(username=username, password=settings.CERTTRACK["DEMO_PASSWORD"])
+        home = client.get("/home/")
+        assert home.status_code == 200
+        hrefs = set(re.findall(r'href="(/[^"#]*)"', home.content.decode()))
+        pages = [h for h in hrefs if not re.search(r"^/(static|accounts|i18n)/|\.\w+$", h)]
+        assert pages, username
+        for href in sorted(pages):
+            answer = client.get(href.replace("&amp;", "&"))
+            assert answer.status_code == 200, (username, href, answer.status_code)
