@@ -331,6 +331,19 @@ CERTTRACK_MEDIA_ROOT = Path(
 )
 CERTTRACK_TASK_ATTACHMENT_MAX_MB = float(os.environ.get("CERTTRACK_TASK_ATTACHMENT_MAX_MB", "5"))
 
+
+def _first_quarter(name: str, default: str) -> str:
+    """``2015Q1`` -> ``"2015Q1"`` (normalised); a value that is not a quarter stops the start with
+    the variable's name, never a 500 at the first request that needs it."""
+    from indicators.periods import Quarter
+
+    raw = os.environ.get(name, default)
+    try:
+        return str(Quarter.parse(raw))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r}: {exc}") from exc
+
+
 # Domain settings (see docs/progress.md and the entry workflow).
 CERTTRACK = {
     # Demo users' password; the README documents the default.
@@ -346,7 +359,7 @@ CERTTRACK = {
     # Separation of duties: nobody approves or returns counts they entered or submitted.
     "SEPARATION_OF_DUTIES": env_bool("CERTTRACK_SEPARATION_OF_DUTIES", True),
     # The first quarter counts may be entered for (and any quarter parameter may name).
-    "FIRST_QUARTER": os.environ.get("CERTTRACK_FIRST_QUARTER", "2015Q1"),
+    "FIRST_QUARTER": _first_quarter("CERTTRACK_FIRST_QUARTER", "2015Q1"),
     # Task progress reports are on time up to this many days after their period ends (the
     # default of a plan without a reporting schedule of its own).
     "TASK_DEADLINE_DAYS": int(os.environ.get("CERTTRACK_TASK_DEADLINE_DAYS", "15")),

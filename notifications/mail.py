@@ -97,7 +97,7 @@ def sections_of(digest: Digest) -> list[Section]:
         lines += [
             Line(
                 f"{r.task.number_label} · {r.unit} · {r.period}",
-                absolute(reverse("tasks:review", args=[r.pk])),
+                absolute(r.get_absolute_url()),
             )
             for r in digest.tasks_waiting
         ]

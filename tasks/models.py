@@ -466,6 +466,13 @@ class TaskReport(models.Model):
     def __str__(self) -> str:
         return f"{self.task.number_label} · {self.unit} · {self.period}"
 
+    def get_absolute_url(self) -> str:
+        """The report's page (read it, and review it there): ``tasks:review`` takes only the
+        reviewer's POST, so links (the to-do home, the reminder digest) point here."""
+        from django.urls import reverse
+
+        return reverse("tasks:report", args=[self.task_id, self.unit_id, self.period])
+
     @property
     def report_period(self) -> ReportPeriod:
         return ReportPeriod.parse(self.period)

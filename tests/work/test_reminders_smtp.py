@@ -3,6 +3,7 @@ what arrives, to whom, once; a refused or unreachable server retried by the next
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import email
 import socket
@@ -209,3 +210,36 @@ def test_a_fresh_submission_does_not_remind_its_reviewer(smtp, people, tree):
     call_command("send_reminders", date=AFTER.isoformat(), verbosity=0)
     (rev,) = smtp.to("rev@example.org")  # for C, late without an official; not for A
     assert "990100" not in body(rev) and "等待" not in body(rev)
+
+
+def test_dry_run_says_who_is_left_out_and_when_the_leaders_hear(smtp, scene, settings, capsys):
+    Preference.objects.create(user=scene["reviewer"], email_enabled=False)
+    other_day = (AFTER.weekday() + 1) % 7
+    settings.CERTTRACK = {**settings.CERTTRACK, "LEADER_SUMMARY_WEEKDAY": other_day}
+    call_command("send_reminders", date=AFTER.isoformat(), dry_run=True)
+    out = capsys.readouterr().out
+    # Of the four digests of AFTER, the reviewer's is opted out and the leader's is not due.
+    assert "would send 2, already sent today 0, opted out 1, without address 0" in out
+    assert "would send to rev " not in out and "would send to lead " not in out
+    day_name = calendar.day_name[other_day]
+    assert f"leaders' weekly summary: on {day_name}s" in out
+    assert f"not on {AFTER:%A}" in out
+    assert smtp.messages == [] and not SentMail.objects.exists()
+
+
+def test_a_returned_quarter_reads_naturally_in_chinese(people, tree):
+    from django.utils import translation
+
+    from indicators.services.review import counts_return
+    from notifications.mail import _official_line
+    from work.selectors import todo
+
+    submit(people["official"], tree["a"], P)
+    people["reviewer"].first_name = "审核员甲"
+    people["reviewer"].save()
+    counts_return(user=people["reviewer"], region=tree["a"], period=P, comment="请核对")
+    items = todo.official_items(people["official"], today=AFTER)
+    (item,) = [i for i in items if i.period == P and i.region == tree["a"]]
+    with translation.override("zh-hans"):
+        line = _official_line(item)
+    assert line.text == f"A {P}：审核员甲已退回"  # not "已被审核员甲已退回"

@@ -317,7 +317,7 @@ def targets_needing_attention(user, *, today: dt.date) -> list[TargetRow]:
     access = access_for(user)
     targets = list(
         Target.objects.filter(access.visible_q("region__"), region__active=True)
-        .select_related("plan", "plan__parent", "region", "indicator")
+        .select_related("plan", "plan__parent", "region", "indicator", "allocated_from__region")
         .order_by(
             "plan__issued_on", "region__path", "indicator__sort_order", "due_year", "due_quarter"
         )

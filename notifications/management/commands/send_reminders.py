@@ -3,8 +3,10 @@ daily from a systemd timer or cron, docs/deploy.md). ``--dry-run`` prints what w
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -41,7 +43,19 @@ class Command(BaseCommand):
             f"without address {len(result.no_address)}"
         )
         if dry_run:
-            summary = f"{day} (dry run): would send {len(result.planned)}"
+            # The plan says who is left out and why, and when the leaders' summary goes out:
+            # on any other day an empty leaders' section is by design, not a fault.
+            summary = (
+                f"{day} (dry run): would send {len(result.planned)}, "
+                f"already sent today {len(result.already)}, opted out {len(result.opted_out)}, "
+                f"without address {len(result.no_address)}"
+            )
+            weekday = settings.CERTTRACK["LEADER_SUMMARY_WEEKDAY"]
+            if day.weekday() != weekday:
+                summary += (
+                    f"\nleaders' weekly summary: on {calendar.day_name[weekday]}s "
+                    f"(CERTTRACK_LEADER_SUMMARY_WEEKDAY={weekday}), not on {day:%A}"
+                )
         self.stdout.write(summary)
         if result.failed and not result.sent:
             # Every delivery failed: a non-zero exit makes the timer's failure visible.
