@@ -52,7 +52,7 @@ def _official_line(item) -> Line:
         note = item.comment
         text = _("%(name)s: %(label)s by %(who)s") % {"name": name, "label": label, "who": item.by}
     else:
-        label = _("Draft not submitted") if item.status == "draft" else _("Not started")
+        label = _("Draft not submitted") if item.status == "draft" else _("Not reported")
         deadline = item.last_day.isoformat()
         text = _("%(name)s: %(label)s, deadline %(deadline)s (%(days)s)") % {
             "name": name,
