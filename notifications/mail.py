@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from notifications.digests import Digest
 from notifications.selectors import preference_of
+from regions.people import display_name
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def digest_message(digest: Digest, *, connection=None) -> EmailMultiAlternatives
         ) % {"n": n, "day": digest.day.isoformat()}
         context = {
             "user": user,
-            "name": user.get_full_name() or user.username,
+            "name": display_name(user),
             "sections": sections,
             "home": absolute(reverse("work:home")),
             "preferences": absolute(reverse("notifications:preferences")),
