@@ -98,7 +98,9 @@ def sections_of(digest: Digest) -> list[Section]:
         lines += [
             Line(
                 f"{r.task.number_label} · {r.unit} · {r.period}",
-                absolute(reverse("tasks:review", args=[r.pk])),
+                absolute(
+                    reverse("tasks:report", args=[r.task_id, r.unit_id, r.period])
+                ),  # the page, not the POST-only decision
             )
             for r in digest.tasks_waiting
         ]
