@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from notifications.digests import Digest
 from notifications.selectors import preference_of
+from regions.people import display_name
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def _official_line(item) -> Line:
         note = item.comment
         text = _("%(name)s: %(label)s by %(who)s") % {"name": name, "label": label, "who": item.by}
     else:
-        label = _("Draft not submitted") if item.status == "draft" else _("Not started")
+        label = _("Draft not submitted") if item.status == "draft" else _("Not reported")
         deadline = item.last_day.isoformat()
         text = _("%(name)s: %(label)s, deadline %(deadline)s (%(days)s)") % {
             "name": name,
@@ -145,7 +146,7 @@ def digest_message(digest: Digest, *, connection=None) -> EmailMultiAlternatives
         ) % {"n": n, "day": digest.day.isoformat()}
         context = {
             "user": user,
-            "name": user.get_full_name() or user.username,
+            "name": display_name(user),
             "sections": sections,
             "home": absolute(reverse("work:home")),
             "preferences": absolute(reverse("notifications:preferences")),

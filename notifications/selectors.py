@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from notifications.models import Notification, Preference
+from regions.people import display_name
 from work.selectors.todo import entry_url, review_url
 
 K = Notification.Kind
@@ -37,7 +38,7 @@ def notification_url(n: Notification) -> str:
 
 def notification_text(n: Notification) -> str:
     """One sentence saying what happened, in the active language."""
-    who = (n.actor.get_full_name() or n.actor.username) if n.actor else _("someone")
+    who = display_name(n.actor) if n.actor else _("someone")
     params = {"region": n.region.name, "period": n.period, "who": who}
     texts = {
         K.RETURNED: _("%(region)s %(period)s was returned by %(who)s."),

@@ -1,7 +1,8 @@
 """Demo progress reports and two demo unit users, for ``manage.py seed_demo``.
 
 Deterministic for a given end quarter. Everything written is demo data: reports are flagged
-``is_demo`` and their texts begin with 【演示】; running it again replaces them. The Gansu plan's
+``is_demo`` and their texts begin with 【演示】 (English pages show them in English, [Demo]:
+:func:`shown_text`); running it again replaces them. The Gansu plan's
 schedule is set to expect reports from three half-years before the current one (the demo's
 "recent half-years"); its note says so.
 
@@ -18,10 +19,11 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from indicators.models import Plan
 from indicators.periods import Quarter
+from regions.people import chinese_page
 from tasks.models import (
     ReportingSchedule,
     TaskAttachment,
@@ -88,19 +90,67 @@ def _at(period: ReportPeriod, days: int, salt: str) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(9, 40)))
 
 
-def _texts(title: str, period: ReportPeriod, status: str) -> dict[str, str]:
-    done = f"【演示】{period.label}：围绕“{title}”召开推进会，制定工作清单，组织企业培训。"
+# The demo's report texts in each language: Chinese is what is stored (what a unit would
+# write); English pages show the English form while the stored text is still the demo's own.
+DEMO_MARK = {"zh": "【演示】", "en": "[Demo] "}
+DEMO_TEXTS = {
+    "done": {
+        "zh": "{mark}{period}：围绕“{title}”召开推进会，制定工作清单，组织企业培训。",
+        "en": "{mark}{period}: held a meeting on “{title}”, drew up a work list, trained firms.",
+    },
+    "delayed": {
+        "zh": "{mark}配套政策尚未出台，部分工作进度滞后。",
+        "en": "{mark}The supporting policy is not out yet; part of the work is behind.",
+    },
+    "not_started": {
+        "zh": "{mark}待省级方案下发后启动。",
+        "en": "{mark}Starts once the provincial plan is issued.",
+    },
+    "next_steps": {
+        "zh": "{mark}下一阶段继续推进，按期报送进展情况。",
+        "en": "{mark}Carry on in the next period and report progress on time.",
+    },
+    "review_comment": {
+        "zh": "{mark}请补充滞后原因和整改时限。",
+        "en": "{mark}Please add why the work is behind and by when it will catch up.",
+    },
+}
+
+
+def _text(key: str, lang: str, **params) -> str:
+    return DEMO_TEXTS[key][lang].format(mark=DEMO_MARK[lang], **params)
+
+
+def _texts(task, period: ReportPeriod, status: str, lang: str = "zh") -> dict[str, str]:
+    """The demo texts of a report on ``task`` (its top-level task) in ``lang`` (zh or en)."""
+    top = task.parent or task
+    title = top.title_zh if lang == "zh" else (top.title_en or top.number_label)
+    with translation.override("zh-hans" if lang == "zh" else "en"):
+        label = period.label
+    done = _text("done", lang, period=label, title=title)
     problems = ""
     if status == Status.DELAYED:
-        problems = "【演示】配套政策尚未出台，部分工作进度滞后。"
+        problems = _text("delayed", lang)
     elif status == Status.NOT_STARTED:
         done = ""
-        problems = "【演示】待省级方案下发后启动。"
-    return {
-        "done": done,
-        "problems": problems,
-        "next_steps": "【演示】下一阶段继续推进，按期报送进展情况。",
-    }
+        problems = _text("not_started", lang)
+    return {"done": done, "problems": problems, "next_steps": _text("next_steps", lang)}
+
+
+def shown_text(report: TaskReport, field: str, value: str | None = None) -> str:
+    """A report's text as the page shows it: a demo report's text, unchanged since the seed,
+    in English on English pages (docs/glossary.md: one language per page); else as stored.
+    ``value``: the text when it is not the report's own field (a history entry's comment)."""
+    value = getattr(report, field) if value is None else value
+    if not value or not report.is_demo or chinese_page():
+        return value
+    if field == "review_comment":
+        return _text(field, "en") if value == _text(field, "zh") else value
+    period = ReportPeriod.parse(report.period)
+    zh = _texts(report.task, period, report.status, "zh")
+    if zh.get(field) != value:
+        return value  # edited since: the unit's own words
+    return _texts(report.task, period, report.status, "en")[field]
 
 
 def clear_demo() -> None:
@@ -227,7 +277,6 @@ def _report(link, period, state, status, author, reviewer):
         steps.append((A.SUBMIT, submitted, State.SUBMITTED))
     if reviewed:
         steps.append((A.ACCEPT if state == State.ACCEPTED else A.RETURN, reviewed, state))
-    top = link.task.parent or link.task
     report = TaskReport(
         task=link.task,
         unit=link.unit,
@@ -241,10 +290,10 @@ def _report(link, period, state, status, author, reviewer):
         submitted_at=submitted,
         reviewed_by=reviewer if reviewed else None,
         reviewed_at=reviewed,
-        review_comment="【演示】请补充滞后原因和整改时限。" if state == State.RETURNED else "",
+        review_comment=_text("review_comment", "zh") if state == State.RETURNED else "",
         version=len(steps),
         is_demo=True,
-        **_texts(top.title_zh, period, status),
+        **_texts(link.task, period, status),
     )
     return report, steps
 
@@ -254,7 +303,8 @@ def _has_attachment(unit_code: str, state: str) -> bool:
 
 
 def _attachment_name(report: TaskReport) -> str:
-    return f"演示-{report.task.number_label}-{report.period}-进展材料.pdf"
+    """Neutral (the same on pages in either language)."""
+    return f"demo-{report.task.number_label}-{report.period}.pdf"
 
 
 def _attach(plans) -> None:

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tasks.attachments import ALLOWED_EXTENSIONS
+from tasks.demo import shown_text
 from tasks.models import TaskReport
 from tasks.services import MAX_TEXT
 
@@ -67,12 +68,13 @@ class TaskReportForm(forms.Form):
     )
 
     def __init__(self, *args, report: TaskReport | None = None, **kwargs):
+        # A demo report's texts in the page's language (tasks.demo.shown_text).
         if report is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "status": report.status,
-                "done": report.done,
-                "problems": report.problems,
-                "next_steps": report.next_steps,
+                "done": shown_text(report, "done"),
+                "problems": shown_text(report, "problems"),
+                "next_steps": shown_text(report, "next_steps"),
                 "version": report.version,
             }
         super().__init__(*args, **kwargs)

@@ -19,13 +19,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone as _tz
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import CountEvent, Indicator, QuarterlyCount
 from indicators.periods import Quarter, open_quarters
 from regions.models import Region
+from regions.people import display_name_expression
 from regions.selectors import regions_reviewable_by
 
 Status = QuarterlyCount.Status
@@ -48,9 +48,8 @@ QUEUE_ORDER = (
 
 
 def _person_name(prefix: str):
-    """A user's full name as ``User.get_full_name`` gives it ("first last"), else the username."""
-    full = Trim(Concat(f"{prefix}__first_name", Value(" "), f"{prefix}__last_name"))
-    return Coalesce(NullIf(full, Value("")), f"{prefix}__username")
+    """A user's name in the active language (:func:`regions.people.display_name`)."""
+    return display_name_expression(prefix)
 
 
 def submission_status(*, statuses: Sequence[str], expected: int) -> str:

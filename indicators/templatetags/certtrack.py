@@ -1,7 +1,7 @@
 """Small presentation helpers shared by every page (badges for statuses)."""
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
 
 from indicators.models import Plan
@@ -21,10 +21,14 @@ def status_badge(status) -> str:
 def plan_status_badge(plan: Plan) -> str:
     if plan.status == Plan.Status.INVALIDATED:
         year = plan.invalidated_year
-        text = _("Invalidated in %(year)s by %(doc)s") % {
-            "year": year or "?",
-            "doc": plan.invalidated_by,
-        }
+        # The document number is Chinese-only data: marked lang="zh-Hans" (docs/glossary.md).
+        text = format_html(
+            escape(_("Invalidated in %(year)s by %(doc)s") % {"year": year or "?", "doc": "\0"})
+            .replace("{", "{{")
+            .replace("}", "}}")
+            .replace("\0", "{}"),
+            doc_number(plan.invalidated_by),
+        )
         return format_html('<span class="badge plan-invalidated">{}</span>', text)
     return format_html('<span class="badge plan-in-force">{}</span>', _("In force"))
 
@@ -56,3 +60,11 @@ def page_query(context, number) -> str:
     query = context["request"].GET.copy()
     query["page"] = number
     return "?" + query.urlencode()
+
+
+@register.filter
+def doc_number(number) -> str:
+    """A document number (甘政办发〔2018〕145号): Chinese-only data, marked as such."""
+    if not number:
+        return ""
+    return format_html('<span class="doc-number" lang="zh-Hans">{}</span>', number)

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 
 from indicators.progress import round_half_up
 from indicators.selectors.entry import SUBMISSION_STATUS_LABELS
+from regions.people import display_name
 
 register = template.Library()
 
@@ -49,4 +50,4 @@ def person(user) -> str:
     """A user's full name, else the username; em dash for nobody (a deleted user)."""
     if user is None:
         return "—"
-    return user.get_full_name() or user.get_username()
+    return display_name(user)

@@ -49,6 +49,7 @@ from indicators.services.imports import ImportRejected, counts_import
 from indicators.services.validation import check_period_open
 from indicators.views._common import _quarter_param
 from regions.models import Region
+from regions.people import display_name
 from regions.selectors import access_for, regions_enterable_by, regions_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -76,7 +77,7 @@ def _file_response(wb, filename: str, content_type: str = XLSX) -> FileResponse:
 
 
 def _display_name(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 def _reports_page(request, *, form=None, brief_form=None, status: int = 200) -> HttpResponse:

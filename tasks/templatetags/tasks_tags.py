@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from tasks import demo
 from tasks.models import TaskReport
 from tasks.periods import ReportPeriod
 
@@ -72,3 +73,15 @@ def unit_links(units, sep="、") -> str:
 @register.filter
 def periods_text(periods) -> str:
     return "、".join(str(p) for p in periods)
+
+
+@register.filter
+def report_text(report, field: str) -> str:
+    """A report's text in the page's language where it is the demo's (:func:`demo.shown_text`)."""
+    return demo.shown_text(report, field)
+
+
+@register.filter
+def event_comment(event) -> str:
+    """A history entry's comment, as :func:`report_text` shows the review comment."""
+    return demo.shown_text(event.report, "review_comment", event.comment)

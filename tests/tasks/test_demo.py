@@ -6,6 +6,7 @@ from collections import Counter
 
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.urls import reverse
 
 from tasks.models import TaskAttachment, TaskReport, TaskReportEvent, UnitMembership
 
@@ -49,3 +50,31 @@ def test_seeding_again_replaces_the_demo_reports_and_their_files(demo, settings)
     stored = [p for p in settings.CERTTRACK_MEDIA_ROOT.rglob("*") if p.is_file()]
     assert len(stored) == len(files)
     assert TaskReportEvent.objects.filter(report__is_demo=False).count() == 0
+
+
+def _report_page(client, report, lang):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = lang
+    url = reverse("tasks:report", args=[report.task_id, report.unit_id, report.period])
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_english_pages_show_the_demo_texts_in_english(demo, client, settings):
+    # docs/glossary.md: one language per page; the stored texts stay Chinese.
+    assert client.login(username="admin", password=settings.CERTTRACK["DEMO_PASSWORD"])
+    returned = TaskReport.objects.filter(state="returned", status="delayed").first()
+    not_started = TaskReport.objects.filter(status="not_started").first()
+    for report in (returned, not_started):
+        zh = _report_page(client, report, "zh-hans")
+        en = _report_page(client, report, "en")
+        texts = [t for t in (report.done, report.problems, report.next_steps) if t]
+        assert all(t in zh for t in texts)
+        assert "【演示】" not in en and "[Demo]" in en
+        assert not any(t in en for t in texts)
+    assert "Please add why the work is behind" in _report_page(client, returned, "en")
+    # A demo report edited since the seed shows the unit's own words.
+    returned.done = "已完成第一批企业培训。"
+    returned.save(update_fields=["done"])
+    assert "已完成第一批企业培训。" in _report_page(client, returned, "en")
+    assert not TaskAttachment.objects.filter(original_name__regex="[\u4e00-\u9fff]").exists()

@@ -184,3 +184,31 @@ def test_every_link_of_the_demo_homes_opens_a_page(demo, client):
         for href in sorted(pages):
             answer = client.get(href.replace("&amp;", "&"))
             assert answer.status_code == 200, (username, href, answer.status_code)
+
+
+@pytest.mark.parametrize(
+    "lang, term, banned",
+    [("en", "Not reported", ("Not started",)), ("zh-hans", "未填报", ("未开始", "未启动"))],
+)
+def test_a_quarter_nothing_was_entered_for_reads_not_reported(
+    people, tree, as_user, lang, term, banned
+):
+    # docs/glossary.md: nothing entered for a region and quarter is 未填报 / not reported.
+    page = as_user("official", lang).get("/home/").content.decode()
+    assert term in page
+    assert not any(word in page for word in banned)
+    page = as_user("reviewer", lang).get("/home/").content.decode()  # the late units
+    assert term in page and not any(word in page for word in banned)
+
+
+def test_the_officials_mail_line_reads_not_reported(people, tree):
+    from django.utils import translation
+
+    from notifications.mail import _official_line
+
+    item = todo.official_items(people["official"], today=TODAY)[0]
+    assert item.status == NOT_STARTED
+    with translation.override("zh-hans"):
+        assert "未填报" in _official_line(item).text
+    with translation.override("en"):
+        assert "Not reported" in _official_line(item).text

@@ -30,6 +30,7 @@ from indicators.selectors.entry import (
 )
 from indicators.selectors.progress import TargetRow, target_rows
 from regions.models import Membership, Region
+from regions.people import display_name
 from regions.selectors import access_for
 from tasks.selectors.due import DueReport, task_reports_awaiting_review, task_reports_due
 
@@ -110,9 +111,7 @@ class QuarterItem:
 
 
 def _display(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.username
+    return display_name(user)
 
 
 def _n_indicators() -> int:
