@@ -20,7 +20,7 @@ SHEET_TASKS = "任务进展 Tasks"
 DATE_FORMAT = "yyyy-mm-dd"
 
 TASK_SHEET_COLUMNS = [
-    ("计划 Plan", 34),
+    ("方案 Plan", 34),
     ("文号 Document number", 20),
     ("组 Group", 6),
     ("组名 Group title", 26),

@@ -66,9 +66,9 @@ STATUS_FILLS = {
 
 
 SUMMARY_COLUMNS = [
-    ("计划 Plan", 44),
+    ("方案 Plan", 44),
     ("文号 Document number", 22),
-    ("计划状态 Plan status", 18),
+    ("方案状态 Plan status", 18),
     ("地区代码 Region code", 12),
     ("地区 Region", 14),
     ("指标 Indicator", 22),
@@ -78,15 +78,15 @@ SUMMARY_COLUMNS = [
     ("实际值 Value", 12),
     ("取值季度 Measured at", 12),
     ("截止季度取值 Value at due", 12),
-    ("达成率 Achieved", 11),
+    ("完成率 Achieved", 11),
     ("状态 Status", 12),
     ("状态代码 Status code", 12),
     ("说明 Notes", 40),
     ("评估截至 As of", 10),
     ("基期 Baseline quarter", 10),
     ("基期值 Baseline value", 12),
-    ("计划状态代码 Plan status code [plan_status]", 14),
-    ("失效文件 Invalidated by [plan_invalidated_by]", 20),
+    ("方案状态代码 Plan status code [plan_status]", 14),
+    ("宣布失效的文件 Invalidated by [plan_invalidated_by]", 20),
     ("缺数地区代码 Missing divisions [missing_divisions]", 20),
     ("待审核数 Awaiting review [awaiting_review]", 10),
     ("基期说明代码 Baseline note [baseline_note]", 12),
@@ -439,7 +439,7 @@ def _about_sheet(
         header_cells(
             ws,
             [
-                "来源计划 Source plans",
+                "来源方案 Source plans",
                 "标题 Title",
                 "文号 Document number",
                 "发布日期 Issued on",
