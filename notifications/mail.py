@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from notifications.digests import Digest
 from notifications.selectors import preference_of
@@ -46,6 +46,12 @@ def _days(item) -> str:
     }
 
 
+def _line(name: str, text: str) -> str:
+    """``name: text`` with the punctuation of the active language (a full-width colon in
+    Chinese)."""
+    return pgettext("mail line", "%(name)s: %(text)s") % {"name": name, "text": text}
+
+
 def _official_line(item) -> Line:
     name = f"{item.region.name} {item.period}"
     if item.status == "returned":
@@ -77,9 +83,11 @@ def sections_of(digest: Digest) -> list[Section]:
     if digest.tasks_due:
         lines = [
             Line(
-                f"{d.task.number_label} · {d.unit} · {d.period}: "
-                + _("deadline %(deadline)s") % {"deadline": d.deadline.isoformat()}
-                + (f" ({_('overdue')})" if d.overdue else ""),
+                _line(
+                    f"{d.task.number_label} · {d.unit} · {d.period}",
+                    _("deadline %(deadline)s") % {"deadline": d.deadline.isoformat()}
+                    + (pgettext("mail line", " (overdue)") if d.overdue else ""),
+                ),
                 absolute(d.url),
             )
             for d in digest.tasks_due
@@ -88,9 +96,11 @@ def sections_of(digest: Digest) -> list[Section]:
     if digest.waiting or digest.tasks_waiting:
         lines = [
             Line(
-                f"{i.region.name} {i.period}: "
-                + ngettext("waiting %(days)s day", "waiting %(days)s days", i.waited_days)
-                % {"days": i.waited_days},
+                _line(
+                    f"{i.region.name} {i.period}",
+                    ngettext("waiting %(days)s day", "waiting %(days)s days", i.waited_days)
+                    % {"days": i.waited_days},
+                ),
                 absolute(i.review_url),
             )
             for i in digest.waiting
@@ -106,7 +116,7 @@ def sections_of(digest: Digest) -> list[Section]:
     if digest.no_official:
         lines = [
             Line(
-                f"{i.region.name} {i.period}: {_days(i)}",
+                _line(f"{i.region.name} {i.period}", _days(i)),
                 absolute(reverse("indicators:review_queue")),
             )
             for i in digest.no_official
@@ -115,8 +125,15 @@ def sections_of(digest: Digest) -> list[Section]:
     if digest.leader_summary:
         lines = [
             Line(
-                f"{r.target.region.name} · {r.target.indicator.name} ≥ {r.target.value} "
-                f"({r.target.due}): {r.progress.status.label}",
+                _line(
+                    pgettext("mail line", "%(target)s (%(due)s)")
+                    % {
+                        "target": f"{r.target.region.name} · {r.target.indicator.name} "
+                        f"≥ {r.target.value:,}",
+                        "due": r.target.due,
+                    },
+                    str(r.progress.status.label),
+                ),
                 absolute(reverse("indicators:region_dashboard", args=[r.target.region.code])),
             )
             for r in digest.targets

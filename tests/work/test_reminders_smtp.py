@@ -105,6 +105,7 @@ def test_each_person_gets_one_digest_with_links_in_their_language(smtp, scene, t
     # A and the zone, each late for the four quarters the to-do asks for: 8 items.
     assert off["Subject"].strip() == f"CertTrack：您有 8 项待办（{AFTER.isoformat()}）"
     assert "需要您处理的季度" in text and "A新区" in text and "逾期 1 天" in text
+    assert f"A {P}：" in text and f"{P}: " not in text  # Chinese punctuation in a Chinese mail
     assert f"{BASE}/entry/?region=990100&period={P}" in text
     html = body(off, "html")
     assert f'href="{BASE}/entry/?region=990100&amp;period={P}"' in html
@@ -112,7 +113,7 @@ def test_each_person_gets_one_digest_with_links_in_their_language(smtp, scene, t
 
     (rev,) = smtp.to("rev@example.org")
     text = body(rev)
-    assert "Submissions waiting for your review" in text and "waiting 5 days" in text
+    assert "Submissions waiting for your review" in text and f"B {P}: waiting 5 days" in text
     assert f"{BASE}/review/990200/{P}/" in text
     assert "Late units without any official" in text and "990300" not in text and "C " in text
     assert "A新区" not in text  # the zone has an official: reminded there, not here
