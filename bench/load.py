@@ -186,7 +186,7 @@ _serial_lock = threading.Lock()
 VERSION_RE = re.compile(r'<input type="hidden" name="version_(\w+)"(?: value="(\d+)")?')
 STALE_MSG = "Your changes were not saved"
 LOCKED_MSG = "awaiting review and cannot be changed"
-NEGATIVE_MSG = "A count cannot be negative"
+NEGATIVE_MSG = "count cannot be negative"  # "Certificates: a count cannot be negative."
 FUTURE_MSG = "has not begun yet"
 
 
