@@ -57,20 +57,27 @@ def notifications_create(
         get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)
     )
     return Notification.objects.bulk_create(
-        [
-            Notification(
-                user_id=uid,
-                kind=kind,
-                region=region,
-                year=period.year,
-                quarter=period.quarter,
-                actor=actor,
-                comment=comment,
-                created_at=now,
-            )
-            for uid in sorted(active)
-        ]
+        _rows(
+            active, kind=kind, region=region, period=period, actor=actor, comment=comment, now=now
+        )
     )
+
+
+def _rows(user_ids, *, kind, region, period, actor, now, comment="") -> list[Notification]:
+    """One unsaved notice per user (in id order) about ``region``'s ``period``."""
+    return [
+        Notification(
+            user_id=uid,
+            kind=kind,
+            region=region,
+            year=period.year,
+            quarter=period.quarter,
+            actor=actor,
+            comment=comment,
+            created_at=now,
+        )
+        for uid in sorted(user_ids)
+    ]
 
 
 def notifications_create_many(
@@ -97,18 +104,7 @@ def notifications_create_many(
     for region, period in subjects:
         ids = {uid for uid, path in holders if region.path.startswith(path)}
         ids.discard(getattr(actor, "pk", None))
-        rows += [
-            Notification(
-                user_id=uid,
-                kind=kind,
-                region=region,
-                year=period.year,
-                quarter=period.quarter,
-                actor=actor,
-                created_at=now,
-            )
-            for uid in sorted(ids)
-        ]
+        rows += _rows(ids, kind=kind, region=region, period=period, actor=actor, now=now)
     return Notification.objects.bulk_create(rows)
 
 
