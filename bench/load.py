@@ -321,6 +321,7 @@ class Sample:
     status: int
     ok: bool
     ms: float
+    at: float = 0.0  # time.monotonic() when the answer came (bench/cluster.py's fault windows)
 
 
 def percentile(sorted_ms: list[float], q: float) -> float:
@@ -338,12 +339,14 @@ def user_loop(user: User, kinds: list[Kind], deadline: float, out: list[Sample])
         try:
             outcome = kind.run(user)
         except OSError as exc:  # refused, reset, timed out: a transport error
-            out.append(Sample(kind.name, 0, False, (time.perf_counter() - t0) * 1000))
+            out.append(
+                Sample(kind.name, 0, False, (time.perf_counter() - t0) * 1000, time.monotonic())
+            )
             print(f"transport error in {kind.name}: {exc!r}", file=sys.stderr)
             user.session.close()
             continue
         ms = outcome.ms if outcome.ms is not None else (time.perf_counter() - t0) * 1000
-        out.append(Sample(kind.name, outcome.status, outcome.ok, ms))
+        out.append(Sample(kind.name, outcome.status, outcome.ok, ms, time.monotonic()))
         out.extend(user.out)
         user.out.clear()
 
