@@ -101,8 +101,17 @@ class Redis:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [
-                DEBIAN_PACKAGES["redis-server"], "--port", str(self.port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--protected-mode", "yes",
+                DEBIAN_PACKAGES["redis-server"],
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
             ],  # fmt: skip
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
