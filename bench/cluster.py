@@ -41,7 +41,9 @@ DEBIAN_PACKAGES = {"haproxy": "/usr/sbin/haproxy", "redis-server": "/usr/bin/red
 DATABASE = "certtrack_cluster"
 # HAProxy: a server is taken out after FALL failed checks INTER apart, and a request that
 # cannot connect to a server is sent to the other one at once (retry-on conn-failure).
-CHECK_INTER_S, CHECK_FALL, CHECK_RISE = 1, 2, 2
+# A saturated server answers its check late (it queues behind users' requests), so the check
+# waits CHECK_TIMEOUT_S before it counts as failed; a dead server refuses at once.
+CHECK_INTER_S, CHECK_FALL, CHECK_RISE, CHECK_TIMEOUT_S = 1, 3, 2, 10
 DETECTION_WINDOW_S = CHECK_INTER_S * (CHECK_FALL + 1)
 
 
@@ -147,6 +149,7 @@ class Balancer:
             "    timeout connect 2s",
             "    timeout client 60s",
             "    timeout server 60s",
+            f"    timeout check {CHECK_TIMEOUT_S}s",
             "    retries 3",
             "    option redispatch 1",
             "    retry-on conn-failure",
@@ -159,7 +162,10 @@ class Balancer:
             "    http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host 127.0.0.1 "
             "hdr X-Forwarded-Proto https",
             "    http-check expect status 200",
-            f"    default-server inter {CHECK_INTER_S}s fall {CHECK_FALL} rise {CHECK_RISE}",
+            # A server whose connections fail under real traffic is taken out at once, without
+            # waiting for the checks (observe layer4).
+            f"    default-server inter {CHECK_INTER_S}s fall {CHECK_FALL} rise {CHECK_RISE} "
+            "observe layer4 error-limit 1 on-error mark-down",
             "    http-response set-header X-CertTrack-Node %[srv_name]",
             *(f"    server {name} 127.0.0.1:{port} check" for name, port in self.servers.items()),
         ]
@@ -330,6 +336,7 @@ def main() -> int:
     parser.add_argument("--faults", action="store_true", help="faults under load, then exit")
     parser.add_argument("--users", type=int, default=12)
     parser.add_argument("--duration", type=float, default=15, help="seconds per load run")
+    parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--write-results", action="store_true", help="rewrite bench/RESULTS.md")
     args = parser.parse_args()
     if not args.faults:

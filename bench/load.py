@@ -364,8 +364,15 @@ def cast(users: int, officials: list[Official]) -> list[tuple[str, str, Official
 
 
 def run_load(
-    port: int, users: int, duration: float, seed: int, officials: list[Official]
+    port: int,
+    users: int,
+    duration: float,
+    seed: int,
+    officials: list[Official],
+    started: threading.Event | None = None,
 ) -> tuple[dict, list[User], float]:
+    """Sign every user in, then run them until ``duration`` is up; ``started`` is set when the
+    timed part begins (bench/cluster_faults.py times its faults from there)."""
     people = []
     login_ms = []
     for i, (role, username, official) in enumerate(cast(users, officials)):
@@ -391,6 +398,8 @@ def run_load(
 
     samples: list[list[Sample]] = [[] for _ in people]
     start = time.monotonic()
+    if started is not None:
+        started.set()
     deadline = start + duration
     threads = []
     for user, out in zip(people, samples, strict=True):
