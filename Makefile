@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := CERTTRACK_DEV=1 DEBUG=1
 
-.PHONY: plotly run serve backup restore test install setup demo messages lint format check browser-deps clean bench bench-data bench-deps
+.PHONY: cluster plotly run serve backup restore test install setup demo messages lint format check browser-deps clean bench bench-data bench-deps
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -101,3 +101,8 @@ bench-deps:
 
 bench: install bench-deps
 	DATABASE_URL=$(BENCH_DB) $(PY) bench/run.py all
+
+# The reference multi-server deployment on this machine (docs/deploy.md, section 9): HAProxy, two
+# gunicorn app servers, PostgreSQL primary + streaming replica, Redis. Ctrl-C stops it all.
+cluster: install
+	$(PY) bench/cluster.py

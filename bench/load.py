@@ -321,6 +321,7 @@ class Sample:
     status: int
     ok: bool
     ms: float
+    at: float = 0.0  # time.monotonic() when the answer came (bench/cluster.py's fault windows)
 
 
 def percentile(sorted_ms: list[float], q: float) -> float:
@@ -338,12 +339,14 @@ def user_loop(user: User, kinds: list[Kind], deadline: float, out: list[Sample])
         try:
             outcome = kind.run(user)
         except OSError as exc:  # refused, reset, timed out: a transport error
-            out.append(Sample(kind.name, 0, False, (time.perf_counter() - t0) * 1000))
+            out.append(
+                Sample(kind.name, 0, False, (time.perf_counter() - t0) * 1000, time.monotonic())
+            )
             print(f"transport error in {kind.name}: {exc!r}", file=sys.stderr)
             user.session.close()
             continue
         ms = outcome.ms if outcome.ms is not None else (time.perf_counter() - t0) * 1000
-        out.append(Sample(kind.name, outcome.status, outcome.ok, ms))
+        out.append(Sample(kind.name, outcome.status, outcome.ok, ms, time.monotonic()))
         out.extend(user.out)
         user.out.clear()
 
@@ -361,8 +364,15 @@ def cast(users: int, officials: list[Official]) -> list[tuple[str, str, Official
 
 
 def run_load(
-    port: int, users: int, duration: float, seed: int, officials: list[Official]
+    port: int,
+    users: int,
+    duration: float,
+    seed: int,
+    officials: list[Official],
+    started: threading.Event | None = None,
 ) -> tuple[dict, list[User], float]:
+    """Sign every user in, then run them until ``duration`` is up; ``started`` is set when the
+    timed part begins (bench/cluster_faults.py times its faults from there)."""
     people = []
     login_ms = []
     for i, (role, username, official) in enumerate(cast(users, officials)):
@@ -388,6 +398,8 @@ def run_load(
 
     samples: list[list[Sample]] = [[] for _ in people]
     start = time.monotonic()
+    if started is not None:
+        started.set()
     deadline = start + duration
     threads = []
     for user, out in zip(people, samples, strict=True):

@@ -44,6 +44,8 @@ def certtrack(request):
         "user_access": access,
         "demo_password_hint": settings.DEBUG,
         "password_reset_enabled": password_reset_enabled(),
+        # Set by certtrack.routers when the page is read from a lagging replica.
+        "data_as_of": getattr(request, "certtrack_data_as_of", None),
     }
     request._certtrack_context = context
     return context

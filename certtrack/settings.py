@@ -81,6 +81,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
+    # After every other process_view: serves the read-only pages from the read replica, when
+    # there is one, and remembers where a user's writes are (certtrack/routers.py).
+    "certtrack.routers.ReplicaMiddleware",
 ]
 
 ROOT_URLCONF = "certtrack.urls"
@@ -149,6 +152,8 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         "TEST": {"MIRROR": "default"},
     }
 DATABASE_ROUTERS = ["certtrack.routers.ReplicaRouter"]
+# A page read from a replica that lags by more than this many seconds says when its data is from.
+CERTTRACK_REPLICA_LAG_NOTICE = float(os.environ.get("CERTTRACK_REPLICA_LAG_NOTICE", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # dumpdata/loaddata format of SQLite backups: JSON with times to the microsecond (make backup).
 SERIALIZATION_MODULES = {"backup": "certtrack.serializers"}
@@ -247,24 +252,31 @@ STORAGES = {
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
 # Cache and sessions: nothing on an app server's disk, so any number of app servers can stand
-# behind a load balancer. Without REDIS_URL: a per-process memory cache (one machine) and
-# sessions in the database. With REDIS_URL (redis://host:6379/0): Django's Redis cache, shared
-# by every app server, and sessions cached there and written through to the database, so a
-# Redis restart signs nobody out.
+# behind a load balancer. Sessions always live in the database (one indexed read per request):
+# a Redis outage or restart never signs anybody out, and a sign-out is never undone by a stale
+# copy that Redis kept. Without REDIS_URL: a per-process memory cache (one machine). With
+# REDIS_URL (redis://host:6379/0): a Redis cache shared by every app server, which holds only
+# what can be computed again from the database (dashboard parts under the data version) and
+# degrades to a miss when Redis does not answer (certtrack/cache.py), so a stopped Redis makes
+# pages slower, never a 500.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "certtrack.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "certtrack",
             "TIMEOUT": 300,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+            },
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_ENGINE = os.environ.get("SESSION_ENGINE", SESSION_ENGINE)
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))

@@ -36,12 +36,13 @@ def test_one_machine_uses_a_memory_cache_and_database_sessions():
     assert values["sessions"] == "django.contrib.sessions.backends.db"
 
 
-def test_redis_url_shares_cache_and_sessions_between_app_servers():
+def test_redis_url_shares_the_cache_and_keeps_sessions_in_the_database():
     values = settings_under(REDIS_URL="redis://10.0.0.5:6379/1")
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "certtrack.cache.ResilientRedisCache"
     assert values["location"] == "redis://10.0.0.5:6379/1"
-    # Cached in Redis, written through to the database: a Redis restart signs nobody out.
-    assert values["sessions"] == "django.contrib.sessions.backends.cached_db"
+    # Never in Redis: a Redis outage or flush signs nobody out, and cannot revive a session
+    # that was signed out while Redis was away.
+    assert values["sessions"] == "django.contrib.sessions.backends.db"
 
 
 def test_database_replica_url_adds_a_replica():
