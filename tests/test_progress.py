@@ -1,5 +1,6 @@
 """Progress maths (docs/progress.md) with hand-computed cases; no database."""
 
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -12,6 +13,7 @@ from indicators.progress import (
     Point,
     Status,
     change_percent,
+    increase_share,
     linear_trend,
     milestone_value,
     percent,
@@ -326,3 +328,39 @@ def test_without_a_baseline_the_note_says_why_and_the_fallback_judges():
         assert BaselineNote.INCOMPLETE.label == "baseline data incomplete"
     with translation.override("zh-hans"):
         assert BaselineNote.INCOMPLETE.label == "基期数据不完整"
+
+
+# --- share of the required increase (docs/progress.md, "How far along a target is") ----------
+
+
+def test_increase_share_of_gansu_2027_certificates_is_59_55_percent():
+    # (13,626 − 12,781) ÷ (14,200 − 12,781) = 845 ÷ 1,419 = 0.595489… → 59.55 %
+    assert increase_share(13626, 12781, 14200) == Decimal("59.55")
+    # the share of the target reached flatters: 13,626 ÷ 14,200 = 95.958 % → 95.96
+    assert percent(13626, 14200) == 95.96
+
+
+def test_increase_share_rounds_half_up_exactly():
+    # 1 ÷ 8 = 12.5 %; 1 ÷ 1,600 = 0.0625 % → 0.06; 5 ÷ 1,600 = 0.3125 % → 0.31;
+    # 1 ÷ 800 = 0.125 % → 0.13 (half up, not banker's 0.12)
+    assert increase_share(101, 100, 108) == Decimal("12.50")
+    assert increase_share(1, 0, 1600) == Decimal("0.06")
+    assert increase_share(5, 0, 1600) == Decimal("0.31")
+    assert increase_share(1, 0, 800) == Decimal("0.13")
+
+
+def test_increase_share_is_negative_below_the_baseline_and_above_100_beyond_the_target():
+    # (850 − 900) ÷ (1,000 − 900) = −50 %; (1,050 − 900) ÷ 100 = 150 %
+    assert increase_share(850, 900, 1000) == Decimal("-50.00")
+    assert increase_share(1050, 900, 1000) == Decimal("150.00")
+    assert increase_share(900, 900, 1000) == Decimal("0.00")
+    assert increase_share(1000, 900, 1000) == Decimal("100.00")
+
+
+def test_increase_share_is_none_without_a_value_a_baseline_or_an_increase_to_make():
+    assert increase_share(None, 900, 1000) is None
+    assert increase_share(950, None, 1000) is None
+    assert increase_share(950, 900, None) is None
+    # target ≤ baseline: no increase asked for, so no share of it (not a division by zero)
+    assert increase_share(950, 1000, 1000) is None
+    assert increase_share(950, 1100, 1000) is None
