@@ -286,3 +286,20 @@ def test_cjk_font_is_found_where_installed():
     if not os.path.exists("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"):
         pytest.skip("fonts-wqy-microhei not installed")
     assert cjk_font().endswith("wqy-microhei.ttc")
+
+
+def test_brief_chart_line_leaves_a_gap_at_a_quarter_without_a_complete_value():
+    import math
+    from types import SimpleNamespace as NS
+
+    from indicators.exports.brief_chart import actual_line
+
+    def point(value, complete=True):
+        return NS(row=None if value is None else NS(value=value, complete=complete))
+
+    # 2022Q2 100, 2022Q3 110, 2022Q4 a partial sum 60 (a division's count reopened), 2023Q1
+    # 130, then a quarter ahead (no row): the line is 100, 110, gap, 130 and stops there.
+    line = actual_line([point(100), point(110), point(60, complete=False), point(130), point(None)])
+    assert [x for x, _y in line] == [0, 1, 2, 3]
+    assert [y for _x, y in line][:2] == [100, 110] and line[3][1] == 130
+    assert math.isnan(line[2][1])
