@@ -236,3 +236,37 @@ def test_both_shares_of_a_target_agree_on_page_json_csv_excel_brief_and_todo(cli
     assert (
         summary["基期 Baseline quarter"] == "2024Q1" and summary["基期值 Baseline value"] == 12781
     )
+
+
+# --- one value scope, one name (issue 22.5) ----------------------------------------------------
+
+
+def test_every_leader_facing_output_has_the_one_default_and_its_one_name(db, tree):
+    from django.utils import translation
+
+    from indicators.forms import BriefForm, ReportForm
+    from indicators.selectors.values import DEFAULT_INCLUSION, Inclusion
+
+    user = make_user_for(tree)
+    assert Inclusion.parse(None) is Inclusion.parse("") is DEFAULT_INCLUSION
+    assert DEFAULT_INCLUSION is Inclusion.SUBMITTED
+    # The pages' choice, the Excel report's form and the brief's form start on the same values.
+    assert ReportForm(user=user).fields["values"].initial == DEFAULT_INCLUSION.value
+    brief = BriefForm(data={}, user=user)
+    assert brief.is_valid(), brief.errors
+    assert brief.brief_args()["include"] is DEFAULT_INCLUSION
+    # One name per language (docs/glossary.md).
+    with translation.override("zh-hans"):
+        assert Inclusion.SUBMITTED.label == "已审核及待审核数据"
+        assert Inclusion.APPROVED.label == "仅已审核数据"
+    with translation.override("en"):
+        assert Inclusion.SUBMITTED.label == "Approved and awaiting review"
+        assert Inclusion.APPROVED.label == "Approved only"
+
+
+def make_user_for(tree):
+    from django.contrib.auth import get_user_model
+
+    from tests.conftest import make_user
+
+    return make_user(get_user_model(), "scope_e", (Membership.Role.LEADER, tree["province"]))
