@@ -37,6 +37,7 @@ from indicators.selectors.values import (
     RegionValue,
     ValueGrid,
     region_and_children_values,
+    rollup_line,
 )
 from regions.models import Region
 
@@ -135,6 +136,12 @@ class IndicatorPanel:
     def incomplete(self) -> list[RegionValue]:
         """Quarters whose value is a roll-up over children that have not all reported."""
         return [r for r in self.values if r.value is not None and not r.complete]
+
+    @property
+    def rollup_line(self) -> bool:
+        """The line drawn is the sum of the divisions for every quarter, the values entered
+        directly their own series (``values.rollup_line``; docs/progress.md)."""
+        return rollup_line(self.values)
 
     @property
     def incomplete_periods(self) -> str:

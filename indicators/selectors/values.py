@@ -183,6 +183,32 @@ class ValueGrid:
         return YearEndValue(year, None)
 
 
+def rollup_line(rows: Sequence[RegionValue]) -> bool:
+    """Whether a region's line is the **sum of its divisions** for every quarter (docs/progress.md,
+    "One series, one source"): where its series has quarters with a value entered directly
+    beside a complete sum of the divisions *and* quarters with only that sum (Gansu: direct Q4
+    counts from national statistics, roll-ups in Q1–Q3), a line through both would jump between
+    sources (dipping into every Q1 while every division grew). The direct values are then their
+    own series, and stay the value of their quarter for targets and downloads (DOMAIN.md)."""
+    beside = rollup_only = False
+    for r in rows:
+        if r.source is Source.DIRECT and r.children_complete and r.children_sum is not None:
+            beside = True
+        elif r.source is Source.ROLLUP and r.complete:
+            rollup_only = True
+    return beside and rollup_only
+
+
+def line_value(row: RegionValue, *, rollup: bool) -> int | None:
+    """The value a region's line draws at ``row``'s quarter: on a line of the sum of the divisions
+    (``rollup``, :func:`rollup_line`), that complete sum beside a direct value; otherwise the
+    complete value. None, a gap, where there is no complete value: a line never runs across a
+    quarter it has no full figure for."""
+    if rollup and row.source is Source.DIRECT:
+        return row.children_sum if row.children_complete else None
+    return row.value if row.value is not None and row.complete else None
+
+
 def _empty(region_code: str, indicator_code: str, period: Quarter) -> RegionValue:
     return RegionValue(
         region_code, indicator_code, period, None, Source.NONE, False, None, False, False
