@@ -293,9 +293,13 @@ def test_brief_chart_line_leaves_a_gap_at_a_quarter_without_a_complete_value():
     from types import SimpleNamespace as NS
 
     from indicators.exports.brief_chart import actual_line
+    from indicators.selectors.values import RegionValue, Source
 
     def point(value, complete=True):
-        return NS(row=None if value is None else NS(value=value, complete=complete))
+        row = RegionValue(
+            "990000", "certificates", AS_OF, value, Source.ROLLUP, complete, value, complete, True
+        )
+        return NS(row=None if value is None else row)
 
     # 2022Q2 100, 2022Q3 110, 2022Q4 a partial sum 60 (a division's count reopened), 2023Q1
     # 130, then a quarter ahead (no row): the line is 100, 110, gap, 130 and stops there.
