@@ -429,3 +429,10 @@ def test_breakdown_figure_on_a_phone_labels_bars_with_their_value_only():
     rows = [child("990200", 2500, share=58.82, growth=0.0), child("990100", 100, share=23.5)]
     fig = charts.breakdown_figure(children=rows, unit="certificates")
     assert narrow_of(fig)["traces"] == [{"text": ["2,500", "100"]}]
+
+
+def test_a_forecast_is_rounded_half_up_to_a_whole_number_as_in_the_brief():
+    # 12,500.5 → 12,501 (Python's round gives the even 12,500); 14,178.6 → 14,179 (issue 22.7).
+    assert charts.fmt_int(12500.5) == "12,501"
+    assert charts.fmt_int(14178.6) == "14,179"
+    assert charts.fmt_int(None) == "—"

@@ -325,3 +325,54 @@ def test_a_target_of_a_plan_invalidated_before_its_due_quarter_has_no_forecast(t
     assert p.withdrawn and p.status is not Status.NO_DATA
     assert (p.forecast_value, p.crossing, p.needed_per_quarter) == (None, None, None)
     assert panel.forecast is None and row.forecast is None
+
+
+# --- pending means the same in every region (issue 22.1) ---------------------------------------
+
+
+@pytest.fixture
+def city(db, certs, django_user_model):
+    """A city entering its own counts, no divisions (Beihai's shape): ≥ 100 by 2020Q4, plan
+    issued 2020-01-01; 2020Q3 95 approved."""
+    x = make_region("960000", "城", reporting=True)
+    plan = make_plan(x, issued_on=dt.date(2020, 1, 1))
+    make_target(plan, x, certs, "2020Q4", 100)
+    make_count(x, certs, "2020Q3", 95)
+    return x
+
+
+def _city_progress(city, include=Inclusion.SUBMITTED):
+    (row,) = region_dashboard(region=city, as_of=Q("2021Q1"), include=include).targets
+    return row.progress
+
+
+@pytest.mark.parametrize("status", [S.RETURNED, S.DRAFT])
+def test_a_returned_or_draft_due_count_of_a_region_without_divisions_is_pending(
+    city, certs, status
+):
+    # 2020Q4's 105 exists but does not count (reopened → returned, or a draft): pending, with
+    # 2020Q3's 95 as context (95 / 100 = 95.00 %), never "missed" on 95 nor "achieved" on 105.
+    make_count(city, certs, "2020Q4", 105, status=status)
+    for include in Inclusion:
+        p = _city_progress(city, include)
+        assert p.status is Status.PENDING
+        assert p.due_gap.missing == (("960000", "城"),) and p.due_gap.awaiting == ()
+        assert (p.value, p.measured_at, p.at_due, p.percent) == (95, Q("2020Q3"), False, 95.0)
+
+
+def test_a_due_count_awaiting_review_is_pending_only_in_the_approved_view(city, certs):
+    make_count(city, certs, "2020Q4", 105, status=S.SUBMITTED)
+    # approved and awaiting review: 105 ≥ 100, achieved at the due quarter
+    p = _city_progress(city)
+    assert (p.status, p.value, p.at_due) == (Status.ACHIEVED, 105, True)
+    # approved only: pending, the count awaiting review named
+    p = _city_progress(city, Inclusion.APPROVED)
+    assert p.status is Status.PENDING
+    assert p.due_gap.awaiting == (("960000", "城"),) and p.due_gap.missing == ()
+
+
+def test_without_any_due_count_the_due_years_latest_value_stands_in(city):
+    # No 2020Q4 count at all: 2020Q3's 95 stands in, flagged, and 95 < 100 is missed.
+    p = _city_progress(city)
+    assert (p.status, p.value, p.measured_at, p.at_due) == (Status.MISSED, 95, Q("2020Q3"), False)
+    assert p.due_gap is None
