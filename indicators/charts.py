@@ -24,7 +24,7 @@ from indicators.periods import Quarter, quarter_range
 from indicators.selectors.completeness import REPORT_STATUS_ORDER, CompletenessRow, ReportStatus
 from indicators.selectors.dashboards import ChildRow, SeriesPoint
 from indicators.selectors.progress import Forecast, MilestonePath, TargetTrendRow
-from indicators.selectors.values import RegionValue
+from indicators.selectors.values import RegionValue, line_value, rollup_line
 
 # plotly checks every property of every trace it builds: worth it in the tests (which set
 # CERTTRACK_VALIDATE_FIGURES=1), but it is most of a dashboard's server time (bench/NOTES.md).
@@ -93,6 +93,7 @@ def series_names() -> dict[str, str]:
         "submitted": _("Awaiting review"),
         "incomplete": _("Incomplete roll-up"),
         "children_sum": _("Sum of the divisions"),
+        "direct": _("Entered directly"),
         "target": _("Target"),
         "milestone": _("Milestone path"),
         "forecast": _("Forecast (trend)"),
@@ -187,7 +188,11 @@ def series_figure(
     traces = []
 
     measured = [p for p in series if p.row is not None]
-    line_y = [p.value if p.row.complete else None for p in measured]
+    # One series, one source (docs/progress.md): the sum of the divisions for every quarter
+    # where direct values sit beside complete sums in some quarters only; then the direct
+    # values are drawn as their own series below.
+    rollup = rollup_line([p.row for p in measured])
+    line_y = [line_value(p.row, rollup=rollup) for p in measured]
     if any(v is not None for v in line_y):
         traces.append(
             _trace(
@@ -213,7 +218,13 @@ def series_figure(
         ),
     }
     for state, marker in marker_styles.items():
-        rows = [p.row for p in measured if p.value is not None and _row_state(p.row) == state]
+        rows = [
+            p.row
+            for p in measured
+            if p.value is not None
+            and _row_state(p.row) == state
+            and not (rollup and p.row.source.value == "direct")  # drawn as its own series
+        ]
         if not rows:
             continue
         traces.append(
@@ -229,10 +240,41 @@ def series_figure(
                 meta=state,
             )
         )
+    if rollup:
+        directs = [p.row for p in measured if p.row.source.value == "direct"]
+        traces.append(
+            _trace(
+                "scatter",
+                name=names["direct"],
+                x=[str(r.period) for r in directs],
+                y=[r.value for r in directs],
+                mode="markers",
+                marker=dict(
+                    symbol="x-thin-open",
+                    size=11,
+                    color=PALETTE["children_sum"],
+                    line=dict(width=2.5, color=PALETTE["children_sum"]),
+                ),
+                text=[
+                    _("Entered directly: %(value)s %(unit)s (sum of the divisions %(diff)s)")
+                    % {
+                        "value": fmt_int(r.value),
+                        "unit": unit,
+                        "diff": f"{-r.discrepancy:+,}" if r.discrepancy is not None else "—",
+                    }
+                    for r in directs
+                ],
+                hovertemplate="%{text}<extra></extra>",
+                meta="direct",
+            )
+        )
     sums = [
         p.row
         for p in measured
-        if p.row.source.value == "direct" and p.row.children_sum is not None and p.row.discrepancy
+        if not rollup
+        and p.row.source.value == "direct"
+        and p.row.children_sum is not None
+        and p.row.discrepancy
     ]
     if sums:
         traces.append(
@@ -516,6 +558,8 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> Figure:
     path, the forecast (targets still ahead) and the target itself; no axes, same colours."""
     # Only full figures: an incomplete roll-up is neither progress nor trend (docs/progress.md).
     series = [r for r in row.series if r.value is not None and r.complete]
+    line = [r for r in row.series if series and series[0].period <= r.period <= series[-1].period]
+    rollup = rollup_line(row.series)
     last = max(
         [row.target.due, *(r.period for r in row.series)],
         default=row.target.due,
@@ -552,10 +596,13 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> Figure:
     traces.append(
         _trace(
             "scatter",
-            x=[str(r.period) for r in series],
-            y=[r.value for r in series],
+            # Every quarter of the line, a gap (None, not joined) where there is no complete
+            # value: the line never runs across a quarter it has no full figure for.
+            x=[str(r.period) for r in line],
+            y=[line_value(r, rollup=rollup) for r in line],
             mode="lines",
             line=dict(color=PALETTE["approved"], width=2),
+            connectgaps=False,
             hoverinfo="skip",
             meta="value",
         )

@@ -181,6 +181,29 @@ def percent(value: int | None, target: int) -> float | None:
     return percent_of(value, target)
 
 
+def increase_share(value: int | None, baseline: int | None, target: int | None) -> Decimal | None:
+    """Share of the increase a stock target asks for that is achieved since its baseline, in
+    percent: (value − baseline) ÷ (target − baseline) × 100, computed exactly from the counts and
+    rounded half up to two decimals (docs/progress.md, "How far along a target is").
+
+    Gansu's 2027 certificates: baseline 12,781, target 14,200, value 13,626 →
+    (13,626 − 12,781) ÷ (14,200 − 12,781) = 845 ÷ 1,419 = 59.55 %.
+
+    * ``value`` or ``baseline`` unknown (None): None (no baseline, no share of the increase).
+    * ``target`` ≤ ``baseline``: the target asks for no increase (it was met at the baseline):
+      None, never a division by zero or a negative "increase"; the share of the target reached
+      (:func:`percent`) still says how far along it is.
+    * A value below the baseline gives a negative share (the stock fell); a value beyond the
+      target more than 100 %. Neither is capped: the caller decides (the assessment caps at 100).
+    """
+    if value is None or baseline is None or target is None or target <= baseline:
+        return None
+    exact = Fraction(100 * (value - baseline), target - baseline)
+    scaled = abs(exact) * 100
+    units = math.floor(scaled + Fraction(1, 2))
+    return (Decimal(units if exact >= 0 else -units) / 100).quantize(Decimal("0.01"))
+
+
 @dataclass(frozen=True)
 class DueGap:
     """What the due quarter's value lacks while it is incomplete (status *pending*): the
@@ -234,6 +257,15 @@ class TargetProgress:
         if self.value is None or self.status is Status.NOT_ISSUED:
             return None
         return self.value - self.target_value
+
+    @property
+    def increase_percent(self) -> Decimal | None:
+        """Share of the required increase achieved since the baseline, in percent
+        (:func:`increase_share` of the value shown, the baseline and the target); None without
+        a baseline, for a plan not yet issued, or where the target asks for no increase."""
+        if self.status is Status.NOT_ISSUED or self.baseline is None:
+            return None
+        return increase_share(self.value, self.baseline.value, self.target_value)
 
     @property
     def is_final(self) -> bool:
@@ -404,3 +436,21 @@ def progress_notes(p: TargetProgress, *, baseline_quarter=None) -> list[str]:
     if p.withdrawn and not p.is_final:
         notes.append(gettext("The plan was invalidated before the due quarter: no forecast"))
     return notes
+
+
+def increase_text(p: TargetProgress) -> str:
+    """The share of the required increase achieved, in words, with the baseline quarter named:
+    增量完成率 59.55%（自2024Q1基期）/ Increase achieved 59.55% (since the 2024Q1 baseline);
+    where the target asks for no increase over its baseline, that; else "" (no baseline: the
+    baseline note says why)."""
+    if p.status is Status.NOT_ISSUED or p.baseline is None or p.value is None:
+        return ""
+    share = p.increase_percent
+    if share is None:
+        return gettext("The target is not above its %(q)s baseline: no increase required") % {
+            "q": p.baseline.period
+        }
+    return gettext("Increase achieved %(pct)s (since the %(q)s baseline)") % {
+        "pct": f"{share:.2f}%",
+        "q": p.baseline.period,
+    }

@@ -86,16 +86,21 @@ def test_series_figure_draws_approved_submitted_and_incomplete_values_apart(seri
         as_of=Q("2019Q2"),
     )  # fmt: skip
     traces = traces_by_meta(fig)
-    assert list(traces["approved"].x) == ["2018Q3", "2018Q4"]
-    assert list(traces["approved"].y) == [100, 120]
+    # 2018Q4 is entered directly (120) beside a complete sum (110), the other quarters are
+    # sums only: the line is the sum of the divisions throughout, the direct value its own
+    # series (issue 22.8: one series, one source).
+    assert list(traces["approved"].x) == ["2018Q3"]
+    assert list(traces["approved"].y) == [100]
+    assert list(traces["direct"].x) == ["2018Q4"] and list(traces["direct"].y) == [120]
     assert list(traces["submitted"].x) == ["2019Q2"] and list(traces["submitted"].y) == [150]
     assert list(traces["incomplete"].x) == ["2019Q1"] and list(traces["incomplete"].y) == [60]
     # Different markers, not only different colours.
     symbols = {k: traces[k].marker.symbol for k in ("approved", "submitted", "incomplete")}
     assert len(set(symbols.values())) == 3
-    # The value line skips the incomplete roll-up rather than dipping to it.
+    # The value line skips the incomplete roll-up rather than dipping to it, and draws the sum
+    # of the divisions (110) at 2018Q4, not the direct 120.
     line = fig.data[0]
-    assert line.mode == "lines" and list(line.y) == [100, 120, None, 150]
+    assert line.mode == "lines" and list(line.y) == [100, 110, None, 150]
 
 
 def test_series_figure_marks_a_direct_value_that_differs_from_its_divisions(series_case):
@@ -103,9 +108,29 @@ def test_series_figure_marks_a_direct_value_that_differs_from_its_divisions(seri
     fig = charts.series_figure(
         series=points, paths=[], forecast=None, targets=[], unit="张", as_of=Q("2019Q2")
     )
-    sums = traces_by_meta(fig)["children_sum"]
-    assert list(sums.x) == ["2018Q4"] and list(sums.y) == [110]
-    assert "+10" in sums.text[0]  # 120 entered directly, 110 summed
+    traces = traces_by_meta(fig)
+    direct = traces["direct"]
+    assert list(direct.x) == ["2018Q4"] and list(direct.y) == [120]
+    assert "-10" in direct.text[0]  # 120 entered directly, the divisions' 110 is 10 less
+    assert "children_sum" not in traces  # the line itself is the sum
+
+
+def test_series_of_direct_values_only_keeps_one_line_and_marks_sums_beside_it():
+    """Every quarter entered directly (a city entering its own totals), one of them beside a
+    differing complete sum: not a mixed series, so the line is the direct values throughout and
+    the sum is marked beside it (×)."""
+    values = [
+        rv("2018Q3", 100, source=Source.DIRECT, children_sum=None),
+        rv("2018Q4", 120, source=Source.DIRECT, children_sum=110),
+    ]
+    points = [SeriesPoint(r.period, r, None, None, []) for r in values]
+    fig = charts.series_figure(
+        series=points, paths=[], forecast=None, targets=[], unit="张", as_of=Q("2018Q4")
+    )
+    traces = traces_by_meta(fig)
+    assert list(fig.data[0].y) == [100, 120]
+    assert "direct" not in traces
+    assert list(traces["children_sum"].x) == ["2018Q4"] and list(traces["children_sum"].y) == [110]
 
 
 def test_series_figure_draws_target_milestone_path_and_forecast(series_case):
@@ -141,12 +166,16 @@ def test_every_series_has_one_colour_on_every_figure(series_case):
     assert small["value"].line.color == charts.PALETTE["approved"]
 
 
-def test_sparkline_leaves_out_incomplete_rollups(series_case):
+def test_sparkline_leaves_a_gap_at_an_incomplete_rollup_never_a_line_across_it(series_case):
     _points, row = series_case
     spark = charts.sparkline_figure(row=row)
     value = traces_by_meta(spark)["value"]
-    assert list(value.x) == ["2018Q3", "2018Q4", "2019Q2"]
-    assert 60 not in list(value.y)
+    # 2019Q1 is a partial sum (60): no point, and no line from 2018Q4 to 2019Q2 across it
+    # (issue 22.1: a chart never draws a line across a quarter without a complete value).
+    assert list(value.x) == ["2018Q3", "2018Q4", "2019Q1", "2019Q2"]
+    # 2018Q4: the sum of the divisions (110), as on the region's chart (one series, one source).
+    assert list(value.y) == [100, 110, None, 150]
+    assert value.connectgaps is False
 
 
 def test_figure_labels_follow_the_active_language(series_case):
@@ -400,3 +429,10 @@ def test_breakdown_figure_on_a_phone_labels_bars_with_their_value_only():
     rows = [child("990200", 2500, share=58.82, growth=0.0), child("990100", 100, share=23.5)]
     fig = charts.breakdown_figure(children=rows, unit="certificates")
     assert narrow_of(fig)["traces"] == [{"text": ["2,500", "100"]}]
+
+
+def test_a_forecast_is_rounded_half_up_to_a_whole_number_as_in_the_brief():
+    # 12,500.5 → 12,501 (Python's round gives the even 12,500); 14,178.6 → 14,179 (issue 22.7).
+    assert charts.fmt_int(12500.5) == "12,501"
+    assert charts.fmt_int(14178.6) == "14,179"
+    assert charts.fmt_int(None) == "—"

@@ -1,5 +1,6 @@
 """Progress maths (docs/progress.md) with hand-computed cases; no database."""
 
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -12,6 +13,7 @@ from indicators.progress import (
     Point,
     Status,
     change_percent,
+    increase_share,
     linear_trend,
     milestone_value,
     percent,
@@ -326,3 +328,61 @@ def test_without_a_baseline_the_note_says_why_and_the_fallback_judges():
         assert BaselineNote.INCOMPLETE.label == "baseline data incomplete"
     with translation.override("zh-hans"):
         assert BaselineNote.INCOMPLETE.label == "基期数据不完整"
+
+
+# --- share of the required increase (docs/progress.md, "How far along a target is") ----------
+
+
+def test_increase_share_of_gansu_2027_certificates_is_59_55_percent():
+    # (13,626 − 12,781) ÷ (14,200 − 12,781) = 845 ÷ 1,419 = 0.595489… → 59.55 %
+    assert increase_share(13626, 12781, 14200) == Decimal("59.55")
+    # the share of the target reached flatters: 13,626 ÷ 14,200 = 95.958 % → 95.96
+    assert percent(13626, 14200) == 95.96
+
+
+def test_increase_share_rounds_half_up_exactly():
+    # 1 ÷ 8 = 12.5 %; 1 ÷ 1,600 = 0.0625 % → 0.06; 5 ÷ 1,600 = 0.3125 % → 0.31;
+    # 1 ÷ 800 = 0.125 % → 0.13 (half up, not banker's 0.12)
+    assert increase_share(101, 100, 108) == Decimal("12.50")
+    assert increase_share(1, 0, 1600) == Decimal("0.06")
+    assert increase_share(5, 0, 1600) == Decimal("0.31")
+    assert increase_share(1, 0, 800) == Decimal("0.13")
+
+
+def test_increase_share_is_negative_below_the_baseline_and_above_100_beyond_the_target():
+    # (850 − 900) ÷ (1,000 − 900) = −50 %; (1,050 − 900) ÷ 100 = 150 %
+    assert increase_share(850, 900, 1000) == Decimal("-50.00")
+    assert increase_share(1050, 900, 1000) == Decimal("150.00")
+    assert increase_share(900, 900, 1000) == Decimal("0.00")
+    assert increase_share(1000, 900, 1000) == Decimal("100.00")
+
+
+def test_increase_share_is_none_without_a_value_a_baseline_or_an_increase_to_make():
+    assert increase_share(None, 900, 1000) is None
+    assert increase_share(950, None, 1000) is None
+    assert increase_share(950, 900, None) is None
+    # target ≤ baseline: no increase asked for, so no share of it (not a division by zero)
+    assert increase_share(950, 1000, 1000) is None
+    assert increase_share(950, 1100, 1000) is None
+
+
+def test_target_progress_states_both_shares_from_the_same_value():
+    # Baseline 9,650 (2018Q3), target 11,000, value 10,250 at 2019Q3:
+    # reached 10,250 ÷ 11,000 = 93.18 %; increase (10,250 − 9,650) ÷ (11,000 − 9,650)
+    # = 600 ÷ 1,350 = 44.444… → 44.44 %.
+    p = progress(Quarter(2019, 3), 10250)
+    assert p.percent == 93.18
+    assert p.increase_percent == Decimal("44.44")
+
+
+def test_target_progress_has_no_increase_share_without_a_baseline_or_before_issue():
+    p = target_progress(
+        target_value=11000,
+        due=Quarter(2020, 4),
+        series=[Point(Quarter(2019, 3), 10250)],
+        as_of=Quarter(2019, 3),
+        baseline=None,
+    )
+    assert p.percent == 93.18 and p.increase_percent is None
+    p = progress(Quarter(2019, 3), 10250, issued=Quarter(2019, 4))
+    assert p.status is Status.NOT_ISSUED and p.increase_percent is None

@@ -17,9 +17,12 @@ labels (English) rather than drawn as empty boxes; the numbers and quarters need
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+
+from indicators.selectors.values import line_value, rollup_line
 
 # Preferred CJK fonts, first found wins: Debian's WenQuanYi (the project's), Noto / Source Han,
 # then the usual Windows and macOS ones.
@@ -83,6 +86,23 @@ def _font(path: str | None, size: float):
     return FontProperties(fname=path, size=size) if path else FontProperties(size=size)
 
 
+def actual_line(points) -> list[tuple[int, float]]:
+    """The value line of a brief chart as (x, y), x the index of the quarter in ``points``: from
+    the first to the last complete value, NaN (a gap, never joined) at every quarter between
+    them without a complete value (docs/progress.md: a chart never draws a line across it); the
+    sum of the divisions for every quarter where the page draws that (``values.rollup_line``)."""
+    rollup = rollup_line([p.row for p in points if p.row is not None])
+    values = {
+        i: v
+        for i, p in enumerate(points)
+        if p.row is not None and (v := line_value(p.row, rollup=rollup)) is not None
+    }
+    if not values:
+        return []
+    first, last = min(values), max(values)
+    return [(i, values.get(i, math.nan)) for i in range(first, last + 1)]
+
+
 def series_chart_png(
     *,
     points: Sequence,
@@ -128,10 +148,16 @@ def series_chart_png(
         ax.plot(*xy(forecast), linestyle=":", linewidth=1.4, color=COLOURS["forecast"],
                 label=labels.forecast)  # fmt: skip
     if full:
-        ax.plot(*xy((x_of[p.period], p.row.value) for p in full), color=COLOURS["actual"],
-                linewidth=1.8, label=labels.actual)  # fmt: skip
-        approved = [(x_of[p.period], p.row.value) for p in full if p.row.approved]
-        awaiting = [(x_of[p.period], p.row.value) for p in full if not p.row.approved]
+        # A gap (NaN) at every quarter without a complete value between the first and the last
+        # complete one: the line never runs across a quarter it has no full figure for.
+        ax.plot(*xy(actual_line(points)), color=COLOURS["actual"], linewidth=1.8,
+                label=labels.actual)  # fmt: skip
+        # Dots on the line: a quarter whose direct value sits beside the sum drawn is left
+        # without one where the line is the sum of the divisions (one series, one source).
+        rollup = rollup_line([p.row for p in measured])
+        dots = [p for p in full if not (rollup and p.row.source.value == "direct")]
+        approved = [(x_of[p.period], p.row.value) for p in dots if p.row.approved]
+        awaiting = [(x_of[p.period], p.row.value) for p in dots if not p.row.approved]
         if approved:
             ax.plot(*xy(approved), linestyle="none", marker="o", markersize=3.2,
                     color=COLOURS["actual"])  # fmt: skip

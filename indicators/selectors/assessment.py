@@ -19,7 +19,12 @@ from indicators.models import CountEvent, Indicator, QuarterlyCount, Target
 from indicators.periods import Quarter, quarter_range
 from indicators.progress import Point, milestone_value, round_half_up
 from indicators.selectors.entry import submission_deadline
-from indicators.selectors.values import Inclusion, ValueGrid, region_and_children_values
+from indicators.selectors.values import (
+    DEFAULT_INCLUSION,
+    Inclusion,
+    ValueGrid,
+    region_and_children_values,
+)
 from regions.models import Region
 
 COMPONENTS = ("progress", "growth", "timeliness", "quality")
@@ -265,7 +270,7 @@ def region_assessment(
     *,
     region: Region,
     period: Quarter,
-    include: Inclusion = Inclusion.SUBMITTED,
+    include: Inclusion = DEFAULT_INCLUSION,
     weights: Mapping[str, float] | None = None,
 ) -> Assessment:
     """The divisions of ``region`` (zones are parts, not ranked) ranked at ``period``.

@@ -32,10 +32,12 @@ from indicators.selectors.progress import (
     target_gaps,
 )
 from indicators.selectors.values import (
+    DEFAULT_INCLUSION,
     Inclusion,
     RegionValue,
     ValueGrid,
     region_and_children_values,
+    rollup_line,
 )
 from regions.models import Region
 
@@ -136,6 +138,12 @@ class IndicatorPanel:
         return [r for r in self.values if r.value is not None and not r.complete]
 
     @property
+    def rollup_line(self) -> bool:
+        """The line drawn is the sum of the divisions for every quarter, the values entered
+        directly their own series (``values.rollup_line``; docs/progress.md)."""
+        return rollup_line(self.values)
+
+    @property
     def incomplete_periods(self) -> str:
         return ", ".join(str(r.period) for r in self.incomplete)
 
@@ -217,7 +225,7 @@ def region_dashboard(
     *,
     region: Region,
     as_of: Quarter,
-    include: Inclusion = Inclusion.SUBMITTED,
+    include: Inclusion = DEFAULT_INCLUSION,
     completeness_span: int = 12,
 ) -> RegionDashboard:
     """Everything the dashboard of ``region`` shows, in five queries whatever the tree or range:

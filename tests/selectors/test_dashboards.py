@@ -197,7 +197,7 @@ def test_overview_plan_cards_agree_with_overview_cards(planned, django_user_mode
 
 @pytest.mark.parametrize("children", [3, 30])
 def test_region_dashboard_queries_do_not_grow_with_the_tree_or_the_quarters(
-    db, certs, orgs, children, django_assert_num_queries
+    db, certs, orgs, children, django_assert_max_num_queries
 ):
     root = make_region("970000", reporting=False)
     plan = make_plan(root)
@@ -206,8 +206,10 @@ def test_region_dashboard_queries_do_not_grow_with_the_tree_or_the_quarters(
         city = make_region(f"97{i + 1:02d}00", parent=root)
         for q in range(children):  # as many quarters as children
             make_count(city, certs, Q("2018Q1") + q, i + q)
-    # indicators, targets, subtree, counts, statuses
-    with django_assert_num_queries(5):
+    # indicators, targets, subtree, counts, statuses; and, the 2020Q4 target being past with
+    # no value (3 children report 2018Q1–Q3 only), whether any count (of any status) exists
+    # for 2020Q4: none, so no more. With 30 (to 2025Q2) 2020Q4 is complete: five queries.
+    with django_assert_max_num_queries(6):
         dashboard = region_dashboard(region=root, as_of=Q("2026Q3"))
     assert len(dashboard.panels[0].children) == children
 
@@ -243,8 +245,9 @@ def _pending_tree(children, certs):
 def test_pending_gaps_are_read_set_wise(db, certs, children, django_assert_num_queries):
     root, _plan, _target = _pending_tree(children, certs)
     # approved view: every division but the last approved → pending, one awaiting review;
-    # the five queries of the dashboard + the divisions + their values at the due quarter.
-    with django_assert_num_queries(7):
+    # the five queries of the dashboard + the due quarter's counts (any status) + the
+    # divisions + their values at the due quarter.
+    with django_assert_num_queries(8):
         dashboard = region_dashboard(region=root, as_of=Q("2021Q1"), include=Inclusion.APPROVED)
     (row,) = dashboard.targets
     assert row.progress.status is Status.PENDING
@@ -322,3 +325,54 @@ def test_a_target_of_a_plan_invalidated_before_its_due_quarter_has_no_forecast(t
     assert p.withdrawn and p.status is not Status.NO_DATA
     assert (p.forecast_value, p.crossing, p.needed_per_quarter) == (None, None, None)
     assert panel.forecast is None and row.forecast is None
+
+
+# --- pending means the same in every region (issue 22.1) ---------------------------------------
+
+
+@pytest.fixture
+def city(db, certs, django_user_model):
+    """A city entering its own counts, no divisions (Beihai's shape): ≥ 100 by 2020Q4, plan
+    issued 2020-01-01; 2020Q3 95 approved."""
+    x = make_region("960000", "城", reporting=True)
+    plan = make_plan(x, issued_on=dt.date(2020, 1, 1))
+    make_target(plan, x, certs, "2020Q4", 100)
+    make_count(x, certs, "2020Q3", 95)
+    return x
+
+
+def _city_progress(city, include=Inclusion.SUBMITTED):
+    (row,) = region_dashboard(region=city, as_of=Q("2021Q1"), include=include).targets
+    return row.progress
+
+
+@pytest.mark.parametrize("status", [S.RETURNED, S.DRAFT])
+def test_a_returned_or_draft_due_count_of_a_region_without_divisions_is_pending(
+    city, certs, status
+):
+    # 2020Q4's 105 exists but does not count (reopened → returned, or a draft): pending, with
+    # 2020Q3's 95 as context (95 / 100 = 95.00 %), never "missed" on 95 nor "achieved" on 105.
+    make_count(city, certs, "2020Q4", 105, status=status)
+    for include in Inclusion:
+        p = _city_progress(city, include)
+        assert p.status is Status.PENDING
+        assert p.due_gap.missing == (("960000", "城"),) and p.due_gap.awaiting == ()
+        assert (p.value, p.measured_at, p.at_due, p.percent) == (95, Q("2020Q3"), False, 95.0)
+
+
+def test_a_due_count_awaiting_review_is_pending_only_in_the_approved_view(city, certs):
+    make_count(city, certs, "2020Q4", 105, status=S.SUBMITTED)
+    # approved and awaiting review: 105 ≥ 100, achieved at the due quarter
+    p = _city_progress(city)
+    assert (p.status, p.value, p.at_due) == (Status.ACHIEVED, 105, True)
+    # approved only: pending, the count awaiting review named
+    p = _city_progress(city, Inclusion.APPROVED)
+    assert p.status is Status.PENDING
+    assert p.due_gap.awaiting == (("960000", "城"),) and p.due_gap.missing == ()
+
+
+def test_without_any_due_count_the_due_years_latest_value_stands_in(city):
+    # No 2020Q4 count at all: 2020Q3's 95 stands in, flagged, and 95 < 100 is missed.
+    p = _city_progress(city)
+    assert (p.status, p.value, p.measured_at, p.at_due) == (Status.MISSED, 95, Q("2020Q3"), False)
+    assert p.due_gap is None

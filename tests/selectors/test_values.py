@@ -175,3 +175,47 @@ def test_target_rows_report_achieved_and_missed_at_the_due_quarter(tree, certs):
     assert [r.progress.value for r in rows] == [425, 460]
     assert rows[0].progress.percent == pytest.approx(100.0)
     assert rows[1].progress.percent == pytest.approx(92.0)  # 460 / 500
+
+
+# --- one series, one source (issue 22.8) -------------------------------------------------------
+
+
+def _cell(q, value, source, *, complete=True, children_sum=None, children_complete=False):
+    from indicators.selectors.values import RegionValue
+
+    return RegionValue(
+        "990000", "certificates", Quarter.parse(q), value, source, complete, children_sum, children_complete,
+        True,
+    )  # fmt: skip
+
+
+def test_a_series_mixing_direct_q4_and_summed_quarters_is_drawn_as_the_sum_throughout():
+    from indicators.selectors.values import Source, line_value, rollup_line
+
+    # Gansu's shape: sums 12,697 (2023Q3) and 12,900 (2024Q1); at 2023Q4 12,760 entered directly
+    # beside a complete sum of 12,697 + 3 = 12,700. Drawn: 12,697, 12,700, 12,900 (the sums),
+    # never 12,760 between two sums.
+    rows = [
+        _cell("2023Q3", 12697, Source.ROLLUP, children_sum=12697, children_complete=True),
+        _cell("2023Q4", 12760, Source.DIRECT, children_sum=12700, children_complete=True),
+        _cell("2024Q1", 12900, Source.ROLLUP, children_sum=12900, children_complete=True),
+    ]
+    assert rollup_line(rows) is True
+    assert [line_value(r, rollup=True) for r in rows] == [12697, 12700, 12900]
+
+
+def test_a_series_entered_directly_throughout_is_drawn_as_entered():
+    from indicators.selectors.values import Source, line_value, rollup_line
+
+    # Beihai's shape: every quarter entered directly (one beside a sum of districts): no sums-only
+    # quarter, so the line is the direct values; a partial sum is a gap.
+    rows = [
+        _cell("2022Q3", 854, Source.DIRECT),
+        _cell("2022Q4", 866, Source.DIRECT, children_sum=860, children_complete=True),
+        _cell("2023Q1", 500, Source.ROLLUP, complete=False, children_sum=500),
+    ]
+    assert rollup_line(rows) is False
+    assert [line_value(r, rollup=False) for r in rows] == [854, 866, None]
+    # On a sums line, a direct value beside an incomplete sum is a gap, not the direct value.
+    odd = _cell("2024Q4", 900, Source.DIRECT, children_sum=800, children_complete=False)
+    assert line_value(odd, rollup=True) is None
