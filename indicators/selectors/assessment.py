@@ -1,74 +1,242 @@
-"""The assessment ranking (考核评价) of a region's divisions for a quarter: progress against
-their (allocated) targets, growth on a year earlier, timeliness and data quality of their
-reporting, combined by the weights of ``CERTTRACK_ASSESSMENT_WEIGHTS`` into a score and a rank.
-The rules are in docs/progress.md ("Assessment"). Values come from values.py (nothing is summed
-here); timeliness and quality count submissions, as the review queue does (entry.py).
+"""The assessment ranking (考核评价) of a region's divisions as of a quarter: four components,
+each scored 0–100 points against a yardstick of the division's own (never against the other
+divisions), combined by the plan's recorded weights into a score and a rank.
+
+* **progress**: the increase achieved since the complete baseline ÷ the increase the milestone
+  path toward the division's target (allocated, or its share of the parent's) expects;
+* **growth**: the increase over the last four quarters ÷ the increase the same path asks for
+  over those quarters;
+* **timeliness**: the share of the unit-quarters due whose first submission came by the
+  deadline (the reporting obligations);
+* **quality**: the share of the decided submissions (and of those never sent) approved without
+  being returned; a submission awaiting review counts neither way.
+
+A component that does not apply is *not applicable* with a reason, never 0; the score is the
+weighted mean over the components that apply. Everything is exact (``Fraction``) and rounded
+half up to two decimals only when shown (:func:`shown`). The rules, with worked examples:
+docs/progress.md ("Assessment"). Values come from values.py (nothing is summed here).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
 from fractions import Fraction
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from indicators.models import CountEvent, Indicator, QuarterlyCount, Target
+from indicators.models import (
+    AssessmentWeights,
+    CountEvent,
+    Indicator,
+    Plan,
+    QuarterlyCount,
+    Target,
+)
 from indicators.periods import Quarter, quarter_range
-from indicators.progress import Point, milestone_value, round_half_up
-from indicators.selectors.entry import submission_deadline
+from indicators.progress import Point, increase_fraction, milestone_value, round_half_up
+from indicators.selectors.entry import submission_deadline, submission_last_day
 from indicators.selectors.values import Inclusion, ValueGrid, region_and_children_values
 from regions.models import Region
 
 COMPONENTS = ("progress", "growth", "timeliness", "quality")
-DEFAULT_WEIGHTS = "progress=40,growth=20,timeliness=20,quality=20"
-REPORTED = (QuarterlyCount.Status.SUBMITTED, QuarterlyCount.Status.APPROVED)
+# The installation's weights where no target manager has recorded a decision for the plan.
+DEFAULT_WEIGHTS = {"progress": 40, "growth": 20, "timeliness": 20, "quality": 20}
+HUNDRED = Fraction(100)
 
 
-def parse_weights(text: str) -> dict[str, float]:
-    """``"progress=40,growth=20,timeliness=20,quality=20"`` → weights by component. A component
-    left out weighs 0; an unknown name, a negative or non-numeric weight, or all zero is a
-    configuration error."""
-    weights = {c: 0.0 for c in COMPONENTS}
-    for part in (text or "").split(","):
-        if not part.strip():
-            continue
-        name, _, number = part.partition("=")
-        name = name.strip().lower()
-        try:
-            value = float(number)
-        except ValueError as exc:
-            raise ImproperlyConfigured(
-                f"CERTTRACK_ASSESSMENT_WEIGHTS: bad weight {part!r}"
-            ) from exc
-        if name not in weights or value < 0:
-            raise ImproperlyConfigured(f"CERTTRACK_ASSESSMENT_WEIGHTS: bad weight {part!r}")
-        weights[name] = value
-    if not any(weights.values()):
-        raise ImproperlyConfigured("CERTTRACK_ASSESSMENT_WEIGHTS: every weight is 0")
-    return weights
+def shown(value: Fraction | int | None) -> Decimal | None:
+    """An exact number as every output shows it: rounded half up, always two decimals
+    (71.2 → ``Decimal("71.20")``, 97.625 → 97.63). The only rounding of the assessment."""
+    rounded = round_half_up(value, 2) if value is not None else None
+    return None if rounded is None else Decimal(repr(rounded)).quantize(Decimal("0.01"))
 
 
-def assessment_weights() -> dict[str, float]:
-    """The weights in force (setting ``CERTTRACK_ASSESSMENT_WEIGHTS``, docs/progress.md)."""
-    return parse_weights(settings.CERTTRACK.get("ASSESSMENT_WEIGHTS", DEFAULT_WEIGHTS))
+class Reason(StrEnum):
+    """Why a component does not apply to a division (it is then left out, never 0)."""
+
+    NO_TARGET = "no_target"
+    NO_BASELINE = "no_baseline"
+    NO_PARENT_BASELINE = "no_parent_baseline"
+    NO_VALUE = "no_value"
+    NO_INCREASE = "no_increase"
+    NO_YEAR_AGO = "no_year_ago"
+    NOT_REPORTING = "not_reporting"
+    NONE_DECIDED = "none_decided"
+
+    @property
+    def label(self) -> str:
+        return str(REASON_LABELS[self])
+
+
+REASON_LABELS = {
+    Reason.NO_TARGET: _("no target in force"),
+    Reason.NO_BASELINE: _("no complete baseline"),
+    Reason.NO_PARENT_BASELINE: _("no complete baseline of the parent region"),
+    Reason.NO_VALUE: _("no complete value"),
+    Reason.NO_INCREASE: _("the path asks for no increase"),
+    Reason.NO_YEAR_AGO: _("no complete value a year earlier"),
+    Reason.NOT_REPORTING: _("no unit has to report"),
+    Reason.NONE_DECIDED: _("no submission decided yet"),
+}
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The weights an assessment uses: the plan's latest recorded decision (who, when), else
+    the installation default (``decision`` None)."""
+
+    values: Mapping[str, int]
+    plan: Plan | None = None
+    decision: AssessmentWeights | None = None
+
+    def __getitem__(self, key: str) -> int:
+        return self.values[key]
+
+    def as_text(self) -> str:
+        return "/".join(str(self.values[c]) for c in COMPONENTS)
+
+
+def weights_in_force(plan: Plan | None) -> Weights:
+    """The weights of ``plan``'s assessments: its latest decision, else the default."""
+    decision = None
+    if plan is not None:
+        decision = (
+            AssessmentWeights.objects.filter(plan=plan)
+            .select_related("decided_by")
+            .order_by("-decided_at", "-pk")
+            .first()
+        )
+    values = decision.as_dict() if decision is not None else dict(DEFAULT_WEIGHTS)
+    return Weights(values, plan, decision)
+
+
+@dataclass(frozen=True)
+class IndicatorInputs:
+    """What progress and growth read for one indicator of one division (all exact).
+
+    ``target_value`` is the division's allocation, or (``basis`` "shared") its share of the
+    parent's target: parent target × division baseline ÷ parent baseline. ``expected`` is the
+    milestone path at the value's quarter, ``expected_year_ago`` four quarters earlier (the
+    baseline where that is before the baseline quarter)."""
+
+    indicator: Indicator
+    parent_target: Target | None = None
+    basis: str = ""  # "allocated", "shared", or "" without a target
+    target_value: Fraction | None = None
+    due: Quarter | None = None
+    baseline: Point | None = None
+    parent_baseline: Point | None = None
+    value: Point | None = None
+    expected: Fraction | None = None
+    year_ago: Point | None = None
+    expected_year_ago: Fraction | None = None
+    progress_points: Fraction | None = None
+    progress_reason: Reason | None = None
+    growth_points: Fraction | None = None
+    growth_reason: Reason | None = None
+
+    @property
+    def achieved_increase(self) -> int | None:
+        if self.value is None or self.baseline is None:
+            return None
+        return self.value.value - self.baseline.value
+
+    @property
+    def expected_increase(self) -> Fraction | None:
+        if self.expected is None or self.baseline is None:
+            return None
+        return self.expected - self.baseline.value
+
+    @property
+    def year_increase(self) -> int | None:
+        if self.value is None or self.year_ago is None:
+            return None
+        return self.value.value - self.year_ago.value
+
+    @property
+    def expected_year_increase(self) -> Fraction | None:
+        if self.expected is None or self.expected_year_ago is None:
+            return None
+        return self.expected - self.expected_year_ago
+
+
+@dataclass(frozen=True)
+class UnitQuarter:
+    """One reporting unit's obligation for one quarter, as timeliness and quality read it:
+    the deadline (last day), the first submission, the first decision on it."""
+
+    unit: Region
+    quarter: Quarter
+    last_day: dt.date
+    first_submitted_at: dt.datetime | None
+    decided_at: dt.datetime | None
+    decision: str  # "approved", "returned", "" (awaiting review, or nothing submitted)
+    due: bool = True  # the deadline has passed or the unit has submitted
+
+    @property
+    def submitted(self) -> bool:
+        return self.first_submitted_at is not None
+
+    @property
+    def on_time(self) -> bool:
+        return self.submitted and self.first_submitted_at < submission_deadline(self.quarter)
+
+    @property
+    def quality(self) -> str:
+        """ "clean" (approved, never returned), "returned", "awaiting" (counts neither way) or
+        "missing" (nothing submitted: no credit)."""
+        if not self.submitted:
+            return "missing"
+        if self.decision == "returned":
+            return "returned"
+        return "clean" if self.decision == "approved" else "awaiting"
+
+
+@dataclass(frozen=True)
+class Component:
+    """A component's points (0–100, exact) or why it does not apply; for timeliness and
+    quality the fraction it is (``numerator`` of ``denominator``)."""
+
+    points: Fraction | None
+    reason: Reason | None = None
+    reasons: tuple[Reason, ...] = ()
+    numerator: int | None = None
+    denominator: int | None = None
+
+    @property
+    def applies(self) -> bool:
+        return self.points is not None
 
 
 @dataclass(frozen=True)
 class AssessmentRow:
-    """One division's components (percent; None where unknown), points (0–100), score, rank."""
+    """One division: its components, the inputs behind them, the score and rank (None:
+    unranked, no component applies)."""
 
     region: Region
-    progress: float | None
-    progress_basis: str  # allocated, share_of_growth, mixed, none
-    growth: float | None
-    timeliness: float | None
-    quality: float | None
-    points: dict[str, float] = field(default_factory=dict)
-    score: float = 0.0
-    rank: int = 0
+    components: dict[str, Component]
+    indicators: list[IndicatorInputs] = field(default_factory=list)
+    reporting: list[UnitQuarter] = field(default_factory=list)
+    score: Fraction | None = None
+    rank: int | None = None
+    weights: Mapping[str, Fraction] = field(default_factory=dict)  # renormalised, in percent
+
+    @property
+    def ranked(self) -> bool:
+        return self.score is not None
+
+    @property
+    def shown_score(self) -> Decimal | None:
+        return shown(self.score)
+
+    def points(self, component: str) -> Fraction | None:
+        return self.components[component].points
 
 
 @dataclass(frozen=True)
@@ -78,186 +246,288 @@ class Assessment:
     region: Region
     period: Quarter
     include: Inclusion
-    weights: dict[str, float]
+    weights: Weights
     rows: list[AssessmentRow]
+    plans: list[Plan] = field(default_factory=list)  # the plans whose targets are in force
 
     @property
-    def weight_shares(self) -> dict[str, float]:
-        """Each weight as a percentage of their total (how much each component counts)."""
-        total = sum(self.weights.values())
-        return {k: round_half_up(Fraction(100) * Fraction(v) / Fraction(total), 2)
-                for k, v in self.weights.items()}  # fmt: skip
+    def ranked_rows(self) -> list[AssessmentRow]:
+        return [r for r in self.rows if r.ranked]
+
+    @property
+    def unranked_rows(self) -> list[AssessmentRow]:
+        return [r for r in self.rows if not r.ranked]
 
 
-def _pick(targets: Sequence[Target], period: Quarter) -> Target | None:
-    """The target a quarter is assessed against: the first due at or after it, else the last."""
-    ahead = [t for t in targets if t.due >= period]
+# --- targets and progress ---------------------------------------------------------------------
+
+
+def in_force(plan: Plan, period: Quarter) -> bool:
+    """The plan has been issued by ``period`` and was not out of force during it (a plan
+    invalidated in 2023, 甘政发〔2023〕60号, sets no target for 2023Q1 on)."""
+    start = plan.invalidated_from
+    return plan.issued_quarter <= period and (start is None or start > period.end_date)
+
+
+def target_in_force(targets: Sequence[Target], period: Quarter) -> Target | None:
+    """Of a region's own targets for one indicator, the one ``period`` is assessed against:
+    of the plans in force, the first due at or after ``period``, else the last one due."""
+    live = [t for t in targets if in_force(t.plan, period)]
+    ahead = [t for t in live if t.due >= period]
     if ahead:
         return min(ahead, key=lambda t: (t.due, t.pk))
-    return max(targets, key=lambda t: (t.due, t.pk)) if targets else None
+    return max(live, key=lambda t: (t.due, t.pk)) if live else None
 
 
-def progress_ratio(
-    *,
-    grid: ValueGrid,
-    code: str,
-    ind: str,
-    period: Quarter,
-    due: Quarter,
-    target_value: Fraction,
-    baseline: Point | None,
-    milestones: Sequence[Point] = (),
-) -> Fraction | None:
-    """The division's latest complete value up to ``period`` (and not after ``due``) against
-    what it should be: the target once the due quarter is reached, else the milestone path at
-    the value's quarter (from the division's own baseline; the target without a baseline).
-    None without a value."""
-    points = [p for p in grid.points(code, ind) if p.period <= min(period, due)]
-    if not points:
-        return None
-    latest = points[-1]
-    if latest.period >= due or baseline is None:
-        reference = target_value
-    else:
-        path = [Point(m.period, m.value) for m in milestones] or [Point(due, target_value)]
-        reference = Fraction(milestone_value(latest.period, baseline=baseline, milestones=path))
-    if reference <= 0:
-        return None
-    return Fraction(latest.value) / Fraction(reference)
-
-
-def _baseline(grid: ValueGrid, code: str, ind: str, quarter: Quarter) -> Point | None:
-    cell = grid.get(code, ind, quarter)
+def _complete(grid: ValueGrid, code: str, ind: str, period: Quarter) -> Point | None:
+    cell = grid.get(code, ind, period)
     if cell.value is None or not cell.complete:
         return None
-    return Point(quarter, cell.value)
+    return Point(period, cell.value)
 
 
-def _progress(
+def _latest(grid: ValueGrid, code: str, ind: str, upto: Quarter) -> Point | None:
+    points = [p for p in grid.points(code, ind) if p.period <= upto]
+    return points[-1] if points else None
+
+
+def _path(baseline: Point, milestones: Sequence[Point], period: Quarter) -> Fraction:
+    value = milestone_value(period, baseline=baseline, milestones=milestones, exact=True)
+    return Fraction(baseline.value) if value is None else value
+
+
+def _points(percent: Fraction | None) -> Fraction | None:
+    """A percentage as points: capped at 100, a fall (below 0) gives 0."""
+    return None if percent is None else min(max(percent, Fraction(0)), HUNDRED)
+
+
+def indicator_inputs(
     *,
     grid: ValueGrid,
     region: Region,
     child: Region,
-    indicators: Sequence[Indicator],
+    indicator: Indicator,
     period: Quarter,
-    allocated: Mapping[tuple[int, int], list[Target]],
-    own: Mapping[int, list[Target]],
-) -> tuple[float | None, str]:
-    """Mean over the indicators of the capped progress ratio, in percent; and its basis."""
-    ratios, bases = [], set()
-    for ind in indicators:
-        mine = allocated.get((child.pk, ind.pk), [])
-        # The parent's target the quarter is assessed against; the division's allocation of it
-        # where there is one (else the division's share of its growth).
-        parent = _pick(own.get(ind.pk, []), period)
-        if parent is not None:
-            target = next((t for t in mine if t.allocated_from_id == parent.pk), None)
-        else:
-            target = _pick(mine, period)
-        if target is not None:
-            base_q = target.plan.issued_quarter
-            siblings = [Point(t.due, t.value) for t in mine if t.plan_id == target.plan_id]
-            ratio = progress_ratio(
-                grid=grid, code=child.code, ind=ind.code, period=period, due=target.due,
-                target_value=Fraction(target.value),
-                baseline=_baseline(grid, child.code, ind.code, base_q), milestones=siblings,
-            )  # fmt: skip
-            bases.add("allocated")
-        else:
-            if parent is None:
-                continue
-            base_q = parent.plan.issued_quarter
-            base_p = _baseline(grid, region.code, ind.code, base_q)
-            base_d = _baseline(grid, child.code, ind.code, base_q)
-            bases.add("share_of_growth")
-            if base_p is None or base_d is None or base_p.value <= 0:
-                ratio = None
-            else:
-                # The division's share (by its baseline) of the parent's target growth.
-                implied = Fraction(parent.value * base_d.value, base_p.value)
-                ratio = progress_ratio(
-                    grid=grid, code=child.code, ind=ind.code, period=period, due=parent.due,
-                    target_value=implied, baseline=base_d,
-                    milestones=[Point(parent.due, implied)],
-                )  # fmt: skip
-        ratios.append(min(ratio, Fraction(1)) if ratio is not None else Fraction(0))
-    if not ratios:
-        return None, "none"
-    basis = bases.pop() if len(bases) == 1 else "mixed"
-    return round_half_up(Fraction(100) * sum(ratios) / len(ratios), 2), basis
+    parent: Target | None,
+    parent_milestones: Sequence[Target],
+    allocations: Sequence[Target],
+) -> IndicatorInputs:
+    """Progress and growth of one division and indicator (docs/progress.md, "Assessment").
 
-
-def _growth(grid: ValueGrid, code: str, indicators: Sequence[Indicator], period: Quarter):
-    """Mean over the indicators of the year-on-year change of the complete values, percent."""
-    changes = []
-    for ind in indicators:
-        now, then = grid.get(code, ind.code, period), grid.get(code, ind.code, period - 4)
-        if now.value is None or then.value is None or not now.complete or not then.complete:
-            continue
-        if then.value:
-            changes.append(Fraction(100 * (now.value - then.value), then.value))
-    return sum(changes) / len(changes) if changes else None  # exact; rounded when shown
-
-
-def _reporting(
-    *, children: Sequence[Region], period: Quarter, n_indicators: int
-) -> dict[int, tuple[float | None, float | None]]:
-    """Timeliness and quality of each child's reporting units over the four quarters ending at
-    ``period`` (two queries): the share of unit-quarters first submitted by the deadline (and
-    submitted or approved now), and the share of submitted unit-quarters approved without ever
-    being returned."""
-    quarters = list(quarter_range(period - 3, period))
-    units: dict[int, int] = {}  # reporting unit id -> child id
-    if children:
-        parent_path = children[0].path.rsplit("/", 2)[0] + "/"
-        for unit_id, path in Region.objects.filter(
-            path__startswith=parent_path,
-            active=True,
-            is_reporting_unit=True,
-            kind=Region.Kind.DIVISION,  # a zone reports on its own, not for its parent
-        ).values_list("pk", "path"):
-            child = next((c for c in children if path.startswith(c.path)), None)
-            if child is not None:
-                units[unit_id] = child.pk
-    counts = list(
-        QuarterlyCount.objects.filter(region_id__in=list(units))
-        .filter(year__gte=quarters[0].year, year__lte=period.year)
-        .values_list("pk", "region_id", "year", "quarter", "status", "first_submitted_at")
-    )
-    counts = [c for c in counts if Quarter(c[2], c[3]) in quarters]
-    returned = set(
-        CountEvent.objects.filter(
-            count_id__in=[c[0] for c in counts], action=CountEvent.Action.RETURN
-        ).values_list("count_id", flat=True)
-    )
-    by_unit_q: dict[tuple[int, Quarter], list] = defaultdict(list)
-    for c in counts:
-        by_unit_q[(c[1], Quarter(c[2], c[3]))].append(c)
-    on_time: dict[int, int] = defaultdict(int)
-    expected: dict[int, int] = defaultdict(int)
-    submitted: dict[int, int] = defaultdict(int)
-    clean: dict[int, int] = defaultdict(int)
-    for unit_id, child_id in units.items():
-        for q in quarters:
-            expected[child_id] += 1
-            rows = by_unit_q.get((unit_id, q), [])
-            firsts = [r[5] for r in rows]
-            if len(rows) < n_indicators or any(f is None for f in firsts):
-                continue
-            submitted[child_id] += 1
-            if all(r[4] in REPORTED for r in rows) and max(firsts) < submission_deadline(q):
-                on_time[child_id] += 1
-            if all(r[4] == QuarterlyCount.Status.APPROVED for r in rows) and not any(
-                r[0] in returned for r in rows
-            ):
-                clean[child_id] += 1
-    out = {}
-    for child in children:
-        e, s = expected[child.pk], submitted[child.pk]
-        out[child.pk] = (
-            round_half_up(Fraction(100 * on_time[child.pk], e), 2) if e else None,
-            round_half_up(Fraction(100 * clean[child.pk], s), 2) if s else None,
+    ``parent``: the region's target in force; ``parent_milestones``: the region's targets of the
+    same plan and indicator; ``allocations``: the division's targets allocated from them."""
+    ind = indicator.code
+    if parent is None:
+        return IndicatorInputs(
+            indicator,
+            progress_reason=Reason.NO_TARGET,
+            growth_reason=Reason.NO_TARGET,
         )
+    base_q = parent.plan.issued_quarter
+    baseline = _complete(grid, child.code, ind, base_q)
+    mine = next((t for t in allocations if t.allocated_from_id == parent.pk), None)
+    parent_baseline = None
+    if mine is not None:
+        basis, target_value = "allocated", Fraction(mine.value)
+        by_parent = {t.allocated_from_id: t for t in allocations}
+        milestones = [
+            Point(t.due, by_parent[t.pk].value) for t in parent_milestones if t.pk in by_parent
+        ]
+    else:
+        basis = "shared"
+        parent_baseline = _complete(grid, region.code, ind, base_q)
+        if parent_baseline is None or parent_baseline.value <= 0 or baseline is None:
+            reason = Reason.NO_BASELINE if baseline is None else Reason.NO_PARENT_BASELINE
+            return IndicatorInputs(
+                indicator, parent, basis, None, parent.due, baseline, parent_baseline,
+                value=_latest(grid, child.code, ind, min(period, parent.due)),
+                progress_reason=reason, growth_reason=reason,
+            )  # fmt: skip
+        ratio = Fraction(baseline.value, parent_baseline.value)
+        target_value = parent.value * ratio
+        milestones = [Point(t.due, t.value * ratio) for t in parent_milestones]
+    value = _latest(grid, child.code, ind, min(period, parent.due))
+    common = dict(
+        indicator=indicator, parent_target=parent, basis=basis, target_value=target_value,
+        due=parent.due, baseline=baseline, parent_baseline=parent_baseline, value=value,
+    )  # fmt: skip
+    if baseline is None:
+        return IndicatorInputs(
+            **common, progress_reason=Reason.NO_BASELINE, growth_reason=Reason.NO_BASELINE
+        )
+    if value is None:
+        return IndicatorInputs(
+            **common, progress_reason=Reason.NO_VALUE, growth_reason=Reason.NO_VALUE
+        )
+    expected = _path(baseline, milestones, value.period)
+    # The dashboards' share of the required increase, against the path's point (exact).
+    progress_points = _points(increase_fraction(value.value, baseline.value, expected))
+    progress_reason = Reason.NO_INCREASE if progress_points is None else None
+    year_ago = _complete(grid, child.code, ind, value.period - 4)
+    expected_year_ago, growth_points, growth_reason = None, None, None
+    if year_ago is None:
+        growth_reason = Reason.NO_YEAR_AGO
+    else:
+        # The same measure over the year: the increase since the value four quarters earlier
+        # against the increase the path asks for over those quarters.
+        expected_year_ago = _path(baseline, milestones, value.period - 4)
+        share = increase_fraction(
+            value.value, year_ago.value, year_ago.value + expected - expected_year_ago
+        )
+        growth_points = _points(share)
+        growth_reason = Reason.NO_INCREASE if growth_points is None else None
+    return IndicatorInputs(
+        **common, expected=expected, year_ago=year_ago, expected_year_ago=expected_year_ago,
+        progress_points=progress_points, progress_reason=progress_reason,
+        growth_points=growth_points, growth_reason=growth_reason,
+    )  # fmt: skip
+
+
+def _mean(inputs: Sequence[IndicatorInputs], name: str) -> Component:
+    """The mean of the indicators' points where they apply; else not applicable, with the
+    indicators' reasons."""
+    points = [getattr(i, f"{name}_points") for i in inputs]
+    known = [p for p in points if p is not None]
+    if known:
+        return Component(sum(known, Fraction(0)) / len(known))
+    reasons = tuple(dict.fromkeys(getattr(i, f"{name}_reason") for i in inputs))
+    return Component(None, reasons[0] if reasons else Reason.NO_VALUE, reasons)
+
+
+# --- reporting: timeliness and quality ------------------------------------------------------
+
+
+def reporting_units(children: Sequence[Region]) -> dict[Region, Region]:
+    """Each child's reporting units (the child itself where it reports, and the reporting
+    divisions below it; a zone reports on its own, not for its parent): unit → child."""
+    out: dict[Region, Region] = {}
+    if not children:
+        return out
+    paths = [c.path for c in children]
+    prefix = min(paths, key=len).rsplit("/", 2)[0] + "/"
+    for unit in Region.objects.filter(
+        path__startswith=prefix, active=True, is_reporting_unit=True, kind=Region.Kind.DIVISION
+    ):
+        child = next((c for c in children if unit.path.startswith(c.path)), None)
+        if child is not None:
+            out[unit] = child
+    return out
+
+
+def unit_quarters(
+    *, units: Sequence[Region], quarters: Sequence[Quarter], n_indicators: int, now=None
+) -> list[UnitQuarter]:
+    """The reporting obligations of ``units`` for ``quarters`` (two queries): the first
+    submission of each unit-quarter (the latest of its counts' first submissions: a quarter is
+    submitted once every indicator is) and the first decision on it (the first return, else
+    the moment the last of its counts was first approved). A return or reopen and what
+    follows never move the first submission; a reopen is no decision."""
+    now = now or timezone.now()
+    by_unit_q: dict[tuple[int, Quarter], list] = defaultdict(list)
+    counts = (
+        QuarterlyCount.objects.filter(region__in=list(units))
+        .filter(year__gte=min(quarters).year, year__lte=max(quarters).year)
+        .values_list(
+            "pk", "region_id", "year", "quarter", "first_submitted_at", "status", "reviewed_at"
+        )
+    )
+    wanted = set(quarters)
+    approved_at: dict[int, dt.datetime] = {}
+    for pk, region_id, year, quarter, first, status, reviewed in counts:
+        if Quarter(year, quarter) in wanted:
+            by_unit_q[(region_id, Quarter(year, quarter))].append((pk, first))
+            if status == QuarterlyCount.Status.APPROVED and reviewed is not None:
+                approved_at[pk] = reviewed  # approved without an event (older data): as stored
+    ids = [pk for rows in by_unit_q.values() for pk, _first in rows]
+    returned_at: dict[int, dt.datetime] = {}
+    first_approval: dict[int, dt.datetime] = {}
+    for count_id, action, at in (
+        CountEvent.objects.filter(
+            count_id__in=ids, action__in=[CountEvent.Action.APPROVE, CountEvent.Action.RETURN]
+        )
+        .order_by("at", "pk")
+        .values_list("count_id", "action", "at")
+    ):
+        target = first_approval if action == CountEvent.Action.APPROVE else returned_at
+        target.setdefault(count_id, at)
+    approved_at.update(first_approval)  # the first approval decides, never a re-approval
+    out = []
+    for unit in units:
+        for q in quarters:
+            rows = by_unit_q.get((unit.pk, q), [])
+            firsts = [first for _pk, first in rows]
+            submitted = len(rows) >= n_indicators and all(f is not None for f in firsts)
+            first = max(firsts) if submitted else None
+            decision, decided = "", None
+            if submitted:
+                returns = [returned_at[pk] for pk, _f in rows if pk in returned_at]
+                if returns:
+                    decision, decided = "returned", min(returns)
+                elif all(pk in approved_at for pk, _f in rows):
+                    decision, decided = "approved", max(approved_at[pk] for pk, _f in rows)
+            out.append(
+                UnitQuarter(
+                    unit=unit,
+                    quarter=q,
+                    last_day=submission_last_day(q),
+                    first_submitted_at=first,
+                    decided_at=decided,
+                    decision=decision,
+                    due=submitted or now >= submission_deadline(q),
+                )  # fmt: skip
+            )
+    return out
+
+
+def timeliness_of(obligations: Sequence[UnitQuarter]) -> Component:
+    """On-time unit-quarters ÷ unit-quarters due (nothing submitted by now counts as late)."""
+    due = [o for o in obligations if o.due]
+    if not due:
+        return Component(None, Reason.NOT_REPORTING, (Reason.NOT_REPORTING,))
+    on_time = sum(1 for o in due if o.on_time)
+    return Component(HUNDRED * on_time / len(due), numerator=on_time, denominator=len(due))
+
+
+def quality_of(obligations: Sequence[UnitQuarter]) -> Component:
+    """Clean submissions ÷ (decided submissions + unit-quarters due with nothing submitted);
+    a submission awaiting review counts neither way."""
+    due = [o for o in obligations if o.due]
+    if not due:
+        return Component(None, Reason.NOT_REPORTING, (Reason.NOT_REPORTING,))
+    clean = sum(1 for o in due if o.quality == "clean")
+    judged = sum(1 for o in due if o.quality != "awaiting")
+    if not judged:
+        return Component(None, Reason.NONE_DECIDED, (Reason.NONE_DECIDED,))
+    return Component(HUNDRED * clean / judged, numerator=clean, denominator=judged)
+
+
+# --- the ranking ------------------------------------------------------------------------------
+
+
+def score_of(
+    components: Mapping[str, Component], weights: Mapping[str, int]
+) -> tuple[Fraction | None, dict[str, Fraction]]:
+    """The weighted mean of the points of the components that apply (weights renormalised
+    over them), and each applied weight as a percentage of their total. None where none of
+    the weighted components applies."""
+    applied = {c: weights[c] for c in COMPONENTS if components[c].applies and weights[c] > 0}
+    total = sum(applied.values())
+    if not total:
+        return None, {}
+    score = sum(Fraction(w) * components[c].points for c, w in applied.items()) / total
+    return score, {c: HUNDRED * w / total for c, w in applied.items()}
+
+
+def rank_rows(rows: Sequence[AssessmentRow]) -> list[AssessmentRow]:
+    """Ranked rows best first (rank 1; equal shown scores share a rank: 1, 1, 3; then by
+    code), the unranked after them by code."""
+    ranked = sorted((r for r in rows if r.ranked), key=lambda r: (-r.shown_score, r.region.code))
+    out, rank = [], 0
+    for i, row in enumerate(ranked):
+        if i == 0 or row.shown_score != ranked[i - 1].shown_score:
+            rank = i + 1
+        out.append(AssessmentRow(**{**row.__dict__, "rank": rank}))
+    out += sorted((r for r in rows if not r.ranked), key=lambda r: r.region.code)
     return out
 
 
@@ -266,76 +536,79 @@ def region_assessment(
     region: Region,
     period: Quarter,
     include: Inclusion = Inclusion.SUBMITTED,
-    weights: Mapping[str, float] | None = None,
+    weights: Mapping[str, int] | None = None,
+    now=None,
 ) -> Assessment:
-    """The divisions of ``region`` (zones are parts, not ranked) ranked at ``period``.
+    """The divisions of ``region`` (zones are parts, not ranked) assessed at ``period``.
 
-    Components, in percent: *progress* (against each indicator's allocated target, else the
-    division's baseline share of the parent's target: docs/progress.md), *growth* (year on
-    year), *timeliness* and *quality* (last four quarters). Points: progress capped at 100;
-    growth scaled from the lowest (0) to the highest (100) among the divisions; timeliness and
-    quality as they are; unknown = 0. Score = the weighted mean of the points; rank 1 = best,
-    ties share a rank.
+    Queries: a constant number, whatever the number of divisions (targets, weights, the value
+    grid, the reporting units, their counts and the counts' decisions). ``weights`` overrides
+    the plan's (tests, what-if); the plan is that of the region's targets in force.
     """
-    weights = dict(weights or assessment_weights())
     indicators = list(Indicator.objects.all())
     children = list(
         Region.objects.filter(parent=region, active=True, kind=Region.Kind.DIVISION).order_by(
             "code"
         )
     )
-    allocated: dict[tuple[int, int], list[Target]] = defaultdict(list)
-    for t in Target.objects.filter(
-        region__in=children, allocated_from__isnull=False
-    ).select_related("plan"):
-        allocated[(t.region_id, t.indicator_id)].append(t)
     own: dict[int, list[Target]] = defaultdict(list)
-    for t in Target.objects.filter(region=region).select_related("plan"):
+    for t in Target.objects.filter(region=region, allocated_from__isnull=True).select_related(
+        "plan"
+    ):
         own[t.indicator_id].append(t)
-    plans_q = [t.plan.issued_quarter for ts in (*allocated.values(), *own.values()) for t in ts]
-    start = min([period - 4, *plans_q])
+    parents = {ind.pk: target_in_force(own.get(ind.pk, []), period) for ind in indicators}
+    plans = list({t.plan_id: t.plan for t in parents.values() if t is not None}.values())
+    plans.sort(key=lambda p: (p.issued_on, p.pk))
+    allocations: dict[tuple[int, int], list[Target]] = defaultdict(list)
+    for t in Target.objects.filter(
+        region__in=children, allocated_from__in=[t for ts in own.values() for t in ts]
+    ):
+        allocations[(t.region_id, t.indicator_id)].append(t)
+    in_force_weights = weights_in_force(plans[-1] if plans else None)
+    if weights is not None:
+        in_force_weights = Weights(dict(weights), in_force_weights.plan, None)
+    base_quarters = [p.issued_quarter for p in plans]
+    start = min([period - 4, *base_quarters])
     grid = region_and_children_values(
         root=region, start=start, end=period, indicators=indicators, include=include
     )
-    reporting = _reporting(children=children, period=period, n_indicators=len(indicators))
-    raw = []
+    quarters = list(quarter_range(period - 3, period))
+    units = reporting_units(children)
+    obligations = unit_quarters(
+        units=list(units), quarters=quarters, n_indicators=len(indicators), now=now
+    )
+    by_child: dict[int, list[UnitQuarter]] = defaultdict(list)
+    for o in obligations:
+        by_child[units[o.unit].pk].append(o)
+    rows = []
     for child in children:
-        progress, basis = _progress(
-            grid=grid, region=region, child=child, indicators=indicators, period=period,
-            allocated=allocated, own=own,
-        )  # fmt: skip
-        timeliness, quality = reporting[child.pk]
-        raw.append((child, progress, basis, _growth(grid, child.code, indicators, period),
-                    timeliness, quality))  # fmt: skip
-    growths = [g for _, _, _, g, _, _ in raw if g is not None]
-    low, high = (min(growths), max(growths)) if growths else (0, 0)  # exact fractions
-    total = sum(weights.values())
-    scored = []
-    for child, progress, basis, growth, timeliness, quality in raw:
-        if growth is None:
-            growth_points = 0.0
-        elif high == low:
-            growth_points = 100.0
-        else:
-            growth_points = (
-                100
-                * (Fraction(str(growth)) - Fraction(str(low)))
-                / (Fraction(str(high)) - Fraction(str(low)))
+        inputs = []
+        for ind in indicators:
+            parent = parents[ind.pk]
+            same_plan = (
+                [t for t in own[ind.pk] if parent is not None and t.plan_id == parent.plan_id]
+                if parent is not None
+                else []
             )
-        points = {
-            "progress": min(progress or 0, 100),
-            "growth": round_half_up(Fraction(growth_points), 2),
-            "timeliness": timeliness or 0,
-            "quality": quality or 0,
+            inputs.append(
+                indicator_inputs(
+                    grid=grid,
+                    region=region,
+                    child=child,
+                    indicator=ind,
+                    period=period,
+                    parent=parent,
+                    parent_milestones=same_plan,
+                    allocations=allocations.get((child.pk, ind.pk), []),
+                )  # fmt: skip
+            )
+        mine = sorted(by_child.get(child.pk, []), key=lambda o: (o.quarter, o.unit.code))
+        components = {
+            "progress": _mean(inputs, "progress"),
+            "growth": _mean(inputs, "growth"),
+            "timeliness": timeliness_of(mine),
+            "quality": quality_of(mine),
         }
-        score = sum(Fraction(str(weights[k])) * Fraction(str(points[k])) for k in COMPONENTS)
-        score = round_half_up(score / Fraction(str(total)), 2)
-        scored.append(AssessmentRow(child, progress, basis, round_half_up(growth, 2),
-                                    timeliness, quality, points, score))  # fmt: skip
-    scored.sort(key=lambda r: (-r.score, r.region.code))
-    rows, rank = [], 0
-    for i, row in enumerate(scored):
-        if i == 0 or row.score != scored[i - 1].score:
-            rank = i + 1
-        rows.append(AssessmentRow(**{**row.__dict__, "rank": rank}))
-    return Assessment(region, period, include, weights, rows)
+        score, applied = score_of(components, in_force_weights.values)
+        rows.append(AssessmentRow(child, components, inputs, mine, score, None, applied))
+    return Assessment(region, period, include, in_force_weights, rank_rows(rows), plans)
