@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -20,6 +20,7 @@ from indicators.exports import brief_word as word
 from indicators.exports.brief_chart import ChartLabels, series_chart_png
 from indicators.periods import Quarter
 from indicators.progress import Status, names_text, progress_notes, round_half_up
+from indicators.selectors.assessment import shown
 from indicators.selectors.brief import BriefData, Headline, UnitStatus
 from indicators.selectors.completeness import ReportStatus
 from indicators.selectors.values import Inclusion
@@ -410,12 +411,53 @@ def brief_document(*, data: BriefData, issuer: str, issued_on: dt.date, font_pat
         word.add_table(doc, header, division_rows(data, panel), numeric=(1, 2, 3),
                        widths_mm=(40, 26, 20, 20, 50))  # fmt: skip
 
+    if data.assessment is not None:
+        _heading(doc, 2, len(data.panels) + 1, _("Assessment ranking"))
+        _assessment(doc, data.assessment)
+
     _heading(doc, 1, 4, _("Reporting completeness"))
     _completeness(doc, data)
 
     _heading(doc, 1, 5, _("About the data"))
     _data_note(doc, data, issued_on)
     return doc
+
+
+def assessment_rows(assessment) -> list[list[str]]:
+    """Rank, division, score and the four components' points (two decimals, half up: the
+    page's and the Excel sheet's numbers); "not applicable" where a component does not apply,
+    "no data; not ranked" for a division without any."""
+    out = []
+    for row in assessment.rows:
+        cells = [str(row.rank) if row.ranked else "—", row.region.name]
+        cells.append(f"{row.shown_score:.2f}" if row.ranked else _("No data; not ranked"))
+        for comp in row.components.values():
+            cells.append(f"{shown(comp.points):.2f}" if comp.applies else _("n/a"))
+        out.append(cells)
+    return out
+
+
+def assessment_weights_text(assessment) -> str:
+    w = assessment.weights
+    parts = _("Weights: progress %(p)s%%, growth %(g)s%%, timeliness %(t)s%%, quality %(q)s%%") % {
+        "p": w["progress"], "g": w["growth"], "t": w["timeliness"], "q": w["quality"],
+    }  # fmt: skip
+    if w.decision is not None:
+        when = w.decision.decided_at.astimezone(timezone.get_current_timezone()).date()
+        decided = _("set for %(plan)s on %(date)s") % {
+            "plan": w.plan.title, "date": date_format(when, "DATE_FORMAT"),
+        }  # fmt: skip
+    else:
+        decided = _("the default weights (no decision recorded)")
+    return _("%(weights)s (%(decided)s).") % {"weights": parts, "decided": decided}
+
+
+def _assessment(doc, assessment) -> None:
+    word.add_paragraph(doc, assessment_weights_text(assessment) + _(" A component that does not apply is left out and the weights of the others are scaled up; the score is the weighted mean of the points."))  # fmt: skip
+    header = [_("Rank"), _("Division"), _("Score"), _("Progress"), _("Growth"),
+              _("Timeliness"), _("Quality")]  # fmt: skip
+    word.add_table(doc, header, assessment_rows(assessment), numeric=(0, 2, 3, 4, 5, 6),
+                   widths_mm=(12, 36, 22, 22, 22, 22, 20))  # fmt: skip
 
 
 def _completeness(doc, data: BriefData) -> None:

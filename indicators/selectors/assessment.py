@@ -238,6 +238,11 @@ class AssessmentRow:
     def points(self, component: str) -> Fraction | None:
         return self.components[component].points
 
+    @property
+    def terms(self) -> list[tuple[str, Fraction, Fraction]]:
+        """The score's terms: (component, applied weight in percent, points), in order."""
+        return [(c, w, self.components[c].points) for c, w in self.weights.items()]
+
 
 @dataclass(frozen=True)
 class Assessment:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from indicators.models import Plan, QuarterlyCount
 from indicators.periods import Quarter
 from indicators.progress import change_percent
+from indicators.selectors.assessment import Assessment, region_assessment
 from indicators.selectors.completeness import ReportStatus
 from indicators.selectors.dashboards import IndicatorPanel, RegionDashboard, region_dashboard
 from indicators.selectors.progress import TargetRow, target_rows, targets_for_regions
@@ -88,6 +89,7 @@ class BriefData:
     awaiting: list[UnitStatus]
     plans: list[Plan]  # the plans whose targets the brief shows
     has_demo: bool
+    assessment: Assessment | None = None  # the ranking of the divisions (None: no divisions)
 
     @property
     def region(self) -> Region:
@@ -173,4 +175,7 @@ def brief_data(*, region: Region, as_of: Quarter, include: Inclusion) -> BriefDa
         awaiting=[u for u in units if u.status is ReportStatus.SUBMITTED],
         plans=sorted(plans.values(), key=lambda p: (p.issued_on, p.pk)),
         has_demo=has_demo,
+        assessment=region_assessment(region=region, period=as_of, include=include)
+        if any(c.kind == Region.Kind.DIVISION for c in dashboard.children)
+        else None,
     )

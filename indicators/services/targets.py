@@ -1,4 +1,5 @@
-"""Writes to targets: a target handed down to the divisions of its region (目标分解). Atomic,
+"""Writes to targets: a target handed down to the divisions of its region (目标分解), and the
+weights of a plan's assessment ranking (a recorded decision). Atomic,
 permission-checked (the "manage targets" role of the target's region), audited in
 ``TargetEvent`` (who, when, old → new value). The page cache follows through the target signals.
 """
@@ -13,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from indicators.models import Target, TargetEvent
+from indicators.models import AssessmentWeights, Plan, Target, TargetEvent
 from indicators.selectors.allocation import allocation_editable, allocation_regions
+from indicators.services.validation import parse_count
 from regions.selectors import access_for
 
 
@@ -144,3 +146,62 @@ def target_allocations_save(
         for t in Target.objects.filter(allocated_from=target).exclude(region_id__in=zone_ids)
     )
     return AllocationResult(created, updated, deleted, allocated_sum, target.value)
+
+
+WEIGHT_LABELS = {
+    "progress": _("Progress against targets"),
+    "growth": _("Growth on a year earlier"),
+    "timeliness": _("Timeliness of reporting"),
+    "quality": _("Data quality"),
+}
+
+
+@transaction.atomic
+def assessment_weights_set(
+    *, plan: Plan, user, weights: Mapping[str, object], now=None
+) -> AssessmentWeights:
+    """Record a target manager's decision on the assessment weights of ``plan``: four whole
+    numbers (percent, through the one count parser) adding up to 100. A new row each time, with
+    the decision it replaces (``previous``: the old weights), who and when; unchanged weights
+    write nothing and return the decision in force.
+
+    Refused (nothing written): a user without "manage targets" for the plan's region
+    (PermissionDenied); a weight that is not a whole number, one above 100, or a total other than
+    100 (ValidationError naming the field)."""
+    from indicators.selectors.assessment import COMPONENTS
+
+    if plan.region is None or not access_for(user).can_manage_targets(plan.region):
+        raise PermissionDenied(_("You may not set the assessment weights of this plan."))
+    errors: dict[str, list[str]] = {}
+    values: dict[str, int] = {}
+    for key in COMPONENTS:
+        label = str(WEIGHT_LABELS[key])
+        try:
+            values[key] = parse_count(weights.get(key), name=label)
+        except ValidationError as exc:
+            errors[key] = exc.messages
+            continue
+        if values[key] > 100:
+            errors[key] = [_("%(name)s: a weight is at most 100.") % {"name": label}]
+    if not errors and sum(values.values()) != 100:
+        errors["__all__"] = [
+            _("The weights add up to %(total)s; they must add up to 100.")
+            % {"total": sum(values.values())}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    current = (
+        AssessmentWeights.objects.select_for_update()
+        .filter(plan=plan)
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+    if current is not None and current.as_dict() == values:
+        return current
+    decision = AssessmentWeights(
+        plan=plan, previous=current, decided_by=user if getattr(user, "pk", None) else None,
+        decided_at=now or timezone.now(), **values,
+    )  # fmt: skip
+    decision.full_clean()
+    decision.save()
+    return decision

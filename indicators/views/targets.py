@@ -10,14 +10,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from indicators import datasets
-from indicators.models import Target
+from indicators.forms import AssessmentWeightsForm
+from indicators.models import AssessmentWeights, Plan, Target
 from indicators.selectors.allocation import allocation_page
-from indicators.selectors.assessment import COMPONENTS, region_assessment
-from indicators.services.targets import target_allocations_save
+from indicators.selectors.assessment import (
+    COMPONENTS,
+    DEFAULT_WEIGHTS,
+    region_assessment,
+    weights_in_force,
+)
+from indicators.services.targets import assessment_weights_set, target_allocations_save
 from indicators.views._common import _as_of, _include, _query, _visible_region
 from indicators.views.data import _data_response
 from regions.selectors import access_for
@@ -107,10 +114,12 @@ def _difference_text(difference: int) -> str:
 
 def assessment(request: HttpRequest, code: str) -> HttpResponse:
     """The assessment ranking of a region's divisions at ``?as_of=`` (the last complete quarter
-    by default), with each component, the points, the score and the rank."""
+    by default): rank, score and points, each row opening its derivation ("why this rank"),
+    the weights in force with their decision."""
     region = _visible_region(request, code)
     include, as_of = _include(request), _as_of(request)
     result = region_assessment(region=region, period=as_of, include=include)
+    plan = result.weights.plan
     return render(
         request,
         "indicators/targets/assessment.html",
@@ -119,10 +128,10 @@ def assessment(request: HttpRequest, code: str) -> HttpResponse:
             "assessment": result,
             "query": _query(request),
             "quarters": [as_of - i for i in range(12)],
-            "components": [
-                (k, COMPONENT_LABELS[k], result.weights[k], result.weight_shares[k])
-                for k in COMPONENTS
-            ],
+            "components": [(k, COMPONENT_LABELS[k], result.weights[k]) for k in COMPONENTS],
+            "can_set_weights": plan is not None
+            and plan.region is not None
+            and access_for(request.user).can_manage_targets(plan.region),
         },
     )
 
@@ -134,3 +143,67 @@ def assessment_data(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     result = region_assessment(region=region, period=as_of, include=include)
     dataset = datasets.assessment_dataset(result)
     return _data_response(dataset, fmt, f"certtrack-{region.code}-assessment-{as_of}")
+
+
+def assessment_weights(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """A plan's assessment weights: the decision in force, its history (who, when, old → new)
+    and, for a target manager of the plan's region, the form that records a new decision
+    (:func:`assessment_weights_set`)."""
+    plan = get_object_or_404(Plan.objects.select_related("region"), pk=plan_id)
+    access = access_for(request.user)
+    if plan.region is None or not access.can_view(plan.region):
+        raise Http404(_("No such plan in your scope."))
+    can_manage = access.can_manage_targets(plan.region)
+    current = weights_in_force(plan)
+    form = AssessmentWeightsForm(initial=dict(current.values))
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied(_("You may not set the assessment weights of this plan."))
+        form = AssessmentWeightsForm(request.POST)
+        try:
+            assessment_weights_set(plan=plan, user=request.user, weights=request.POST)
+        except ValidationError as exc:
+            _errors_onto(form, exc)
+        else:
+            messages.success(request, _("The assessment weights are recorded."))
+            back = _next(request.POST.get("next", ""))
+            if back:
+                return redirect(back)
+            return redirect(reverse("indicators:assessment_weights", args=[plan.pk]))
+    history = list(
+        AssessmentWeights.objects.filter(plan=plan)
+        .select_related("decided_by", "previous")
+        .order_by("-decided_at", "-pk")
+    )
+    return render(
+        request,
+        "indicators/targets/assessment_weights.html",
+        {
+            "plan": plan,
+            "current": current,
+            "history": history,
+            "form": form,
+            "can_manage": can_manage,
+            "labels": [(k, COMPONENT_LABELS[k]) for k in COMPONENTS],
+            "next": _next(request.GET.get("next", "")),
+            "default_text": "/".join(str(DEFAULT_WEIGHTS[c]) for c in COMPONENTS),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _next(url: str) -> str:
+    """The ranking page to go back to: a path of this site under /regions/, else nothing."""
+    ok = url.startswith("/regions/") and url_has_allowed_host_and_scheme(url, None)
+    return url if ok else ""
+
+
+def _errors_onto(form, exc: ValidationError) -> None:
+    form.is_valid()
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for message in errors:
+                form.add_error(None if field == "__all__" else field, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
