@@ -315,11 +315,14 @@ class Completeness:
 
 def queue_completeness(*, user, period: Quarter, today: _dt.date | None = None) -> Completeness:
     """Reporting rate and on-time rate over every reporting unit of the reviewer: the reporting
-    obligations of the quarter (indicators.selectors.obligations), four queries."""
+    obligations of the quarter (indicators.selectors.obligations), three queries."""
     from indicators.selectors.obligations import quarter_obligations
 
     summary = quarter_obligations(
-        scope=access_for(user).review_q(), period=period, today=today or _tz.localdate()
+        scope=access_for(user).review_q(),
+        period=period,
+        today=today or _tz.localdate(),
+        officials=False,
     )
     return Completeness(
         period=period,

@@ -262,11 +262,12 @@ def reporting_units(scope: Q) -> QuerySet[Region]:
 
 
 def reporting_obligations(
-    *, scope: Q, periods: Sequence[Quarter], today: dt.date
+    *, scope: Q, periods: Sequence[Quarter], today: dt.date, officials: bool = True
 ) -> list[Obligation]:
     """Every reporting unit of ``scope`` × ``periods``, each with its status, on-time, late and
     waiting facts (see the module's rules). In the tree's order, then by quarter. Four queries
-    (indicators, units, counts grouped, officials) whatever the number of units or quarters."""
+    (indicators, units, counts grouped, officials) whatever the number of units or quarters;
+    three with ``officials=False`` (``has_official`` is then True throughout)."""
     periods = list(periods)
     if not periods:
         return []
@@ -278,7 +279,7 @@ def reporting_obligations(
         QuarterlyCount.objects.filter(region__in=[u.pk for u in units]).filter(_period_q(periods))
     )
     by_key = {(r["region_id"], Quarter(r["year"], r["quarter"])): r for r in rows}
-    paths = _official_paths()
+    paths = _official_paths() if officials else ["/"]
     return [
         _obligation(u, p, by_key.get((u.pk, p)), expected=expected, today=today, paths=paths)
         for u in units
@@ -286,11 +287,12 @@ def reporting_obligations(
     ]
 
 
-def quarter_obligations(*, scope: Q, period: Quarter, today: dt.date) -> ObligationSummary:
+def quarter_obligations(
+    *, scope: Q, period: Quarter, today: dt.date, officials: bool = True
+) -> ObligationSummary:
     """One quarter's obligations over ``scope`` (:func:`reporting_obligations`)."""
-    return ObligationSummary(
-        period=period, rows=reporting_obligations(scope=scope, periods=[period], today=today)
-    )
+    rows = reporting_obligations(scope=scope, periods=[period], today=today, officials=officials)
+    return ObligationSummary(period=period, rows=rows)
 
 
 def subtree_scope(region: Region) -> Q:
