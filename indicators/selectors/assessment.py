@@ -20,13 +20,16 @@ docs/progress.md ("Assessment"). Values come from values.py (nothing is summed h
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import reduce
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -40,7 +43,8 @@ from indicators.models import (
 )
 from indicators.periods import Quarter, quarter_range
 from indicators.progress import Point, increase_fraction, milestone_value, round_half_up
-from indicators.selectors.entry import submission_deadline, submission_last_day
+from indicators.selectors.entry import submission_deadline
+from indicators.selectors.obligations import reporting_obligations
 from indicators.selectors.values import Inclusion, ValueGrid, region_and_children_values
 from regions.models import Region
 
@@ -402,53 +406,65 @@ def _mean(inputs: Sequence[IndicatorInputs], name: str) -> Component:
 # --- reporting: timeliness and quality ------------------------------------------------------
 
 
-def reporting_units(children: Sequence[Region]) -> dict[Region, Region]:
-    """Each child's reporting units (the child itself where it reports, and the reporting
-    divisions below it; a zone reports on its own, not for its parent): unit → child."""
-    out: dict[Region, Region] = {}
+def unit_quarters(
+    *, children: Sequence[Region], quarters: Sequence[Quarter], now=None
+) -> dict[int, list[UnitQuarter]]:
+    """Each child's reporting obligations for ``quarters`` (``obligations.reporting_obligations``:
+    its reporting units, the child itself and the reporting divisions below it; a zone reports
+    on its own, for no division), with the first decision on each submission: the first return,
+    else the moment the last of its counts was first approved. A return or reopen and what
+    follows never move the first submission; a reopen is no decision. Child id → obligations,
+    in a constant number of queries."""
+    now = now or timezone.now()
     if not children:
-        return out
-    paths = [c.path for c in children]
-    prefix = min(paths, key=len).rsplit("/", 2)[0] + "/"
-    for unit in Region.objects.filter(
-        path__startswith=prefix, active=True, is_reporting_unit=True, kind=Region.Kind.DIVISION
-    ):
-        child = next((c for c in children if unit.path.startswith(c.path)), None)
-        if child is not None:
-            out[unit] = child
+        return {}
+    scope = reduce(operator.or_, (Q(path__startswith=c.path) for c in children))
+    obligations = reporting_obligations(
+        scope=scope & Q(kind=Region.Kind.DIVISION),
+        periods=quarters,
+        today=timezone.localtime(now).date(),
+    )
+    decisions = _first_decisions(obligations, quarters)
+    out: dict[int, list[UnitQuarter]] = defaultdict(list)
+    for o in obligations:
+        child = next(c for c in children if o.region.path.startswith(c.path))
+        decision, decided = decisions.get((o.region.pk, o.period), ("", None))
+        submitted = o.first_submitted_at is not None
+        out[child.pk].append(
+            UnitQuarter(
+                unit=o.region,
+                quarter=o.period,
+                last_day=o.last_day,
+                first_submitted_at=o.first_submitted_at,
+                decided_at=decided if submitted else None,
+                decision=decision if submitted else "",
+                due=submitted or now >= submission_deadline(o.period),
+            )  # fmt: skip
+        )
     return out
 
 
-def unit_quarters(
-    *, units: Sequence[Region], quarters: Sequence[Quarter], n_indicators: int, now=None
-) -> list[UnitQuarter]:
-    """The reporting obligations of ``units`` for ``quarters`` (two queries): the first
-    submission of each unit-quarter (the latest of its counts' first submissions: a quarter is
-    submitted once every indicator is) and the first decision on it (the first return, else
-    the moment the last of its counts was first approved). A return or reopen and what
-    follows never move the first submission; a reopen is no decision."""
-    now = now or timezone.now()
-    by_unit_q: dict[tuple[int, Quarter], list] = defaultdict(list)
-    counts = (
-        QuarterlyCount.objects.filter(region__in=list(units))
-        .filter(year__gte=min(quarters).year, year__lte=max(quarters).year)
-        .values_list(
-            "pk", "region_id", "year", "quarter", "first_submitted_at", "status", "reviewed_at"
-        )
-    )
-    wanted = set(quarters)
+def _first_decisions(obligations, quarters) -> dict[tuple[int, Quarter], tuple[str, dt.datetime]]:
+    """(unit id, quarter) → the first decision on its submission ("returned" at the first
+    return of any of its counts, else "approved" once every count has been approved, at the
+    last of their first approvals); two queries."""
+    units = {o.region.pk for o in obligations}
+    counts: dict[tuple[int, Quarter], list[int]] = defaultdict(list)
     approved_at: dict[int, dt.datetime] = {}
-    for pk, region_id, year, quarter, first, status, reviewed in counts:
+    wanted = set(quarters)
+    for pk, region_id, year, quarter, status, reviewed in QuarterlyCount.objects.filter(
+        region_id__in=units, year__gte=min(quarters).year, year__lte=max(quarters).year
+    ).values_list("pk", "region_id", "year", "quarter", "status", "reviewed_at"):
         if Quarter(year, quarter) in wanted:
-            by_unit_q[(region_id, Quarter(year, quarter))].append((pk, first))
+            counts[(region_id, Quarter(year, quarter))].append(pk)
             if status == QuarterlyCount.Status.APPROVED and reviewed is not None:
                 approved_at[pk] = reviewed  # approved without an event (older data): as stored
-    ids = [pk for rows in by_unit_q.values() for pk, _first in rows]
     returned_at: dict[int, dt.datetime] = {}
     first_approval: dict[int, dt.datetime] = {}
     for count_id, action, at in (
         CountEvent.objects.filter(
-            count_id__in=ids, action__in=[CountEvent.Action.APPROVE, CountEvent.Action.RETURN]
+            count_id__in=[pk for ids in counts.values() for pk in ids],
+            action__in=[CountEvent.Action.APPROVE, CountEvent.Action.RETURN],
         )
         .order_by("at", "pk")
         .values_list("count_id", "action", "at")
@@ -456,31 +472,13 @@ def unit_quarters(
         target = first_approval if action == CountEvent.Action.APPROVE else returned_at
         target.setdefault(count_id, at)
     approved_at.update(first_approval)  # the first approval decides, never a re-approval
-    out = []
-    for unit in units:
-        for q in quarters:
-            rows = by_unit_q.get((unit.pk, q), [])
-            firsts = [first for _pk, first in rows]
-            submitted = len(rows) >= n_indicators and all(f is not None for f in firsts)
-            first = max(firsts) if submitted else None
-            decision, decided = "", None
-            if submitted:
-                returns = [returned_at[pk] for pk, _f in rows if pk in returned_at]
-                if returns:
-                    decision, decided = "returned", min(returns)
-                elif all(pk in approved_at for pk, _f in rows):
-                    decision, decided = "approved", max(approved_at[pk] for pk, _f in rows)
-            out.append(
-                UnitQuarter(
-                    unit=unit,
-                    quarter=q,
-                    last_day=submission_last_day(q),
-                    first_submitted_at=first,
-                    decided_at=decided,
-                    decision=decision,
-                    due=submitted or now >= submission_deadline(q),
-                )  # fmt: skip
-            )
+    out = {}
+    for key, ids in counts.items():
+        returns = [returned_at[pk] for pk in ids if pk in returned_at]
+        if returns:
+            out[key] = ("returned", min(returns))
+        elif ids and all(pk in approved_at for pk in ids):
+            out[key] = ("approved", max(approved_at[pk] for pk in ids))
     return out
 
 
@@ -578,13 +576,7 @@ def region_assessment(
         root=region, start=start, end=period, indicators=indicators, include=include
     )
     quarters = list(quarter_range(period - 3, period))
-    units = reporting_units(children)
-    obligations = unit_quarters(
-        units=list(units), quarters=quarters, n_indicators=len(indicators), now=now
-    )
-    by_child: dict[int, list[UnitQuarter]] = defaultdict(list)
-    for o in obligations:
-        by_child[units[o.unit].pk].append(o)
+    by_child = unit_quarters(children=children, quarters=quarters, now=now)
     rows = []
     for child in children:
         inputs = []
