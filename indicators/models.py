@@ -359,7 +359,7 @@ class AssessmentWeights(models.Model):
         }
 
     def as_text(self) -> str:
-        """ "40/20/20/20" (progress/growth/timeliness/quality)."""
+        """The weights as progress/growth/timeliness/quality: "40/20/20/20"."""
         return "/".join(str(v) for v in self.as_dict().values())
 
 
