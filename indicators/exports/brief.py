@@ -454,8 +454,8 @@ def assessment_weights_text(assessment) -> str:
 
 def _assessment(doc, assessment) -> None:
     word.add_paragraph(doc, assessment_weights_text(assessment) + _(" A component that does not apply is left out and the weights of the others are scaled up; the score is the weighted mean of the points."))  # fmt: skip
-    header = [_("Rank"), _("Division"), _("Score"), _("Progress"), _("Growth"),
-              _("Timeliness"), _("Quality")]  # fmt: skip
+    header = [_("Rank"), _("Division"), _("Score"), _("Progress against targets"),
+              _("Growth on a year earlier"), _("Timeliness of reporting"), _("Data quality")]  # fmt: skip
     word.add_table(doc, header, assessment_rows(assessment), numeric=(0, 2, 3, 4, 5, 6),
                    widths_mm=(12, 36, 22, 22, 22, 22, 20))  # fmt: skip
 
