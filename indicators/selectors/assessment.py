@@ -555,9 +555,9 @@ def region_assessment(
         )
     )
     own: dict[int, list[Target]] = defaultdict(list)
-    for t in Target.objects.filter(region=region, allocated_from__isnull=True).select_related(
-        "plan"
-    ):
+    # The region's targets: a plan's own, or allocated to it from above (a prefecture ranks
+    # its counties against the province's target handed down to it).
+    for t in Target.objects.filter(region=region).select_related("plan"):
         own[t.indicator_id].append(t)
     parents = {ind.pk: target_in_force(own.get(ind.pk, []), period) for ind in indicators}
     plans = list({t.plan_id: t.plan for t in parents.values() if t is not None}.values())
@@ -571,7 +571,9 @@ def region_assessment(
     if weights is not None:
         in_force_weights = Weights(dict(weights), in_force_weights.plan, None)
     base_quarters = [p.issued_quarter for p in plans]
-    start = min([period - 4, *base_quarters])
+    # From four quarters before the earliest baseline: the value judged is never older than
+    # its baseline, so its value a year earlier is in the grid too.
+    start = min([period - 4, *(q - 4 for q in base_quarters)])
     grid = region_and_children_values(
         root=region, start=start, end=period, indicators=indicators, include=include
     )

@@ -316,3 +316,18 @@ def test_queries_do_not_grow_with_the_divisions(ranked):
         _, rows = assess(ranked)
     assert len(rows) == 8
     assert len(eight.captured_queries) == len(three.captured_queries) <= 14
+
+
+def test_a_prefecture_ranks_its_counties_against_its_allocated_target(ranked, certs):
+    """B's allocation (450 of the province's 1,200) is B's target in force: B's county B1 (no
+    count, not reporting) is judged against its share of it ("no complete baseline"), not
+    "no target in force"; with no component applying, B1 is listed unranked."""
+    Target.objects.create(
+        plan=ranked["plan"], region=ranked["b"], indicator=certs, due_year=2020, due_quarter=4,
+        value=450, allocated_from=ranked["parent"],
+    )  # fmt: skip
+    result = region_assessment(region=ranked["b"], period=Q4, now=NOW)
+    (b1,) = result.rows
+    assert b1.region.code == "990201" and b1.rank is None
+    assert b1.components["progress"].reason is Reason.NO_BASELINE
+    assert b1.indicators[0].parent_target.value == 450
