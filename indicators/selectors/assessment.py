@@ -41,7 +41,7 @@ from indicators.models import (
     QuarterlyCount,
     Target,
 )
-from indicators.periods import Quarter, quarter_range
+from indicators.periods import Quarter, first_quarter, quarter_range
 from indicators.progress import Point, increase_fraction, milestone_value, round_half_up
 from indicators.selectors.entry import submission_deadline
 from indicators.selectors.obligations import reporting_obligations
@@ -416,7 +416,7 @@ def unit_quarters(
     follows never move the first submission; a reopen is no decision. Child id → obligations,
     in a constant number of queries."""
     now = now or timezone.now()
-    if not children:
+    if not children or not quarters:
         return {}
     scope = reduce(operator.or_, (Q(path__startswith=c.path) for c in children))
     obligations = reporting_obligations(
@@ -577,7 +577,8 @@ def region_assessment(
     grid = region_and_children_values(
         root=region, start=start, end=period, indicators=indicators, include=include
     )
-    quarters = list(quarter_range(period - 3, period))
+    # The four quarters ending at ``period``, none before the first quarter CertTrack holds.
+    quarters = [q for q in quarter_range(period - 3, period) if q >= first_quarter()]
     by_child = unit_quarters(children=children, quarters=quarters, now=now)
     rows = []
     for child in children:
