@@ -11,8 +11,10 @@ from indicators.progress import round_half_up
 
 
 def fmt_int(value: float | None) -> str:
-    """11000 -> '11,000' (the separators of both languages here); '—' for nothing."""
-    return "—" if value is None else f"{round(value):,}"
+    """11000 -> '11,000' (the separators of both languages here); '—' for nothing. A forecast
+    (a float) is rounded half up to a whole number (12,500.5 → 12,501), the one rounding of a
+    forecast on the page and in the brief."""
+    return "—" if value is None else f"{int(round_half_up(value, 0)):,}"
 
 
 def fmt_pct(value: float | None, *, signed: bool = False) -> str:

@@ -516,6 +516,7 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> Figure:
     path, the forecast (targets still ahead) and the target itself; no axes, same colours."""
     # Only full figures: an incomplete roll-up is neither progress nor trend (docs/progress.md).
     series = [r for r in row.series if r.value is not None and r.complete]
+    line = [r for r in row.series if series and series[0].period <= r.period <= series[-1].period]
     last = max(
         [row.target.due, *(r.period for r in row.series)],
         default=row.target.due,
@@ -552,10 +553,13 @@ def sparkline_figure(*, row: TargetTrendRow, height: int = 54) -> Figure:
     traces.append(
         _trace(
             "scatter",
-            x=[str(r.period) for r in series],
-            y=[r.value for r in series],
+            # Every quarter of the line, a gap (None, not joined) where there is no complete
+            # value: the line never runs across a quarter it has no full figure for.
+            x=[str(r.period) for r in line],
+            y=[r.value if r.value is not None and r.complete else None for r in line],
             mode="lines",
             line=dict(color=PALETTE["approved"], width=2),
+            connectgaps=False,
             hoverinfo="skip",
             meta="value",
         )

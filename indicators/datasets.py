@@ -198,7 +198,8 @@ def completeness_dataset(dashboard: RegionDashboard) -> Dataset:
 TARGET_COLUMNS = [
     "plan_id", "plan_document_number", "plan_title", "plan_status", "plan_invalidated_by",
     "plan_invalidated_on", "region_code", "region_name", "indicator",
-    "due", "target", "value", "measured_at", "at_due", "percent", "gap", "status",
+    "due", "target", "value", "measured_at", "at_due", "percent", "increase_percent", "gap",
+    "status",
     "missing_divisions", "missing_division_names", "awaiting_review",
     "baseline_quarter", "baseline_value", "baseline_note", "expected", "forecast_value",
     "forecast_meets", "crossing", "quarters_left", "needed_per_quarter",
@@ -237,6 +238,7 @@ def _target_record(row: TargetTrendRow) -> dict:
         measured_at=_q(p.measured_at),
         at_due=p.at_due,
         percent=_round(p.percent),
+        increase_percent=float(p.increase_percent) if p.increase_percent is not None else None,
         gap=p.gap,
         status=p.status.value,
         missing_divisions=",".join(gap.missing_codes) or None if gap else None,

@@ -16,7 +16,7 @@ from indicators.models import Indicator
 from indicators.periods import Quarter, first_quarter
 from indicators.selectors.entry import Submission
 from indicators.selectors.progress import default_range
-from indicators.selectors.values import INCLUSION_LABELS, Inclusion
+from indicators.selectors.values import DEFAULT_INCLUSION, INCLUSION_LABELS, Inclusion
 from indicators.services.validation import parse_count
 from regions.models import Region
 from regions.selectors import regions_visible_to, root_regions_for
@@ -261,7 +261,7 @@ class ReportForm(forms.Form):
     )
     values = forms.ChoiceField(
         choices=[(k.value, v) for k, v in INCLUSION_LABELS.items()],
-        initial=Inclusion.SUBMITTED.value,
+        initial=DEFAULT_INCLUSION.value,
         required=False,
         label=_("Values included"),
     )
@@ -314,7 +314,8 @@ class ReportForm(forms.Form):
 class BriefForm(forms.Form):
     """The brief's choices; also the documented query parameters of ``report_brief``
     (docs/brief.md). Every field is optional: the user's first region, the last complete
-    quarter (a later one is taken as it, as on every page), approved values."""
+    quarter (a later one is taken as it, as on every page), the values of
+    ``DEFAULT_INCLUSION`` (approved and awaiting review, as on every page)."""
 
     region = RegionChoiceField(
         queryset=Region.objects.none(), to_field_name="code", required=False, label=_("Region")
@@ -322,7 +323,7 @@ class BriefForm(forms.Form):
     as_of = QuarterField(required=False, label=_("As of quarter"))
     values = forms.ChoiceField(
         choices=[(k.value, v) for k, v in INCLUSION_LABELS.items()],
-        initial=Inclusion.APPROVED.value,
+        initial=DEFAULT_INCLUSION.value,
         required=False,
         label=_("Values included"),
     )
@@ -349,7 +350,7 @@ class BriefForm(forms.Form):
 
     def brief_args(self) -> dict:
         data = self.cleaned_data
-        include = Inclusion.parse(data["values"] or None, Inclusion.APPROVED)
+        include = Inclusion.parse(data["values"] or None)
         return dict(region=data["region"], as_of=data["as_of"], include=include)
 
 

@@ -273,6 +273,15 @@ class TargetProgress:
         return self.value - self.target_value
 
     @property
+    def increase_percent(self) -> Decimal | None:
+        """Share of the required increase achieved since the baseline, in percent
+        (:func:`increase_share` of the value shown, the baseline and the target); None without
+        a baseline, for a plan not yet issued, or where the target asks for no increase."""
+        if self.status is Status.NOT_ISSUED or self.baseline is None:
+            return None
+        return increase_share(self.value, self.baseline.value, self.target_value)
+
+    @property
     def is_final(self) -> bool:
         """The due quarter has passed (as of): achieved, missed, pending or no data; no
         forecast any more."""
@@ -441,3 +450,21 @@ def progress_notes(p: TargetProgress, *, baseline_quarter=None) -> list[str]:
     if p.withdrawn and not p.is_final:
         notes.append(gettext("The plan was invalidated before the due quarter: no forecast"))
     return notes
+
+
+def increase_text(p: TargetProgress) -> str:
+    """The share of the required increase achieved, in words, with the baseline quarter named:
+    增量完成率 59.55%（自2024Q1基期）/ Increase achieved 59.55% (since the 2024Q1 baseline);
+    where the target asks for no increase over its baseline, that; else "" (no baseline: the
+    baseline note says why)."""
+    if p.status is Status.NOT_ISSUED or p.baseline is None or p.value is None:
+        return ""
+    share = p.increase_percent
+    if share is None:
+        return gettext("The target is not above its %(q)s baseline: no increase required") % {
+            "q": p.baseline.period
+        }
+    return gettext("Increase achieved %(pct)s (since the %(q)s baseline)") % {
+        "pct": f"{share:.2f}%",
+        "q": p.baseline.period,
+    }

@@ -22,7 +22,7 @@ from indicators.charts import (
     fmt_pct,
     sparkline_figure,
 )
-from indicators.progress import Status, progress_notes
+from indicators.progress import Status, increase_text, progress_notes
 from indicators.selectors.completeness import CompletenessRow
 from indicators.selectors.dashboards import ChildRow, SeriesPoint
 from indicators.selectors.entry import SUBMISSION_STATUS_LABELS
@@ -280,8 +280,13 @@ class TargetProgressTable(tables.Table):
             flag = _("latest: %(q)s") % {"q": p.measured_at}
         return format_html('{} <small class="flag">({})</small>', fmt_int(p.value), flag)
 
-    def render_percent(self, value) -> str:
-        return fmt_pct(value)
+    def render_percent(self, value, record: TargetTrendRow) -> str:
+        # Both shares (docs/progress.md, "How far along a target is"): of the target, and of
+        # the increase it asks for since the baseline, the baseline quarter named.
+        increase = increase_text(record.progress)
+        if not increase:
+            return fmt_pct(value)
+        return format_html('{}<br><small class="increase">{}</small>', fmt_pct(value), increase)
 
     def render_gap(self, value) -> str:
         return f"{value:+,}"

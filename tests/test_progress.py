@@ -364,3 +364,25 @@ def test_increase_share_is_none_without_a_value_a_baseline_or_an_increase_to_mak
     # target ≤ baseline: no increase asked for, so no share of it (not a division by zero)
     assert increase_share(950, 1000, 1000) is None
     assert increase_share(950, 1100, 1000) is None
+
+
+def test_target_progress_states_both_shares_from_the_same_value():
+    # Baseline 9,650 (2018Q3), target 11,000, value 10,250 at 2019Q3:
+    # reached 10,250 ÷ 11,000 = 93.18 %; increase (10,250 − 9,650) ÷ (11,000 − 9,650)
+    # = 600 ÷ 1,350 = 44.444… → 44.44 %.
+    p = progress(Quarter(2019, 3), 10250)
+    assert p.percent == 93.18
+    assert p.increase_percent == Decimal("44.44")
+
+
+def test_target_progress_has_no_increase_share_without_a_baseline_or_before_issue():
+    p = target_progress(
+        target_value=11000,
+        due=Quarter(2020, 4),
+        series=[Point(Quarter(2019, 3), 10250)],
+        as_of=Quarter(2019, 3),
+        baseline=None,
+    )
+    assert p.percent == 93.18 and p.increase_percent is None
+    p = progress(Quarter(2019, 3), 10250, issued=Quarter(2019, 4))
+    assert p.status is Status.NOT_ISSUED and p.increase_percent is None

@@ -16,10 +16,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from indicators.chart_text import fmt_int
 from indicators.exports import brief_word as word
 from indicators.exports.brief_chart import ChartLabels, series_chart_png
 from indicators.periods import Quarter
-from indicators.progress import Status, names_text, progress_notes, round_half_up
+from indicators.progress import Status, names_text, progress_notes
 from indicators.selectors.assessment import shown
 from indicators.selectors.brief import BriefData, Headline
 from indicators.selectors.values import Inclusion
@@ -43,11 +44,6 @@ def pct(value: float | None) -> str:
 
 def signed(value: int | None) -> str:
     return "—" if value is None else f"{value:+,}"
-
-
-def decimal1(value: float | None) -> str:
-    """Milestone and forecast values with one decimal, as the JSON rounds them."""
-    return "—" if value is None else f"{round_half_up(value, 1):,.1f}"
 
 
 def _numeral(n: int) -> str:
@@ -162,8 +158,12 @@ def headline_sentences(h: Headline, *, region_name: str, as_of: Quarter, include
 
 
 def target_sentences(row, *, unit: str, as_of: Quarter) -> list[str]:
-    """Where one target stands (docs/progress.md): status, % achieved, gap; for a target still
-    ahead, the forecast and the pace needed."""
+    """Where one target stands (docs/progress.md, docs/brief.md): status, the share of the
+    target reached and, where the brief speaks of effort, the share of the required increase
+    achieved since the baseline (its quarter named); for a target still ahead, the forecast and
+    the pace needed. A target whose due quarter has passed is stated with its due quarter's
+    value (or the value it was judged on, said so) and its final status, never a current value.
+    """
     t, p = row.target, row.progress
     words = {
         "due": due_text(t.due),
@@ -177,12 +177,17 @@ def target_sentences(row, *, unit: str, as_of: Quarter) -> list[str]:
         "measured": quarter_text(p.measured_at),
         "quarter": quarter_text(as_of),
     }
+    if p.baseline is not None:
+        words["base_q"] = quarter_text(p.baseline.period)
+        words["base"] = num(p.baseline.value)
+    if p.increase_percent is not None:
+        words["increase"] = pct(p.increase_percent)
     notes = progress_notes(p, baseline_quarter=t.plan.issued_quarter)
     out = []
     if p.status is Status.ACHIEVED:
-        out.append(_("The %(due)s target (%(target)s %(unit)s) was achieved: %(percent)s of it, %(gap)s %(unit)s above.") % words)  # fmt: skip
+        out.append(_("The %(due)s target (%(target)s %(unit)s) was achieved: %(value)s %(unit)s at the end of %(measured)s, %(percent)s of it, %(gap)s %(unit)s above.") % words)  # fmt: skip
     elif p.status is Status.MISSED:
-        out.append(_("The %(due)s target (%(target)s %(unit)s) was missed: %(percent)s of it, %(gap)s %(unit)s short.") % words)  # fmt: skip
+        out.append(_("The %(due)s target (%(target)s %(unit)s) was missed: %(value)s %(unit)s at the end of %(measured)s, %(percent)s of it, %(gap)s %(unit)s short.") % words)  # fmt: skip
     elif p.status is Status.PENDING:
         words["notes"] = pgettext("notes separator", "; ").join(notes)
         notes = []
@@ -195,12 +200,15 @@ def target_sentences(row, *, unit: str, as_of: Quarter) -> list[str]:
         out.append(_("No value is known for the %(due)s target (%(target)s %(unit)s).") % words)
     elif p.gap is not None and p.gap >= 0:
         out.append(_("The %(due)s target (%(target)s %(unit)s) is already met: %(percent)s, %(gap)s %(unit)s above (%(status)s).") % words)  # fmt: skip
+    elif "increase" in words:
+        # Effort: the share of the increase the target asks for since the baseline.
+        out.append(_("Against the %(due)s target (%(target)s %(unit)s): %(percent)s of the target reached; of the increase required since the %(base_q)s baseline (%(base)s %(unit)s), %(increase)s achieved, %(gap)s %(unit)s to go (%(status)s).") % words)  # fmt: skip
     else:
         out.append(_("Against the %(due)s target (%(target)s %(unit)s): %(percent)s achieved, %(gap)s %(unit)s to go (%(status)s).") % words)  # fmt: skip
     if p.status in (Status.ACHIEVED, Status.MISSED) and not p.at_due and p.measured_at:
         out.append(_("Measured at %(measured)s, the latest value of the due year.") % words)
     if p.status in AHEAD and p.forecast_value is not None:
-        words["forecast"] = num(int(round_half_up(p.forecast_value, 0)))
+        words["forecast"] = fmt_int(p.forecast_value)  # rounded as on the dashboard
         if p.forecast_meets:
             out.append(_("On the recent trend it would reach about %(forecast)s %(unit)s by the end of %(due_q)s, enough to meet the target.") % words)  # fmt: skip
         else:
@@ -225,22 +233,26 @@ def targets_table_rows(rows) -> list[list[str]]:
         value = num(p.value)
         if p.measured_at is not None:
             value += f"\n({p.measured_at})"
+        increase = pct(p.increase_percent)
+        if p.increase_percent is not None:
+            increase += f"\n({p.baseline.period})"
         out.append(
             [
                 plan,
                 f"{t.due} ≥ {num(t.value)}",
                 value,
                 pct(p.percent),
+                increase,
                 signed(p.gap),
                 p.status.label,
-                decimal1(p.forecast_value),
+                fmt_int(p.forecast_value),  # rounded as on the dashboard
                 num(p.needed_per_quarter),
             ]
         )
     return out
 
 
-TARGET_WIDTHS = (28, 23, 22, 19, 15, 15, 19, 15)
+TARGET_WIDTHS = (25, 21, 20, 16, 17, 14, 14, 16, 14)
 
 
 def targets_table_header() -> list[str]:
@@ -249,11 +261,32 @@ def targets_table_header() -> list[str]:
         _("Target"),
         _("Value"),
         _("% achieved"),
+        _("Increase achieved (baseline)"),
         _("Gap"),
         _("Status"),
         _("Forecast at due"),
         _("Needed per quarter"),
     ]
+
+
+def _own_target_text(row) -> str:
+    """A division's own target in its row: a target still ahead with its status and share
+    reached; one whose due quarter has passed with the value it was judged on (its due
+    quarter's, or the due year's latest) and its final status, never beside the row's current
+    value alone (issue 22.7: "武威市 775 … 2022Q4 ≥ 716：未完成" read as a contradiction)."""
+    t, p = row.target, row.progress
+    words = {
+        "due": t.due,
+        "target": num(t.value),
+        "status": p.status.label,
+        "percent": pct(p.percent) if p.percent is not None else "",
+    }
+    if p.is_final and p.measured_at is not None and p.status is not Status.NOT_ISSUED:
+        words.update(measured=p.measured_at, value=num(p.value))
+        if p.status is Status.PENDING:
+            return _("%(due)s ≥ %(target)s: %(status)s (latest complete, %(measured)s: %(value)s)") % words  # fmt: skip
+        return _("%(due)s ≥ %(target)s: %(status)s (%(measured)s: %(value)s)") % words
+    return _("%(due)s ≥ %(target)s: %(status)s %(percent)s") % words
 
 
 def division_rows(data: BriefData, panel) -> list[list[str]]:
@@ -270,14 +303,7 @@ def division_rows(data: BriefData, panel) -> list[list[str]]:
         elif child.value is not None and not child.row.approved:
             value = _("%(value)s (awaiting review)") % {"value": value}
         targets = [
-            _("%(due)s ≥ %(target)s: %(status)s %(percent)s")
-            % {
-                "due": r.target.due,
-                "target": num(r.target.value),
-                "status": r.progress.status.label,
-                "percent": pct(r.progress.percent) if r.progress.percent is not None else "",
-            }
-            for r in data.division_targets.get((child.code, panel.code), [])
+            _own_target_text(r) for r in data.division_targets.get((child.code, panel.code), [])
         ]
         out.append([name, value, pct(child.share), pct(child.growth), "\n".join(targets) or "—"])
     if panel.parent_row is not None:
@@ -328,9 +354,24 @@ def _chart_labels(panel, *, english: bool = False) -> ChartLabels:
 
 
 def brief_title(data: BriefData) -> str:
+    """The title names the quarter the brief's figures are as of (``figures_as_of``), not the
+    quarter asked for when that one's figures are not complete yet (issue 22.7)."""
     return _("%(region)s: progress on the quality certification targets (%(quarter)s)") % {
         "region": data.region.name,
-        "quarter": quarter_text(data.as_of),
+        "quarter": quarter_text(data.figures_as_of),
+    }
+
+
+def figures_note(data: BriefData) -> str:
+    """Under the title where the asked-for quarter's figures are not complete: which quarter
+    the figures are as of, and that statuses are judged as of the quarter asked for."""
+    if data.figures_as_of == data.as_of:
+        return ""
+    return _(
+        "The figures for %(asked)s are not complete yet: figures as of the end of %(figures)s; target statuses as of %(asked)s."
+    ) % {  # fmt: skip
+        "asked": quarter_text(data.as_of),
+        "figures": quarter_text(data.figures_as_of),
     }
 
 
@@ -349,6 +390,8 @@ def brief_document(*, data: BriefData, issuer: str, issued_on: dt.date, font_pat
         word.add_centred(doc, _("[Demo data] The figures below are generated for demonstration; they are not official statistics."), size=word.SIZE_TABLE, colour="C00000")  # fmt: skip
     if data.include is Inclusion.SUBMITTED:
         word.add_centred(doc, _("Includes figures awaiting review."), size=word.SIZE_TABLE)
+    if note := figures_note(data):
+        word.add_centred(doc, note, size=word.SIZE_TABLE)
 
     region_name = data.region.name
     _heading(doc, 1, 1, _("Overall progress"))
@@ -358,11 +401,16 @@ def brief_document(*, data: BriefData, issuer: str, issued_on: dt.date, font_pat
         )
         word.add_paragraph(doc, join_sentences(sentences))
         unit = h.indicator.unit
-        targets = [
-            s for row in h.targets for s in target_sentences(row, unit=unit, as_of=data.as_of)
-        ]
-        if targets:
-            word.add_paragraph(doc, join_sentences(targets))
+        # Targets still ahead beside the current figure; targets whose due quarter has passed
+        # in a paragraph of their own, each with the value it was judged on (issue 22.7).
+        ahead = [r for r in h.targets if not r.progress.is_final]
+        final = [r for r in h.targets if r.progress.is_final]
+        for rows in (ahead, final):
+            sentences = [
+                s for row in rows for s in target_sentences(row, unit=unit, as_of=data.as_of)
+            ]
+            if sentences:
+                word.add_paragraph(doc, join_sentences(sentences))
 
     _heading(doc, 1, 2, _("Progress against the targets"))
     for i, panel in enumerate(data.panels, start=1):
@@ -373,7 +421,7 @@ def brief_document(*, data: BriefData, issuer: str, issued_on: dt.date, font_pat
         _heading(doc, 2, i, name)
         if panel.targets:
             word.add_table(doc, targets_table_header(), targets_table_rows(panel.targets),
-                           numeric=(3, 4, 6, 7), widths_mm=TARGET_WIDTHS)  # fmt: skip
+                           numeric=(3, 4, 5, 7, 8), widths_mm=TARGET_WIDTHS)  # fmt: skip
         else:
             word.add_paragraph(doc, _("No plan sets targets for this region; its values are shown below."))  # fmt: skip
         if any(p.value is not None for p in panel.series) or panel.targets:
@@ -505,10 +553,10 @@ def _data_note(doc, data: BriefData, issued_on: dt.date) -> None:
         for p in data.plans
     )
     lines = [
-        _("As of: the end of %(quarter)s (%(date)s).")
-        % {"quarter": quarter_text(data.as_of), "date": date_format(data.as_of.end_date, "DATE_FORMAT")},
-        _("Values: %(values)s.") % {"values": data.include.label},
-        _("Source: the quarterly counts entered in CertTrack by the reporting units and reviewed by the bureaus; the same numbers as the region's dashboard and its data (JSON, CSV)."),
+        _("Figures as of: the end of %(quarter)s (%(date)s); target statuses as of %(asked)s.")
+        % {"quarter": quarter_text(data.figures_as_of), "date": date_format(data.figures_as_of.end_date, "DATE_FORMAT"), "asked": quarter_text(data.as_of)},
+        _("Values included: %(values)s.") % {"values": data.include.label},
+        _("Source: the quarterly counts entered in CertTrack by the reporting units and reviewed by the bureaus; the same numbers as the region's page and its data downloads."),
         _("Targets: %(plans)s.") % {"plans": plans} if plans else _("Targets: no plan sets targets for this region."),
         _("Both indicators are stocks at quarter end: summed over regions for the same quarter, never over time. Percentages are computed from the counts and rounded half up to two decimals."),
     ]  # fmt: skip

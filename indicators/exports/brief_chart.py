@@ -17,6 +17,7 @@ labels (English) rather than drawn as empty boxes; the numbers and quarters need
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -83,6 +84,21 @@ def _font(path: str | None, size: float):
     return FontProperties(fname=path, size=size) if path else FontProperties(size=size)
 
 
+def actual_line(points) -> list[tuple[int, float]]:
+    """The value line of a brief chart as (x, y), x the index of the quarter in ``points``: from
+    the first to the last complete value, NaN (a gap, never joined) at every quarter between
+    them without a complete value (docs/progress.md: a chart never draws a line across it)."""
+    full = [
+        i for i, p in enumerate(points) if p.row is not None and p.row.value is not None
+        and p.row.complete
+    ]  # fmt: skip
+    if not full:
+        return []
+    return [
+        (i, points[i].row.value if i in full else math.nan) for i in range(full[0], full[-1] + 1)
+    ]
+
+
 def series_chart_png(
     *,
     points: Sequence,
@@ -128,8 +144,10 @@ def series_chart_png(
         ax.plot(*xy(forecast), linestyle=":", linewidth=1.4, color=COLOURS["forecast"],
                 label=labels.forecast)  # fmt: skip
     if full:
-        ax.plot(*xy((x_of[p.period], p.row.value) for p in full), color=COLOURS["actual"],
-                linewidth=1.8, label=labels.actual)  # fmt: skip
+        # A gap (NaN) at every quarter without a complete value between the first and the last
+        # complete one: the line never runs across a quarter it has no full figure for.
+        ax.plot(*xy(actual_line(points)), color=COLOURS["actual"], linewidth=1.8,
+                label=labels.actual)  # fmt: skip
         approved = [(x_of[p.period], p.row.value) for p in full if p.row.approved]
         awaiting = [(x_of[p.period], p.row.value) for p in full if not p.row.approved]
         if approved:

@@ -92,6 +92,7 @@ SUMMARY_COLUMNS = [
     ("基期说明代码 Baseline note [baseline_note]", 12),
     ("分解自 Allocated from", 28),
     ("上级目标编号 Parent target id [allocated_from]", 12),
+    ("增量完成率 Increase achieved [increase_percent]", 12),
 ]
 
 QUARTERLY_COLUMNS = [
@@ -201,6 +202,7 @@ def _summary_sheet(wb: Workbook, data: ReportData) -> None:
                 p.baseline_note.value if p.baseline_note else None,
                 text_cell(ws, allocated_text(t)) if t.allocated_from_id else None,
                 t.allocated_from_id,
+                percent_cell(ws, p.increase_percent),
             ]
         )
     last = max(len(data.targets) + 1, 2)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from indicators.models import Target, TargetEvent
 from indicators.periods import Quarter
-from indicators.selectors.values import Inclusion, RegionValue, regions_values
+from indicators.selectors.values import DEFAULT_INCLUSION, Inclusion, RegionValue, regions_values
 from regions.models import Region
 
 BASES = ("baseline", "latest")
@@ -130,7 +130,7 @@ def allocation_page(
     *,
     target: Target,
     basis: str = "baseline",
-    include: Inclusion = Inclusion.SUBMITTED,
+    include: Inclusion = DEFAULT_INCLUSION,
     as_of: Quarter | None = None,
 ) -> AllocationPage:
     """Everything the allocation page shows for ``target``, in a constant number of queries.

@@ -45,7 +45,12 @@ from indicators.periods import Quarter, first_quarter, quarter_range
 from indicators.progress import Point, increase_fraction, milestone_value, round_half_up
 from indicators.selectors.entry import submission_deadline
 from indicators.selectors.obligations import reporting_obligations
-from indicators.selectors.values import Inclusion, ValueGrid, region_and_children_values
+from indicators.selectors.values import (
+    DEFAULT_INCLUSION,
+    Inclusion,
+    ValueGrid,
+    region_and_children_values,
+)
 from regions.models import Region
 
 COMPONENTS = ("progress", "growth", "timeliness", "quality")
@@ -538,7 +543,7 @@ def region_assessment(
     *,
     region: Region,
     period: Quarter,
-    include: Inclusion = Inclusion.SUBMITTED,
+    include: Inclusion = DEFAULT_INCLUSION,
     weights: Mapping[str, int] | None = None,
     now=None,
 ) -> Assessment:

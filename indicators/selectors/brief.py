@@ -128,6 +128,14 @@ class BriefData:
     def awaiting(self) -> list[Obligation]:
         return self.reporting.waiting
 
+    @property
+    def figures_as_of(self) -> Quarter:
+        """The quarter the brief's figures are as of: the earliest quarter of its key figures
+        (each the latest complete value up to ``as_of``), so the title never names a quarter
+        whose figures are not complete yet (issue 22.7); ``as_of`` where nothing is known."""
+        periods = [h.period for h in self.headlines if h.period is not None]
+        return min(periods) if periods else self.as_of
+
 
 def _units_at(dashboard: RegionDashboard, code: str | None) -> list[UnitStatus]:
     """Every unit of the completeness rows with its status at the as-of quarter: of indicator

@@ -32,6 +32,7 @@ from indicators.selectors.progress import (
     target_gaps,
 )
 from indicators.selectors.values import (
+    DEFAULT_INCLUSION,
     Inclusion,
     RegionValue,
     ValueGrid,
@@ -217,7 +218,7 @@ def region_dashboard(
     *,
     region: Region,
     as_of: Quarter,
-    include: Inclusion = Inclusion.SUBMITTED,
+    include: Inclusion = DEFAULT_INCLUSION,
     completeness_span: int = 12,
 ) -> RegionDashboard:
     """Everything the dashboard of ``region`` shows, in five queries whatever the tree or range:

@@ -20,6 +20,7 @@ from indicators.selectors.progress import (
     target_rows,
 )
 from indicators.selectors.values import (
+    DEFAULT_INCLUSION,
     Inclusion,
     ValueGrid,
     regions_values,
@@ -53,7 +54,7 @@ def plans_visible_to(user) -> list[Plan]:
 
 
 def overview_cards(
-    *, user, as_of: Quarter, include: Inclusion = Inclusion.SUBMITTED
+    *, user, as_of: Quarter, include: Inclusion = DEFAULT_INCLUSION
 ) -> list[PlanCard]:
     """Plan cards for the overview: plans in scope, each with its targets' progress."""
     plans = plans_visible_to(user)
@@ -121,7 +122,7 @@ def overview_plan_cards(
     *,
     user,
     as_of: Quarter,
-    include: Inclusion = Inclusion.SUBMITTED,
+    include: Inclusion = DEFAULT_INCLUSION,
     plans: Sequence[Plan] | None = None,
 ) -> list[OverviewCard]:
     """Plan cards for the overview: plans in scope, each target with progress, forecast and the
@@ -190,7 +191,7 @@ class PlanPage:
 
 
 def plan_page(
-    *, plan: Plan, user, as_of: Quarter, include: Inclusion = Inclusion.SUBMITTED
+    *, plan: Plan, user, as_of: Quarter, include: Inclusion = DEFAULT_INCLUSION
 ) -> PlanPage:
     """A plan with its parent chain (国发〔2018〕3号 → 广西 → 北海), child plans and its targets
     (those for regions the user may see) with progress; queries do not depend on the tree size."""

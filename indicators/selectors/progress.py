@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Q
 
-from indicators.models import Plan, RollupCell, Target
+from indicators.models import Plan, QuarterlyCount, RollupCell, Target
 from indicators.periods import Quarter, quarter_range
 from indicators.progress import (
     BaselineNote,
@@ -22,6 +22,7 @@ from indicators.progress import (
     target_progress,
 )
 from indicators.selectors.values import (
+    DEFAULT_INCLUSION,
     Inclusion,
     RegionValue,
     ValueGrid,
@@ -127,11 +128,18 @@ def target_gaps(
     value lacks; and, in the approved-only view, whether a baseline quarter without an approved
     value has counts awaiting review (then the baseline is *incomplete*, not *no data*).
 
-    Nothing is read where the grid answers already (no query at all then); otherwise two
-    queries for every target together, whatever their number: the division children of their
-    regions, and the materialized values (both inclusions) of those regions and children at
-    the quarters concerned. A due quarter that no division and no direct count has any value
-    for (in either view) is not a gap: the latest value of the due year stands in for it.
+    The one home of "pending" (docs/progress.md, issue 22.1): a due quarter for which a count
+    **exists** (any status: a draft, a returned or reopened count, or in the approved-only view
+    one awaiting review) but whose value is not complete is pending, whether the region has
+    divisions or enters its own count (Beihai). Only where **no count at all** exists for the due
+    quarter (the region's own or its divisions') is it no gap: the latest value of the due year
+    then stands in for it.
+
+    Nothing is read where the grid answers already (no query at all then); otherwise at most
+    three queries for every target together, whatever their number: the counts (any status) of
+    the due quarters in the targets' regions and below, then, where some exist, the division
+    children of those regions and the materialized values (both inclusions) of those regions
+    and children at the quarters concerned.
     """
     approved_only = grid.include is Inclusion.APPROVED
     due_of: dict[int, Target] = {}
@@ -140,8 +148,7 @@ def target_gaps(
         code, ind = t.region.code, t.indicator.code
         if as_of >= t.due:
             cell = grid.get(code, ind, t.due)
-            full = cell.value is not None and cell.complete
-            if not full and (cell.value is not None or approved_only):
+            if cell.value is None or not cell.complete:
                 due_of[t.pk] = t
         base_q = t.plan.issued_quarter
         if approved_only and base_q <= as_of and grid.get(code, ind, base_q).value is None:
@@ -149,26 +156,55 @@ def target_gaps(
     if not due_of and not base_of:
         return {}
 
+    # Every count of the due quarters in the targets' regions and below, whatever its status
+    # (a reopened count is a returned one): it says that the quarter is being reported, so a
+    # value that is not complete is pending. One query; none of it where no target is due.
+    count_status: dict[tuple[int, int, Quarter], str] = {}
+    reported: set[tuple[int, int, Quarter]] = set()  # (target region, indicator, quarter)
+    if due_of:
+        by_path = {t.region.path: t.region_id for t in due_of.values()}
+        under = Q(pk__in=[])
+        for path in sorted(by_path):
+            under |= Q(region__path__startswith=path)
+        for region_id, path, indicator_id, year, quarter, status in (
+            QuarterlyCount.objects.filter(under)
+            .filter(indicator_id__in=sorted({t.indicator_id for t in due_of.values()}))
+            .filter(_at_quarters({t.due for t in due_of.values()}))
+            .values_list("region_id", "region__path", "indicator_id", "year", "quarter", "status")
+        ):
+            period = Quarter(year, quarter)
+            count_status[(region_id, indicator_id, period)] = status
+            for top, top_id in by_path.items():
+                if path.startswith(top):
+                    reported.add((top_id, indicator_id, period))
+        # No count at all for the due quarter: no gap, the due year's latest stands in.
+        due_of = {
+            pk: t for pk, t in due_of.items() if (t.region_id, t.indicator_id, t.due) in reported
+        }
+    if not due_of and not base_of:
+        return {}
+
     kids: dict[int, list[Region]] = defaultdict(list)
-    for kid in (
-        Region.objects.filter(
-            parent_id__in=sorted({t.region_id for t in due_of.values()}),
-            active=True,
-            kind=Region.Kind.DIVISION,
-        )
-        .only("code", "name_zh", "name_en", "parent_id")
-        .order_by("code")
-    ):
-        kids[kid.parent_id].append(kid)
+    if due_of:
+        for kid in (
+            Region.objects.filter(
+                parent_id__in=sorted({t.region_id for t in due_of.values()}),
+                active=True,
+                kind=Region.Kind.DIVISION,
+            )
+            .only("code", "name_zh", "name_en", "parent_id")
+            .order_by("code")
+        ):
+            kids[kid.parent_id].append(kid)
     concerned = [*due_of.values(), *base_of.values()]
     region_ids = {t.region_id for t in concerned} | {k.pk for ks in kids.values() for k in ks}
+    indicator_ids = sorted({t.indicator_id for t in concerned})
     quarters = {t.due for t in due_of.values()} | {t.plan.issued_quarter for t in base_of.values()}
     cells = {
         (region_id, indicator_id, Quarter(year, quarter), inclusion): (value, complete, source)
         for region_id, indicator_id, year, quarter, inclusion, value, complete, source in (
             RollupCell.objects.filter(
-                region_id__in=sorted(region_ids),
-                indicator_id__in=sorted({t.indicator_id for t in concerned}),
+                region_id__in=sorted(region_ids), indicator_id__in=indicator_ids
             )
             .filter(_at_quarters(quarters))
             .values_list(
@@ -185,20 +221,24 @@ def target_gaps(
     out: dict[int, TargetGap] = {}
     submitted = Inclusion.SUBMITTED
     for pk, t in due_of.items():
-        own = cells.get((t.region_id, t.indicator_id, t.due, submitted.value))
-        if own is None:
-            continue  # nothing at all for the due quarter: the due year's latest stands in
+        own = count_status.get((t.region_id, t.indicator_id, t.due))
+        region_kids = kids.get(t.region_id, [])
         missing, awaiting = [], []
-        if own[2] == "direct":  # the region's own count is there, not yet approved
-            awaiting.append((t.region.code, t.region.name))
-        else:
-            for kid in kids.get(t.region_id, []):
+        if own is not None and own not in grid.include.statuses:
+            # The region's own count is there but does not count (yet): returned, reopened or
+            # a draft (missing a full value), or in the approved-only view awaiting review.
+            entry = (t.region.code, t.region.name)
+            (awaiting if own == QuarterlyCount.Status.SUBMITTED else missing).append(entry)
+        elif own is None:
+            for kid in region_kids:
                 if full(kid.pk, t.indicator_id, t.due, grid.include):
                     continue
                 if full(kid.pk, t.indicator_id, t.due, submitted):
                     awaiting.append((kid.code, kid.name))  # approved-only view: under review
                 else:
                     missing.append((kid.code, kid.name))
+        if not missing and not awaiting:
+            continue  # complete after all (the grid's value is the full figure)
         out[pk] = TargetGap(due_gap=DueGap(missing=tuple(missing), awaiting=tuple(awaiting)))
     for pk, t in base_of.items():
         base_q = t.plan.issued_quarter
@@ -229,7 +269,7 @@ def target_rows(
     *,
     targets: Sequence[Target],
     as_of: Quarter | None = None,
-    include: Inclusion = Inclusion.SUBMITTED,
+    include: Inclusion = DEFAULT_INCLUSION,
     start: Quarter | None = None,
 ) -> list[TargetRow]:
     """Progress for each target; the values of all target regions come in one query."""

@@ -16,6 +16,7 @@ from indicators.selectors.progress import (
     targets_for_regions,
 )
 from indicators.selectors.values import (
+    DEFAULT_INCLUSION,
     Inclusion,
     RegionValue,
     ValueGrid,
@@ -90,7 +91,7 @@ def report_data(
     start: Quarter,
     end: Quarter,
     indicators: Sequence[Indicator],
-    include: Inclusion = Inclusion.SUBMITTED,
+    include: Inclusion = DEFAULT_INCLUSION,
     stream: bool | None = None,
     quarterly_only: bool = False,
 ) -> ReportData:

@@ -60,10 +60,12 @@ class Inclusion(StrEnum):
 
     @classmethod
     def parse(cls, text: str | None, default: Inclusion | None = None) -> Inclusion:
+        """The values asked for with ``?values=``; absent or unknown: :data:`DEFAULT_INCLUSION`,
+        the one default of every leader-facing output (docs/glossary.md)."""
         try:
             return cls(text)
         except ValueError:
-            return default or cls.SUBMITTED
+            return default or DEFAULT_INCLUSION
 
 
 _INCLUSION_STATUSES = {
@@ -72,10 +74,19 @@ _INCLUSION_STATUSES = {
 }
 
 
+# One name per language for each choice (docs/glossary.md, "values included"): the pages'
+# choice, the Excel About sheet, the brief and the docs all say these words.
 INCLUSION_LABELS = {
-    Inclusion.APPROVED: _("Approved values only"),
-    Inclusion.SUBMITTED: _("All submitted values (approved and awaiting review)"),
+    Inclusion.APPROVED: _("Approved only"),
+    Inclusion.SUBMITTED: _("Approved and awaiting review"),
 }
+
+# The one default of every leader-facing output (dashboards, overview, plan page, ranking,
+# Excel report, brief, to-do home): the same address gives the same numbers in each (issue
+# 22.5). Approved and awaiting review: a leader sees the latest figures, each one awaiting
+# review marked as such (open circle, "（待审核）", "含待审核数据" under the brief's title); the
+# approved-only view is one choice away. Why: docs/glossary.md.
+DEFAULT_INCLUSION = Inclusion.SUBMITTED
 
 
 @dataclass(frozen=True)
@@ -191,7 +202,7 @@ def subtree_values(
     start: Quarter,
     end: Quarter,
     indicators: Sequence[Indicator] | None = None,
-    include: Inclusion = Inclusion.SUBMITTED,
+    include: Inclusion = DEFAULT_INCLUSION,
 ) -> ValueGrid:
     """Stock values of ``root`` and every active region below it for ``start``..``end``.
 
@@ -304,7 +315,7 @@ def region_values(
     indicator: Indicator,
     start: Quarter,
     end: Quarter,
-    include: Inclusion = Inclusion.SUBMITTED,
+    include: Inclusion = DEFAULT_INCLUSION,
 ) -> list[RegionValue]:
     """The quarterly series of one region and indicator (see :func:`subtree_values`)."""
     grid = subtree_values(
@@ -318,7 +329,7 @@ def region_value(
     region: Region,
     indicator: Indicator,
     period: Quarter,
-    include: Inclusion = Inclusion.SUBMITTED,
+    include: Inclusion = DEFAULT_INCLUSION,
 ) -> RegionValue:
     """The stock of one region at one quarter end (direct, else roll-up, else nothing)."""
     return region_values(
@@ -327,7 +338,7 @@ def region_value(
 
 
 def year_end_value(
-    *, region: Region, indicator: Indicator, year: int, include: Inclusion = Inclusion.SUBMITTED
+    *, region: Region, indicator: Indicator, year: int, include: Inclusion = DEFAULT_INCLUSION
 ) -> YearEndValue:
     """The stock for a year: the Q4 snapshot, or the year's latest quarter flagged as such."""
     grid = subtree_values(
@@ -422,7 +433,7 @@ def region_and_children_values(
     start: Quarter,
     end: Quarter,
     indicators: Sequence[Indicator] | None = None,
-    include: Inclusion = Inclusion.SUBMITTED,
+    include: Inclusion = DEFAULT_INCLUSION,
 ) -> ValueGrid:
     """Stock values of ``root`` and its active children (divisions and zones), start..end.
 
@@ -448,7 +459,7 @@ def regions_values(
     start: Quarter,
     end: Quarter,
     indicators: Sequence[Indicator] | None = None,
-    include: Inclusion = Inclusion.SUBMITTED,
+    include: Inclusion = DEFAULT_INCLUSION,
 ) -> ValueGrid:
     """Stock values of several unrelated regions (e.g. every target's region) in one query."""
     regions = list(regions)

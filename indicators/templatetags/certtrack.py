@@ -5,7 +5,7 @@ from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
 
 from indicators.models import Plan
-from indicators.progress import Status, round_half_up
+from indicators.progress import Status, increase_text, round_half_up
 
 register = template.Library()
 
@@ -51,6 +51,13 @@ def pct(value, digits: int = 2) -> str:
     if value is None:
         return "—"
     return f"{round_half_up(float(value), int(digits)):.{int(digits)}f}%"
+
+
+@register.filter
+def increase(progress) -> str:
+    """The share of a target's required increase achieved since its baseline, in words, the
+    baseline quarter named (``progress.increase_text``); "" where there is none."""
+    return increase_text(progress)
 
 
 @register.simple_tag(takes_context=True)

@@ -26,15 +26,19 @@ def chart(payload: dict, chart_id: str, label: str, css: str = "") -> str:
 
 @register.simple_tag
 def data_links(links: dict) -> str:
-    """'Data: JSON · CSV' for the numbers behind a chart (docs/api.md)."""
+    """'Data: table · machine-readable' for the numbers behind a chart (docs/api.md): the
+    files are the CSV and the JSON, named in words a user reads (no developer words on a page,
+    issue 22.7); the ``type`` attribute and the address carry the format."""
     from django.utils.translation import gettext as _
 
     return format_html(
-        '<p class="data-links no-print">{}<a href="{}" type="application/json">JSON</a> · '
-        '<a href="{}" type="text/csv">CSV</a></p>',
+        '<p class="data-links no-print">{}<a href="{}" type="text/csv">{}</a> · '
+        '<a href="{}" type="application/json">{}</a></p>',
         _("Data: "),  # the colon of the language (docs/glossary.md: "数据：")
-        links["json"],
         links["csv"],
+        _("table"),
+        links["json"],
+        _("machine-readable"),
     )
 
 

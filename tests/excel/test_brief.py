@@ -94,8 +94,18 @@ def test_headline_sentence_says_value_change_and_each_target_from_the_numbers(br
     assert doc.paragraphs[0].text == "省质量认证目标进展情况（2024年第四季度）"
     assert "测试局" in doc.paragraphs[1].text and "2024年12月20日" in doc.paragraphs[1].text
     assert "截至2024年12月末，省有效认证证书400张，同比增长14.29%（上年同期350张）。" in text
-    assert "2024年目标（380张）已完成，完成率105.26%，超出20张。" in text
-    assert "对照2025年目标（500张），已完成80.00%，尚差100张（进度正常）。" in text
+    # A target whose due quarter has passed: with its due quarter's value, in a paragraph of
+    # its own (never beside the current figure); the target ahead with both shares: of the
+    # target 80.00 %, of the increase since the 2023Q4 baseline (400 − 350) ÷ (500 − 350)
+    # = 50 ÷ 150 = 33.33 % (issue 22.6, 22.7).
+    assert "2024年目标（380张）已完成：2024年第四季度末为400张，完成率105.26%，超出20张。" in text
+    assert (
+        "对照2025年目标（500张），完成率80.00%；自2023年第四季度基期（350张）以来，"
+        "已完成所需增量的33.33%，尚差100张（进度正常）。" in text
+    )
+    paragraphs = [p.text for p in doc.paragraphs]
+    (final,) = [p for p in paragraphs if p.startswith("2024年目标")]
+    assert "2025年目标" not in final and "截至" not in final
     assert "预计2025年第四季度末约达450张，不足以完成目标。" in text
     assert "完成目标平均每季度需增加25张。" in text
     # No demo data here: no demo notice.
@@ -106,8 +116,10 @@ def test_targets_table_has_status_percent_gap_forecast_and_pace(brief_tree):
     doc, _ = _doc(brief_tree["province"])
     (table,) = _table(doc, "方案")
     assert _rows(table)[1:] == [
-        ["测试〔2023〕1号", "2024Q4 ≥ 380", "400\n(2024Q4)", "105.26%", "+20", "已完成", "—", "—"],
-        ["测试〔2023〕1号", "2025Q4 ≥ 500", "400\n(2024Q4)", "80.00%", "-100", "进度正常", "450.0", "25"],
+        # increase: (400 − 350) ÷ (380 − 350) = 166.67 %; ÷ (500 − 350) = 33.33 %; the
+        # forecast 450.0 rounded half up to a whole number, as on the dashboard.
+        ["测试〔2023〕1号", "2024Q4 ≥ 380", "400\n(2024Q4)", "105.26%", "166.67%\n(2023Q4)", "+20", "已完成", "—", "—"],
+        ["测试〔2023〕1号", "2025Q4 ≥ 500", "400\n(2024Q4)", "80.00%", "33.33%\n(2023Q4)", "-100", "进度正常", "450", "25"],
     ]  # fmt: skip
 
 
@@ -119,7 +131,8 @@ def test_divisions_table_has_value_share_yoy_and_the_divisions_own_target(brief_
     assert rows[0] == ["地区", "数值（张）", "占比", "同比", "本地区目标及状态"]
     assert rows[1:] == [
         ["B", "210", "52.50%", "5.00%", "—"],
-        ["A", "120", "30.00%", "20.00%", "2024Q4 ≥ 110：已完成 109.09%"],
+        # A's own 2024Q4 target has passed: its due quarter's value, never beside 120 alone.
+        ["A", "120", "30.00%", "20.00%", "2024Q4 ≥ 110：已完成（2024Q4：120）"],
         ["C", "70", "17.50%", "40.00%", "—"],
         ["省（合计）", "400", "", "", ""],
     ]
@@ -171,10 +184,10 @@ def test_brief_in_english(brief_tree):
     text = _text(doc)
     assert doc.paragraphs[0].text == "省: progress on the quality certification targets (Q4 2024)"
     assert "stood at 400 certificates, up 14.29% on the same quarter a year earlier (350 certificates)." in text  # fmt: skip
-    assert "The 2024 target (380 certificates) was achieved: 105.26% of it, 20 certificates above." in text  # fmt: skip
+    assert "The 2024 target (380 certificates) was achieved: 400 certificates at the end of Q4 2024, 105.26% of it, 20 certificates above." in text  # fmt: skip
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
     assert headings[0] == "1. Overall progress"
-    assert "above. Against the 2025 target (500 certificates): 80.00% achieved, 100 certificates to go (On track). On the recent trend" in text  # fmt: skip
+    assert "Against the 2025 target (500 certificates): 80.00% of the target reached; of the increase required since the Q4 2023 baseline (350 certificates), 33.33% achieved, 100 certificates to go (On track). On the recent trend" in text  # fmt: skip
 
 
 def test_partial_quarter_gives_the_latest_complete_value_and_what_is_missing(
@@ -277,3 +290,20 @@ def test_cjk_font_is_found_where_installed():
     if not os.path.exists("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"):
         pytest.skip("fonts-wqy-microhei not installed")
     assert cjk_font().endswith("wqy-microhei.ttc")
+
+
+def test_brief_chart_line_leaves_a_gap_at_a_quarter_without_a_complete_value():
+    import math
+    from types import SimpleNamespace as NS
+
+    from indicators.exports.brief_chart import actual_line
+
+    def point(value, complete=True):
+        return NS(row=None if value is None else NS(value=value, complete=complete))
+
+    # 2022Q2 100, 2022Q3 110, 2022Q4 a partial sum 60 (a division's count reopened), 2023Q1
+    # 130, then a quarter ahead (no row): the line is 100, 110, gap, 130 and stops there.
+    line = actual_line([point(100), point(110), point(60, complete=False), point(130), point(None)])
+    assert [x for x, _y in line] == [0, 1, 2, 3]
+    assert [y for _x, y in line][:2] == [100, 110] and line[3][1] == 130
+    assert math.isnan(line[2][1])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.urls import reverse
@@ -73,10 +74,16 @@ def test_numbers_equal_the_json_endpoints(demo, login, values):
         assert cells[1] == f"{rec['due']} ≥ {rec['target']:,}"
         assert cells[2].split("\n")[0] == _num(rec["value"])
         assert cells[3] == _pct(rec["percent"])
-        assert cells[4] == ("—" if rec["gap"] is None else f"{rec['gap']:+,}")
+        increase = rec["increase_percent"]
+        assert cells[4].split("\n")[0] == _pct(increase)
+        if increase is not None:  # the baseline quarter named under the share
+            assert cells[4].split("\n")[1] == f"({rec['baseline_quarter']})"
+        assert cells[5] == ("—" if rec["gap"] is None else f"{rec['gap']:+,}")
         forecast = rec["forecast_value"]
-        assert cells[6] == ("—" if forecast is None else f"{forecast:,.1f}")
-        assert cells[7] == _num(rec["needed_per_quarter"])
+        # rounded half up to a whole number, as the dashboard writes it (issue 22.7)
+        whole = None if forecast is None else int(Decimal(str(forecast)).quantize(1, ROUND_HALF_UP))
+        assert cells[7] == _num(whole)
+        assert cells[8] == _num(rec["needed_per_quarter"])
 
     # Divisions: value, share and year on year of the children JSON.
     children = _json(client, "620000", "children", params)
@@ -104,14 +111,15 @@ def test_numbers_equal_the_json_endpoints(demo, login, values):
         assert f"同比增长{change:.2f}%（上年同期{year_ago['value']:,}" in text
 
 
-def test_defaults_are_the_users_region_last_complete_quarter_and_approved(demo, login):
+def test_defaults_are_the_users_region_last_complete_quarter_and_the_default_values(demo, login):
     client = login("leader_gansu")
     doc = _docx(client.get(BRIEF))
     last = Quarter.last_complete()
     assert doc.paragraphs[0].text.startswith("甘肃省质量认证目标进展情况")
     text = "\n".join(p.text for p in doc.paragraphs)
     assert f"{last.year}年第" in doc.paragraphs[0].text
-    assert "数据范围：仅审核通过的数据。" in text
+    # The one default of every leader-facing output, by its one name (docs/glossary.md).
+    assert "取值范围：已审核及待审核数据。" in text
 
 
 def test_a_later_quarter_is_taken_as_the_last_complete_one(demo, login):
@@ -150,10 +158,16 @@ def test_brief_in_english_for_an_english_session(demo, login, settings):
     client = login("leader_beihai")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     doc = _docx(client.get(BRIEF, {**PARAMS, "region": "450500"}))
+    # Approved values only: Beihai's 2026Q3 count awaits review, so the figures are 2026Q2's
+    # and the title names that quarter, not the one asked for (issue 22.7).
     assert doc.paragraphs[0].text == (
-        "Beihai: progress on the quality certification targets (Q3 2026)"
+        "Beihai: progress on the quality certification targets (Q2 2026)"
     )
     text = "\n".join(p.text for p in doc.paragraphs)
+    assert (
+        "The figures for Q3 2026 are not complete yet: figures as of the end of Q2 2026; "
+        "target statuses as of Q3 2026." in text
+    )
     assert "Demo data: the figures in this brief are generated for demonstration" in text
 
 
