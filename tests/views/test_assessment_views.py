@@ -208,3 +208,11 @@ def test_outsiders_never_see_the_ranking(client, ranked, django_user_model):
     for path in ("/regions/990000/assessment/", "/regions/990000/assessment.json",
                  f"/plans/{ranked['plan'].pk}/assessment-weights/"):  # fmt: skip
         assert client.get(path).status_code == 404
+
+
+def test_anonymous_is_sent_to_sign_in(client, ranked):
+    for path in (PAGE, f"/plans/{ranked['plan'].pk}/assessment-weights/"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.post(f"/plans/{ranked['plan'].pk}/assessment-weights/", {}).status_code == 302
+    assert not AssessmentWeights.objects.exists()
