@@ -424,12 +424,11 @@ def unit_quarters(
     if not children or not quarters:
         return {}
     scope = reduce(operator.or_, (Q(path__startswith=c.path) for c in children))
+    scope &= Q(kind=Region.Kind.DIVISION)
     obligations = reporting_obligations(
-        scope=scope & Q(kind=Region.Kind.DIVISION),
-        periods=quarters,
-        today=timezone.localtime(now).date(),
+        scope=scope, periods=quarters, today=timezone.localtime(now).date()
     )
-    decisions = _first_decisions(obligations, quarters)
+    decisions = _first_decisions(scope, quarters)
     out: dict[int, list[UnitQuarter]] = defaultdict(list)
     for o in obligations:
         child = next(c for c in children if o.region.path.startswith(c.path))
@@ -449,17 +448,22 @@ def unit_quarters(
     return out
 
 
-def _first_decisions(obligations, quarters) -> dict[tuple[int, Quarter], tuple[str, dt.datetime]]:
+def _first_decisions(scope: Q, quarters) -> dict[tuple[int, Quarter], tuple[str, dt.datetime]]:
     """(unit id, quarter) → the first decision on its submission ("returned" at the first
     return of any of its counts, else "approved" once every count has been approved, at the
-    last of their first approvals); two queries."""
-    units = {o.region.pk for o in obligations}
+    last of their first approvals). Two queries, the units and counts as subqueries (no list
+    of ids however large the scope)."""
     counts: dict[tuple[int, Quarter], list[int]] = defaultdict(list)
     approved_at: dict[int, dt.datetime] = {}
     wanted = set(quarters)
-    for pk, region_id, year, quarter, status, reviewed in QuarterlyCount.objects.filter(
-        region_id__in=units, year__gte=min(quarters).year, year__lte=max(quarters).year
-    ).values_list("pk", "region_id", "year", "quarter", "status", "reviewed_at"):
+    in_scope = QuarterlyCount.objects.filter(
+        region__in=Region.objects.filter(scope, active=True, is_reporting_unit=True),
+        year__gte=min(quarters).year,
+        year__lte=max(quarters).year,
+    )
+    for pk, region_id, year, quarter, status, reviewed in in_scope.values_list(
+        "pk", "region_id", "year", "quarter", "status", "reviewed_at"
+    ):
         if Quarter(year, quarter) in wanted:
             counts[(region_id, Quarter(year, quarter))].append(pk)
             if status == QuarterlyCount.Status.APPROVED and reviewed is not None:
@@ -468,7 +472,7 @@ def _first_decisions(obligations, quarters) -> dict[tuple[int, Quarter], tuple[s
     first_approval: dict[int, dt.datetime] = {}
     for count_id, action, at in (
         CountEvent.objects.filter(
-            count_id__in=[pk for ids in counts.values() for pk in ids],
+            count__in=in_scope.values("pk"),
             action__in=[CountEvent.Action.APPROVE, CountEvent.Action.RETURN],
         )
         .order_by("at", "pk")
