@@ -166,6 +166,8 @@ def test_a_target_manager_records_weights_audited_and_carried_everywhere(
     html = client.get(PAGE).content.decode()
     assert dict((r[0], r[2]) for r in _page_rows(html))["990100"] == "72.63"
     assert "weights-decision" in html and latest.decided_at.strftime("%Y-%m-%d") in html
+    # the manager's way from the ranking to the weights and back
+    assert f"{url}?next=/regions/990000/assessment/%3Fas_of%3D2019Q4" in html
     body = client.get("/regions/990000/assessment.json?as_of=2019Q4").json()
     assert body["meta"]["weights"]["progress"] == 50 and body["meta"]["weights_decided_by"] == "tm"
 
