@@ -401,7 +401,7 @@ def _indicator_fields(i) -> dict:
 
 
 def assessment_dataset(assessment) -> Dataset:
-    """The assessment ranking (selectors/assessment.py): one record per division, ranked ones
+    """The assessment ranking (selectors/assessment/): one record per division, ranked ones
     best first, then the unranked; each record its whole derivation. ``meta`` carries the
     weights in force, their plan and who decided them when."""
     codes = [i.indicator.code for i in (assessment.rows[0].indicators if assessment.rows else [])]

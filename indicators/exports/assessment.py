@@ -1,5 +1,5 @@
 """The "考核排名 Assessment" sheet of the analysts' report: the assessment ranking of the report
-region's divisions (selectors/assessment.py) as of the report's quarter, one row per division
+region's divisions (selectors/assessment/) as of the report's quarter, one row per division
 with its whole derivation. Pure: the assessment in, sheet out. The columns are those of
 ``assessment.json`` / ``.csv`` (``datasets.assessment_dataset``), their stable names in
 brackets, so the sheet, the page and the data files give the same points and ranks.

@@ -1,6 +1,6 @@
 """Target pages: a target's allocation to the divisions of its region (目标分解), and the
 assessment ranking of a region's divisions with its JSON/CSV. Reads are in
-selectors/allocation.py and selectors/assessment.py, the write in services/targets.py.
+selectors/allocation.py and selectors/assessment/, the write in services/targets.py.
 """
 
 from __future__ import annotations
