@@ -24,6 +24,7 @@ from indicators.selectors.assessment import (
     region_assessment,
     weights_in_force,
 )
+from indicators.selectors.values import Inclusion
 from indicators.services.targets import assessment_weights_set, target_allocations_save
 from indicators.views._common import _as_of, _include, _query, _visible_region
 from indicators.views.data import _data_response
@@ -129,6 +130,7 @@ def assessment(request: HttpRequest, code: str) -> HttpResponse:
             "query": _query(request),
             "quarters": [as_of - i for i in range(12)],
             "components": [(k, COMPONENT_LABELS[k], result.weights[k]) for k in COMPONENTS],
+            "inclusions": list(Inclusion),
             "can_set_weights": plan is not None
             and plan.region is not None
             and access_for(request.user).can_manage_targets(plan.region),
@@ -151,9 +153,13 @@ def assessment_weights(request: HttpRequest, plan_id: int) -> HttpResponse:
     (:func:`assessment_weights_set`)."""
     plan = get_object_or_404(Plan.objects.select_related("region"), pk=plan_id)
     access = access_for(request.user)
-    if plan.region is None or not access.can_view(plan.region):
+    # Whoever sees a ranking under this plan sees its weights: the plan's region, or a region
+    # with a target of the plan (a prefecture's allocation).
+    regions = [plan.region] if plan.region is not None else []
+    regions += [t.region for t in Target.objects.filter(plan=plan).select_related("region")]
+    if not any(access.can_view(r) for r in regions):
         raise Http404(_("No such plan in your scope."))
-    can_manage = access.can_manage_targets(plan.region)
+    can_manage = plan.region is not None and access.can_manage_targets(plan.region)
     current = weights_in_force(plan)
     form = AssessmentWeightsForm(initial=dict(current.values))
     if request.method == "POST":

@@ -199,8 +199,11 @@ def test_only_a_target_manager_may_set_weights(client, ranked, django_user_model
     url = f"/plans/{ranked['plan'].pk}/assessment-weights/"
     client.login(username="lp", password=PASSWORD)
     assert client.post(url, post).status_code == 403
-    client.login(username="ta", password=PASSWORD)  # a prefecture's manager: not the plan's region
-    assert client.post(url, post).status_code == 404
+    # A's manager sees the weights (A has a target of the plan: its allocation) but may not set
+    # them: they are the decision of the plan's region.
+    client.login(username="ta", password=PASSWORD)
+    assert client.get(url).status_code == 200
+    assert client.post(url, post).status_code == 403
     assert not AssessmentWeights.objects.exists()
 
 
