@@ -145,3 +145,28 @@ def test_obligations_take_a_constant_number_of_queries(
             scope=subtree_scope(tree["province"]), periods=periods, today=dt.date(2024, 8, 1)
         )
     assert len(rows) == 4 * 8
+
+
+def test_after_a_resubmission_the_queue_and_the_review_page_show_the_current_round(tree, people):
+    """A submits (v1), the reviewer returns it with a comment (v2), A corrects and resubmits in
+    one save (v3: one version per save). The queue row shows the current round: submitted, no
+    reviewer or review time; the previous reviewer and comment are in the history."""
+    from indicators.selectors.entry import count_history, submission_for
+
+    _save(people["a"], tree["a"], at(2024, 7, 15))
+    with when(at(2024, 7, 18)):
+        counts_return(user=people["rev"], region=tree["a"], period=P, comment="请核对")
+    with when(at(2024, 7, 25)):
+        counts_save(user=people["a"], region=tree["a"], period=P,
+                    values={"certificates": 11, "organizations": 5},
+                    expected_versions={"certificates": 2, "organizations": 2}, submit=True)  # fmt: skip
+    row = next(r for r in review_queue(user=people["rev"], period=P) if r.code == "990100")
+    assert row.status == "submitted"
+    assert (row.reviewed_by_name, row.last_reviewed_at) == (None, None)
+    assert timezone.localtime(row.last_submitted_at) == at(2024, 7, 25)
+    submission = submission_for(region=tree["a"], period=P)
+    assert submission.review_comment == ""
+    # certificates changed (v3), organizations unchanged but submitted (v3): one each per save
+    assert submission.versions == {"certificates": 3, "organizations": 3}
+    returns = [e for e in count_history(region=tree["a"], period=P) if e.action == "return"]
+    assert {(e.user.username, e.comment) for e in returns} == {("rev", "请核对")}

@@ -298,8 +298,9 @@ def test_returned_quarter_shows_the_reviewers_comment_and_history(as_user, tree,
     submitted(people, tree)
     as_user("reviewer").post(
         review_url(tree["a"]),
-        {"action": "return", "comment": "Check B's figure", "version_certificates": 2}
-        | {"version_organizations": 2},
+        # Created and submitted by one save: version 1 (one version per save, issue 22.9).
+        {"action": "return", "comment": "Check B's figure", "version_certificates": 1}
+        | {"version_organizations": 1},
     )
     page = as_user("official").get(ENTRY, {"region": "990100", "period": str(P)})
     text = page.content.decode()
