@@ -375,10 +375,6 @@ CERTTRACK = {
     # Task progress reports are on time up to this many days after their period ends (the
     # default of a plan without a reporting schedule of its own).
     "TASK_DEADLINE_DAYS": int(os.environ.get("CERTTRACK_TASK_DEADLINE_DAYS", "15")),
-    # Weights of the assessment ranking's components (docs/progress.md, "Assessment").
-    "ASSESSMENT_WEIGHTS": os.environ.get(
-        "CERTTRACK_ASSESSMENT_WEIGHTS", "progress=40,growth=20,timeliness=20,quality=20"
-    ),
     # The to-do home asks an official for missing submissions of this many ended quarters.
     "TODO_QUARTERS": int(os.environ.get("CERTTRACK_TODO_QUARTERS", "4")),
     # Reminder digests (manage.py send_reminders, docs/deploy.md): officials from this many

@@ -3,7 +3,15 @@ from the app go through indicators/services/."""
 
 from django.contrib import admin
 
-from indicators.models import CountEvent, Indicator, Plan, QuarterlyCount, Target, TargetEvent
+from indicators.models import (
+    AssessmentWeights,
+    CountEvent,
+    Indicator,
+    Plan,
+    QuarterlyCount,
+    Target,
+    TargetEvent,
+)
 
 
 class TargetInline(admin.TabularInline):
@@ -51,6 +59,25 @@ class TargetEventAdmin(admin.ModelAdmin):
     list_display = ["at", "region", "action", "user", "old_value", "new_value", "parent"]
     list_filter = ["action"]
     list_select_related = ["region", "user", "parent__region", "parent__indicator"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AssessmentWeights)
+class AssessmentWeightsAdmin(admin.ModelAdmin):
+    """The assessment weights decided per plan (who, when, the decision replaced); read-only:
+    a target manager records a decision on the plan's weights page."""
+
+    list_display = ["decided_at", "plan", "progress", "growth", "timeliness", "quality",
+                    "decided_by", "previous"]  # fmt: skip
+    list_select_related = ["plan", "decided_by", "previous"]
 
     def has_add_permission(self, request):
         return False

@@ -16,6 +16,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import pgettext
 
 from indicators.periods import Quarter, quarter_range
@@ -318,35 +319,123 @@ def plan_dataset(name: str, page: PlanPage) -> Dataset:
     return builder(page.rows, meta=_meta(as_of=page.as_of, include=page.include, plan=page.plan.pk))
 
 
-ASSESSMENT_COLUMNS = [
-    "region_code", "quarter", "child_code", "child_name",
-    "progress", "progress_basis", "growth", "timeliness", "quality",
-    "progress_points", "growth_points", "timeliness_points", "quality_points",
-    "score", "rank",
+def _fix(value) -> float | None:
+    """An exact number of the assessment as the outputs show it (half up, two decimals)."""
+    return None if value is None else _round(value)
+
+
+def _dt(value) -> str:
+    return (
+        ""
+        if value is None
+        else value.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M")
+    )
+
+
+ASSESSMENT_COMPONENT_COLUMNS = [
+    f"{c}_{k}" for c in ("progress", "growth", "timeliness", "quality")
+    for k in ("points", "weight", "not_applicable")
+]  # fmt: skip
+ASSESSMENT_INDICATOR_FIELDS = [
+    "target_basis", "parent_target", "target", "due", "baseline_quarter", "baseline",
+    "parent_baseline", "value_quarter", "value", "path", "year_ago_quarter", "year_ago",
+    "path_year_ago", "progress_points", "progress_not_applicable", "growth_points",
+    "growth_not_applicable",
 ]  # fmt: skip
 
 
+def assessment_columns(indicator_codes: Sequence[str]) -> list[str]:
+    """The columns of the assessment dataset: the ranking, each component (points, applied
+    weight in percent, why not applicable), the reporting fractions, then every input per
+    indicator (``<code>_<field>``) and the submissions: one row per division holds its
+    whole derivation (docs/api.md)."""
+    return [
+        "region_code", "quarter", "values", "rank", "child_code", "child_name", "score",
+        "ranked", *ASSESSMENT_COMPONENT_COLUMNS,
+        "timeliness_on_time", "timeliness_due", "quality_clean", "quality_judged",
+        *[f"{code}_{f}" for code in indicator_codes for f in ASSESSMENT_INDICATOR_FIELDS],
+        "submissions",
+    ]  # fmt: skip
+
+
+def submission_text(o) -> str:
+    """One unit-quarter of the reporting obligations, as the derivation spells it:
+    ``2019Q4 990200 deadline 2019-10-20 submitted 2020-02-05 10:00 (late) returned 2020-02-06
+    10:00``."""
+    parts = [str(o.quarter), o.unit.code, f"deadline {o.last_day:%Y-%m-%d}"]
+    if not o.submitted:
+        parts.append("not submitted" if o.due else "not yet due")
+        return " ".join(parts)
+    parts.append(f"submitted {_dt(o.first_submitted_at)} ({'on time' if o.on_time else 'late'})")
+    if o.decision:
+        parts.append(f"{o.decision} {_dt(o.decided_at)}")
+    else:
+        parts.append("awaiting review")
+    return " ".join(parts)
+
+
+def _indicator_fields(i) -> dict:
+    def point(p, attr):
+        return None if p is None else (str(p.period) if attr == "quarter" else p.value)
+
+    parent = i.parent_target
+    return dict(
+        target_basis=i.basis or None,
+        parent_target=parent.value if parent is not None else None,
+        target=_fix(i.target_value),
+        due=_q(i.due),
+        baseline_quarter=point(i.baseline, "quarter"),
+        baseline=point(i.baseline, "value"),
+        parent_baseline=point(i.parent_baseline, "value"),
+        value_quarter=point(i.value, "quarter"),
+        value=point(i.value, "value"),
+        path=_fix(i.expected),
+        year_ago_quarter=point(i.year_ago, "quarter"),
+        year_ago=point(i.year_ago, "value"),
+        path_year_ago=_fix(i.expected_year_ago),
+        progress_points=_fix(i.progress_points),
+        progress_not_applicable=i.progress_reason.value if i.progress_reason else None,
+        growth_points=_fix(i.growth_points),
+        growth_not_applicable=i.growth_reason.value if i.growth_reason else None,
+    )
+
+
 def assessment_dataset(assessment) -> Dataset:
-    """The assessment ranking (selectors/assessment.py): one record per division, best first;
-    the components in percent, the points they give, the score and the rank. ``meta`` carries
-    the weights."""
-    rows = [
-        dict(
+    """The assessment ranking (selectors/assessment/): one record per division, ranked ones
+    best first, then the unranked; each record its whole derivation. ``meta`` carries the
+    weights in force, their plan and who decided them when."""
+    codes = [i.indicator.code for i in (assessment.rows[0].indicators if assessment.rows else [])]
+    rows = []
+    for row in assessment.rows:
+        record = dict(
             region_code=assessment.region.code,
             quarter=str(assessment.period),
+            values=assessment.include.value,
+            rank=row.rank,
             child_code=row.region.code,
             child_name=row.region.name,
-            progress=row.progress,
-            progress_basis=row.progress_basis,
-            growth=row.growth,
-            timeliness=row.timeliness,
-            quality=row.quality,
-            **{f"{k}_points": _round(v) for k, v in row.points.items()},
-            score=row.score,
-            rank=row.rank,
+            score=_fix(row.score),
+            ranked=row.ranked,
         )
-        for row in assessment.rows
-    ]
-    meta = _meta(as_of=assessment.period, include=assessment.include,
-                 region=assessment.region.code, weights=assessment.weights)  # fmt: skip
-    return Dataset("assessment", ASSESSMENT_COLUMNS, rows, meta)
+        for c, comp in row.components.items():
+            record[f"{c}_points"] = _fix(comp.points)
+            record[f"{c}_weight"] = _fix(row.weights.get(c))
+            record[f"{c}_not_applicable"] = comp.reason.value if comp.reason else None
+        tim, qua = row.components["timeliness"], row.components["quality"]
+        record.update(
+            timeliness_on_time=tim.numerator, timeliness_due=tim.denominator,
+            quality_clean=qua.numerator, quality_judged=qua.denominator,
+        )  # fmt: skip
+        for i in row.indicators:
+            record.update({f"{i.indicator.code}_{k}": v for k, v in _indicator_fields(i).items()})
+        record["submissions"] = "; ".join(submission_text(o) for o in row.reporting)
+        rows.append(record)
+    w = assessment.weights
+    meta = _meta(
+        as_of=assessment.period, include=assessment.include, region=assessment.region.code,
+        weights=dict(w.values), weights_plan=w.plan.pk if w.plan else None,
+        weights_decided_at=_dt(w.decision.decided_at) if w.decision else None,
+        weights_decided_by=w.decision.decided_by.get_username()
+        if w.decision and w.decision.decided_by else None,
+    )  # fmt: skip
+    return Dataset("assessment", assessment_columns(codes), rows, meta)

@@ -368,3 +368,18 @@ class ImportUploadForm(forms.Form):
         label=_("Submit the imported quarters for review"),
         help_text=_("Otherwise they are saved as drafts you can check and submit later."),
     )
+
+
+class AssessmentWeightsForm(forms.Form):
+    """A plan's assessment weights, in percent (checked and saved by
+    ``services.targets.assessment_weights_set``: whole numbers 0–100 adding up to 100)."""
+
+    progress = forms.CharField(label=_("Progress against targets"), max_length=5)
+    growth = forms.CharField(label=_("Growth on a year earlier"), max_length=5)
+    timeliness = forms.CharField(label=_("Timeliness of reporting"), max_length=5)
+    quality = forms.CharField(label=_("Data quality"), max_length=5)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.update(inputmode="numeric", size=5, autocomplete="off")

@@ -303,6 +303,66 @@ class TargetEvent(models.Model):
         return f"{self.region_id} {self.action} {self.old_value}→{self.new_value}"
 
 
+class AssessmentWeights(models.Model):
+    """A target manager's decision on how much each component counts in the assessment ranking
+    (考核评价) of the divisions under a plan: progress, growth, timeliness and quality, in percent
+    (adding up to 100). A policy decision of the bureau, recorded here and never edited: each
+    change is a new row pointing at the decision it replaces (``previous``: the old weights), with
+    who made it and when; the latest row of a plan is in force (docs/progress.md, "Assessment")."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="assessment_weights"
+    )
+    progress = models.PositiveSmallIntegerField(_("progress weight"))
+    growth = models.PositiveSmallIntegerField(_("growth weight"))
+    timeliness = models.PositiveSmallIntegerField(_("timeliness weight"))
+    quality = models.PositiveSmallIntegerField(_("quality weight"))
+    previous = models.OneToOneField(
+        "self",
+        verbose_name=_("replaces"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"))
+
+    class Meta:
+        ordering = ["plan", "decided_at", "id"]
+        verbose_name = _("assessment weights")
+        verbose_name_plural = _("assessment weights")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.lookups.Exact(
+                    F("progress") + F("growth") + F("timeliness") + F("quality"), 100
+                ),
+                name="%(app_label)s_%(class)s_add_up_to_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.as_text()}"
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "progress": self.progress,
+            "growth": self.growth,
+            "timeliness": self.timeliness,
+            "quality": self.quality,
+        }
+
+    def as_text(self) -> str:
+        """The weights as progress/growth/timeliness/quality: "40/20/20/20"."""
+        return "/".join(str(v) for v in self.as_dict().values())
+
+
 class QuarterlyCount(models.Model):
     """One region's snapshot of one indicator at the end of one quarter, with its workflow state.
 

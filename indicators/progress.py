@@ -152,12 +152,13 @@ def linear_trend(points: Sequence[Point], *, window: int = 8) -> Trend | None:
 
 
 def milestone_value(
-    period: Quarter, *, baseline: Point, milestones: Sequence[Point]
-) -> float | None:
+    period: Quarter, *, baseline: Point, milestones: Sequence[Point], exact: bool = False
+) -> float | Fraction | None:
     """The value the milestone path asks for at ``period``.
 
     The path runs straight from the baseline to the first target, then from each target to the
     next. Before the baseline there is no path (None); after the last target it stays level.
+    ``exact``: a ``Fraction`` (the assessment scores from it, rounding only what it shows).
     """
     if period < baseline.period:
         return None
@@ -167,10 +168,11 @@ def milestone_value(
             continue
         if period <= milestone.period:
             span = milestone.period - previous.period
-            share = (period - previous.period) / span
-            return previous.value + share * (milestone.value - previous.value)
+            share = Fraction(period - previous.period, span)
+            value = previous.value + share * (Fraction(milestone.value) - previous.value)
+            return value if exact else float(value)
         previous = milestone
-    return float(previous.value)
+    return Fraction(previous.value) if exact else float(previous.value)
 
 
 def percent(value: int | None, target: int) -> float | None:
@@ -179,6 +181,18 @@ def percent(value: int | None, target: int) -> float | None:
     if value is None or target <= 0:
         return None
     return percent_of(value, target)
+
+
+def increase_fraction(
+    value: int | None, baseline: int | None, target: int | Fraction | None
+) -> Fraction | None:
+    """:func:`increase_share` exactly, unrounded: (value − baseline) ÷ (target − baseline) × 100.
+    ``target`` may be a point of a milestone path (a ``Fraction``): the assessment measures the
+    increase achieved against the increase the path expects by then, and rounds only what it
+    shows (docs/progress.md, "Assessment")."""
+    if value is None or baseline is None or target is None or target <= baseline:
+        return None
+    return Fraction(100 * (value - baseline)) / (target - baseline)
 
 
 def increase_share(value: int | None, baseline: int | None, target: int | None) -> Decimal | None:
@@ -196,9 +210,9 @@ def increase_share(value: int | None, baseline: int | None, target: int | None) 
     * A value below the baseline gives a negative share (the stock fell); a value beyond the
       target more than 100 %. Neither is capped: the caller decides (the assessment caps at 100).
     """
-    if value is None or baseline is None or target is None or target <= baseline:
+    exact = increase_fraction(value, baseline, target)
+    if exact is None:
         return None
-    exact = Fraction(100 * (value - baseline), target - baseline)
     scaled = abs(exact) * 100
     units = math.floor(scaled + Fraction(1, 2))
     return (Decimal(units if exact >= 0 else -units) / 100).quantize(Decimal("0.01"))

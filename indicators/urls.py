@@ -55,6 +55,11 @@ urlpatterns = [
         targets.assessment_data,
         name="assessment_data",
     ),
+    path(
+        "plans/<int:plan_id>/assessment-weights/",
+        targets.assessment_weights,
+        name="assessment_weights",
+    ),
     # Entry (views/entry.py): an official's form for one region and quarter.
     path("entry/", entry.entry, name="entry"),
     path("entry/withdraw/", entry.withdraw, name="withdraw"),

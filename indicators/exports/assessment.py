@@ -1,73 +1,90 @@
 """The "考核排名 Assessment" sheet of the analysts' report: the assessment ranking of the report
-region's divisions (selectors/assessment.py) as of the report's quarter. Pure: rows in, sheet
-out; the columns carry the dataset's stable names (docs/api.md) in brackets.
+region's divisions (selectors/assessment/) as of the report's quarter, one row per division
+with its whole derivation. Pure: the assessment in, sheet out. The columns are those of
+``assessment.json`` / ``.csv`` (``datasets.assessment_dataset``), their stable names in
+brackets, so the sheet, the page and the data files give the same points and ranks.
 """
 
 from __future__ import annotations
 
 from openpyxl import Workbook
 
-from indicators.exports.cells import header_cells, percent_cell, set_widths, text_cell
+from indicators.datasets import assessment_dataset
+from indicators.exports.cells import header_cells, set_widths, text_cell
 
 SHEET_ASSESSMENT = "考核排名 Assessment"
+POINTS_FORMAT = "0.00"  # points, scores, weights and path values: two decimals, half up
 
-ASSESSMENT_COLUMNS = [
-    ("排名 Rank [rank]", 8),
-    ("地区代码 Division code [child_code]", 14),
-    ("地区 Division [child_name]", 16),
-    ("得分 Score [score]", 10),
-    ("目标进度 Progress [progress]", 12),
-    ("进度依据 Progress basis [progress_basis]", 16),
-    ("同比增长 Growth [growth]", 12),
-    ("报送及时率 Timeliness [timeliness]", 12),
-    ("数据质量 Quality [quality]", 12),
-    ("进度得分 Progress points", 10),
-    ("增长得分 Growth points", 10),
-    ("及时得分 Timeliness points", 10),
-    ("质量得分 Quality points", 10),
-    ("上级地区代码 Region code [region_code]", 14),
-    ("季度 Quarter [quarter]", 10),
-]
+LABELS = {
+    "region_code": "上级地区代码 Region code",
+    "quarter": "季度 Quarter",
+    "values": "数据范围 Values",
+    "rank": "排名 Rank",
+    "child_code": "地区代码 Division code",
+    "child_name": "地区 Division",
+    "score": "得分 Score",
+    "ranked": "参与排名 Ranked",
+    "progress_points": "目标进度得分 Progress points",
+    "progress_weight": "目标进度权重% Progress weight",
+    "progress_not_applicable": "目标进度不适用 Progress not applicable",
+    "growth_points": "增长得分 Growth points",
+    "growth_weight": "增长权重% Growth weight",
+    "growth_not_applicable": "增长不适用 Growth not applicable",
+    "timeliness_points": "及时得分 Timeliness points",
+    "timeliness_weight": "及时权重% Timeliness weight",
+    "timeliness_not_applicable": "及时不适用 Timeliness not applicable",
+    "quality_points": "质量得分 Quality points",
+    "quality_weight": "质量权重% Quality weight",
+    "quality_not_applicable": "质量不适用 Quality not applicable",
+    "timeliness_on_time": "按时报送 On time",
+    "timeliness_due": "应报 Due",
+    "quality_clean": "一次通过 Approved, never returned",
+    "quality_judged": "已审核及未报 Decided or not sent",
+    "submissions": "报送与审核 Submissions and decisions",
+}
+WIDE = {"child_name": 16, "submissions": 60}
+TEXT_COLUMNS = {"child_name", "submissions"}
+
+
+def _label(column: str) -> str:
+    return f"{LABELS[column]} [{column}]" if column in LABELS else f"[{column}]"
 
 
 def write_assessment_sheet(wb: Workbook, assessment) -> None:
-    """One row per division, best first; then the weights (how the score is computed)."""
+    """One row per division (ranked best first, then the unranked), every column of the
+    dataset; then the weights in force, their plan and decision, and how the score is made."""
+    dataset = assessment_dataset(assessment)
     ws = wb.create_sheet(SHEET_ASSESSMENT)
-    ws.freeze_panes = "A2"
-    set_widths(ws, [w for _, w in ASSESSMENT_COLUMNS])
-    ws.append(header_cells(ws, [label for label, _ in ASSESSMENT_COLUMNS]))
-    for row in assessment.rows:
-        ws.append(
-            [
-                row.rank,
-                row.region.code,
-                text_cell(ws, row.region.name),
-                row.score,
-                percent_cell(ws, row.progress),
-                row.progress_basis,
-                percent_cell(ws, row.growth),
-                percent_cell(ws, row.timeliness),
-                percent_cell(ws, row.quality),
-                row.points["progress"],
-                row.points["growth"],
-                row.points["timeliness"],
-                row.points["quality"],
-                assessment.region.code,
-                str(assessment.period),
-            ]
-        )
+    ws.freeze_panes = "G2"
+    set_widths(ws, [WIDE.get(c, 12) for c in dataset.columns])
+    ws.append(header_cells(ws, [_label(c) for c in dataset.columns]))
+    for record in dataset.rows:
+        cells = []
+        for column in dataset.columns:
+            value = record.get(column)
+            if column in TEXT_COLUMNS and value is not None:
+                cells.append(text_cell(ws, value))
+            elif isinstance(value, float):
+                cells.append(text_cell(ws, value, number_format=POINTS_FORMAT))
+            else:
+                cells.append(value)
+        ws.append(cells)
     ws.append([])
-    weights = ", ".join(f"{k}={v:g}" for k, v in assessment.weights.items())
-    ws.append(
-        [text_cell(ws, "权重 Weights (CERTTRACK_ASSESSMENT_WEIGHTS)"), text_cell(ws, weights)]
+    w = assessment.weights
+    decided = (
+        f"{w.plan} · {dataset.meta['weights_decided_at']} · {dataset.meta['weights_decided_by']}"
+        if w.decision
+        else f"{w.plan or ''} · 默认权重 default weights (no decision recorded)"
     )
+    ws.append([text_cell(ws, "权重 Weights"), text_cell(ws, w.as_text()), text_cell(ws, decided)])
     ws.append(
         [
             text_cell(ws, "得分 Score"),
             text_cell(
                 ws,
-                "得分 = 各项得分按权重的加权平均 · score = the weighted mean of the points "
-                "(docs/progress.md, Assessment)",
+                "得分 = 适用各项得分按权重的加权平均（权重在适用项之间重新归一）· score = the "
+                "weighted mean of the points of the components that apply, weights renormalised "
+                "over them",
             ),
         ]
     )

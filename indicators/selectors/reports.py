@@ -60,7 +60,7 @@ class ReportData:
     # The plans' tasks and progress reports (tasks.selectors.rows.task_sheet_rows), for the
     # "任务进展 Tasks" sheet; None: no such sheet.
     tasks: list | None = None
-    # The assessment ranking of the root's divisions as of ``as_of`` (selectors/assessment.py)
+    # The assessment ranking of the root's divisions as of ``as_of`` (selectors/assessment/)
     # for the "考核排名 Assessment" sheet; None: no such sheet (no divisions, or a data dump).
     assessment: object | None = None
 

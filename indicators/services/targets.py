@@ -1,4 +1,5 @@
-"""Writes to targets: a target handed down to the divisions of its region (目标分解). Atomic,
+"""Writes to targets: a target handed down to the divisions of its region (目标分解), and the
+weights of a plan's assessment ranking (a recorded decision). Atomic,
 permission-checked (the "manage targets" role of the target's region), audited in
 ``TargetEvent`` (who, when, old → new value). The page cache follows through the target signals.
 """
@@ -13,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from indicators.models import Target, TargetEvent
+from indicators.models import AssessmentWeights, Plan, Target, TargetEvent
 from indicators.selectors.allocation import allocation_editable, allocation_regions
+from indicators.services.validation import parse_count
 from regions.selectors import access_for
 
 
@@ -47,6 +49,16 @@ def _clean_value(raw) -> int | None:
 
 
 @transaction.atomic
+def allocation_difference_text(difference: int) -> str:
+    """By how much the divisions' allocations miss the target, as the page and the service say
+    it (negative: short)."""
+    if difference < 0:
+        return _("The divisions' allocations are short of the target by %(n)s.") % {
+            "n": f"{-difference:,}"
+        }
+    return _("The divisions' allocations are over the target by %(n)s.") % {"n": f"{difference:,}"}
+
+
 def target_allocations_save(
     *,
     target: Target,
@@ -54,6 +66,7 @@ def target_allocations_save(
     user,
     now=None,
     demo: bool = False,
+    confirm_difference: bool = True,
 ) -> AllocationResult:
     """Save the allocations of ``target`` to regions of its region: ``values`` maps a region id
     to the allocated value (empty or None removes that region's allocation; regions not in
@@ -64,7 +77,9 @@ def target_allocations_save(
     under it (a forged id); a value that is not a whole number above 0; a region that already
     has a target of the same plan, indicator and due quarter not allocated from ``target``; a
     target whose due quarter has passed (``demo=True``, the seed, may still write it, marking
-    the allocations as demo). A sum that differs from the target is allowed (the page warns).
+    the allocations as demo). A sum of the divisions that differs from the target is saved
+    only with ``confirm_difference`` (the page asks for it explicitly; ValidationError with
+    code ``difference`` naming by how much otherwise, nothing written).
     """
     if not access_for(user).can_manage_targets(target.region):
         raise PermissionDenied(_("You may not allocate the targets of this region."))
@@ -101,6 +116,16 @@ def target_allocations_save(
             _("%(region)s already has a target of this plan due %(due)s.")
             % {"region": clash.region.name, "due": target.due}
         )
+    if not confirm_difference:
+        after = {k: t.value for k, t in existing.items()} | cleaned
+        total = sum(v for k, v in after.items() if v is not None and k not in zone_ids)
+        if total != target.value:
+            raise ValidationError(
+                allocation_difference_text(total - target.value)
+                + " "
+                + _("Confirm that you want to save allocations that do not add up to the target."),
+                code="difference",
+            )
     now = now or timezone.now()
     user_id = getattr(user, "pk", None)
     created = updated = deleted = 0
@@ -144,3 +169,62 @@ def target_allocations_save(
         for t in Target.objects.filter(allocated_from=target).exclude(region_id__in=zone_ids)
     )
     return AllocationResult(created, updated, deleted, allocated_sum, target.value)
+
+
+WEIGHT_LABELS = {
+    "progress": _("Progress against targets"),
+    "growth": _("Growth on a year earlier"),
+    "timeliness": _("Timeliness of reporting"),
+    "quality": _("Data quality"),
+}
+
+
+@transaction.atomic
+def assessment_weights_set(
+    *, plan: Plan, user, weights: Mapping[str, object], now=None
+) -> AssessmentWeights:
+    """Record a target manager's decision on the assessment weights of ``plan``: four whole
+    numbers (percent, through the one count parser) adding up to 100. A new row each time, with
+    the decision it replaces (``previous``: the old weights), who and when; unchanged weights
+    write nothing and return the decision in force.
+
+    Refused (nothing written): a user without "manage targets" for the plan's region
+    (PermissionDenied); a weight that is not a whole number, one above 100, or a total other than
+    100 (ValidationError naming the field)."""
+    from indicators.selectors.assessment import COMPONENTS
+
+    if plan.region is None or not access_for(user).can_manage_targets(plan.region):
+        raise PermissionDenied(_("You may not set the assessment weights of this plan."))
+    errors: dict[str, list[str]] = {}
+    values: dict[str, int] = {}
+    for key in COMPONENTS:
+        label = str(WEIGHT_LABELS[key])
+        try:
+            values[key] = parse_count(weights.get(key), name=label)
+        except ValidationError as exc:
+            errors[key] = exc.messages
+            continue
+        if values[key] > 100:
+            errors[key] = [_("%(name)s: a weight is at most 100.") % {"name": label}]
+    if not errors and sum(values.values()) != 100:
+        errors["__all__"] = [
+            _("The weights add up to %(total)s; they must add up to 100.")
+            % {"total": sum(values.values())}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    current = (
+        AssessmentWeights.objects.select_for_update()
+        .filter(plan=plan)
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+    if current is not None and current.as_dict() == values:
+        return current
+    decision = AssessmentWeights(
+        plan=plan, previous=current, decided_by=user if getattr(user, "pk", None) else None,
+        decided_at=now or timezone.now(), **values,
+    )  # fmt: skip
+    decision.full_clean()
+    decision.save()
+    return decision

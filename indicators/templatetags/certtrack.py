@@ -75,3 +75,15 @@ def doc_number(number) -> str:
     if not number:
         return ""
     return format_html('<span class="doc-number" lang="zh-Hans">{}</span>', number)
+
+
+@register.filter
+def fix2(value) -> str:
+    """An exact number of the assessment (a Fraction) as it is shown everywhere: rounded half
+    up once, always two decimals, thousands separated (48.775 → 48.78, 54 → 54.00); an em
+    dash where nothing is known."""
+    from indicators.selectors.assessment import shown
+
+    if value is None or value == "":
+        return "—"
+    return f"{shown(value):,.2f}"

@@ -1,6 +1,6 @@
 """Target pages: a target's allocation to the divisions of its region (目标分解), and the
 assessment ranking of a region's divisions with its JSON/CSV. Reads are in
-selectors/allocation.py and selectors/assessment.py, the write in services/targets.py.
+selectors/allocation.py and selectors/assessment/, the write in services/targets.py.
 """
 
 from __future__ import annotations
@@ -10,14 +10,26 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from indicators import datasets
-from indicators.models import Target
-from indicators.selectors.allocation import allocation_page
-from indicators.selectors.assessment import COMPONENTS, region_assessment
-from indicators.services.targets import target_allocations_save
+from indicators.forms import AssessmentWeightsForm
+from indicators.models import AssessmentWeights, Plan, Target
+from indicators.selectors.allocation import allocation_page, shown_total
+from indicators.selectors.assessment import (
+    COMPONENTS,
+    DEFAULT_WEIGHTS,
+    region_assessment,
+    weights_in_force,
+)
+from indicators.selectors.values import Inclusion
+from indicators.services.targets import (
+    allocation_difference_text,
+    assessment_weights_set,
+    target_allocations_save,
+)
 from indicators.views._common import _as_of, _include, _query, _visible_region
 from indicators.views.data import _data_response
 from regions.selectors import access_for
@@ -46,7 +58,8 @@ def allocation(request: HttpRequest, target_id: int) -> HttpResponse:
     """A target's allocation page: every division with its baseline and latest value and an
     input; ``?prefill=baseline|latest`` fills the inputs in proportion (not saved until the
     user saves). POST saves through :func:`target_allocations_save`; a sum that differs from
-    the target is saved with a warning."""
+    the target is saved only when the user ticks the explicit confirmation, and the saved page
+    says by how much."""
     target = _visible_target(request, target_id)
     access = access_for(request.user)
     can_manage = access.can_manage_targets(target.region)
@@ -61,13 +74,23 @@ def allocation(request: HttpRequest, target_id: int) -> HttpResponse:
             key[len(FIELD) :]: value for key, value in request.POST.items() if key.startswith(FIELD)
         }
         try:
-            result = target_allocations_save(target=target, values=posted, user=request.user)
+            result = target_allocations_save(
+                target=target,
+                values=posted,
+                user=request.user,
+                confirm_difference=request.POST.get("confirm_difference") == "1",
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
         else:
             if result.difference:
-                messages.warning(request, _difference_text(result.difference))
+                messages.warning(
+                    request,
+                    _("Allocations saved as confirmed.")
+                    + " "
+                    + _difference_text(result.difference),
+                )
             else:
                 messages.success(request, _("Allocations saved; they add up to the target."))
             return redirect(reverse("indicators:target_allocation", args=[target.pk]))
@@ -81,6 +104,10 @@ def allocation(request: HttpRequest, target_id: int) -> HttpResponse:
         else:
             shown = row.allocated
         rows.append((row, "" if shown is None else shown))
+    # The sum under the inputs is the sum of the values shown in them (saved, prefilled or
+    # just posted), never of other values (issue 22.11).
+    shown_sum = shown_total([(row, shown) for row, shown in rows if not row.is_zone])
+    difference = shown_sum - target.value if shown_sum is not None else None
     return render(
         request,
         "indicators/targets/allocation.html",
@@ -92,25 +119,24 @@ def allocation(request: HttpRequest, target_id: int) -> HttpResponse:
             "can_edit": can_manage and page.editable,
             "can_manage": can_manage,
             "prefilled": prefill in ("baseline", "latest"),
-            "difference_text": _difference_text(page.difference) if page.difference else "",
+            "shown_sum": shown_sum,
+            "difference": difference,
+            "difference_text": _difference_text(difference) if difference else "",
         },
     )
 
 
-def _difference_text(difference: int) -> str:
-    if difference < 0:
-        return _("The divisions' allocations are short of the target by %(n)s.") % {
-            "n": f"{-difference:,}"
-        }
-    return _("The divisions' allocations are over the target by %(n)s.") % {"n": f"{difference:,}"}
+_difference_text = allocation_difference_text
 
 
 def assessment(request: HttpRequest, code: str) -> HttpResponse:
     """The assessment ranking of a region's divisions at ``?as_of=`` (the last complete quarter
-    by default), with each component, the points, the score and the rank."""
+    by default): rank, score and points, each row opening its derivation ("why this rank"),
+    the weights in force with their decision."""
     region = _visible_region(request, code)
     include, as_of = _include(request), _as_of(request)
     result = region_assessment(region=region, period=as_of, include=include)
+    plan = result.weights.plan
     return render(
         request,
         "indicators/targets/assessment.html",
@@ -119,10 +145,11 @@ def assessment(request: HttpRequest, code: str) -> HttpResponse:
             "assessment": result,
             "query": _query(request),
             "quarters": [as_of - i for i in range(12)],
-            "components": [
-                (k, COMPONENT_LABELS[k], result.weights[k], result.weight_shares[k])
-                for k in COMPONENTS
-            ],
+            "components": [(k, COMPONENT_LABELS[k], result.weights[k]) for k in COMPONENTS],
+            "inclusions": list(Inclusion),
+            "can_set_weights": plan is not None
+            and plan.region is not None
+            and access_for(request.user).can_manage_targets(plan.region),
         },
     )
 
@@ -134,3 +161,71 @@ def assessment_data(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     result = region_assessment(region=region, period=as_of, include=include)
     dataset = datasets.assessment_dataset(result)
     return _data_response(dataset, fmt, f"certtrack-{region.code}-assessment-{as_of}")
+
+
+def assessment_weights(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """A plan's assessment weights: the decision in force, its history (who, when, old → new)
+    and, for a target manager of the plan's region, the form that records a new decision
+    (:func:`assessment_weights_set`)."""
+    plan = get_object_or_404(Plan.objects.select_related("region"), pk=plan_id)
+    access = access_for(request.user)
+    # Whoever sees a ranking under this plan sees its weights: the plan's region, or a region
+    # with a target of the plan (a prefecture's allocation).
+    regions = [plan.region] if plan.region is not None else []
+    regions += [t.region for t in Target.objects.filter(plan=plan).select_related("region")]
+    if not any(access.can_view(r) for r in regions):
+        raise Http404(_("No such plan in your scope."))
+    can_manage = plan.region is not None and access.can_manage_targets(plan.region)
+    current = weights_in_force(plan)
+    form = AssessmentWeightsForm(initial=dict(current.values))
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied(_("You may not set the assessment weights of this plan."))
+        form = AssessmentWeightsForm(request.POST)
+        try:
+            assessment_weights_set(plan=plan, user=request.user, weights=request.POST)
+        except ValidationError as exc:
+            _errors_onto(form, exc)
+        else:
+            messages.success(request, _("The assessment weights are recorded."))
+            back = _next(request.POST.get("next", ""))
+            if back:
+                return redirect(back)
+            return redirect(reverse("indicators:assessment_weights", args=[plan.pk]))
+    history = list(
+        AssessmentWeights.objects.filter(plan=plan)
+        .select_related("decided_by", "previous")
+        .order_by("-decided_at", "-pk")
+    )
+    return render(
+        request,
+        "indicators/targets/assessment_weights.html",
+        {
+            "plan": plan,
+            "current": current,
+            "history": history,
+            "form": form,
+            "can_manage": can_manage,
+            "labels": [(k, COMPONENT_LABELS[k]) for k in COMPONENTS],
+            "next": _next(request.GET.get("next", "")),
+            "default_text": "/".join(str(DEFAULT_WEIGHTS[c]) for c in COMPONENTS),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _next(url: str) -> str:
+    """The ranking page to go back to: a path of this site under /regions/, else nothing."""
+    ok = url.startswith("/regions/") and url_has_allowed_host_and_scheme(url, None)
+    return url if ok else ""
+
+
+def _errors_onto(form, exc: ValidationError) -> None:
+    form.is_valid()
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for message in errors:
+                form.add_error(None if field == "__all__" else field, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)

@@ -49,6 +49,13 @@ def test_prefill_edit_warn_and_save(browser, live_server, target_2027, settings,
     expect(page.locator("#alloc-status")).to_contain_text(text["short"])
     lanzhou.press("Enter")  # submits the form
     page.wait_for_load_state()
+    # A sum that differs is saved only when confirmed explicitly (issue 22.11): nothing yet.
+    expect(page.locator(".messages")).to_contain_text(text["saved"])
+    assert not Target.objects.filter(allocated_from=target_2027).exists()
+    expect(page.locator("#alloc-sum")).to_have_text(f"{14200 - 100:,}")  # the posted values
+    page.check("#confirm-difference")
+    page.click("#save-allocation")
+    page.wait_for_load_state()
     expect(page.locator(".messages")).to_contain_text(text["saved"])
     saved = Target.objects.filter(allocated_from=target_2027)
     assert saved.count() == 14
@@ -59,14 +66,30 @@ def test_prefill_edit_warn_and_save(browser, live_server, target_2027, settings,
 
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
 def test_assessment_page(browser, live_server, demo, settings, lang):
+    """The ranking of Gansu's 14 divisions: rank 1 first, no setting name, each row opens its
+    derivation (the score as a sum of points × weights), and on a 390 px phone each row's rank
+    and score are on screen without scrolling sideways."""
     base, pw = live_server.url, settings.CERTTRACK["DEMO_PASSWORD"]
     page = sign_in(browser, base, "leader_gansu", pw, lang=lang)
+    page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(f"{base}/regions/620000/assessment/?as_of=2026Q3")
     table = page.locator("#assessment-table")
     expect(table).to_contain_text(TEXTS[lang]["rank"])
-    assert table.locator("tbody tr").count() == 14
-    assert table.locator("tbody tr").first.locator("td").first.inner_text() == "1"
-    expect(page.locator("body")).to_contain_text("CERTTRACK_ASSESSMENT_WEIGHTS")
+    rows = table.locator("tbody tr[data-child]")
+    assert rows.count() == 14
+    assert rows.first.locator("td.rank").inner_text() == "1"
+    assert "CERTTRACK" not in page.content()
+    why = table.locator("tr.why details").first
+    why.locator("summary").click()
+    expect(why.locator(".score-formula")).to_be_visible()
+    expect(why.locator(".score-formula")).to_contain_text(
+        rows.first.locator("td.score").inner_text()
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    for i in range(3):
+        for cell in ("td.rank", "td.score"):
+            box = rows.nth(i).locator(cell).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (cell, box)
     # a Beihai leader never sees Gansu's ranking
     other = sign_in(browser, base, "leader_beihai", pw, lang=lang)
     response = other.goto(f"{base}/regions/620000/assessment/")

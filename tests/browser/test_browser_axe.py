@@ -19,7 +19,15 @@ AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(e
 # role -> pages (a "{plan}" is the first plan page linked from the overview; "{review}" the
 # first quarter in the review queue; "{task}" the first task of the first board)
 PAGES = {
-    "leader_gansu": ["/", "/regions/620000/", "/regions/620100/", "{plan}", "{board}", "/tasks/"],
+    "leader_gansu": [
+        "/",
+        "/regions/620000/",
+        "/regions/620100/",
+        "{plan}",
+        "{board}",
+        "/tasks/",
+        "/regions/620000/assessment/",
+    ],
     "reviewer_gansu": ["/review/", "{review}", "/reports/"],
     "official_lanzhou": ["/entry/", "/import/", "/tasks/"],
     "official_fgw": ["/tasks/", "{task}"],

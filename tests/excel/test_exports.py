@@ -304,4 +304,7 @@ def test_assessment_sheet_ranks_the_divisions(small):
         "990200",
         "990300",
     }
-    assert [r["得分 Score [score]"] for r in ranked] == [row.score for row in data.assessment.rows]
+    # the score as every output shows it: exact, rounded half up once to two decimals
+    assert [r["得分 Score [score]"] for r in ranked] == [
+        float(row.shown_score) for row in data.assessment.rows
+    ]

@@ -91,6 +91,8 @@ def _pages():
         reverse("indicators:entry"),
         reverse("indicators:reports"),
         reverse("tasks:board", args=[plan.pk]),
+        reverse("indicators:assessment", args=["620000"]),
+        reverse("indicators:assessment_weights", args=[plan.pk]),
     ]
 
 
