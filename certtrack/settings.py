@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_filters",
     "certtrack.axes_config.AxesConfig",  # django-axes, named for the admin
     "regions",
+    "accounts",
     "indicators",
     "tasks",
     "work",
@@ -156,7 +157,8 @@ SERIALIZATION_MODULES = {"backup": "certtrack.serializers"}
 AUTHENTICATION_BACKENDS = [
     # First: refuses a sign-in while its username and address are locked out.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password backend, loading the profile with the user (the header's name).
+    "accounts.backends.ModelBackend",
 ]
 
 # Failed-login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one

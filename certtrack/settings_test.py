@@ -23,7 +23,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 # The test client's login() authenticates without a request; see certtrack/testing.py.
 AUTHENTICATION_BACKENDS = [
     "certtrack.testing.RequestOptionalAxesBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.ModelBackend",
 ]
 
 # Attachments of the tests (and of the demo data they seed) go to a folder of this run, never to

@@ -48,6 +48,9 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    # the one-time set-password link of a new account (accounts/views.py): a form, no data
+    "accounts:set_password",
+    "accounts:set_password_done",
 }
 
 # Namespaces and URL names the sweep does not request (with the reason).
@@ -249,6 +252,10 @@ FILL: dict[str, Fill] = {
     "unit_id": Fill(_tasks_pk("Unit", "region"), regional=True),
     "report_id": Fill(_tasks_pk("TaskReport", "task__plan__region"), regional=True),
     "attachment_id": Fill(_tasks_pk("TaskAttachment", "report__task__plan__region"), regional=True),
+    # a role of an account (accounts: /users/<pk>/roles/<membership_id>/remove/)
+    "membership_id": Fill(
+        lambda scope, region: _owned_by(Membership, scope, region), regional=True
+    ),
     # periods and indicators
     "year": const(str(LAST.year)),
     "quarter": const(str(LAST.quarter)),
@@ -367,6 +374,7 @@ def forged_query(region: Region) -> str:
 # --- the sweep -------------------------------------------------------------------------------
 
 ROLES = [
+    "useradmin_gansu",
     "official_lanzhou",
     "official_beihai",
     "reviewer_gansu",
