@@ -204,7 +204,7 @@ def official_waiting(user, *, today: dt.date) -> list[QuarterItem]:
 def _waiting(scope: Q, *, today: dt.date) -> list[QuarterItem]:
     counts = (
         QuarterlyCount.objects.filter(scope, region__active=True, status=S.SUBMITTED)
-        .select_related("region", "entered_by")
+        .select_related("region", "entered_by", "entered_by__profile")
         .order_by("region__path")
     )
     expected = _n_indicators()
