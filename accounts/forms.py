@@ -73,3 +73,19 @@ class MembershipGrantForm(forms.Form):
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+
+class DirectoryGroupMappingForm(forms.Form):
+    group = forms.CharField(
+        label=_("Directory group"),
+        max_length=500,
+        help_text=_(
+            "The group's full name in the directory (for LDAP its DN), as the directory gives it."
+        ),
+    )
+    region = RegionChoiceField(label=_("Region"), queryset=Region.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+    def __init__(self, *args, admin, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions_grantable_by(admin)

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from regions.models import Region
+from regions.models import Membership, Region
 
 
 class Profile(models.Model):
@@ -49,10 +49,13 @@ class Profile(models.Model):
     source = models.CharField(
         _("source"), max_length=8, choices=Source.choices, default=Source.LOCAL
     )
+    # The directory's stable identifier of the person (an LDAP DN, an OIDC issuer + subject).
+    directory_id = models.CharField(_("directory identifier"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("profile")
         verbose_name_plural = _("profiles")
+        indexes = [models.Index(fields=["source", "directory_id"], name="accounts_profile_dir_id")]
 
     def __str__(self) -> str:
         return str(self.user)
@@ -102,3 +105,41 @@ class AccountEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} · {self.get_action_display()} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class DirectoryGroupMapping(models.Model):
+    """A directory group that gives its members a role in a region.
+
+    ``group`` is an LDAP group's DN (``CN=CertTrack-Reviewers-Gansu,OU=Groups,DC=amr,DC=gansu``,
+    compared case-insensitively) or a value of the OIDC ``groups`` claim. At every sign-in
+    through the directory the person's memberships become exactly those of the mappings of
+    their groups (``accounts.directory.directory_sync``): leaving a group removes its role.
+    """
+
+    group = models.CharField(_("directory group"), max_length=500)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Membership.Role.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("directory group mapping")
+        verbose_name_plural = _("directory group mappings")
+        ordering = ["group", "region__path", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "region", "role"], name="%(app_label)s_%(class)s_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} → {self.role}@{self.region.code}"

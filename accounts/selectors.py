@@ -115,3 +115,35 @@ def roles_grantable_by(admin) -> list[tuple[str, str]]:
 def account_events(account) -> QuerySet[AccountEvent]:
     """An account's changes, newest first, with the person who made each."""
     return AccountEvent.objects.filter(account=account).select_related("actor", "actor__profile")
+
+
+def has_any_role(user) -> bool:
+    """Whether ``user`` may do anything here: a superuser, a membership, or a unit."""
+    if user.is_superuser:
+        return True
+    return (
+        Membership.objects.filter(user=user, region__active=True).exists()
+        or UnitMembership.objects.filter(user=user).exists()
+    )
+
+
+def landing_url(user, default: str) -> str:
+    """Where a sign-in lands: ``default``, or the page that says whom to ask for a role."""
+    from django.urls import reverse
+
+    return default if has_any_role(user) else reverse("accounts:no_role")
+
+
+def user_administrators_to_ask(limit: int = 10) -> list:
+    """Whom a person without a role asks: the active user administrators, highest regions
+    first, else the superusers."""
+    User = get_user_model()
+    memberships = list(
+        Membership.objects.filter(role=Role.USER_ADMIN, user__is_active=True, region__active=True)
+        .select_related("user", "user__profile", "region")
+        .order_by("region__depth", "region__path", "user__username")[:limit]
+    )
+    if memberships:
+        return [(m.user, m.region) for m in memberships]
+    admins = User.objects.filter(is_superuser=True, is_active=True).select_related("profile")
+    return [(u, None) for u in admins.order_by("username")[:limit]]

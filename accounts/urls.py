@@ -21,6 +21,17 @@ urlpatterns = [
     path("users/import/", views.import_upload, name="import"),
     path("users/import/confirm/", views.import_confirm, name="import_confirm"),
     path("users/import/template.xlsx", views.import_template, name="import_template"),
+    path("users/directory-groups/", views.directory_groups, name="directory_groups"),
+    path(
+        "users/directory-groups/<int:mapping_id>/remove/",
+        views.directory_group_remove,
+        name="directory_group_remove",
+    ),
+    path("accounts/no-role/", views.no_role, name="no_role"),
+    # OpenID Connect (accounts.directory_oidc): start, and the provider's redirect back
+    path("accounts/oidc/start/", views.oidc_start, name="oidc_start"),
+    path("accounts/oidc/callback/", views.oidc_callback, name="oidc_callback"),
+    path("accounts/directory/failed/", views.directory_failed, name="directory_failed"),
     path(
         "accounts/set-password/<uidb64>/<token>/",
         views.SetPasswordView.as_view(),

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -21,15 +22,24 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from accounts import exports, imports
+from accounts.directory import group_mapping_add, group_mapping_remove, group_mappings_visible_to
 from accounts.filters import AccountFilterSet
-from accounts.forms import AccountEditForm, AccountForm, ImportUploadForm, MembershipGrantForm
+from accounts.forms import (
+    AccountEditForm,
+    AccountForm,
+    DirectoryGroupMappingForm,
+    ImportUploadForm,
+    MembershipGrantForm,
+)
 from accounts.selectors import (
     account_events,
     account_for,
     accounts_managed_by,
     can_administer_users,
+    has_any_role,
     regions_grantable_by,
     units_grantable_by,
+    user_administrators_to_ask,
 )
 from accounts.services import (
     AccountData,
@@ -342,3 +352,69 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 @method_decorator(login_not_required, name="dispatch")
 class SetPasswordDoneView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/set_password_done.html"
+
+
+def directory_groups(request: HttpRequest) -> HttpResponse:
+    """The directory group -> region + role mappings the administrator may change; add one."""
+    _require_admin(request)
+    form = DirectoryGroupMappingForm(request.POST or None, admin=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group_mapping_add(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The directory group was mapped."))
+            return redirect("accounts:directory_groups")
+    return render(
+        request,
+        "accounts/directory_groups.html",
+        {"form": form, "mappings": group_mappings_visible_to(request.user)},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def directory_group_remove(request: HttpRequest, mapping_id: int) -> HttpResponse:
+    _require_admin(request)
+    try:
+        group_mapping_remove(actor=request.user, mapping_id=mapping_id)
+        messages.success(request, _("The mapping was removed."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("accounts:directory_groups")
+
+
+def no_role(request: HttpRequest) -> HttpResponse:
+    """Where a signed-in person without any role lands: whom to ask."""
+    if has_any_role(request.user):
+        return redirect("work:home")
+    return render(request, "accounts/no_role.html", {"contacts": user_administrators_to_ask()})
+
+
+@login_not_required
+def directory_failed(request: HttpRequest) -> HttpResponse:
+    """A directory sign-in that did not succeed (refused, or a name taken by a local account)."""
+    return render(request, "accounts/directory_failed.html", status=403)
+
+
+def _oidc_enabled() -> None:
+    if not settings.OIDC_ENABLED:
+        raise Http404("OpenID Connect sign-in is not set up here.")
+
+
+@login_not_required
+def oidc_start(request: HttpRequest) -> HttpResponse:
+    """Send the browser to the provider (404 where OpenID Connect is off)."""
+    _oidc_enabled()
+    from accounts.directory_oidc import AuthenticationRequestView
+
+    return AuthenticationRequestView.as_view()(request)
+
+
+@login_not_required
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    _oidc_enabled()
+    from accounts.directory_oidc import AuthenticationCallbackView
+
+    return AuthenticationCallbackView.as_view()(request)

@@ -44,6 +44,7 @@ def certtrack(request):
         "user_access": access,
         "demo_password_hint": settings.DEBUG,
         "password_reset_enabled": password_reset_enabled(),
+        "oidc_enabled": settings.OIDC_ENABLED,
     }
     request._certtrack_context = context
     return context
