@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import AccountEvent, DirectoryGroupMapping, Profile
@@ -160,5 +161,5 @@ def group_mapping_remove(*, actor, mapping_id: int) -> None:
     if mapping is None or (
         actor is not None and not can_grant(actor, role=mapping.role, region=mapping.region)
     ):
-        raise ValidationError(_("No such mapping."))
+        raise Http404("No such mapping.")
     mapping.delete()

@@ -19,6 +19,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -228,7 +229,7 @@ def membership_revoke(*, actor, account_id: int, membership_id: int) -> None:
         Membership.objects.select_related("region").filter(pk=membership_id, user=account).first()
     )
     if membership is None:
-        raise ValidationError(_("This role is not held by the account."))
+        raise Http404("This role is not held by the account.")
     _check_grant(actor, membership.role, membership.region)
     membership.delete()
     _event(

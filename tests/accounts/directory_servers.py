@@ -16,6 +16,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -163,3 +164,79 @@ def _attrs(**values) -> list[tuple[str, list[bytes]]]:
         items = value if isinstance(value, list) else [value]
         out.append((key, [v.encode() for v in items]))
     return out
+
+
+class OIDCProvider:
+    """django-oauth-toolkit with OpenID Connect on (tests/accounts/oidc_provider/), served by
+    Django's development server in a process of its own, on a port of its own."""
+
+    CLIENT_ID = "certtrack-test"
+    CLIENT_SECRET = "certtrack-test-secret"
+
+    def __init__(self, *, redirect_uri: str) -> None:
+        try:
+            import oauth2_provider  # noqa: F401
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import rsa
+        except ImportError as exc:
+            raise ServerUnavailable(
+                f"{exc.name} is not installed (pip install -r requirements-dev.txt)"
+            ) from None
+        self.dir = Path(tempfile.mkdtemp(prefix="certtrack-oidc-"))
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        (self.dir / "key.pem").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.discovery_url = f"{self.url}/o/.well-known/openid-configuration/"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "OIDC_TEST_DIR": str(self.dir),
+        }
+        self.manage("setup", self.CLIENT_ID, self.CLIENT_SECRET, redirect_uri)
+        self.log = open(self.dir / "server.log", "w")
+        self.proc = subprocess.Popen(
+            [*self._cmd(), "runserver", "--noreload", "--nothreading", f"127.0.0.1:{self.port}"],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            cwd=ROOT,
+        )
+        try:
+            _wait_port(self.port, self.proc)
+        except RuntimeError as exc:
+            self.stop()
+            raise ServerUnavailable(f"the OIDC provider did not start: {exc}") from None
+
+    def _cmd(self) -> list[str]:
+        return [sys.executable, "-m", "tests.accounts.oidc_provider.manage"]
+
+    def manage(self, *args: str) -> None:
+        result = subprocess.run(
+            [*self._cmd(), *args], env=self.env, cwd=ROOT, capture_output=True, text=True
+        )
+        if result.returncode:
+            raise ServerUnavailable(f"provider {args[0]}: {result.stderr[-2000:]}")
+
+    def person(self, username: str, password: str, *, name: str, email: str, groups: list[str]):
+        self.manage("person", username, password, name, email, *groups)
+
+    def stop(self) -> None:
+        proc = getattr(self, "proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if getattr(self, "log", None):
+            self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+ROOT = Path(__file__).resolve().parents[2]
