@@ -26,17 +26,34 @@ class AccountFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
     region = django_filters.ModelChoiceFilter(
-        label=_("Region"), queryset=Region.objects.none(), method="filter_region"
+        label=_("Region"),
+        queryset=Region.objects.none(),
+        method="filter_region",
+        empty_label=_("Any region"),
     )
     role = django_filters.ChoiceFilter(
-        label=_("Role"), choices=Membership.Role.choices, method="filter_role"
+        label=_("Role"),
+        choices=Membership.Role.choices,
+        method="filter_role",
+        empty_label=_("Any role"),
     )
     unit = django_filters.ModelChoiceFilter(
-        label=_("Unit"), queryset=Unit.objects.none(), method="filter_unit"
+        label=_("Unit"),
+        queryset=Unit.objects.none(),
+        method="filter_unit",
+        empty_label=_("Any unit"),
     )
-    active = django_filters.BooleanFilter(label=_("Active"), field_name="is_active")
+    active = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=[("true", _("active")), ("false", _("deactivated"))],
+        method="filter_active",
+        empty_label=_("Any status"),
+    )
     signed_in = django_filters.ChoiceFilter(
-        label=_("Last sign-in"), choices=SIGN_IN_CHOICES, method="filter_signed_in"
+        label=_("Last sign-in"),
+        choices=SIGN_IN_CHOICES,
+        method="filter_signed_in",
+        empty_label=_("Any time"),
     )
 
     def __init__(self, *args, regions, units, **kwargs):
@@ -73,6 +90,9 @@ class AccountFilterSet(django_filters.FilterSet):
         return queryset.filter(
             Exists(UnitMembership.objects.filter(user=OuterRef("pk"), unit=unit))
         )
+
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(is_active=value == "true")
 
     def filter_signed_in(self, queryset, name, value):
         now = timezone.now()

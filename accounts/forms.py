@@ -16,7 +16,7 @@ class RegionChoiceField(forms.ModelChoiceField):
 
 class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return f"{obj.name_zh} ({obj.region.name})"
+        return f"{obj.name} ({obj.region.name})"
 
 
 class AccountForm(forms.Form):

@@ -113,7 +113,7 @@ def _check_new(*, actor, data: AccountData) -> None:
                 errors.setdefault("region", []).extend(exc.messages)
     if data.unit and not can_grant(actor, role=Role.LEADER, region=data.unit.region):
         errors.setdefault("unit", []).append(
-            _("%(unit)s is outside the regions you administer.") % {"unit": data.unit.name_zh}
+            _("%(unit)s is outside the regions you administer.") % {"unit": data.unit.name}
         )
     if errors:
         raise ValidationError(errors)

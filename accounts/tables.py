@@ -47,7 +47,7 @@ class AccountTable(tables.Table):
         )
 
     def render_units(self, record):
-        return "; ".join(m.unit.name_zh for m in record.unit_memberships.all()) or "—"
+        return "; ".join(m.unit.name for m in record.unit_memberships.all()) or "—"
 
     def render_is_active(self, value):
         return _("yes") if value else _("deactivated")
