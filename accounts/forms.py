@@ -23,7 +23,7 @@ class AccountForm(forms.Form):
     """A new account: its username, 姓名, English name, mail, phone, region or unit, roles."""
 
     username = forms.CharField(label=_("Username"), max_length=150)
-    name = forms.CharField(label=_("Name (姓名)"), max_length=150)
+    name = forms.CharField(label=_("Name"), max_length=150)
     name_en = forms.CharField(
         label=_("English name"),
         max_length=150,
@@ -56,7 +56,7 @@ class AccountForm(forms.Form):
 
 
 class AccountEditForm(forms.Form):
-    name = forms.CharField(label=_("Name (姓名)"), max_length=150)
+    name = forms.CharField(label=_("Name"), max_length=150)
     name_en = forms.CharField(label=_("English name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Mail"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)

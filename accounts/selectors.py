@@ -40,7 +40,7 @@ def accounts_managed_by(admin) -> QuerySet:
     users = User.objects.select_related("profile")
     paths = _admin_paths(admin)
     if paths is None:
-        return users
+        return users.exclude(pk=admin.pk)  # one's own account: never from these pages
     if not paths:
         return users.none()
     inside = _subtree_q(paths, "region__")

@@ -96,7 +96,7 @@ def _check_new(*, actor, data: AccountData) -> None:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
     if not data.name.strip():
-        errors.setdefault("name", []).append(_("The name (姓名) is required."))
+        errors.setdefault("name", []).append(_("The name is required."))
     place = data.region or (data.unit.region if data.unit else None)
     if place is None:
         errors.setdefault("region", []).append(_("Give a region or a unit."))
@@ -167,7 +167,7 @@ def account_update(*, actor, account_id: int, name: str, name_en: str, email: st
     new = {"first_name": name.strip(), "email": email.strip()}
     new_profile = {"name_en": name_en.strip(), "phone": phone.strip()}
     if not new["first_name"]:
-        raise ValidationError({"name": _("The name (姓名) is required.")})
+        raise ValidationError({"name": _("The name is required.")})
     changes = []
     for field, value in new.items():
         if getattr(account, field) != value:

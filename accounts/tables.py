@@ -34,7 +34,9 @@ class AccountTable(tables.Table):
 
     def render_username(self, record):
         return format_html(
-            '<a href="{}">{}</a>', reverse("accounts:detail", args=[record.pk]), record.username
+            '<a href="{}" lang="zxx">{}</a>',
+            reverse("accounts:detail", args=[record.pk]),
+            record.username,
         )
 
     def render_name(self, record):

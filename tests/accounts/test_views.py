@@ -114,7 +114,8 @@ def test_new_account_from_the_page_lists_its_link_once_mail_is_absent(
     links = client.get("/users/links/").content.decode()
     assert "wang5" in links and "/accounts/set-password/" in links
     detail = client.get(f"/users/{user.pk}/").content.decode()
-    assert "王五" in detail and "reviewer@990200" in detail  # the history
+    # The history: the role by its name, the region by its code (审核员 990200)
+    assert "王五" in detail and '审核员 <span lang="zxx">990200</span>' in detail
     client.post("/users/links/clear/")
     assert "/accounts/set-password/" not in client.get("/users/links/").content.decode()
 
