@@ -83,6 +83,14 @@ class OIDCBackend(OIDCAuthenticationBackend):
             return oidc_setting(name, *args)
         raise AttributeError(name)
 
+    def authenticate(self, request, **kwargs):
+        # Only the provider's redirect back signs in through here: a code and state added to
+        # any other request (the password sign-in) are not an OpenID Connect sign-in.
+        match = getattr(request, "resolver_match", None)
+        if match is None or match.view_name != "accounts:oidc_callback":
+            return None
+        return super().authenticate(request, **kwargs)
+
     def verify_claims(self, claims):
         return bool(claims.get("sub"))
 

@@ -108,3 +108,26 @@ def test_people_with_a_role_land_on_the_home_page(accounts, client):
         "/accounts/login/", {"username": "off_a", "password": "test-password-123"}
     )
     assert response["Location"] == "/home/"
+
+
+def test_a_directory_that_does_not_answer_leaves_local_sign_in_working(
+    settings, rf, django_user_model, tree
+):
+    from django.contrib.auth import authenticate
+
+    from tests.accounts.directory_servers import free_port
+    from tests.conftest import PASSWORD
+
+    settings.AUTHENTICATION_BACKENDS = [
+        "certtrack.testing.RequestOptionalAxesBackend",
+        "accounts.directory_ldap.LDAPBackend",
+        "accounts.directory_oidc.OIDCBackend",
+        "accounts.backends.ModelBackend",
+    ]
+    settings.AUTH_LDAP_SERVER_URI = f"ldap://127.0.0.1:{free_port()}/"  # nothing listens
+    settings.OIDC_OP_DISCOVERY_URL = f"http://127.0.0.1:{free_port()}/.well-known/x"
+    settings.OIDC_RP_CLIENT_ID = "x"
+    local = make_user(django_user_model, "local2", (Role.OFFICIAL, tree["a"]))
+    # A code and state on the sign-in request are no OpenID Connect sign-in (no provider asked).
+    request = rf.post("/accounts/login/?code=c&state=s")
+    assert authenticate(request, username="local2", password=PASSWORD) == local
