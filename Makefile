@@ -9,9 +9,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := CERTTRACK_DEV=1 DEBUG=1
 
-.PHONY: cluster plotly run serve backup restore test install setup demo messages lint format check browser-deps clean bench bench-data bench-deps
+.PHONY: cluster plotly run serve backup restore test install setup demo messages lint format check browser-deps ldap-deps directory-deps clean bench bench-data bench-deps
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(MAKE) --no-print-directory ldap-deps
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -r requirements-dev.txt
@@ -53,6 +54,26 @@ backup: install
 restore: install
 	bin/restore "$(FILE)"
 
+# python-ldap (LDAP sign-in, requirements.txt) has no wheel: it builds against OpenLDAP's and
+# Cyrus SASL's headers. Installed here when we may.
+ldap-deps:
+	@if [ ! -f /usr/include/ldap.h ] || [ ! -f /usr/include/sasl/sasl.h ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing libldap2-dev and libsasl2-dev (python-ldap builds against them)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libldap2-dev libsasl2-dev >/dev/null; \
+	  else echo "note: install gcc libldap2-dev libsasl2-dev first (python-ldap builds against them)"; fi; \
+	fi
+
+# The directory sign-in tests start Debian's OpenLDAP server; installed here when we may.
+directory-deps:
+	@if ! command -v slapd >/dev/null && [ ! -x /usr/sbin/slapd ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing slapd and ldap-utils for the directory sign-in tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils >/dev/null) \
+	      || echo "warning: could not install slapd; the LDAP tests will be skipped"; \
+	  else echo "note: slapd missing; the LDAP tests will be skipped"; fi; \
+	fi
+
 # Browser tests need Debian's Chromium and a Chinese font; installed here when we may.
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
@@ -63,7 +84,7 @@ browser-deps:
 	  else echo "note: /usr/bin/chromium missing; browser tests will be skipped"; fi; \
 	fi
 
-test: install browser-deps
+test: install browser-deps directory-deps
 	$(PY) -m pytest
 
 messages: install

@@ -46,6 +46,7 @@ def certtrack(request):
         "password_reset_enabled": password_reset_enabled(),
         # Set by certtrack.routers when the page is read from a lagging replica.
         "data_as_of": getattr(request, "certtrack_data_as_of", None),
+        "oidc_enabled": settings.OIDC_ENABLED,
     }
     request._certtrack_context = context
     return context

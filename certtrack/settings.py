@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_filters",
     "certtrack.axes_config.AxesConfig",  # django-axes, named for the admin
     "regions",
+    "accounts",
     "indicators",
     "tasks",
     "work",
@@ -161,8 +162,86 @@ SERIALIZATION_MODULES = {"backup": "certtrack.serializers"}
 AUTHENTICATION_BACKENDS = [
     # First: refuses a sign-in while its username and address are locked out.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password backend, loading the profile with the user (the header's name).
+    "accounts.backends.ModelBackend",
 ]
+
+# Sign-in through the bureau's directory (docs/deploy.md, "Directory sign-in"), both off unless
+# their variables are set. LDAP (django-auth-ldap) checks the password typed on the sign-in page
+# before the local one; OpenID Connect (mozilla-django-oidc) adds a button to the sign-in page.
+# Either way the person's roles come from their groups (accounts.directory).
+LDAP_ENABLED = bool(os.environ.get("LDAP_SERVER_URI"))
+if LDAP_ENABLED:
+    import ldap
+    from django_auth_ldap.config import (
+        ActiveDirectoryGroupType,
+        GroupOfNamesType,
+        GroupOfUniqueNamesType,
+        LDAPSearch,
+        NestedActiveDirectoryGroupType,
+        PosixGroupType,
+    )
+
+    AUTHENTICATION_BACKENDS.insert(1, "accounts.directory_ldap.LDAPBackend")
+    AUTH_LDAP_SERVER_URI = os.environ["LDAP_SERVER_URI"]
+    AUTH_LDAP_BIND_DN = os.environ.get("LDAP_BIND_DN", "")
+    AUTH_LDAP_BIND_PASSWORD = os.environ.get("LDAP_BIND_PASSWORD", "")
+    AUTH_LDAP_START_TLS = env_bool("LDAP_START_TLS", False)
+    AUTH_LDAP_USER_SEARCH = LDAPSearch(
+        os.environ.get("LDAP_USER_SEARCH_BASE", ""),
+        ldap.SCOPE_SUBTREE,
+        os.environ.get("LDAP_USER_FILTER", "(uid=%(user)s)"),
+    )
+    _group_types = {
+        "groupOfNames": GroupOfNamesType,
+        "groupOfUniqueNames": GroupOfUniqueNamesType,
+        "posixGroup": PosixGroupType,
+        "activeDirectory": ActiveDirectoryGroupType,
+        "nestedActiveDirectory": NestedActiveDirectoryGroupType,
+    }
+    _group_type = os.environ.get("LDAP_GROUP_TYPE", "groupOfNames")
+    if _group_type not in _group_types:
+        raise ImproperlyConfigured(
+            f"LDAP_GROUP_TYPE={_group_type!r}: one of {sorted(_group_types)}"
+        )
+    AUTH_LDAP_GROUP_TYPE = _group_types[_group_type]()
+    AUTH_LDAP_GROUP_SEARCH = LDAPSearch(
+        os.environ.get("LDAP_GROUP_SEARCH_BASE", ""),
+        ldap.SCOPE_SUBTREE,
+        os.environ.get("LDAP_GROUP_FILTER", "(objectClass=*)"),
+    )
+    AUTH_LDAP_USER_ATTR_MAP = {}  # name and mail: accounts.directory_ldap
+    AUTH_LDAP_ALWAYS_UPDATE_USER = False
+    AUTH_LDAP_CONNECTION_OPTIONS = {
+        ldap.OPT_NETWORK_TIMEOUT: int(os.environ.get("LDAP_TIMEOUT", "10")),
+        ldap.OPT_REFERRALS: 0,  # Active Directory
+    }
+    AUTH_LDAP_CACHE_TIMEOUT = 0  # groups are read afresh at every sign-in
+
+OIDC_ENABLED = bool(os.environ.get("OIDC_RP_CLIENT_ID"))
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_DISCOVERY_URL = os.environ.get("OIDC_OP_DISCOVERY_URL", "")
+for _name in (
+    "OIDC_OP_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT",
+    "OIDC_OP_JWKS_ENDPOINT",
+    "OIDC_OP_ISSUER",
+):
+    globals()[_name] = os.environ.get(_name, "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+OIDC_CREATE_USER = False  # accounts.directory_oidc makes the account itself (never by mail)
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+if OIDC_ENABLED:
+    if not (OIDC_OP_DISCOVERY_URL or OIDC_OP_AUTHORIZATION_ENDPOINT):  # noqa: F821
+        raise ImproperlyConfigured(
+            "OIDC_RP_CLIENT_ID is set: set OIDC_OP_DISCOVERY_URL, or the OIDC_OP_* endpoints"
+        )
+    AUTHENTICATION_BACKENDS.insert(1, "accounts.directory_oidc.OIDCBackend")
 
 # Failed-login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
 # username from one address, that pair is locked out for the cool-off time. By the pair, not the

@@ -23,7 +23,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 # The test client's login() authenticates without a request; see certtrack/testing.py.
 AUTHENTICATION_BACKENDS = [
     "certtrack.testing.RequestOptionalAxesBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # the directory backends the environment switches on (tests/accounts/test_directory_*)
+    *[b for b in AUTHENTICATION_BACKENDS if b.startswith("accounts.directory")],  # noqa: F405
+    "accounts.backends.ModelBackend",
 ]
 
 # Attachments of the tests (and of the demo data they seed) go to a folder of this run, never to

@@ -26,6 +26,7 @@ urlpatterns = [
     # The language switch works before signing in too (the login page offers it).
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
     path("", include("work.urls")),
     path("", include("notifications.urls")),
     path("", include("tasks.urls")),

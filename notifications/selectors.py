@@ -22,7 +22,9 @@ def unread_count(user) -> int:
 
 def notifications_for(user) -> QuerySet[Notification]:
     """The user's notifications, newest first."""
-    return Notification.objects.filter(user=user).select_related("region", "actor")
+    return Notification.objects.filter(user=user).select_related(
+        "region", "actor", "actor__profile"
+    )
 
 
 def unread_for(user) -> list[Notification]:

@@ -107,8 +107,9 @@ class Membership(models.Model):
     An official (填报员) enters counts for the region and the units below it; a reviewer (审核员)
     approves or returns submissions in the subtree; a leader (领导) and an analyst (分析员) read
     the subtree; a target manager allocates the targets of the region (and of every region
-    below it) to their divisions and reads the subtree. A user may hold several memberships (an
-    analyst of both Gansu and Beihai).
+    below it) to their divisions and reads the subtree; a user administrator (用户管理员) manages
+    the accounts of the subtree (accounts.selectors) and reads it. A user may hold several
+    memberships (an analyst of both Gansu and Beihai).
     """
 
     class Role(models.TextChoices):
@@ -118,6 +119,9 @@ class Membership(models.Model):
         ANALYST = "analyst", _("Analyst")
         # 目标分解: may allocate the region's targets to its divisions (and read the subtree).
         TARGET_MANAGER = "targets", _("Target manager")
+        # 用户管理员: manages the accounts and memberships of the subtree (accounts/, /users/);
+        # may grant any role in the subtree, a user administrator's only strictly below.
+        USER_ADMIN = "useradmin", _("User administrator")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

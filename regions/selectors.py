@@ -42,6 +42,7 @@ class RegionAccess:
     enter: frozenset[str]
     review: frozenset[str]
     manage: frozenset[str] = frozenset()
+    users: frozenset[str] = frozenset()
 
     def _within(self, paths: frozenset[str], region: Region) -> bool:
         return self.everything or any(region.path.startswith(p) for p in paths)
@@ -59,6 +60,14 @@ class RegionAccess:
         """May allocate the targets of ``region`` to its divisions (a target manager of the
         region or of a region above it; an administrator)."""
         return self._within(self.manage, region)
+
+    def can_administer_users(self, region: Region) -> bool:
+        """May manage the accounts of ``region`` (a user administrator of it or above it)."""
+        return self._within(self.users, region)
+
+    @property
+    def can_administer_users_anywhere(self) -> bool:
+        return self.everything or bool(self.users)
 
     @property
     def can_enter_anything(self) -> bool:
@@ -83,8 +92,8 @@ def access_for(user) -> RegionAccess:
     """What ``user`` may see and change; one query, cached on the user object for the request.
 
     Every role sees its region's subtree; officials also enter counts there, reviewers also
-    approve, return and reopen there, target managers allocate targets there. Leaders and
-    analysts only read.
+    approve, return and reopen there, target managers allocate targets there, user
+    administrators manage the accounts there (accounts.selectors). Leaders and analysts only read.
     """
     cached = getattr(user, "_certtrack_access", None)
     if cached is not None:
@@ -103,7 +112,10 @@ def access_for(user) -> RegionAccess:
         enter = {path for role, path in rows if role == Role.OFFICIAL}
         review = {path for role, path in rows if role == Role.REVIEWER}
         manage = {path for role, path in rows if role == Role.TARGET_MANAGER}
-        access = RegionAccess(False, _roots(view), _roots(enter), _roots(review), _roots(manage))
+        users = {path for role, path in rows if role == Role.USER_ADMIN}
+        access = RegionAccess(
+            False, _roots(view), _roots(enter), _roots(review), _roots(manage), _roots(users)
+        )
     try:
         user._certtrack_access = access
     except AttributeError:  # AnonymousUser tolerates it too, but be safe

@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from regions.people import display_name
 from tasks.attachments import CheckedFile, check_attachment, read_upload
 from tasks.models import (
     Task,
@@ -62,7 +63,7 @@ class StaleReport(Exception):
             "This report was changed by %(who)s meanwhile: it is now %(state)s (%(status)s, "
             "version %(version)s). Your changes were not saved; review them and try again."
         ) % {
-            "who": who.get_username() if who else _("someone"),
+            "who": display_name(who) or _("someone"),
             "state": current.get_state_display(),
             "status": current.get_status_display(),
             "version": current.version,

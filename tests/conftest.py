@@ -16,6 +16,9 @@ from regions.services import region_save
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# slapd and the OpenID Connect provider, for tests/accounts/ and tests/browser/
+pytest_plugins = ["tests.accounts.directory_fixtures"]
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

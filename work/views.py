@@ -52,3 +52,10 @@ class SignInView(LoginView):
     def get_redirect_url(self):
         url = super().get_redirect_url()
         return "" if url == reverse("indicators:overview") else url
+
+    def get_success_url(self):
+        # Someone without any role (a directory account whose groups map to none) lands on
+        # the page that says whom to ask (accounts.selectors.landing_url).
+        from accounts.selectors import landing_url
+
+        return landing_url(self.request.user, super().get_success_url())

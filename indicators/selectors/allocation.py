@@ -193,7 +193,7 @@ def allocation_page(
     ]
     events = list(
         TargetEvent.objects.filter(Q(parent=target) | Q(target=target))
-        .select_related("user", "region")
+        .select_related("user", "user__profile", "region")
         .order_by("-at", "-id")[:50]
     )
     return AllocationPage(

@@ -163,7 +163,7 @@ def submission_for(*, region: Region, period: Quarter) -> Submission:
     for p in wanted:
         q |= Q(year=p.year, quarter=p.quarter)
     counts = QuarterlyCount.objects.filter(q, region=region).select_related(
-        "entered_by", "reviewed_by"
+        "entered_by", "entered_by__profile", "reviewed_by", "reviewed_by__profile"
     )
     by_key = {(c.indicator_id, c.period): c for c in counts}
     rows = []
@@ -190,7 +190,7 @@ def count_history(*, region: Region, period: Quarter) -> list[CountEvent]:
         CountEvent.objects.filter(
             count__region=region, count__year=period.year, count__quarter=period.quarter
         )
-        .select_related("user", "count__indicator")
+        .select_related("user", "user__profile", "count__indicator")
         .order_by("at", "id")
     )
 

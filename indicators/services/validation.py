@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from indicators.models import Indicator, QuarterlyCount
 from indicators.periods import Quarter, first_quarter, last_open_quarter
+from regions.people import display_name
 
 S = QuarterlyCount.Status
 
@@ -214,9 +215,9 @@ class StaleWrite(Exception):
             if current is None:
                 parts.append(_("%(indicator)s was deleted meanwhile.") % change)
                 continue
-            who = current.entered_by.get_username() if current.entered_by else _("someone")
+            who = display_name(current.entered_by) or _("someone")
             if current.reviewed_at and current.reviewed_at >= current.entered_at:
-                who = current.reviewed_by.get_username() if current.reviewed_by else who
+                who = display_name(current.reviewed_by) or who
             parts.append(
                 _(
                     "%(indicator)s was changed by %(who)s: it is now %(value)s (%(status)s, "

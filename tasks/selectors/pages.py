@@ -146,7 +146,13 @@ def report_page(
     schedule = schedule_for(task.plan)
     report = (
         TaskReport.objects.filter(task=task, unit=unit, period=str(period))
-        .select_related("submitted_by", "reviewed_by", "updated_by", "task__plan", "unit")
+        .select_related(
+            "submitted_by__profile",
+            "reviewed_by__profile",
+            "updated_by__profile",
+            "task__plan",
+            "unit",
+        )
         .first()
     )
     if report is not None and not access.can_read_report(report):
@@ -166,7 +172,7 @@ def report_page(
         overdue=ended and not settled and schedule.is_overdue(period, today) and is_open,
         can_edit=is_open and can_report and (report is None or report.is_editable),
         can_review=access.can_review_plan(task.plan),
-        events=list(report.events.select_related("user")) if report else [],
+        events=list(report.events.select_related("user", "user__profile")) if report else [],
         attachments=list(report.attachments.select_related("uploaded_by")) if report else [],
     )
 

@@ -32,6 +32,7 @@ PAGES = {
     "official_lanzhou": ["/entry/", "/import/", "/tasks/"],
     "official_fgw": ["/tasks/", "{task}"],
     "admin": ["/admin/", "/admin/axes/accessattempt/", "/admin/indicators/target/"],
+    "useradmin_gansu": ["/users/", "/users/new/", "/users/import/", "/users/directory-groups/"],
 }
 SEVERE = {"serious", "critical"}
 

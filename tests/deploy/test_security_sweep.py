@@ -48,6 +48,13 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    # the one-time set-password link of a new account (accounts/views.py): a form, no data
+    "accounts:set_password",
+    "accounts:set_password_done",
+    # sign-in through the directory (404 unless OpenID Connect is set up), and its failure page
+    "accounts:oidc_start",
+    "accounts:oidc_callback",
+    "accounts:directory_failed",
 }
 
 # Namespaces and URL names the sweep does not request (with the reason).
@@ -211,6 +218,15 @@ def _tasks_pk(name: str, via: str) -> Callable[[Scope, Region | None], str | Non
     return value
 
 
+def _accounts_pk(name: str, via: str) -> Callable[[Scope, Region | None], str | None]:
+    def value(scope: Scope, region: Region | None) -> str | None:
+        from django.apps import apps
+
+        return _owned_by(apps.get_model("accounts", name), scope, region, via=via)
+
+    return value
+
+
 # URL parameter name -> how to fill it: f(scope, region) where region is None for a value inside
 # the user's regions, or a region outside them. Parameters that name a region (or something
 # that belongs to one) are marked ``regional``: the sweep also requests them with regions
@@ -249,6 +265,12 @@ FILL: dict[str, Fill] = {
     "unit_id": Fill(_tasks_pk("Unit", "region"), regional=True),
     "report_id": Fill(_tasks_pk("TaskReport", "task__plan__region"), regional=True),
     "attachment_id": Fill(_tasks_pk("TaskAttachment", "report__task__plan__region"), regional=True),
+    # a directory group's mapping to a region and role (accounts: /users/directory-groups/)
+    "mapping_id": Fill(_accounts_pk("DirectoryGroupMapping", "region"), regional=True),
+    # a role of an account (accounts: /users/<pk>/roles/<membership_id>/remove/)
+    "membership_id": Fill(
+        lambda scope, region: _owned_by(Membership, scope, region), regional=True
+    ),
     # periods and indicators
     "year": const(str(LAST.year)),
     "quarter": const(str(LAST.quarter)),
@@ -367,6 +389,7 @@ def forged_query(region: Region) -> str:
 # --- the sweep -------------------------------------------------------------------------------
 
 ROLES = [
+    "useradmin_gansu",
     "official_lanzhou",
     "official_beihai",
     "reviewer_gansu",

@@ -39,7 +39,8 @@ class _Text(HTMLParser):
         if tag in self.VOID:
             return
         lang = (dict(attrs).get("lang") or "").lower()
-        marked = tag != "html" and lang.startswith(self.other)
+        # lang="zxx" ("no linguistic content"): a code such as a username, in neither language
+        marked = tag != "html" and (lang.startswith(self.other) or lang == "zxx")
         skip = marked or tag in self.SKIP or bool(self.stack and self.stack[-1][1])
         self.stack.append((tag, skip))
 
@@ -77,6 +78,8 @@ def test_the_checks_themselves():
     assert han_in_english_page(page) == ["由"]
     page = '<html lang="zh-hans"><p>数据：<a>JSON</a> Open <span lang="en">Beihai</span></p>'
     assert english_in_chinese_page(page) == ["Open"]
+    page = '<html lang="zh-hans"><p>用户名 <span lang="zxx">leader_gansu</span></p>'
+    assert english_in_chinese_page(page) == []
 
 
 def _pages():
@@ -93,7 +96,19 @@ def _pages():
         reverse("tasks:board", args=[plan.pk]),
         reverse("indicators:assessment", args=["620000"]),
         reverse("indicators:assessment_weights", args=[plan.pk]),
+        # user administration (accounts/): the list, one account, the forms
+        reverse("accounts:list"),
+        reverse("accounts:detail", args=[_demo_user_pk("official_lanzhou")]),
+        reverse("accounts:new"),
+        reverse("accounts:import"),
+        reverse("accounts:directory_groups"),
     ]
+
+
+def _demo_user_pk(username: str) -> int:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username).pk
 
 
 @pytest.fixture

@@ -168,7 +168,8 @@ def test_an_unreachable_server_fails_every_mail_then_the_next_run_delivers(smtp,
 def test_dry_run_prints_and_sends_nothing(smtp, scene, capsys):
     call_command("send_reminders", date=AFTER.isoformat(), dry_run=True)
     out = capsys.readouterr().out
-    assert "would send to off <off@example.org>" in out and "would send 4" in out
+    # The person by name (display_name: first_name "official" in the fixture), not username.
+    assert "would send to official <off@example.org>" in out and "would send 4" in out
     assert smtp.messages == [] and not SentMail.objects.exists()
 
 

@@ -205,7 +205,7 @@ def _waiting(scope: Q, *, today: dt.date) -> list[QuarterItem]:
     names: dict[tuple[int, Quarter], tuple] = {}
     counts = QuarterlyCount.objects.filter(
         scope, region__active=True, status=S.SUBMITTED
-    ).select_related("entered_by")
+    ).select_related("entered_by", "entered_by__profile")
     for c in counts:
         key = (c.region_id, c.period)
         moment = c.submitted_at or c.entered_at

@@ -39,6 +39,7 @@ DEMO_USERS = [
     ("leader_beihai", False, [(Role.LEADER, "450500")], "北海市领导"),
     ("analyst", False, [(Role.ANALYST, "620000"), (Role.ANALYST, "450500")], "分析员"),
     ("manager_gansu", False, [(Role.TARGET_MANAGER, "620000")], "甘肃省目标管理员"),
+    ("useradmin_gansu", False, [(Role.USER_ADMIN, "620000")], "甘肃省用户管理员"),
 ]
 
 # In the latest quarter not every unit has finished, so completeness and the workflow show.

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from notifications.reminders import reminders_send
+from regions.people import display_name
 
 
 class Command(BaseCommand):
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         result = reminders_send(day=day, dry_run=dry_run)
         for digest, message in result.planned:
             self.stdout.write(
-                f"would send to {digest.user.username} <{message.to[0]}>: {message.subject}"
+                f"would send to {display_name(digest.user)} <{message.to[0]}>: {message.subject}"
             )
             self.stdout.write("  " + message.body.replace("\n", "\n  "))
         for name in result.failed:
