@@ -137,6 +137,10 @@ def test_waiting_since_is_the_current_rounds_submission(tree, people):
     waiting = open_submissions(scope=scope, statuses=[S.SUBMITTED], today=dt.date(2024, 8, 1))
     assert [(o.region.code, o.waited_days) for o in waiting] == [("990300", 11), ("990100", 7)]
     assert open_submission_count(scope=scope, statuses=[S.SUBMITTED]) == 2
+    first = open_submissions(
+        scope=scope, statuses=[S.SUBMITTED], today=dt.date(2024, 8, 1), limit=1
+    )
+    assert [o.region.code for o in first] == ["990300"]  # the oldest wait, bounded in the database
     assert open_submission_count(scope=scope, statuses=[S.RETURNED, S.DRAFT]) == 0
 
 
