@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from certtrack.params import BadParameter
 from indicators.forms import (
     SUBMIT,
     EntryPickForm,
@@ -35,7 +36,13 @@ from indicators.selectors.entry import (
     submission_for,
 )
 from indicators.services.counts import counts_save, counts_withdraw
-from indicators.services.validation import StaleWrite, change_warnings, check_period_open
+from indicators.services.validation import (
+    MAX_VERSION,
+    StaleWrite,
+    change_warnings,
+    check_period_open,
+    parse_whole,
+)
 from indicators.views._common import (
     _period_or_400,
     _service_errors,
@@ -166,8 +173,13 @@ def withdraw(request: HttpRequest) -> HttpResponse:
     period = _period_or_400(request.POST.get("period"), default=Quarter.last_complete())
     versions = {}
     for key, value in request.POST.items():
-        if key.startswith("version_") and value.isdigit():
-            versions[key.removeprefix("version_")] = int(value)
+        if key.startswith("version_"):
+            try:  # the one parser: "²", "①", "1_000" or 5,000 digits are no version
+                versions[key.removeprefix("version_")] = parse_whole(
+                    value, minimum=1, maximum=MAX_VERSION
+                )
+            except ValidationError as exc:
+                raise BadParameter(key, value, " ".join(exc.messages)) from exc
     try:
         counts_withdraw(
             user=request.user, region=region, period=period, expected_versions=versions or None
