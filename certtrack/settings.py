@@ -68,6 +68,8 @@ MIDDLEWARE = [
     # Outside everything else, so that static files and early refusals (413) carry it too.
     "certtrack.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Bad bytes in a cookie or another header are a 400, before anything reads one.
+    "certtrack.security.RejectBadHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "certtrack.security.RequestSizeLimitMiddleware",
