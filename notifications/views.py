@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from notifications.forms import PreferenceForm
 from notifications.models import Notification
@@ -33,12 +33,16 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/list.html", {"page": page, "rows": rows})
 
 
+@require_http_methods(["GET", "POST"])
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark the notification read and go to the page where its reader acts on it."""
+    """Go to the page where the notification's reader acts on it; a POST (the list's button)
+    marks it read first. A GET changes nothing, so a cross-site image or link cannot mark
+    anything read; the page it leads to marks its region-quarter's notices read when opened."""
     n = Notification.objects.select_related("region").filter(pk=pk, user=request.user).first()
     if n is None:
         raise Http404("No such notification.")
-    notification_mark_read(notification=n, user=request.user)
+    if request.method == "POST":
+        notification_mark_read(notification=n, user=request.user)
     return redirect(notification_url(n))
 
 
