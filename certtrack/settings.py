@@ -377,6 +377,8 @@ CERTTRACK = {
     "REMIND_DAYS_BEFORE": int(os.environ.get("CERTTRACK_REMIND_DAYS_BEFORE", "5")),
     "REVIEW_WAIT_DAYS": int(os.environ.get("CERTTRACK_REVIEW_WAIT_DAYS", "3")),
     "LEADER_SUMMARY_WEEKDAY": int(os.environ.get("CERTTRACK_LEADER_SUMMARY_WEEKDAY", "0")),
+    # A new mail address is proven by a signed link mailed to it, valid this many days.
+    "EMAIL_CONFIRM_DAYS": int(os.environ.get("CERTTRACK_EMAIL_CONFIRM_DAYS", "3")),
 }
 
 # Mail (reminder digests). Django's standard settings from the environment; without EMAIL_HOST
