@@ -97,7 +97,9 @@ def entry(request: HttpRequest) -> HttpResponse:
         period_error = exc.messages[0]
 
     submission = submission_for(region=region, period=period)
+    status = 200
     if request.method == "POST":
+        status = 400  # unless saved (a redirect) or stale (409): the form shows what is wrong
         form = QuarterlyCountForm(request.POST, submission=submission)
         if form.is_valid():
             submit = form.action == SUBMIT
@@ -113,6 +115,7 @@ def entry(request: HttpRequest) -> HttpResponse:
                     submit=submit,
                 )
             except StaleWrite as exc:
+                status = 409
                 submission = submission_for(region=region, period=period)
                 form = QuarterlyCountForm(
                     _with_versions(request.POST, submission), submission=submission
@@ -159,6 +162,7 @@ def entry(request: HttpRequest) -> HttpResponse:
             "history": count_history(region=region, period=period),
             "share": settings.CERTTRACK["CHANGE_WARNING_SHARE"],
         },
+        status=status,
     )
 
 

@@ -54,6 +54,7 @@ def allocation(request: HttpRequest, target_id: int) -> HttpResponse:
     prefill = request.GET.get("prefill")
     basis = prefill if prefill in ("baseline", "latest") else request.GET.get("basis", "baseline")
     posted: dict[int, str] = {}
+    status = 200
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied(_("You may not allocate the targets of this region."))
@@ -63,6 +64,7 @@ def allocation(request: HttpRequest, target_id: int) -> HttpResponse:
         try:
             result = target_allocations_save(target=target, values=posted, user=request.user)
         except ValidationError as exc:
+            status = 400  # the page again, with what was typed and why it was refused
             for message in exc.messages:
                 messages.error(request, message)
         else:
@@ -94,6 +96,7 @@ def allocation(request: HttpRequest, target_id: int) -> HttpResponse:
             "prefilled": prefill in ("baseline", "latest"),
             "difference_text": _difference_text(page.difference) if page.difference else "",
         },
+        status=status,
     )
 
 
