@@ -49,7 +49,11 @@ def test_a_new_address_gets_a_link_and_no_other_mail_until_it_is_opened(people, 
     assert sent.to == ["Off.New@example.org"]  # only the new address hears of it
     url = link_in(sent)
     page = client.get(PREFS).content.decode()
-    assert "Not confirmed yet" in page
+    assert "Not confirmed yet" in page and 'name="resend"' in page
+    change(client, "Off.New@example.org", resend="1")  # "Send the link again"
+    assert [m.to for m in mail.outbox] == [["Off.New@example.org"]] * 2
+    change(client, "Off.New@example.org")  # saving again without asking: no new mail
+    assert len(mail.outbox) == 2
     # Opening the link (GET) shows a button and changes nothing: a mail scanner follows links.
     shown = client.get(url)
     assert shown.status_code == 200 and "Off.New@example.org" in shown.content.decode()
@@ -60,7 +64,7 @@ def test_a_new_address_gets_a_link_and_no_other_mail_until_it_is_opened(people, 
     assert Preference.objects.get(user=off).email_confirmed == "Off.New@example.org"
     # Saving the same address again (another case too) sends nothing.
     change(client, "off.new@example.org")
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2 and 'name="resend"' not in client.get(PREFS).content.decode()
 
 
 def test_the_link_proves_only_its_users_current_address_and_expires(people, as_user, monkeypatch):
