@@ -105,3 +105,28 @@ def test_an_encrypted_member_is_refused():
 @pytest.mark.parametrize("data", [b"PK\x03\x04 not a zip", b"", Z.docx()[:-30]])
 def test_what_is_no_zip_is_damaged(data):
     assert refused(data) == "damaged"
+
+
+def test_only_the_inspector_opens_a_zip():
+    """Every zip container goes through certtrack/zipcheck.py: no other module of the apps
+    imports zipfile or loads a workbook with openpyxl (which unpacks without these limits)."""
+    import ast
+    from pathlib import Path
+
+    from tests.deploy.test_doors import project_apps
+
+    root = Path(__file__).resolve().parents[1]
+    found = []
+    for folder in project_apps():
+        for path in folder.rglob("*.py"):
+            if "migrations" in path.parts or path.name == "zipcheck.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom):
+                    names = [node.module or ""] + [a.name for a in node.names]
+                if "zipfile" in names or "load_workbook" in names:
+                    found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []
