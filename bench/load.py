@@ -241,20 +241,22 @@ def entry(mode: str) -> Callable[[User], Outcome]:
         r = user.session.post("/entry/", data, referer=f"{user.session.origin}/entry/")
         ms = (time.perf_counter() - t0) * 1000
         accepted = r.status == 302
-        text = r.text if r.status == 200 else ""
+        # A refused form comes back as the page with its errors: 400, or 409 when stale.
+        refused = r.status in (400, 409)
+        text = r.text if refused else ""
         if mode in ("save", "submit"):
             if editable:
-                ok = accepted or (r.status == 200 and (STALE_MSG in text or LOCKED_MSG in text))
+                ok = accepted or (refused and (STALE_MSG in text or LOCKED_MSG in text))
             else:  # locked when the form was shown; or changed since (returned, reopened)
-                ok = r.status == 200 and (
+                ok = refused and (
                     LOCKED_MSG in text or "approved and locked" in text or STALE_MSG in text
                 )
         elif mode == "stale":
-            ok = r.status == 200 and (STALE_MSG in text or not editable)
+            ok = refused and (STALE_MSG in text or not editable)
         elif mode == "negative":
-            ok = r.status == 200 and NEGATIVE_MSG in text
+            ok = r.status == 400 and NEGATIVE_MSG in text
         elif mode == "future":
-            ok = r.status == 200 and FUTURE_MSG in text
+            ok = r.status == 400 and FUTURE_MSG in text
         else:  # forged
             ok = r.status == 403
         if not ok:  # said at once, so that a failed run (in CI too) says what was answered

@@ -39,7 +39,13 @@ class MailNotSent(Exception):
 
 
 class CertTrackPasswordResetForm(PasswordResetForm):
-    """Django's form, except that a mail that cannot be sent is an error, not a log line."""
+    """Django's form, except that a mail that cannot be sent is an error, not a log line, and
+    that the link goes only to an address its user has confirmed (issue 24.5)."""
+
+    def get_users(self, email):
+        from notifications.selectors import mail_address
+
+        return (user for user in super().get_users(email) if mail_address(user))
 
     def send_mail(
         self,

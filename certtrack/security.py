@@ -98,6 +98,49 @@ class RejectNulMiddleware:
         return self.get_response(request)
 
 
+class RejectBadHeadersMiddleware:
+    """A NUL, another control character or bytes that are not UTF-8 in a cookie or any other
+    request header is a 400 naming the header, like a NUL in the path or a parameter.
+
+    The app reads several headers and stores some (the session cookie is looked up in the
+    database, django-axes records the User-Agent of a failed sign-in, the language cookie and
+    Accept-Language choose the translation, Referer and Origin are checked by CSRF): PostgreSQL
+    refuses a NUL in any string (a 500 otherwise), and undecodable bytes would be stored as
+    replacement characters. No browser sends either. Placed before the session middleware, so
+    that nothing has read a header yet; the 400 page is rendered without the session.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for key, raw in request.META.items():
+            if not key.startswith("HTTP_") or not isinstance(raw, str):
+                continue
+            problem = _header_problem(raw)
+            if problem:
+                name = key[5:].replace("_", "-").title()
+                shown = raw.encode("latin-1", "replace").decode("utf-8", "replace")
+                shown = "".join(ch if ch.isprintable() else "\ufffd" for ch in shown)
+                raise BadParameter(name, shown, problem)
+        return self.get_response(request)
+
+
+def _header_problem(raw: str) -> str:
+    """Why a header's value (a WSGI string: its bytes as Latin-1) is refused, or ""."""
+    if raw.isascii() and raw.isprintable():
+        return ""
+    try:
+        text = raw.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return _("A header holds bytes that are not UTF-8 text, which no browser sends.")
+    if "\x00" in text:
+        return _NUL_MESSAGE()
+    if any(ord(ch) < 32 and ch != "\t" or ord(ch) == 127 for ch in text):
+        return _("A header holds a control character, which no browser sends.")
+    return ""
+
+
 def _NUL_MESSAGE() -> str:  # noqa: N802 (a message, translated when raised)
     return _("A parameter holds a NUL character, which no CertTrack value can contain.")
 

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     # Outside everything else, so that static files and early refusals (413) carry it too.
     "certtrack.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Bad bytes in a cookie or another header are a 400, before anything reads one.
+    "certtrack.security.RejectBadHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "certtrack.security.RequestSizeLimitMiddleware",
@@ -462,6 +464,8 @@ CERTTRACK = {
     "REMIND_DAYS_BEFORE": int(os.environ.get("CERTTRACK_REMIND_DAYS_BEFORE", "5")),
     "REVIEW_WAIT_DAYS": int(os.environ.get("CERTTRACK_REVIEW_WAIT_DAYS", "3")),
     "LEADER_SUMMARY_WEEKDAY": int(os.environ.get("CERTTRACK_LEADER_SUMMARY_WEEKDAY", "0")),
+    # A new mail address is proven by a signed link mailed to it, valid this many days.
+    "EMAIL_CONFIRM_DAYS": int(os.environ.get("CERTTRACK_EMAIL_CONFIRM_DAYS", "3")),
 }
 
 # Mail (reminder digests). Django's standard settings from the environment; without EMAIL_HOST

@@ -17,13 +17,11 @@ from indicators.periods import Quarter, first_quarter
 from indicators.selectors.entry import Submission
 from indicators.selectors.progress import default_range
 from indicators.selectors.values import DEFAULT_INCLUSION, INCLUSION_LABELS, Inclusion
-from indicators.services.validation import parse_count
+from indicators.services.validation import MAX_VERSION, WholeNumberField, parse_count
 from regions.models import Region
 from regions.selectors import regions_visible_to, root_regions_for
 
 SAVE, SUBMIT = "save", "submit"
-# A forged version beyond a 32-bit integer would reach the database as an overflow (a 500).
-MAX_VERSION = 2**31 - 1
 
 
 def _quarter_choices(quarters: list[Quarter]) -> list[tuple[str, str]]:
@@ -109,7 +107,7 @@ class QuarterlyCountForm(forms.Form):
                     attrs={"inputmode": "numeric", "autocomplete": "off", "class": "count-input"}
                 ),
             )
-            self.fields[version_field(code)] = forms.IntegerField(
+            self.fields[version_field(code)] = WholeNumberField(
                 required=False, min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput
             )
         if locked:
@@ -185,7 +183,7 @@ class ReviewForm(forms.Form):
         self.submission = submission
         super().__init__(*args, **kwargs)
         for row in submission.rows:
-            self.fields[version_field(row.indicator.code)] = forms.IntegerField(
+            self.fields[version_field(row.indicator.code)] = WholeNumberField(
                 required=False,
                 min_value=1,
                 max_value=MAX_VERSION,

@@ -12,10 +12,8 @@ applies those changes, all or nothing. Formats and limits: docs/excel.md.
 
 from __future__ import annotations
 
-import io
 import logging
 import re
-import zipfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -23,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
+from certtrack.zipcheck import ZipRefused, open_zip
 from indicators.exports.cells import FORMAT_NAME
 from indicators.exports.template import (
     TEMPLATE_EXPLANATION,
@@ -34,7 +33,9 @@ from indicators.exports.template import (
 from indicators.periods import Quarter
 from indicators.services.validation import parse_count
 from indicators.xlsx import (
+    LIMITS,
     MAX_PART_BYTES,
+    MAX_TOTAL_BYTES,
     CellError,
     FormulaWithoutValue,
     Sheet,
@@ -46,7 +47,7 @@ from indicators.xlsx import (
 # Documented limits (docs/excel.md), enforced before and while parsing.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
-MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024  # a zip bomb stops here, before any unpacking
+MAX_UNCOMPRESSED_BYTES = MAX_TOTAL_BYTES  # a zip bomb stops here, before any unpacking
 MAX_COLUMNS = 30  # A to AD: the template has 5 + one per indicator
 MAX_HEADER_ROW = 100  # the header is the first filled row, within the first 100
 MAX_SHEET_ROWS = MAX_ROWS + MAX_HEADER_ROW  # no cell holding a value below this row
@@ -146,18 +147,14 @@ def check_file(data: bytes) -> ImportIssue | None:
     if not data.startswith(ZIP_MAGIC):
         return ImportIssue(_("This file is not an Excel workbook (.xlsx)."))
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+        with open_zip(data, limits=LIMITS) as archive:  # the central directory only
+            names = archive.names
+    except ZipRefused as exc:
+        if exc.reason in ("too_large", "ratio"):
+            return ImportIssue(_too_large(SheetTooLarge(exc.reason, exc.limit)))
         return ImportIssue(_("The workbook is damaged and cannot be read. Save it again in Excel."))
     if "xl/workbook.xml" not in names:
         return ImportIssue(_("This file is not an Excel workbook (.xlsx)."))
-    if unpacked > MAX_UNCOMPRESSED_BYTES:
-        return ImportIssue(
-            _("The workbook is too large once unpacked; the limit is %(limit)s MB.")
-            % {"limit": MAX_UNCOMPRESSED_BYTES // 1048576}
-        )
     return None
 
 
@@ -192,8 +189,15 @@ def _too_large(exc: SheetTooLarge) -> str:
             "The sheet has more than %(limit)s cells (formatted empty cells count too); "
             "copy the data into a new template."
         ) % {"limit": f"{MAX_CELLS:,}"}
+    if exc.kind == "ratio":
+        return _(
+            "The workbook unpacks to far more than its size (a part over %(ratio)s times its "
+            "packed size), as no spreadsheet does; save it again in Excel."
+        ) % {"ratio": LIMITS.max_ratio}
+    # "bytes" (a part, declared) or "too_large" (a part or all of them, found while reading)
+    limit = exc.found if exc.kind == "too_large" and exc.found else MAX_PART_BYTES
     return _("The workbook is too large once unpacked; the limit is %(limit)s MB.") % {
-        "limit": MAX_PART_BYTES // 1048576
+        "limit": limit // 1048576
     }
 
 

@@ -13,7 +13,10 @@ interpreter offers. This reader runs expat over the sheet's XML as a stream, in 
   ``max_cells`` cell elements of any kind (styled empty cells included);
 - keeps at most ``MAX_TEXT`` characters of a cell's text, and reads from the shared strings
   only those the kept cells refer to, stopping after the last one needed;
-- reads no part larger than ``MAX_PART_BYTES`` once unpacked (zipfile stops at the declared size).
+- opens the package through the one bounded inspector (:mod:`certtrack.zipcheck`): the central
+  directory is checked before anything is unpacked (no duplicate names, stored or deflate only,
+  declared sizes and ratios within limits) and every part is read through a counting stream
+  that stops at ``MAX_PART_BYTES`` per part and ``MAX_TOTAL_BYTES`` in all.
 
 Values come back as Python values: ``int`` or ``float`` for numbers (a numeric text of more
 than 30 characters stays ``str``), ``str`` for text, ``bool``, :class:`CellError` for an error
@@ -24,16 +27,19 @@ cached result. Limits are raised as :class:`SheetTooLarge`, anything unreadable 
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
+from certtrack.zipcheck import BoundedZip, ZipLimits, ZipRefused, open_zip
+
 MAX_PART_BYTES = 16 * 1024 * 1024  # one XML part once unpacked (a full 5,100 × 60 sheet: ~12 MB)
 MAX_PARTS = 2000  # entries in the package (a workbook has tens)
+MAX_TOTAL_BYTES = 60 * 1024 * 1024  # every part once unpacked, declared and read
+LIMITS = ZipLimits(
+    max_members=MAX_PARTS, max_member_bytes=MAX_PART_BYTES, max_total_bytes=MAX_TOTAL_BYTES
+)
 MAX_TEXT = 4000  # characters kept of one cell's text (the longest column holds 2,000)
 MAX_SHARED_STRINGS = 1_000_000  # shared-string items walked at most
 CHUNK = 64 * 1024
@@ -47,7 +53,8 @@ class WorkbookDamaged(Exception):
 
 
 class SheetTooLarge(Exception):
-    """A limit was reached: ``kind`` is "rows", "columns" or "cells"; ``found`` what was seen."""
+    """A limit was reached: ``kind`` is "rows", "columns", "cells", "bytes" (a part),
+    "too_large" (all parts) or "ratio" (a part packed too tightly); ``found`` what was seen."""
 
     def __init__(self, kind: str, found: int):
         self.kind, self.found = kind, found
@@ -109,13 +116,13 @@ class _Stop(Exception):
     pass
 
 
-def _feed(archive: zipfile.ZipFile, name: str, parser) -> None:
+def _feed(archive: BoundedZip, name: str, parser) -> None:
     """Run ``parser`` over the part ``name`` in chunks; a handler may end it with _Stop."""
-    info = archive.getinfo(name)
+    info = archive.info(name)
     if info.file_size > MAX_PART_BYTES:
         raise SheetTooLarge("bytes", info.file_size)
     try:
-        with archive.open(info) as stream:
+        with archive.open(name) as stream:
             while chunk := stream.read(CHUNK):
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
@@ -125,7 +132,7 @@ def _feed(archive: zipfile.ZipFile, name: str, parser) -> None:
         raise WorkbookDamaged(f"{name}: {exc}") from None
 
 
-def _check_prolog(archive: zipfile.ZipFile, name: str) -> None:
+def _check_prolog(archive: BoundedZip, name: str) -> None:
     """A DOCTYPE can only stand before the root element: read each part up to it."""
     parser = _parser()
 
@@ -133,9 +140,8 @@ def _check_prolog(archive: zipfile.ZipFile, name: str) -> None:
         raise _Stop
 
     parser.StartElementHandler = root
-    info = archive.getinfo(name)
     try:
-        with archive.open(info) as stream:
+        with archive.open(name) as stream:
             for _ in range(16):  # the prolog of a real part is a line; 1 MB of it is damage
                 chunk = stream.read(CHUNK)
                 parser.Parse(chunk, not chunk)
@@ -148,7 +154,7 @@ def _check_prolog(archive: zipfile.ZipFile, name: str) -> None:
     raise WorkbookDamaged(f"{name}: no root element")
 
 
-def _relationships(archive: zipfile.ZipFile, name: str) -> dict[str, tuple[str, str]]:
+def _relationships(archive: BoundedZip, name: str) -> dict[str, tuple[str, str]]:
     """{Id: (type, target path inside the package)} of a .rels part."""
     base = posixpath.dirname(posixpath.dirname(name))  # xl/_rels/workbook.xml.rels -> xl
     found: dict[str, tuple[str, str]] = {}
@@ -165,7 +171,7 @@ def _relationships(archive: zipfile.ZipFile, name: str) -> dict[str, tuple[str, 
     return found
 
 
-def _workbook(archive: zipfile.ZipFile) -> tuple[list[tuple[str, str]], dict[str, str]]:
+def _workbook(archive: BoundedZip) -> tuple[list[tuple[str, str]], dict[str, str]]:
     """The sheets [(title, relationship id)] and the defined names {name: text}."""
     sheets: list[tuple[str, str]] = []
     names: dict[str, str] = {}
@@ -343,7 +349,7 @@ def _number(text: str) -> object:
     return int(number) if number.is_integer() and abs(number) < 1e15 else number
 
 
-def _shared_strings(archive: zipfile.ZipFile, name: str, wanted: set[int]) -> dict[int, str]:
+def _shared_strings(archive: BoundedZip, name: str, wanted: set[int]) -> dict[int, str]:
     """The shared strings of ``wanted`` indices, reading no further than the last of them."""
     found: dict[int, str] = {}
     if not wanted:
@@ -394,40 +400,44 @@ def _shared_strings(archive: zipfile.ZipFile, name: str, wanted: set[int]) -> di
 
 
 def read_sheet(
-    data: bytes, *, prefer: str, max_rows: int, max_columns: int, max_cells: int
+    data: bytes,
+    *,
+    prefer: str,
+    max_rows: int,
+    max_columns: int,
+    max_cells: int,
+    limits: ZipLimits = LIMITS,
 ) -> Sheet:
     """The sheet titled ``prefer`` (else the first) of an .xlsx package, within the limits.
 
-    Raises :class:`WorkbookDamaged` or :class:`SheetTooLarge` (module docstring).
+    Raises :class:`WorkbookDamaged` or :class:`SheetTooLarge` (module docstring). ``limits``
+    are the package's (the tests loosen the ratio to reach the sheet's own limits).
     """
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as exc:
-        raise WorkbookDamaged(str(exc)) from None
+        archive = open_zip(data, limits=limits)
+    except ZipRefused as exc:
+        raise _refused(exc) from None
     with archive:
         try:
             return _read(archive, prefer, max_rows, max_columns, max_cells)
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            OSError,
-            EOFError,
-            KeyError,
-            ValueError,
-            RuntimeError,
-        ) as exc:
-            # A truncated or corrupt member, a CRC error, an unsupported compression method,
-            # an encrypted member, a relationship to a missing part: the package is damaged.
+        except ZipRefused as exc:
+            # A truncated or corrupt member, a CRC error, a relationship to a missing part, a
+            # part unpacking past its limit whatever it declared.
+            raise _refused(exc) from None
+        except (KeyError, ValueError, RuntimeError, EOFError, OSError) as exc:
             raise WorkbookDamaged(f"{type(exc).__name__}: {exc}") from None
 
 
+def _refused(exc: ZipRefused) -> Exception:
+    if exc.reason in ("too_large", "ratio"):
+        return SheetTooLarge(exc.reason, exc.limit)
+    return WorkbookDamaged(str(exc))
+
+
 def _read(archive, prefer, max_rows, max_columns, max_cells) -> Sheet:
-    infos = archive.infolist()
-    if len(infos) > MAX_PARTS:
-        raise WorkbookDamaged(f"{len(infos)} parts")
-    for info in infos:
-        if info.filename.endswith((".xml", ".rels")):
-            _check_prolog(archive, info.filename)
+    for name in archive.infos:
+        if name.endswith((".xml", ".rels")):
+            _check_prolog(archive, name)
     sheets, names = _workbook(archive)
     if not sheets:
         raise WorkbookDamaged("no sheet")

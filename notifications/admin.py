@@ -15,9 +15,13 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(Preference)
 class PreferenceAdmin(admin.ModelAdmin):
-    list_display = ("user", "email_enabled", "language", "last_language", "seen_until")
-    search_fields = ("user__username",)
+    list_display = (
+        "user", "email_enabled", "email_confirmed", "language", "last_language", "seen_until",
+    )  # fmt: skip
+    search_fields = ("user__username", "email_confirmed")
     raw_id_fields = ("user",)
+    # Proven only by its owner opening the link mailed to it (docs/deploy.md, section 6a).
+    readonly_fields = ("email_confirmed",)
 
 
 @admin.register(SentMail)

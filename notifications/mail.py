@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from notifications.digests import Digest
-from notifications.selectors import preference_of
+from notifications.selectors import mail_address, preference_of
 from regions.people import display_name
 
 
@@ -23,7 +23,12 @@ from regions.people import display_name
 class Line:
     text: str
     url: str
-    note: str = ""
+    note: str = ""  # written by a user (a reviewer's reason): quoted in the plain text
+
+    @property
+    def quoted_note(self) -> str:
+        """The note for the plain text, each line indented under its item behind "> "."""
+        return quoted(self.note).replace("\n", "\n  ")
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,14 @@ def _line(name: str, text: str) -> str:
     """``name: text`` with the punctuation of the active language (a full-width colon in
     Chinese)."""
     return pgettext("mail line", "%(name)s: %(text)s") % {"name": name, "text": text}
+
+
+def quoted(text: str) -> str:
+    """User-written text for a plain-text mail: every line (whatever breaks it: CR, LF, a
+    Unicode line separator) behind "> ", so none starts at the left margin where it could pose
+    as a header, a section or a link of the mail."""
+    lines = (text or "").splitlines() or [""]
+    return "\n".join("> " + line for line in lines)
 
 
 def _official_line(item) -> Line:
@@ -175,7 +188,26 @@ def digest_message(digest: Digest, *, connection=None) -> EmailMultiAlternatives
         text = render_to_string("notifications/mail/digest.txt", context)
         html = render_to_string("notifications/mail/digest.html", context)
     message = EmailMultiAlternatives(
-        subject=subject, body=text, to=[user.email], connection=connection
+        subject=subject, body=text, to=[mail_address(user)], connection=connection
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def confirmation_message(*, user, token: str, connection=None) -> EmailMultiAlternatives:
+    """The mail proving a new address: a link to confirm it, sent to that address only, in
+    the user's language."""
+    with translation.override(preference_of(user).mail_language):
+        days = settings.CERTTRACK["EMAIL_CONFIRM_DAYS"]
+        context = {
+            "name": display_name(user),
+            "username": user.get_username(),
+            "address": user.email,
+            "url": absolute(reverse("notifications:confirm_email", args=[token])),
+            "days": days,
+        }
+        subject = _("CertTrack: confirm your email address")
+        text = render_to_string("notifications/mail/confirm_email.txt", context)
+    return EmailMultiAlternatives(
+        subject=subject, body=text, to=[user.email], connection=connection
+    )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from indicators.periods import Quarter
@@ -97,12 +99,28 @@ class Preference(models.Model):
         _("language of mails"), max_length=10, blank=True, choices=Language.choices
     )
     last_language = models.CharField(_("language last used"), max_length=10, blank=True)
+    email_confirmed = models.EmailField(
+        _("confirmed address"),
+        blank=True,
+        help_text=_(
+            "The address whose confirmation link the user opened. Mail goes only to the "
+            "user's address when it is this one."
+        ),
+    )
     seen_until = models.DateTimeField(_("home last seen at"), null=True, blank=True)
     seen_target_id = models.PositiveBigIntegerField(_("last target seen"), default=0)
 
     class Meta:
         verbose_name = _("preference")
         verbose_name_plural = _("preferences")
+        constraints = [
+            # An address is proven by one person only (compared without case).
+            models.UniqueConstraint(
+                Lower("email_confirmed"),
+                condition=~Q(email_confirmed=""),
+                name="%(app_label)s_%(class)s_confirmed_email_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.user)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from notifications.digests import Digest, digest_for, people_to_remind
 from notifications.mail import digest_message
 from notifications.models import SentMail
-from notifications.selectors import preference_of
+from notifications.selectors import mail_address, preference_of
 
 
 @dataclass
@@ -28,6 +28,7 @@ class RunResult:
     failed: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     no_address: list[str] = field(default_factory=list)
+    unconfirmed: list[str] = field(default_factory=list)  # an address never proven: no mail
     opted_out: list[str] = field(default_factory=list)
     planned: list[tuple[Digest, object]] = field(default_factory=list)  # dry run
 
@@ -48,6 +49,9 @@ def reminders_send(*, day: dt.date, dry_run: bool = False) -> RunResult:
             continue
         if not user.email:
             result.no_address.append(user.username)
+            continue
+        if not mail_address(user):
+            result.unconfirmed.append(user.username)
             continue
         message = digest_message(digest)
         if dry_run:

@@ -58,3 +58,16 @@ def preference_of(user) -> Preference:
         return user.preference
     except Preference.DoesNotExist:
         return Preference(user=user)
+
+
+def mail_address(user) -> str:
+    """The address mail may go to: the user's, once its confirmation link was opened (compared
+    without case); "" otherwise. Digests and password resets go nowhere else."""
+    email = (user.email or "").strip()
+    confirmed = preference_of(user).email_confirmed.strip()
+    return email if email and email.lower() == confirmed.lower() else ""
+
+
+def needs_confirmation(user) -> bool:
+    """The user has an address that is not confirmed yet."""
+    return bool((user.email or "").strip()) and not mail_address(user)

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from indicators.periods import Quarter
 from notifications.models import Notification, Preference
 from regions.models import Membership, Region
 
 K = Notification.Kind
+CONFIRM_SALT = "certtrack.notifications.email-confirm"
 Role = Membership.Role
 
 # Who hears of a change: the officials of the region for a reviewer's decision, the reviewers
@@ -174,13 +179,96 @@ def preference_record_visit(
 
 @transaction.atomic
 def preference_update(*, user, email: str, email_enabled: bool, language: str) -> Preference:
-    """Change the user's address, whether they get mail, and the language of their mails."""
-    user.email = email.strip()
+    """Change the user's address, whether they get mail, and the language of their mails.
+
+    A new address is the user's at once but gets no mail until proven: the caller sends the
+    confirmation link (:func:`email_confirmation_send`) when ``pref.email_confirmed`` is not
+    the address (:func:`notifications.selectors.needs_confirmation`). An address another user
+    has confirmed is refused.
+    """
+    email = email.strip()
+    pref, _ = Preference.objects.select_for_update().get_or_create(user=user)
+    if email and email.lower() != pref.email_confirmed.lower():
+        try:
+            _check_not_proven_by_another(user=user, address=email)
+        except ValidationError as exc:
+            raise ValidationError({"email": exc}) from exc
+    user.email = email
     user.full_clean(validate_unique=False, exclude=["password"])
     user.save(update_fields=["email"])
-    pref, _ = Preference.objects.get_or_create(user=user)
+    if not email:
+        pref.email_confirmed = ""
     pref.email_enabled = email_enabled
     pref.language = language
-    pref.full_clean()
+    pref.full_clean(validate_constraints=False)
     pref.save()
+    user.preference = pref  # what preference_of(user) reads from now on
+    return pref
+
+
+def _check_not_proven_by_another(*, user, address: str) -> None:
+    taken = (
+        Preference.objects.filter(email_confirmed__iexact=address.strip())
+        .exclude(user_id=user.pk)
+        .exists()
+    )
+    if taken:
+        raise ValidationError(
+            _("This address is already confirmed by another user; use your own."), code="taken"
+        )
+
+
+def email_confirmation_token(*, user, address: str) -> str:
+    """A signed, timestamped token naming the user and the address (no database row)."""
+    return signing.dumps({"u": user.pk, "e": address.strip().lower()}, salt=CONFIRM_SALT)
+
+
+def email_confirmation_send(*, user, connection=None) -> None:
+    """Mail the confirmation link of the user's current address to that address (raises what
+    the mail server raises)."""
+    from notifications.mail import confirmation_message
+
+    token = email_confirmation_token(user=user, address=user.email)
+    confirmation_message(user=user, token=token, connection=connection).send()
+
+
+def email_confirmation_check(*, user, token: str) -> str:
+    """The address a token proves for ``user``; ValidationError when it is forged, expired,
+    another user's, or for an address the user no longer has."""
+    max_age = settings.CERTTRACK["EMAIL_CONFIRM_DAYS"] * 24 * 3600
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise ValidationError(
+            _("This confirmation link has expired; save your address again for a new one."),
+            code="expired",
+        ) from exc
+    except signing.BadSignature as exc:
+        raise ValidationError(_("This confirmation link is not valid."), code="invalid") from exc
+    if not isinstance(data, dict) or data.get("u") != user.pk:
+        raise ValidationError(_("This confirmation link is not valid."), code="invalid")
+    if data.get("e") != (user.email or "").strip().lower():
+        raise ValidationError(
+            _("This link confirms an address that is no longer yours in CertTrack."),
+            code="stale",
+        )
+    return user.email
+
+
+@transaction.atomic
+def email_confirm(*, user, token: str) -> Preference:
+    """Mark the user's address proven by the link's ``token`` (see
+    :func:`email_confirmation_check`); refused when another user proved it meanwhile."""
+    address = email_confirmation_check(user=user, token=token)
+    pref, _ = Preference.objects.select_for_update().get_or_create(user=user)
+    _check_not_proven_by_another(user=user, address=address)
+    pref.email_confirmed = address
+    try:
+        with transaction.atomic():
+            pref.save(update_fields=["email_confirmed"])
+    except IntegrityError as exc:  # confirmed by another user in between
+        raise ValidationError(
+            _("This address is already confirmed by another user; use your own."), code="taken"
+        ) from exc
+    user.preference = pref
     return pref

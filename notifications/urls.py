@@ -11,4 +11,5 @@ urlpatterns = [
     path("notifications/<int:pk>/", views.notification_open, name="open"),
     path("notifications/read-all/", views.notifications_read_all, name="read_all"),
     path("preferences/", views.preferences, name="preferences"),
+    path("preferences/confirm/<str:token>/", views.confirm_email, name="confirm_email"),
 ]

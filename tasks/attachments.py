@@ -12,10 +12,8 @@ so are macro-enabled and password-protected Office files. Size is bounded by
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 
 import filetype
@@ -24,6 +22,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from certtrack.zipcheck import ZipLimits, ZipRefused, open_zip
 
 HEAD_BYTES = 8192
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -99,24 +99,33 @@ def _extension(name: str) -> str:
     return ext.lower() if dot else ""
 
 
+# Office files once unpacked: a long report with photos stays far below; a bomb stops here.
+ZIP_LIMITS = ZipLimits(max_members=2000, max_member_bytes=64 * 2**20, max_total_bytes=64 * 2**20)
+
+
 def _zip_kind(data: bytes) -> str:
-    """docx or xlsx by the package's parts; ValidationError for another or damaged zip."""
+    """docx or xlsx by the package's parts; ValidationError for another or damaged zip.
+
+    Through the one bounded inspector (:mod:`certtrack.zipcheck`): the central directory is
+    checked first, then every member is unpacked within the limits to check its CRC."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            bad = archive.testzip() if len(names) <= 2000 else None
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise ValidationError(
-            _("The file is damaged: its zip structure cannot be read."), code="damaged"
-        ) from exc
-    if len(names) > 2000 or bad is not None:
-        raise ValidationError(_("The file is damaged or too complex to check."), code="damaged")
-    if "[Content_Types].xml" in names:
-        if any(n.endswith("vbaProject.bin") for n in names):
+        with open_zip(data, limits=ZIP_LIMITS) as archive:
+            names = archive.names
+            if "[Content_Types].xml" in names and any(n.endswith("vbaProject.bin") for n in names):
+                raise ValidationError(
+                    _("Office files with macros are not accepted; save it without macros."),
+                    code="macros",
+                )
+            archive.verify()
+    except ZipRefused as exc:
+        if exc.reason == "damaged":
             raise ValidationError(
-                _("Office files with macros are not accepted; save it without macros."),
-                code="macros",
-            )
+                _("The file is damaged: its zip structure cannot be read."), code="damaged"
+            ) from exc
+        raise ValidationError(
+            _("The file is damaged or too complex to check."), code="damaged"
+        ) from exc
+    if "[Content_Types].xml" in names:
         if "word/document.xml" in names:
             return "docx"
         if "xl/workbook.xml" in names:
@@ -165,11 +174,10 @@ def detect_kind(data: bytes) -> FileKind | None:
     return None
 
 
-def check_attachment(*, name: str, data: bytes, size: int | None = None) -> CheckedFile:
-    """The checked file, or ValidationError saying what is wrong (nothing is stored then).
-    ``size`` is the upload's real size where ``data`` was read only up to the limit."""
+def precheck_attachment(*, name: str, size: int) -> str:
+    """The checks that need no content (empty, size, extension): the cleaned name, or
+    ValidationError. Run on every file of a request before any file is read."""
     name = clean_name(name)
-    size = max(len(data), size or 0)
     limit = max_bytes()
     if size == 0:
         raise ValidationError(_("“%(name)s” is empty.") % {"name": name}, code="empty")
@@ -190,6 +198,15 @@ def check_attachment(*, name: str, data: bytes, size: int | None = None) -> Chec
             % {"name": name, "types": ", ".join(f".{e}" for e in ALLOWED_EXTENSIONS)},
             code="type_not_allowed",
         )
+    return name
+
+
+def check_attachment(*, name: str, data: bytes, size: int | None = None) -> CheckedFile:
+    """The checked file, or ValidationError saying what is wrong (nothing is stored then).
+    ``size`` is the upload's real size where ``data`` was read only up to the limit."""
+    size = max(len(data), size or 0)
+    name = precheck_attachment(name=name, size=size)
+    ext = _extension(name)
     try:
         kind = detect_kind(data)
     except ValidationError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from indicators.services.validation import MAX_VERSION, WholeNumberField
 from tasks.attachments import ALLOWED_EXTENSIONS
 from tasks.demo import shown_text
 from tasks.models import TaskReport
@@ -62,7 +63,9 @@ class TaskReportForm(forms.Form):
         help_text=_("PDF, Word, Excel or images; several files may be chosen at once."),
         widget=MultipleFileInput(attrs={"accept": ",".join(f".{e}" for e in ALLOWED_EXTENSIONS)}),
     )
-    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    version = WholeNumberField(
+        required=False, min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput
+    )
     action = forms.ChoiceField(
         choices=[(SAVE, _("Save draft")), (SUBMIT, _("Submit"))], widget=forms.HiddenInput
     )
@@ -97,10 +100,10 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when returning or reopening: the unit sees it."),
     )
-    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    version = WholeNumberField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)
 
 
 class VersionForm(forms.Form):
     """A write acting on the report as the page showed it (removing an attachment)."""
 
-    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    version = WholeNumberField(min_value=1, max_value=MAX_VERSION, widget=forms.HiddenInput)

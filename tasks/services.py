@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regions.people import display_name
-from tasks.attachments import CheckedFile, check_attachment, read_upload
+from tasks.attachments import CheckedFile, check_attachment, precheck_attachment, read_upload
 from tasks.models import (
     Task,
     TaskAttachment,
@@ -145,8 +145,17 @@ def _clean_report(
 
 def check_files(files: Sequence) -> list[CheckedFile]:
     """Every uploaded file checked (type by content, size); ValidationError naming each bad
-    one. Nothing is stored."""
-    checked, errors = [], []
+    one. Nothing is stored. The checks that need no content run on every file first, so a
+    request refused for one file's size or name costs no reading or unpacking of another."""
+    errors = []
+    for upload in files:
+        try:
+            precheck_attachment(name=upload.name, size=getattr(upload, "size", None) or 0)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError({"attachments": errors})
+    checked = []
     for upload in files:
         try:
             data = read_upload(upload)
@@ -158,6 +167,27 @@ def check_files(files: Sequence) -> list[CheckedFile]:
     if errors:
         raise ValidationError({"attachments": errors})
     return checked
+
+
+def _check_writable(report: TaskReport | None, expected_version: int | None, adding: int) -> None:
+    """The version seen, the lock and the count of attachments (StaleReport or
+    ValidationError): checked before the files are read and again under the row lock."""
+    _check_version(report, expected_version)
+    if report is not None and not report.is_editable:
+        raise ValidationError(
+            _("This report is %(state)s and locked; a reviewer must return it first.")
+            % {"state": report.get_state_display()},
+            code="locked",
+        )
+    existing = report.attachments.count() if report and adding else 0
+    if existing + adding > MAX_ATTACHMENTS:
+        raise ValidationError(
+            {
+                "attachments": [
+                    _("A report may have at most %(n)s attachments.") % {"n": MAX_ATTACHMENTS}
+                ]
+            }
+        )
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -194,6 +224,15 @@ def _locked(task: Task, unit: Unit, period: ReportPeriod) -> TaskReport | None:
     return (
         TaskReport.objects.select_for_update(of=("self",))
         .filter(task=task, unit=unit, period=str(period))
+        .select_related("updated_by", "reviewed_by")
+        .first()
+    )
+
+
+def _current(task: Task, unit: Unit, period: ReportPeriod) -> TaskReport | None:
+    """The report as it stands, without a lock (the checks made before reading files)."""
+    return (
+        TaskReport.objects.filter(task=task, unit=unit, period=str(period))
         .select_related("updated_by", "reviewed_by")
         .first()
     )
@@ -285,28 +324,15 @@ def task_report_save(
     fields = _clean_report(
         status=status, done=done, problems=problems, next_steps=next_steps, submit=submit
     )
+    # What needs no file read first (a refused request costs nothing), then the files, then
+    # the same rules again under the row lock (someone may have written in between).
+    _check_writable(_current(task, unit, period), expected_version, len(files))
     checked = check_files(files)
     stored: list[str] = []
     try:
         with transaction.atomic():
             report = _locked(task, unit, period)
-            _check_version(report, expected_version)
-            if report is not None and not report.is_editable:
-                raise ValidationError(
-                    _("This report is %(state)s and locked; a reviewer must return it first.")
-                    % {"state": report.get_state_display()},
-                    code="locked",
-                )
-            existing = report.attachments.count() if report else 0
-            if existing + len(checked) > MAX_ATTACHMENTS:
-                raise ValidationError(
-                    {
-                        "attachments": [
-                            _("A report may have at most %(n)s attachments.")
-                            % {"n": MAX_ATTACHMENTS}
-                        ]
-                    }
-                )
+            _check_writable(report, expected_version, len(checked))
             now = timezone.now()
             written: set[int] = set()  # reports this save has written: one version per save
             if report is None:

@@ -160,6 +160,14 @@ def make_user(django_user_model, username, *memberships, superuser=False):
     return user
 
 
+def confirm_address(user):
+    """Mark the user's current address proven (its confirmation link opened)."""
+    from notifications.models import Preference
+
+    Preference.objects.update_or_create(user=user, defaults={"email_confirmed": user.email})
+    return user
+
+
 @pytest.fixture
 def tree(db):
     """A province 990000 with three prefectures, a zone under the first, and a county under the second.

@@ -6,6 +6,7 @@ permission-checked (the "manage targets" role of the target's region), audited i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ from indicators.models import AssessmentWeights, Plan, Target, TargetEvent
 from indicators.selectors.allocation import allocation_editable, allocation_regions
 from indicators.services.validation import parse_count
 from regions.selectors import access_for
+
+_REGION_ID = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
@@ -36,16 +39,24 @@ class AllocationResult:
         return self.allocated_sum - self.target_value
 
 
-def _clean_value(raw) -> int | None:
+def _clean_value(raw, *, name: str) -> int | None:
+    """An allocation typed by a user: empty (none), or a count above 0 read by the one parser
+    of counts (never ``int()``: it takes ``1_000``, ``+5``, ``٣`` and any size)."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    try:
-        value = int(str(raw).strip().replace(",", ""))
-    except ValueError as exc:
-        raise ValidationError(_("An allocation must be a whole number.")) from exc
+    value = parse_count(raw, name=name)
     if value <= 0:
-        raise ValidationError(_("An allocation must be a whole number above 0 (or empty)."))
+        raise ValidationError(
+            _("%(name)s: an allocation must be a whole number above 0 (or empty).") % {"name": name}
+        )
     return value
+
+
+def _region_id(key) -> int:
+    """A region id from a field name (``alloc-<id>``): ASCII digits only."""
+    if not isinstance(key, int) and not _REGION_ID.fullmatch(str(key)):
+        raise ValidationError(_("Unknown region."))
+    return int(key)
 
 
 @transaction.atomic
@@ -93,14 +104,17 @@ def target_allocations_save(
     allowed = {r.pk: r for r in divisions + zones}
     zone_ids = {r.pk for r in zones}
     cleaned: dict[int, int | None] = {}
+    errors: list[str] = []
     for key, raw in values.items():
-        try:
-            region_id = int(key)
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(_("Unknown region.")) from exc
+        region_id = _region_id(key)
         if region_id not in allowed:
             raise ValidationError(_("A target can only be allocated to a division of its region."))
-        cleaned[region_id] = _clean_value(raw)
+        try:
+            cleaned[region_id] = _clean_value(raw, name=allowed[region_id].name)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:  # every value is judged before anything (an audit event first of all) is written
+        raise ValidationError(errors)
     existing = {t.region_id: t for t in Target.objects.select_for_update().filter(
         allocated_from=target)}  # fmt: skip
     clashes = Target.objects.filter(
@@ -155,13 +169,14 @@ def target_allocations_save(
             )  # fmt: skip
             created += 1
         elif old.value != value:
-            TargetEvent.objects.create(
-                target=old, parent=target, region_id=region_id, action=TargetEvent.Action.UPDATE,
-                user_id=user_id, at=now, old_value=old.value, new_value=value,
-            )  # fmt: skip
+            old_value = old.value
             old.value = value
             old.is_demo = demo
-            old.full_clean()
+            old.full_clean()  # before the audit event: nothing is written for a refused value
+            TargetEvent.objects.create(
+                target=old, parent=target, region_id=region_id, action=TargetEvent.Action.UPDATE,
+                user_id=user_id, at=now, old_value=old_value, new_value=value,
+            )  # fmt: skip
             old.save(update_fields=["value", "is_demo"])
             updated += 1
     allocated_sum = sum(

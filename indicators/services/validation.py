@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -61,6 +62,9 @@ _TO_ASCII = str.maketrans("０１２３４５６７８９，－", "0123456789,-"
 _COUNT_RE = re.compile(r"(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)")
 MAX_COUNT = 10**12
 MAX_COUNT_DIGITS = 15  # longer text is refused before any conversion
+# A version a form sends back (a count of writes): beyond a 32-bit integer it would reach the
+# database as an overflow (a 500).
+MAX_VERSION = 2**31 - 1
 _ECHO = 20  # characters of the refused input repeated in a message
 
 
@@ -81,18 +85,9 @@ def _not_whole(raw: object, name: str) -> ValidationError:
     )
 
 
-def parse_count(raw: object, *, name: str = "") -> int:
-    """A whole number ≥ 0 from user input (form field, Excel cell); ValidationError otherwise.
-
-    The one parser of counts: the entry form and the Excel import both call it, so they accept
-    and refuse the same text with the same messages. ``name`` (a field's label, a cell such as
-    "D5") is named in the message. Accepted: ``1200``, ``1,200``, ``１，２００``, ``12,345``, and
-    from a spreadsheet an int or an integral float. A single leading minus before a valid
-    number is refused as negative; anything else (other signs, ``1,5``, ``1.0``, ``1e3``,
-    superscript, circled or other scripts' digits, more than 15 digits) is "not a whole number".
-    """
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raise ValidationError(_("Enter a whole number."), code="required")
+def _whole(raw: object, name: str) -> int:
+    """The number of ``raw`` (``-1`` for any negative one), or "not a whole number"; see
+    :func:`parse_count` for what is accepted. Blank input is the callers' to judge."""
     if isinstance(raw, bool):  # TRUE / FALSE in a spreadsheet
         raise _not_whole(str(raw), name)
     if isinstance(raw, float):
@@ -116,12 +111,26 @@ def parse_count(raw: object, *, name: str = "") -> int:
         digits = ascii_text.replace(",", "")
         if len(digits) > MAX_COUNT_DIGITS:
             raise _not_whole(raw, name)
-        if negative:  # "-0" too: a minus says the figure is not a count
-            raw = -1
-        else:
-            raw = int(digits)
+        # "-0" too: a minus says the figure is not a count
+        return -1 if negative else int(digits)
     if not isinstance(raw, int):
         raise _not_whole(raw, name)
+    return max(raw, -1)
+
+
+def parse_count(raw: object, *, name: str = "") -> int:
+    """A whole number ≥ 0 from user input (form field, Excel cell); ValidationError otherwise.
+
+    The one parser of counts: the entry form and the Excel import both call it, so they accept
+    and refuse the same text with the same messages. ``name`` (a field's label, a cell such as
+    "D5") is named in the message. Accepted: ``1200``, ``1,200``, ``１，２００``, ``12,345``, and
+    from a spreadsheet an int or an integral float. A single leading minus before a valid
+    number is refused as negative; anything else (other signs, ``1,5``, ``1.0``, ``1e3``,
+    superscript, circled or other scripts' digits, more than 15 digits) is "not a whole number".
+    """
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise ValidationError(_("Enter a whole number."), code="required")
+    raw = _whole(raw, name)
     if raw < 0:
         if name:
             raise ValidationError(
@@ -131,6 +140,38 @@ def parse_count(raw: object, *, name: str = "") -> int:
     if raw > MAX_COUNT:
         raise ValidationError(_("This number is implausibly large."), code="too_large")
     return raw
+
+
+def parse_whole(raw: object, *, name: str = "", minimum: int = 0, maximum: int) -> int:
+    """Any other whole number a user sends (a version seen, a count of something): the same
+    text as :func:`parse_count` (its sibling), between ``minimum`` and ``maximum``."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise ValidationError(_("Enter a whole number."), code="required")
+    value = _whole(raw, name)
+    if value < minimum or value > maximum:
+        text = _("a whole number from %(min)s to %(max)s") % {
+            "min": f"{minimum:,}",
+            "max": f"{maximum:,}",
+        }
+        message = _("%(name)s: enter %(range)s.") if name else _("Enter %(range)s.")
+        raise ValidationError(message % {"name": name, "range": text}, code="out_of_range")
+    return value
+
+
+class WholeNumberField(forms.Field):
+    """A form field read with :func:`parse_whole` (never ``int()``, which takes ``٣``, ``²``,
+    ``1_000``, ``+5`` or thousands of digits): what Django's IntegerField is elsewhere."""
+
+    def __init__(self, *, min_value: int = 0, max_value: int, **kwargs):
+        self.min_value, self.max_value = min_value, max_value
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        return parse_whole(
+            value, name=str(self.label or ""), minimum=self.min_value, maximum=self.max_value
+        )
 
 
 def check_consistency(*, certificates: int | None, organizations: int | None) -> None:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from certtrack.params import BadParameter
 from indicators.forms import (
     SUBMIT,
     EntryPickForm,
@@ -35,7 +36,13 @@ from indicators.selectors.entry import (
     submission_for,
 )
 from indicators.services.counts import counts_save, counts_withdraw
-from indicators.services.validation import StaleWrite, change_warnings, check_period_open
+from indicators.services.validation import (
+    MAX_VERSION,
+    StaleWrite,
+    change_warnings,
+    check_period_open,
+    parse_whole,
+)
 from indicators.views._common import (
     _period_or_400,
     _service_errors,
@@ -90,7 +97,9 @@ def entry(request: HttpRequest) -> HttpResponse:
         period_error = exc.messages[0]
 
     submission = submission_for(region=region, period=period)
+    status = 200
     if request.method == "POST":
+        status = 400  # unless saved (a redirect) or stale (409): the form shows what is wrong
         form = QuarterlyCountForm(request.POST, submission=submission)
         if form.is_valid():
             submit = form.action == SUBMIT
@@ -106,6 +115,7 @@ def entry(request: HttpRequest) -> HttpResponse:
                     submit=submit,
                 )
             except StaleWrite as exc:
+                status = 409
                 submission = submission_for(region=region, period=period)
                 form = QuarterlyCountForm(
                     _with_versions(request.POST, submission), submission=submission
@@ -152,6 +162,7 @@ def entry(request: HttpRequest) -> HttpResponse:
             "history": count_history(region=region, period=period),
             "share": settings.CERTTRACK["CHANGE_WARNING_SHARE"],
         },
+        status=status,
     )
 
 
@@ -166,8 +177,13 @@ def withdraw(request: HttpRequest) -> HttpResponse:
     period = _period_or_400(request.POST.get("period"), default=Quarter.last_complete())
     versions = {}
     for key, value in request.POST.items():
-        if key.startswith("version_") and value.isdigit():
-            versions[key.removeprefix("version_")] = int(value)
+        if key.startswith("version_"):
+            try:  # the one parser: "²", "①", "1_000" or 5,000 digits are no version
+                versions[key.removeprefix("version_")] = parse_whole(
+                    value, minimum=1, maximum=MAX_VERSION
+                )
+            except ValidationError as exc:
+                raise BadParameter(key, value, " ".join(exc.messages)) from exc
     try:
         counts_withdraw(
             user=request.user, region=region, period=period, expected_versions=versions or None

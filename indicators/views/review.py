@@ -99,7 +99,9 @@ def review(request: HttpRequest, code: str, period: str) -> HttpResponse:
         raise Http404 from exc
     quarter = _quarter_param(period, "period")  # 1900Q1: a 400 naming the first quarter
     submission = submission_for(region=region, period=quarter)
+    status = 200
     if request.method == "POST":
+        status = 400  # unless decided (a redirect) or stale (409): the form shows what is wrong
         form = ReviewForm(request.POST, submission=submission)
         if form.is_valid():
             action = form.cleaned_data["action"]
@@ -121,6 +123,7 @@ def review(request: HttpRequest, code: str, period: str) -> HttpResponse:
                     counts_reopen(**common, reason=comment)
                     msg = _("%(region)s %(period)s reopened and returned to the official.")
             except StaleWrite as exc:
+                status = 409
                 submission = submission_for(region=region, period=quarter)
                 form = ReviewForm(_with_versions(request.POST, submission), submission=submission)
                 form.is_valid()
@@ -147,4 +150,5 @@ def review(request: HttpRequest, code: str, period: str) -> HttpResponse:
             "can_enter": access_for(request.user).can_enter(region),
             "own_entry": separation_applies(user=request.user, region=region, period=quarter),
         },
+        status=status,
     )

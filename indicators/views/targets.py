@@ -67,6 +67,7 @@ def allocation(request: HttpRequest, target_id: int) -> HttpResponse:
     prefill = request.GET.get("prefill")
     basis = prefill if prefill in ("baseline", "latest") else request.GET.get("basis", "baseline")
     posted: dict[int, str] = {}
+    status = 200
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied(_("You may not allocate the targets of this region."))
@@ -81,6 +82,7 @@ def allocation(request: HttpRequest, target_id: int) -> HttpResponse:
                 confirm_difference=request.POST.get("confirm_difference") == "1",
             )
         except ValidationError as exc:
+            status = 400  # the page again, with what was typed and why it was refused
             for message in exc.messages:
                 messages.error(request, message)
         else:
@@ -123,6 +125,7 @@ def allocation(request: HttpRequest, target_id: int) -> HttpResponse:
             "difference": difference,
             "difference_text": _difference_text(difference) if difference else "",
         },
+        status=status,
     )
 
 

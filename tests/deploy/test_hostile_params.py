@@ -233,3 +233,43 @@ def test_a_nul_character_anywhere_is_a_400_naming_the_parameter(client, django_u
     assert response.status_code == 400
     response = client.post("/accounts/login/", {"username": "a\x00", "password": "x"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("HTTP_COOKIE", "sessionid=ab\x00cd"),  # a NUL in the session cookie: PostgreSQL's 500
+        ("HTTP_COOKIE", "csrftoken=\xff\xfe"),  # bytes that are not UTF-8
+        ("HTTP_COOKIE", "django_language=zh\x00"),
+        ("HTTP_COOKIE", "a\x00b=1"),  # in a cookie's name
+        ("HTTP_ACCEPT_LANGUAGE", "zh\x00"),
+        ("HTTP_USER_AGENT", "Mozilla\x00"),  # django-axes stores it on a failed sign-in
+        ("HTTP_USER_AGENT", "Mozilla \xc3("),
+        ("HTTP_REFERER", "https://x/\x1b[2J"),  # a control character
+        ("HTTP_X_FORWARDED_FOR", "10.0.0.1\x00"),
+    ],
+)
+def test_bad_bytes_in_a_cookie_or_a_header_are_a_400_naming_it(client, db, header, value):
+    from django.contrib.auth import get_user_model
+
+    for method in ("get", "post"):
+        response = getattr(client, method)(
+            "/accounts/login/", {"username": "a", "password": "b"}, **{header: value}
+        )
+        assert response.status_code == 400, (method, header, value)
+        text = response.content.decode()
+        expected = header[5:].replace("_", "-").title()
+        assert expected in text and "</html>" in text
+    assert not get_user_model().objects.exists()
+    from axes.models import AccessAttempt
+
+    assert not AccessAttempt.objects.exists()  # the failed sign-in never ran
+
+
+def test_headers_in_utf8_text_pass(client, db):
+    response = client.get(
+        "/accounts/login/",
+        HTTP_USER_AGENT="浏览器 1.0".encode().decode("latin-1"),  # as WSGI hands UTF-8 over
+        HTTP_ACCEPT_LANGUAGE="zh-Hans,zh;q=0.9\t",
+    )
+    assert response.status_code == 200

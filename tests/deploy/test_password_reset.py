@@ -9,7 +9,7 @@ import smtplib
 import pytest
 from django.core import mail
 
-from tests.conftest import make_user
+from tests.conftest import confirm_address, make_user
 
 RESET = "/accounts/password_reset/"
 
@@ -19,7 +19,7 @@ def user(django_user_model):
     u = make_user(django_user_model, "official_x")
     u.email = "official.x@example.gov.cn"
     u.save()
-    return u
+    return confirm_address(u)
 
 
 @pytest.fixture

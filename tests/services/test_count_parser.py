@@ -110,3 +110,40 @@ def test_empty_and_implausible_values():
     assert refusal(True) == ("invalid", "“True” is not a whole number.")
     assert refusal(10**12 + 1)[0] == "too_large"
     assert refusal("1" * 15)[0] == "too_large"
+
+
+# --- parse_whole: the sibling for every other number (versions) -------------------------------
+
+
+@pytest.mark.parametrize("raw", ["²", "①", "٣", "1_000", "+5", "9" * 5000, "1,,5", "0x10", "1.5"])
+def test_parse_whole_refuses_what_int_or_isdigit_would_take(raw):
+    from indicators.services.validation import parse_whole
+
+    with pytest.raises(ValidationError) as caught:
+        parse_whole(raw, minimum=1, maximum=10)
+    assert caught.value.code == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"), [("0", "out_of_range"), ("-1", "out_of_range"), ("11", "out_of_range"),
+                      (str(2**63), "invalid"), (" ", "required"), (None, "required")],
+)  # fmt: skip
+def test_parse_whole_names_its_bounds(raw, code):
+    from indicators.services.validation import parse_whole
+
+    with pytest.raises(ValidationError) as caught:
+        parse_whole(raw, name="Version", minimum=1, maximum=10)
+    assert caught.value.code == code
+    if code == "out_of_range":
+        assert caught.value.messages == ["Version: enter a whole number from 1 to 10."]
+
+
+def test_parse_whole_reads_what_parse_count_reads():
+    from indicators.services.validation import MAX_VERSION, WholeNumberField, parse_whole
+
+    assert parse_whole("１２", maximum=MAX_VERSION) == 12
+    assert parse_whole("2,147,483,647", maximum=MAX_VERSION) == MAX_VERSION
+    field = WholeNumberField(required=False, min_value=1, max_value=MAX_VERSION)
+    assert field.clean("") is None and field.clean("7") == 7
+    with pytest.raises(ValidationError):
+        field.clean(str(MAX_VERSION + 1))

@@ -126,3 +126,31 @@ def test_a_division_with_its_own_target_of_the_plan_is_refused(setup, certs):
         target_allocations_save(
             target=setup["target"], values={setup["a"].pk: 10}, user=setup["manager"]
         )
+
+
+@pytest.mark.parametrize(
+    "raw", ["1,,5", "1_000", "٣", "+5", "9223372036854775807", str(2**63), "9" * 5000, "0", "-5"]
+)
+def test_an_odd_allocation_is_refused_before_anything_is_written_even_an_update(setup, raw):
+    """Issue 24.2: int() saved "1,,5" as 15 and took "1_000", "٣", "+5" and 2**63 - 1; a value
+    ≥ 2**63 was a 500 after the update's audit event had been written."""
+    from indicators.models import TargetEvent
+
+    t, a, c = setup["target"], setup["a"], setup["c"]
+    target_allocations_save(target=t, values={a.pk: 500}, user=setup["manager"])
+    events = TargetEvent.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        # c's new value is fine, a's update is not: neither is written, nor audited
+        target_allocations_save(target=t, values={c.pk: 300, a.pk: raw}, user=setup["manager"])
+    assert a.name in " ".join(caught.value.messages)
+    assert Target.objects.get(region=a, allocated_from=t).value == 500
+    assert not Target.objects.filter(region=c, allocated_from=t).exists()
+    assert TargetEvent.objects.count() == events
+
+
+def test_allocations_are_read_by_the_parser_of_counts(setup):
+    t, a = setup["target"], setup["a"]
+    result = target_allocations_save(target=t, values={a.pk: "１，２００"}, user=setup["manager"])
+    assert result.allocated_sum == 1200  # full-width digits and comma, as an input method types
+    with pytest.raises(ValidationError):
+        target_allocations_save(target=t, values={f"{a.pk}\u0663": "5"}, user=setup["manager"])

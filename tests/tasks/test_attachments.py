@@ -4,6 +4,7 @@ name agreeing with the content, and size."""
 import pytest
 from django.core.exceptions import ValidationError
 
+from bench import hostile_zip as H
 from tasks.attachments import check_attachment, clean_name
 from tests.tasks.conftest import JPEG, PDF, docx, ole, plain_zip, png, xlsx
 
@@ -107,3 +108,29 @@ def test_names_lose_folders_and_control_characters():
     assert clean_name("a\x00b\r\n.pdf") == "ab.pdf"
     assert clean_name("x" * 300 + ".pdf").endswith(".pdf")
     assert len(clean_name("x" * 300 + ".pdf")) == 150
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: H.bzip2_bomb(megabytes=64),
+        lambda: H.duplicate_entries(copies=100),
+        lambda: H.deflate_bomb(megabytes=80),
+        lambda: H.overlapping(names=1000, megabytes=1),
+        lambda: H.understated(megabytes=30),
+        lambda: H.many_entries(count=3000),
+    ],
+    ids=["bzip2", "duplicates", "deflate", "overlapping", "understated", "many_entries"],
+)
+def test_an_office_file_built_to_cost_is_refused_as_damaged(build):
+    """The bombs of issue 24 (their time and memory: bench/attachment_bomb.py)."""
+    data = build()
+    assert len(data) < 5 * 1024 * 1024
+    with pytest.raises(ValidationError) as info:
+        check_attachment(name="报告.docx", data=data)
+    assert info.value.code == "damaged"
+
+
+def test_the_largest_real_office_file_is_still_accepted():
+    data = H.largest_accepted()
+    assert check_attachment(name="报告.docx", data=data).kind.code == "docx"

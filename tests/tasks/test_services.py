@@ -286,3 +286,36 @@ def test_an_attachment_of_a_submitted_report_cannot_be_removed(gansu, people):
             user=people["zhijian"], attachment=report.attachments.get(), expected_version=3
         )
     assert TaskAttachment.objects.count() == 1
+
+
+class Unreadable:
+    """An upload that fails the test if its content is read (its name and size are known)."""
+
+    def __init__(self, name: str, size: int = 1000):
+        self.name, self.size = name, size
+
+    def read(self, *_a):
+        raise AssertionError(f"{self.name} was read")
+
+    seek = read
+
+
+def test_a_refused_report_reads_no_file_lock_version_count_and_size_come_first(gansu, people):
+    fgw, t8, u = people["fgw"], task(gansu, 8), unit("省发展改革委")
+    bomb = Unreadable("bomb.docx")
+    with pytest.raises(StaleReport):  # a form of no report, but none was expected
+        save(fgw, t8, u, version=7, files=[bomb])
+    report = save(fgw, t8, u, submit=True)
+    with pytest.raises(ValidationError) as locked:
+        save(fgw, t8, u, version=report.version, files=[bomb])
+    assert locked.value.code == "locked"
+    other = task(gansu, 7, 3)
+    with pytest.raises(ValidationError) as count:
+        save(fgw, other, u, files=[Unreadable(f"{i}.docx") for i in range(11)])
+    assert "attachments" in count.value.message_dict
+    # One file too large or of a refused kind: the others are not read either.
+    too_large = Unreadable("big.docx", size=6 * 1024 * 1024)
+    with pytest.raises(ValidationError) as size:
+        save(fgw, other, u, files=[bomb, too_large, Unreadable("run.exe")])
+    assert len(size.value.message_dict["attachments"]) == 2
+    assert not TaskReport.objects.filter(task=other).exists()

@@ -166,7 +166,7 @@ def test_official_saves_a_draft_then_submits(as_user, tree):
 
 def test_bad_number_is_refused_with_an_accessible_error_and_nothing_saved(as_user, tree):
     response = post_entry(as_user("official"), tree["a"], certs="12.5", orgs="-3")
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert "“12.5” is not a whole number." in page
     assert 'aria-invalid="true"' in page
@@ -178,14 +178,14 @@ def test_bad_number_is_refused_with_an_accessible_error_and_nothing_saved(as_use
 
 def test_submit_needs_both_values(as_user, tree):
     response = post_entry(as_user("official"), tree["a"], certs="10", action="submit")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Enter this value before submitting." in response.content.decode()
     assert table() == []
 
 
 def test_organizations_above_certificates_is_refused(as_user, tree):
     response = post_entry(as_user("official"), tree["a"], certs="10", orgs="11")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "cannot exceed valid certificates" in response.content.decode()
     assert table() == []
 
@@ -195,7 +195,7 @@ def test_large_change_needs_an_explanation_and_keeps_the_input(as_user, tree, ce
     make_count(tree["a"], orgs, P - 1, 50)
     client = as_user("official")
     response = post_entry(client, tree["a"], certs="150", orgs="50", action="submit")
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert "changes by +50.0% against last quarter" in page
     assert 'id="id_explanation_error"' in page
@@ -241,7 +241,7 @@ def test_forged_future_quarter_is_refused(as_user, tree):
     data = {"region": "990100", "period": str(future), "value_certificates": "1"}
     data |= {"value_organizations": "1", "action": "save"}
     response = client.post(ENTRY, data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "has not begun yet" in response.content.decode()
     assert table() == []
     page = client.get(ENTRY, {"region": "990100", "period": str(future)}).content.decode()
@@ -274,7 +274,7 @@ def test_stale_form_is_refused_with_who_changed_what_and_keeps_input(as_user, tr
         orgs="45",
         versions={"certificates": 1, "organizations": 1},
     )
-    assert response.status_code == 200
+    assert response.status_code == 409
     page = response.content.decode()
     assert "was changed by off_b: it is now 111" in page
     assert "Your changes were not saved" in page
@@ -413,7 +413,7 @@ def test_reviewer_returns_then_approves_and_value_is_locked(as_user, tree, peopl
     response = client.post(
         review_url(tree["a"]), {"action": "return", "comment": ""} | versions_now(tree["a"])
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Say why the counts are returned." in response.content.decode()
     assert {r[3] for r in table()} == {"submitted"}
     client.post(
@@ -451,7 +451,7 @@ def test_reviewer_never_approves_what_changed_after_they_looked(as_user, tree, p
     )
     before = table()
     response = client.post(review_url(tree["a"]), {"action": "approve"} | seen)
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "was changed by" in response.content.decode()
     assert table() == before
 
@@ -520,7 +520,7 @@ HOSTILE += ["<b>1</b>", "NaN", "Infinity", "1_000", "１，０００，０"]
 @pytest.mark.parametrize("raw", HOSTILE)
 def test_no_text_in_the_form_is_a_server_error_and_the_input_is_kept(as_user, tree, raw):
     response = post_entry(as_user("official"), tree["a"], certs=raw, orgs="5")
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert "not a whole number" in page or "Null characters are not allowed" in page
     if raw.isprintable() and len(raw) < 30:
@@ -545,7 +545,7 @@ def test_a_forged_huge_version_is_a_form_error_not_a_server_error(as_user, tree)
     response = post_entry(
         as_user("official"), tree["a"], certs="5", orgs="5", versions={"certificates": 10**30}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert table() == []
 
 
@@ -564,5 +564,5 @@ def test_a_nul_or_overlong_text_in_any_field_is_no_server_error(as_user, tree, f
     client = as_user("official")
     nul = client.post(ENTRY, data)
     assert nul.status_code == 400 and "NUL" in nul.content.decode()
-    assert client.post(ENTRY, {**data, field: "9" * 5000}).status_code in (200, 302, 404)
+    assert client.post(ENTRY, {**data, field: "9" * 5000}).status_code in (302, 400, 404)
     assert not QuarterlyCount.objects.filter(value__gt=10**6).exists()

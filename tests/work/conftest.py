@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from regions.models import Membership
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, confirm_address, make_user
 
 Role = Membership.Role
 
@@ -24,6 +24,7 @@ def people(tree, certs, orgs, django_user_model):
         user.email = f"{user.username}@example.org"
         user.first_name = name
         user.save()
+        confirm_address(user)  # proven, as the demo's and those before issue 24 are
     return users
 
 

@@ -92,7 +92,7 @@ def body(msg, kind="plain"):
 
 
 def test_each_person_gets_one_digest_with_links_in_their_language(smtp, scene, tree):
-    Preference.objects.create(user=scene["reviewer"], language="en")
+    Preference.objects.filter(user=scene["reviewer"]).update(language="en")
     call_command("send_reminders", date=AFTER.isoformat(), verbosity=0)
     got = {m["X-Envelope-To"] for m in smtp.messages}
     # off: A and the zone are late; rev: B waits 5 days > 3, C has no official; lead: weekly;
@@ -174,7 +174,7 @@ def test_dry_run_prints_and_sends_nothing(smtp, scene, capsys):
 
 
 def test_opting_out_stops_mail_but_not_the_notifications(smtp, scene, tree):
-    Preference.objects.create(user=scene["reviewer"], email_enabled=False)
+    Preference.objects.filter(user=scene["reviewer"]).update(email_enabled=False)
     call_command("send_reminders", date=AFTER.isoformat(), verbosity=0)
     assert smtp.to("rev@example.org") == []
     assert Notification.objects.filter(user=scene["reviewer"], kind="submitted").exists()
@@ -215,7 +215,7 @@ def test_a_fresh_submission_does_not_remind_its_reviewer(smtp, people, tree):
 
 
 def test_dry_run_says_who_is_left_out_and_when_the_leaders_hear(smtp, scene, settings, capsys):
-    Preference.objects.create(user=scene["reviewer"], email_enabled=False)
+    Preference.objects.filter(user=scene["reviewer"]).update(email_enabled=False)
     other_day = (AFTER.weekday() + 1) % 7
     settings.CERTTRACK = {**settings.CERTTRACK, "LEADER_SUMMARY_WEEKDAY": other_day}
     call_command("send_reminders", date=AFTER.isoformat(), dry_run=True)
@@ -245,3 +245,45 @@ def test_a_returned_quarter_reads_naturally_in_chinese(people, tree):
     with translation.override("zh-hans"):
         line = _official_line(item)
     assert line.text == f"A {P}：审核员甲已退回"  # not "已被审核员甲已退回"
+
+
+def test_a_reviewers_reason_is_quoted_in_the_plain_text_so_it_cannot_pose_as_the_mail(
+    smtp, scene, tree
+):
+    """Every line of user-written text sits behind "> " (issue 24.5): none starts at the left
+    margin as a header, a section title or a link of ours."""
+    from indicators.services.review import counts_return
+
+    submit(scene["official"], tree["a"], P)
+    forged = (
+        "请补充数据\r\nSubject: 密码已过期\n== 请重新登录 ==\u2028"
+        f"{BASE}/accounts/login/?next=https://evil.example\n\n- 伪造的一项"
+    )
+    counts_return(user=scene["reviewer"], region=tree["a"], period=P, comment=forged)
+    call_command("send_reminders", date=AFTER.isoformat(), verbosity=0)
+    (off,) = smtp.to("off@example.org")
+    lines = body(off).splitlines()
+    quoted = [line for line in lines if line.startswith("  > ")]
+    assert [q[4:] for q in quoted] == [
+        "请补充数据",
+        "Subject: 密码已过期",
+        "== 请重新登录 ==",
+        f"{BASE}/accounts/login/?next=https://evil.example",
+        "",
+        "- 伪造的一项",
+    ]
+    assert not any(
+        line.startswith(("Subject:", "== 请", "- 伪造", f"{BASE}/accounts")) for line in lines
+    )
+    assert "请补充数据" in body(off, "html")  # the HTML part shows it escaped, as before
+
+
+def test_no_digest_goes_to_an_address_not_yet_confirmed(smtp, scene):
+    off = scene["official"]
+    off.email = "new.address@example.org"  # changed, e.g. in the admin: not proven
+    off.save()
+    out = call_command("send_reminders", date=AFTER.isoformat(), verbosity=0)
+    del out
+    assert smtp.to("new.address@example.org") == [] and smtp.to("off@example.org") == []
+    assert not SentMail.objects.filter(user=off).exists()
+    assert smtp.to("rev@example.org")  # the others still get theirs

@@ -103,13 +103,20 @@ def test_unread_count_list_and_opening_marks_read(people, tree, as_user, lang, w
     page = client.get("/notifications/").content.decode()
     assert "口径调整" in page
     n = Notification.objects.filter(user=people["official"], kind="reopened").get()
+    # The list opens a notice through a POST (issue 24.4); a GET only leads to the page.
+    assert f'<form method="post" action="/notifications/{n.pk}/"' in page
     response = client.get(f"/notifications/{n.pk}/")
+    assert response.status_code == 302 and "/entry/?region=990100" in response["Location"]
+    n.refresh_from_db()
+    assert n.read_at is None
+    response = client.post(f"/notifications/{n.pk}/")
     assert response.status_code == 302 and "/entry/?region=990100" in response["Location"]
     n.refresh_from_db()
     assert n.read_at is not None
     assert Notification.objects.filter(user=people["official"], read_at=None).count() == 1
     # Someone else's notification is not found.
     assert as_user("official_b").get(f"/notifications/{n.pk}/").status_code == 404
+    assert as_user("official_b").post(f"/notifications/{n.pk}/").status_code == 404
     returned_words = {"en": "was reopened by", "zh-hans": "重新打开"}[lang]
     assert returned_words in page or words in page
 
@@ -127,3 +134,23 @@ def test_opening_the_quarters_page_reads_its_notices(people, tree, as_user):
     assert Notification.objects.filter(user=people["reviewer"], read_at=None).count() == 1
     assert client.get(f"/review/990100/{P}/").status_code == 200
     assert not Notification.objects.filter(user=people["reviewer"], read_at=None).exists()
+
+
+def test_a_cross_site_get_marks_no_notification_read(people, tree, as_user):
+    """An <img src="/notifications/N/"> on another site sends the user's cookie with a GET:
+    it must change nothing (issue 24.4). A cross-site POST fails the CSRF check."""
+    from django.test import Client
+
+    submit(people["official"], tree["a"], P)
+    counts_approve(user=people["reviewer"], region=tree["a"], period=P)
+    n = Notification.objects.get(user=people["official"], kind="approved")
+    client = as_user("official")
+    client.get(f"/notifications/{n.pk}/", HTTP_SEC_FETCH_SITE="cross-site")
+    client.head(f"/notifications/{n.pk}/")
+    n.refresh_from_db()
+    assert n.read_at is None
+    forged = Client(enforce_csrf_checks=True)
+    forged.force_login(people["official"])
+    assert forged.post(f"/notifications/{n.pk}/").status_code == 403
+    n.refresh_from_db()
+    assert n.read_at is None

@@ -38,10 +38,12 @@ class Command(BaseCommand):
             self.stderr.write(f"failed: {name} (tried again by the next run)")
         for name in result.no_address:
             self.stderr.write(f"no email address: {name}")
+        for name in result.unconfirmed:
+            self.stderr.write(f"address not confirmed (no mail until its link is opened): {name}")
         summary = (
             f"{day}: sent {len(result.sent)}, failed {len(result.failed)}, "
             f"already sent today {len(result.already)}, opted out {len(result.opted_out)}, "
-            f"without address {len(result.no_address)}"
+            f"without address {len(result.no_address)}, unconfirmed {len(result.unconfirmed)}"
         )
         if dry_run:
             # The plan says who is left out and why, and when the leaders' summary goes out:
@@ -49,7 +51,8 @@ class Command(BaseCommand):
             summary = (
                 f"{day} (dry run): would send {len(result.planned)}, "
                 f"already sent today {len(result.already)}, opted out {len(result.opted_out)}, "
-                f"without address {len(result.no_address)}"
+                f"without address {len(result.no_address)}, "
+                f"unconfirmed {len(result.unconfirmed)}"
             )
             weekday = settings.CERTTRACK["LEADER_SUMMARY_WEEKDAY"]
             if day.weekday() != weekday:
