@@ -205,12 +205,16 @@ def shown_total(rows) -> int | None:
     """The sum of the divisions' values as the page shows them in its inputs (pairs of row and
     shown value: saved, prefilled or just posted); None where one is not a whole number (the
     save refuses it anyway). Empty inputs count nothing."""
+    from django.core.exceptions import ValidationError
+
+    from indicators.services.validation import parse_count
+
     total = 0
     for _row, shown in rows:
-        text = str(shown).strip().replace(",", "")
-        if text == "":
+        if str(shown).strip() == "":
             continue
-        if not text.isdigit():
+        try:  # the one number parser: what the save accepts, the sum adds (issue 24.2)
+            total += parse_count(shown)
+        except ValidationError:
             return None
-        total += int(text)
     return total

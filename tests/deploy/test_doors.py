@@ -83,6 +83,8 @@ DOORS = {
     "tasks:report": "the report's version and its attachments (files)",
     "tasks:review": "the report's version (POST)",
     "tasks:attachment_delete": "the report's version (POST)",
+    "indicators:assessment_weights": "four weights in percent (POST)",
+    "accounts:import": "a workbook of accounts (file)",
 }
 # URL name -> why it takes neither (numbers in its path are tried by test_numbers_in_a_path...).
 NOT_DOORS = {
@@ -122,6 +124,28 @@ NOT_DOORS = {
     "indicators:report_brief": "a region and a quarter to read",
     "indicators:import_template": "a region and a quarter to read",
     "indicators:import_confirm": "the preview's random token, compared as text",
+    # user administration (accounts/): names, addresses, roles chosen from lists, ids in paths
+    "accounts:list": "filters to read (choices; a page number through Paginator.get_page)",
+    "accounts:new": "names, a mail address, a phone, roles and regions chosen from lists",
+    "accounts:detail": "its id in the path only",
+    "accounts:edit": "names, a mail address, a phone",
+    "accounts:active": "yes/no",
+    "accounts:grant": "a role and a region chosen from lists",
+    "accounts:revoke": "ids in the path only",
+    "accounts:password_link": "its id in the path only",
+    "accounts:links": "nothing",
+    "accounts:links_export": "nothing",
+    "accounts:links_clear": "nothing",
+    "accounts:import_confirm": "the preview's random token, compared as text",
+    "accounts:import_template": "nothing",
+    "accounts:directory_groups": "a group name, a region and a role chosen from lists",
+    "accounts:directory_group_remove": "its id in the path only",
+    "accounts:no_role": "nothing",
+    "accounts:oidc_start": "nothing",
+    "accounts:oidc_callback": "the provider's code and state, checked by mozilla-django-oidc",
+    "accounts:directory_failed": "nothing",
+    "accounts:set_password": "a signed token and passwords",
+    "accounts:set_password_done": "nothing",
 }
 
 
@@ -198,7 +222,7 @@ def test_no_view_or_form_reads_a_number_itself():
 def snapshot() -> dict[str, list]:
     """Every row of the apps that store what users send (compared before and after a door)."""
     out = {}
-    for label in ("indicators", "tasks", "notifications", "regions"):
+    for label in ("indicators", "tasks", "notifications", "regions", "accounts"):
         for model in apps.get_app_config(label).get_models():
             if model._meta.db_table.endswith(("_dataversion", "pagecache")):
                 continue
@@ -328,6 +352,18 @@ def test_every_door_refuses_the_odd_numbers_and_the_bombs_and_stores_nothing(
     attachment = report.attachments.get()
     door("tasks:attachment_delete", fgw, reverse("tasks:attachment_delete", args=[attachment.pk]),
          {"version": str(report.version)}, ["version"])  # fmt: skip
+
+    # Assessment weights: a target manager's four percentages (the others a valid 40/20/20/20).
+    manager = login("manager_gansu")
+    weights = {"progress": "40", "growth": "20", "timeliness": "20", "quality": "20"}
+    door("indicators:assessment_weights", manager,
+         reverse("indicators:assessment_weights", args=[target.plan_id]), weights,
+         list(weights))  # fmt: skip
+
+    # Bulk accounts: the bombs, through the same inspector as every other workbook.
+    useradmin = login("useradmin_gansu")
+    upload_door("accounts:import", useradmin, reverse("accounts:import"), {}, "file",
+                xlsx_bombs())  # fmt: skip
 
     # Task review: the version the plan's reviewer looked at, on a submitted report.
     submitted = TaskReport.objects.filter(
