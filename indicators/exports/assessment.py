@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from openpyxl import Workbook
 
-from indicators.exports.cells import header_cells, percent_cell, set_widths, text_cell
+from indicators.exports.cells import header_cells, percent_cell, set_print, set_widths, text_cell
 
 SHEET_ASSESSMENT = "考核排名 Assessment"
 
@@ -34,6 +34,7 @@ def write_assessment_sheet(wb: Workbook, assessment) -> None:
     """One row per division, best first; then the weights (how the score is computed)."""
     ws = wb.create_sheet(SHEET_ASSESSMENT)
     ws.freeze_panes = "A2"
+    set_print(ws)
     set_widths(ws, [w for _, w in ASSESSMENT_COLUMNS])
     ws.append(header_cells(ws, [label for label, _ in ASSESSMENT_COLUMNS]))
     for row in assessment.rows:
