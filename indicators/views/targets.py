@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from indicators import datasets
 from indicators.models import Target
+from indicators.periods import Quarter
 from indicators.selectors.allocation import allocation_page
 from indicators.selectors.assessment import COMPONENTS, region_assessment
 from indicators.services.targets import target_allocations_save
@@ -105,6 +106,16 @@ def _difference_text(difference: int) -> str:
     return _("The divisions' allocations are over the target by %(n)s.") % {"n": f"{difference:,}"}
 
 
+def _assessment_quarters(as_of: Quarter) -> list[Quarter]:
+    """The picker's quarters, newest first: the twelve up to the last complete one, and the
+    one shown when it is older."""
+    latest = Quarter.last_complete()
+    quarters = [latest - i for i in range(12)]
+    if as_of not in quarters:
+        quarters = sorted({*quarters, as_of}, reverse=True)
+    return quarters
+
+
 def assessment(request: HttpRequest, code: str) -> HttpResponse:
     """The assessment ranking of a region's divisions at ``?as_of=`` (the last complete quarter
     by default), with each component, the points, the score and the rank."""
@@ -118,7 +129,7 @@ def assessment(request: HttpRequest, code: str) -> HttpResponse:
             "region": region,
             "assessment": result,
             "query": _query(request),
-            "quarters": [as_of - i for i in range(12)],
+            "quarters": _assessment_quarters(as_of),
             "components": [
                 (k, COMPONENT_LABELS[k], result.weights[k], result.weight_shares[k])
                 for k in COMPONENTS
