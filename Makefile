@@ -32,7 +32,7 @@ demo: setup
 run: demo
 	$(DEV_ENV) CERTTRACK_COMPRESSED_STATIC=1 $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "CertTrack on http://$(HOST):$(PORT)/  (demo logins above; stop with Ctrl-C)"
-	$(DEV_ENV) CERTTRACK_COMPRESSED_STATIC=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV_ENV) CERTTRACK_COMPRESSED_STATIC=1 CERTTRACK_BASE_URL=http://$(HOST):$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Refresh the vendored plotly.js partial bundle (static/vendor/plotly/) from the npm registry, at
 # the plotly.js version of the installed plotly package (or VERSION=x.y.z). Needs npm; the app
