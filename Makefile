@@ -68,7 +68,7 @@ test: install browser-deps
 
 messages: install
 	cd $(CURDIR) && $(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=staticfiles
-	$(PY) -c "import polib, glob; [polib.pofile(p).save_as_mofile(p[:-3] + '.mo') for p in glob.glob('locale/*/LC_MESSAGES/*.po')]"
+	$(PY) -c "import polib, glob; [polib.pofile(p).save_as_mofile(p[:-3] + '.mo') for p in glob.glob('locale/*/LC_MESSAGES/*.po') + glob.glob('certtrack/locale_django/*/LC_MESSAGES/*.po')]"
 
 lint: install
 	$(VENV)/bin/ruff check .

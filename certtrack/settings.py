@@ -208,7 +208,8 @@ LOGOUT_REDIRECT_URL = "login"
 # Simplified Chinese first, English one click away.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Ours first; then Django's own strings that its zh_Hans catalogues lack (Django 5.2's admin).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "certtrack" / "locale_django"]
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
