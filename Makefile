@@ -33,7 +33,7 @@ demo: setup
 run: demo
 	$(DEV_ENV) CERTTRACK_COMPRESSED_STATIC=1 $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "CertTrack on http://$(HOST):$(PORT)/  (demo logins above; stop with Ctrl-C)"
-	$(DEV_ENV) CERTTRACK_COMPRESSED_STATIC=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEV_ENV) CERTTRACK_COMPRESSED_STATIC=1 CERTTRACK_BASE_URL=http://$(HOST):$(PORT) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Refresh the vendored plotly.js partial bundle (static/vendor/plotly/) from the npm registry, at
 # the plotly.js version of the installed plotly package (or VERSION=x.y.z). Needs npm; the app
@@ -89,7 +89,7 @@ test: install browser-deps directory-deps
 
 messages: install
 	cd $(CURDIR) && $(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=staticfiles
-	$(PY) -c "import polib, glob; [polib.pofile(p).save_as_mofile(p[:-3] + '.mo') for p in glob.glob('locale/*/LC_MESSAGES/*.po')]"
+	$(PY) -c "import polib, glob; [polib.pofile(p).save_as_mofile(p[:-3] + '.mo') for p in glob.glob('locale/*/LC_MESSAGES/*.po') + glob.glob('certtrack/locale_django/*/LC_MESSAGES/*.po')]"
 
 lint: install
 	$(VENV)/bin/ruff check .

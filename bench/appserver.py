@@ -47,6 +47,7 @@ class AppServer:
             DATABASE_URL=database_url,
             SECRET_KEY=secrets.token_urlsafe(50),
             ALLOWED_HOSTS="127.0.0.1,localhost",
+            CERTTRACK_BASE_URL=f"http://127.0.0.1:{port}",  # two hosts: the address is named
             CERTTRACK_SECURE="1",
             CERTTRACK_BEHIND_PROXY="1",
             HOST="127.0.0.1",

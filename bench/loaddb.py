@@ -76,6 +76,7 @@ def django_setup(database_url: str) -> None:
         CERTTRACK_SECURE="0",
     )
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("CERTTRACK_BASE_URL", "http://127.0.0.1:8000")  # no mail is sent
     import django
 
     django.setup()

@@ -294,7 +294,8 @@ LOGOUT_REDIRECT_URL = "login"
 # Simplified Chinese first, English one click away.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Ours first; then Django's own strings that its zh_Hans catalogues lack (Django 5.2's admin).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "certtrack" / "locale_django"]
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -485,8 +486,35 @@ EMAIL_BACKEND = os.environ.get(
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend",
 )
-# Links in mails start with this (the address users open CertTrack at).
-CERTTRACK_BASE_URL = os.environ.get("CERTTRACK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def _base_url() -> str:
+    """The address users open CertTrack at: links in mails start with it. A developer's
+    machine defaults to ``http://127.0.0.1:8000`` (``make run`` sets the address it serves).
+    Production takes ``CERTTRACK_BASE_URL``, or derives it from the one host name in
+    ``ALLOWED_HOSTS`` (https behind TLS); with several hosts and no address it refuses to
+    start, as a mail linking to 127.0.0.1 reaches nobody."""
+    raw = os.environ.get("CERTTRACK_BASE_URL", "").strip()
+    if raw:
+        if not raw.startswith(("http://", "https://")) or len(raw.split("://", 1)[1]) < 1:
+            raise ImproperlyConfigured(
+                f"CERTTRACK_BASE_URL={raw!r}: write the address users open, "
+                "e.g. https://certtrack.scjg.gansu.gov.cn"
+            )
+        return raw.rstrip("/")
+    if DEBUG or env_bool("CERTTRACK_DEV", False):
+        return "http://127.0.0.1:8000"
+    hosts = [h for h in ALLOWED_HOSTS if h and h != "*" and not h.startswith(".")]
+    if len(hosts) == 1 and len(ALLOWED_HOSTS) == 1:
+        return f"{'https' if _secure else 'http'}://{hosts[0]}"
+    raise ImproperlyConfigured(
+        "CERTTRACK_BASE_URL is not set, and ALLOWED_HOSTS does not name one host to derive it "
+        f"from ({','.join(ALLOWED_HOSTS) or 'empty'}). Set CERTTRACK_BASE_URL to the address "
+        "users open CertTrack at (links in mails start with it), see docs/deploy.md."
+    )
+
+
+CERTTRACK_BASE_URL = _base_url()
 
 LOGGING = {
     "version": 1,

@@ -24,8 +24,13 @@ from regions.selectors import regions_visible_to, root_regions_for
 SAVE, SUBMIT = "save", "submit"
 
 
-def _quarter_choices(quarters: list[Quarter]) -> list[tuple[str, str]]:
-    return [(str(q), str(q)) for q in quarters]
+def _quarter_choices(quarters: list[Quarter]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The quarters in the given order (newest first), grouped by year: a select shows each
+    year as a heading (``<optgroup label="2026">``) instead of a flat list back to 2015Q1."""
+    groups: dict[int, list[tuple[str, str]]] = {}
+    for q in quarters:
+        groups.setdefault(q.year, []).append((str(q), str(q)))
+    return [(str(year), options) for year, options in groups.items()]
 
 
 class EntryPickForm(forms.Form):

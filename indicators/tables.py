@@ -73,7 +73,12 @@ class ReviewQueueTable(tables.Table):
         super().__init__(*args, **kwargs)
 
     def render_region(self, record):
-        return format_html('{} <small class="muted">{}</small>', record.name, record.code)
+        # A place's name never breaks inside (兰州/市): it is the unit that wraps, not its parts.
+        return format_html(
+            '<span class="place">{}</span> <small class="muted">{}</small>',
+            record.name,
+            record.code,
+        )
 
     def render_status(self, value):
         return format_html(
@@ -252,7 +257,7 @@ class TargetProgressTable(tables.Table):
     def render_region(self, record: TargetTrendRow) -> str:
         region = record.target.region
         url = reverse("indicators:region_dashboard", args=[region.code]) + self.values_query
-        return format_html('<a href="{}">{}</a>', url, region.name)
+        return format_html('<a class="place" href="{}">{}</a>', url, region.name)
 
     def render_target(self, record: TargetTrendRow) -> str:
         t = record.target
@@ -453,7 +458,7 @@ class ChildrenTable(tables.Table):
 
     def render_name(self, record: ChildRow) -> str:
         url = reverse("indicators:region_dashboard", args=[record.code]) + self.values_query
-        return format_html('<a href="{}">{}</a>', url, record.name)
+        return format_html('<a class="place" href="{}">{}</a>', url, record.name)
 
     def render_value(self, value) -> str:
         return fmt_int(value)

@@ -165,17 +165,42 @@ def sections_of(digest: Digest) -> list[Section]:
     return out
 
 
+def digest_subject(digest: Digest) -> str:
+    """The mail's subject, in the active language: the number of items that wait for the
+    reader's own action; the leaders' weekly summary (information, not to-do) is titled as a
+    summary, alone or beside them."""
+    day = digest.day.isoformat()
+    actions = (
+        len(digest.official)
+        + len(digest.tasks_due)
+        + len(digest.waiting)
+        + len(digest.tasks_waiting)
+        + len(digest.no_official)
+    )
+    if digest.leader_summary and not actions:
+        return _(
+            "CertTrack weekly summary (%(day)s): %(targets)s targets need attention, "
+            "%(late)s units late"
+        ) % {"day": day, "targets": len(digest.targets), "late": len(digest.late)}
+    if digest.leader_summary:
+        return ngettext(
+            "CertTrack: %(n)s item waits for you, and the weekly summary (%(day)s)",
+            "CertTrack: %(n)s items wait for you, and the weekly summary (%(day)s)",
+            actions,
+        ) % {"n": actions, "day": day}
+    return ngettext(
+        "CertTrack: %(n)s item waits for you (%(day)s)",
+        "CertTrack: %(n)s items wait for you (%(day)s)",
+        actions,
+    ) % {"n": actions, "day": day}
+
+
 def digest_message(digest: Digest, *, connection=None) -> EmailMultiAlternatives:
     """The digest as a mail to the user's address, in their language (text + HTML)."""
     user = digest.user
     with translation.override(preference_of(user).mail_language):
         sections = sections_of(digest)
-        n = sum(len(s.lines) for s in sections)
-        subject = ngettext(
-            "CertTrack: %(n)s item waits for you (%(day)s)",
-            "CertTrack: %(n)s items wait for you (%(day)s)",
-            n,
-        ) % {"n": n, "day": digest.day.isoformat()}
+        subject = digest_subject(digest)
         context = {
             "user": user,
             "name": display_name(user),

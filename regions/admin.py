@@ -1,8 +1,22 @@
-"""Django admin of regions (saved through regions.services) and users with their memberships."""
+"""Django admin of regions (saved through regions.services) and users with their memberships;
+groups. Everything in the page's language: permissions are named from their model's translated
+name (Django stores "Can add log entry" in English), and a new user is asked for a real name
+(the display name every page and mail uses, regions.people)."""
 
+from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AdminUserCreationForm,
+    SetUnusablePasswordMixin,
+)
+from django.contrib.auth.models import Group, Permission
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from regions.models import Membership, Region
 from regions.services import region_save
@@ -49,11 +63,102 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "region"]
 
 
+def permission_label(permission: Permission) -> str:
+    """ "认证和授权 | 用户 | 可以添加用户": the app's and the model's translated names and the
+    action in the page's language (the stored name is English: "Can add user")."""
+    content_type = permission.content_type
+    model = content_type.model_class()
+    if model is None:  # a model removed since: its stored name is all there is
+        return f"{content_type.app_label} | {content_type.model} | {permission.name}"
+    opts = model._meta
+    action, _sep, rest = permission.codename.partition("_")
+    templates = {
+        "add": gettext("Can add %(model)s"),
+        "change": gettext("Can change %(model)s"),
+        "delete": gettext("Can delete %(model)s"),
+        "view": gettext("Can view %(model)s"),
+    }
+    if action in templates and rest == opts.model_name:
+        name = templates[action] % {"model": opts.verbose_name}
+    else:
+        name = gettext(permission.name)
+    app = apps.get_app_config(opts.app_label).verbose_name
+    return f"{app} | {opts.verbose_name} | {name}"
+
+
+class _TranslatedPermissions:
+    """Permission choices labelled by :func:`permission_label`."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.related_model is Permission:
+            field.queryset = field.queryset.select_related("content_type")
+            field.label_from_instance = permission_label
+        return field
+
+
+class UserCreationForm(AdminUserCreationForm):
+    """The new user's username, real name, mail address and password."""
+
+    first_name = forms.CharField(
+        label=_("Real name"),
+        max_length=150,
+        help_text=_(
+            "As colleagues know the person, e.g. Zhang San: shown on pages, in the change log "
+            "and in mails instead of the username."
+        ),
+    )
+
+    class Meta(AdminUserCreationForm.Meta):
+        fields = ("username", "first_name", "email")
+
+
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django 5.2 appends an untranslated English warning to the help text of "password-based
+    authentication"; the warning here is translated."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "usable_password" in self.fields:
+            self.fields["usable_password"].help_text = format_html(
+                '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}'
+                "</li></ul>",
+                SetUnusablePasswordMixin.usable_password_help_text,
+                gettext("If disabled, the current password for this user will be lost."),
+            )
+
+
 # Users are edited with their memberships beside them.
 User = get_user_model()
 admin.site.unregister(User)
+admin.site.unregister(Group)
 
 
 @admin.register(User)
-class CertTrackUserAdmin(UserAdmin):
+class CertTrackUserAdmin(_TranslatedPermissions, UserAdmin):
     inlines = [MembershipInline]
+    add_form = UserCreationForm
+    change_password_form = PasswordChangeForm
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "username",
+                    "first_name",
+                    "email",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+    list_display = ("username", "first_name", "email", "is_staff", "is_active")
+    search_fields = ("username", "first_name", "last_name", "email")
+
+
+@admin.register(Group)
+class CertTrackGroupAdmin(_TranslatedPermissions, GroupAdmin):
+    pass

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from django.utils.timezone import localtime
 from openpyxl.cell import WriteOnlyCell
 
-from indicators.exports.cells import DATETIME_FORMAT, header_cells, set_widths, text_cell
+from indicators.exports.cells import DATETIME_FORMAT, header_cells, set_print, set_widths, text_cell
 from tasks.datasets import units_text
 from tasks.selectors.rows import TaskRow
 
@@ -46,6 +46,7 @@ def write_tasks_sheet(wb, rows: Sequence[TaskRow]) -> None:
     """Append the sheet to a (write-only) workbook; header only when there are no rows."""
     ws = wb.create_sheet(SHEET_TASKS)
     ws.freeze_panes = "A2"
+    set_print(ws)
     set_widths(ws, [w for _label, w in TASK_SHEET_COLUMNS])
     ws.append(header_cells(ws, [label for label, _w in TASK_SHEET_COLUMNS]))
     for row in rows:

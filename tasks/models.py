@@ -299,7 +299,10 @@ class Task(models.Model):
         Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="tasks"
     )
     group = models.ForeignKey(
-        TaskGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="tasks"
+        TaskGroup,
+        verbose_name=pgettext_lazy("a task's group", "group"),
+        on_delete=models.CASCADE,
+        related_name="tasks",
     )
     parent = models.ForeignKey(
         "self",

@@ -11,12 +11,14 @@ import datetime as dt
 
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from notifications.services import preference_record_visit
+from tasks.models import Unit
+from tasks.selectors.access import task_access_for
 from work.selectors.todo import todo_for
 
 SESSION_KEY = "work_previous_visit"
@@ -40,7 +42,18 @@ def home(request: HttpRequest) -> HttpResponse:
     """Each role's to-do, most urgent first; the overview is one click away."""
     since, target_id = _previous_visit(request)
     todo = todo_for(request.user, today=timezone.localdate(), since=since, seen_target_id=target_id)
-    return render(request, "work/home.html", {"todo": todo, "since": since})
+    units = []
+    if not todo.roles:
+        # A member of a unit (a department reporting on the plans' tasks) without a region role:
+        # its unit's tasks are its home; several units are listed.
+        units = list(
+            Unit.objects.filter(pk__in=task_access_for(request.user).unit_ids).order_by(
+                "sort_order", "code"
+            )
+        )
+        if len(units) == 1:
+            return redirect("tasks:unit", units[0].pk)
+    return render(request, "work/home.html", {"todo": todo, "since": since, "units": units})
 
 
 class SignInView(LoginView):

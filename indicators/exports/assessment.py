@@ -10,7 +10,7 @@ from __future__ import annotations
 from openpyxl import Workbook
 
 from indicators.datasets import assessment_dataset
-from indicators.exports.cells import header_cells, set_widths, text_cell
+from indicators.exports.cells import header_cells, set_print, set_widths, text_cell
 
 SHEET_ASSESSMENT = "考核排名 Assessment"
 POINTS_FORMAT = "0.00"  # points, scores, weights and path values: two decimals, half up
@@ -56,6 +56,7 @@ def write_assessment_sheet(wb: Workbook, assessment) -> None:
     dataset = assessment_dataset(assessment)
     ws = wb.create_sheet(SHEET_ASSESSMENT)
     ws.freeze_panes = "G2"
+    set_print(ws)
     set_widths(ws, [WIDE.get(c, 12) for c in dataset.columns])
     ws.append(header_cells(ws, [_label(c) for c in dataset.columns]))
     for record in dataset.rows:

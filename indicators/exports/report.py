@@ -10,6 +10,8 @@ follow the active language, and the stable code columns stay English.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -30,6 +32,7 @@ from indicators.exports.cells import (
     plain_text,
     plan_status_text,
     set_format,
+    set_print,
     set_widths,
     source_label,
     text_cell,
@@ -41,7 +44,7 @@ from indicators.progress import Status, progress_notes
 from indicators.selectors.reports import ReportData
 from regions.models import Region
 
-REPORT_FORMAT = "certtrack-report/2"
+REPORT_FORMAT = "certtrack-report/3"
 SHEET_SUMMARY = "汇总 Summary"
 SHEET_QUARTERLY = "季度数据 Quarterly"
 SHEET_WIDE = "宽表 Wide"
@@ -114,13 +117,14 @@ QUARTERLY_COLUMNS = [
     ("下级合计 Children sum", 12),
     ("差异 Discrepancy", 11),
     ("功能区 Zone", 9),
-    # Stable codes (English whatever the language), for pivots and scripts:
-    ("level", 11),
-    ("status", 11),
-    ("source", 9),
-    ("approved", 9),
-    ("complete", 9),
-    ("part_of_parent", 9),
+    # Stable codes (English whatever the language), for pivots and scripts: named in words
+    # like every header, with the code's key in brackets (as the Summary's code columns).
+    ("级别代码 Level code [level]", 11),
+    ("状态代码 Status code [status]", 11),
+    ("来源代码 Source code [source]", 10),
+    ("已审核（逻辑值） Approved, TRUE/FALSE [approved]", 12),
+    ("完整（逻辑值） Complete, TRUE/FALSE [complete]", 12),
+    ("属上级一部分 Part of parent [part_of_parent]", 12),
 ]
 
 
@@ -139,7 +143,8 @@ def report_filename(*, data: ReportData, today: dt.date) -> str:
 
 
 def report_workbook(*, data: ReportData, generated_by: str, generated_at: dt.datetime) -> Workbook:
-    """The analysts' report of ``data`` (five sheets, docs/excel.md), in write-only mode."""
+    """The analysts' report of ``data`` (docs/excel.md): five sheets of counts, then the
+    assessment ranking and the plans' tasks where they apply; in write-only mode."""
     wb = Workbook(write_only=True)
     set_format(wb, REPORT_FORMAT)
     wb.properties.title = f"CertTrack {data.root.name_zh} {data.start}-{data.end}"
@@ -167,6 +172,7 @@ def _summary_sheet(wb: Workbook, data: ReportData) -> None:
     the statuses of the targets JSON for that quarter (docs/excel.md)."""
     ws = wb.create_sheet(SHEET_SUMMARY)
     ws.freeze_panes = "A2"
+    set_print(ws)
     set_widths(ws, [w for _, w in SUMMARY_COLUMNS])
     ws.append(header_cells(ws, [label for label, _ in SUMMARY_COLUMNS]))
     for row in data.targets:
@@ -221,6 +227,7 @@ def _summary_sheet(wb: Workbook, data: ReportData) -> None:
 def _quarterly_sheet(wb: Workbook, data: ReportData) -> None:
     ws = wb.create_sheet(SHEET_QUARTERLY)
     ws.freeze_panes = "A2"
+    set_print(ws)
     set_widths(ws, [w for _, w in QUARTERLY_COLUMNS])
     ws.append(header_cells(ws, [label for label, _ in QUARTERLY_COLUMNS]))
     # ~400,000 rows for the whole country: plain values wherever openpyxl needs no cell object
@@ -280,6 +287,7 @@ def _quarterly_sheet(wb: Workbook, data: ReportData) -> None:
 def _wide_sheet(wb: Workbook, data: ReportData) -> None:
     ws = wb.create_sheet(SHEET_WIDE)
     ws.freeze_panes = "D2"
+    set_print(ws)
     quarters = data.grid.quarters
     set_widths(ws, [20, 12, 20] + [10] * len(quarters))
     ws.append(
@@ -326,11 +334,32 @@ def chart_rows(data: ReportData) -> list[list[object]]:
 
 
 CHART_SERIES = 3  # columns per indicator in the Chart sheet: actual, partial sum, target
+TARGET_COLOUR = "C00000"  # the target's diamonds: red, filled, as the dashboard's
+PARTIAL_COLOUR = "7F7F7F"
+
+
+def axis_floor(values: Sequence[object]) -> int | None:
+    """Where a chart's value axis starts: 0 when the values come near it (the smallest under
+    half the largest), else the smallest rounded down to a "nice" step (1, 2 or 5 × a power of
+    ten, about a fifth of the values' span), so that a stock of 9,348–14,200 fills the plot
+    from 9,000 instead of a thin band at the top. None without values."""
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if not numbers:
+        return None
+    low, high = min(numbers), max(numbers)
+    if low <= 0 or low < high / 2:
+        return 0
+    wanted = max(high - low, 1) / 5
+    magnitude = 10 ** math.floor(math.log10(wanted))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= wanted)
+    floor = low // step * step
+    return int(floor - step if floor == low else floor)  # the lowest point above the axis
 
 
 def _chart_sheet(wb: Workbook, data: ReportData) -> None:
     ws = wb.create_sheet(SHEET_CHART)
     ws.freeze_panes = "B2"
+    set_print(ws)
     n_ind = len(data.indicators)
     set_widths(ws, [10] + [14] * (CHART_SERIES * n_ind))
     labels = ["季度 Quarter"]
@@ -357,6 +386,10 @@ def _chart_sheet(wb: Workbook, data: ReportData) -> None:
         chart.y_axis.delete = False
         chart.y_axis.number_format = COUNT_FORMAT
         chart.display_blanks = "gap"
+        chart.marker = True  # LibreOffice draws a series' markers only in a chart "with markers"
+        floor = axis_floor([v for line in rows for v in line[col - 1 : col - 1 + CHART_SERIES]])
+        if floor:
+            chart.y_axis.scaling.min = floor
         chart.height, chart.width = 9, 22
         chart.add_data(
             Reference(ws, min_col=col, max_col=col + CHART_SERIES - 1, min_row=1, max_row=last),
@@ -370,10 +403,15 @@ def _chart_sheet(wb: Workbook, data: ReportData) -> None:
         partial.marker.symbol = "square"
         partial.marker.size = 7
         partial.marker.graphicalProperties.noFill = True
+        partial.marker.graphicalProperties.line.solidFill = PARTIAL_COLOUR
         partial.graphicalProperties.line.noFill = True
+        # Targets are points at their due quarter: filled diamonds in a colour of their own
+        # (without an explicit fill LibreOffice draws them invisible).
         target.marker.symbol = "diamond"
-        target.marker.size = 9
-        target.graphicalProperties.line.noFill = True  # targets are points at their due quarter
+        target.marker.size = 10
+        target.marker.graphicalProperties.solidFill = TARGET_COLOUR
+        target.marker.graphicalProperties.line.solidFill = TARGET_COLOUR
+        target.graphicalProperties.line.noFill = True
         ws.add_chart(chart, f"{get_column_letter(CHART_SERIES * n_ind + 3)}{2 + 20 * index}")
 
 
@@ -381,6 +419,7 @@ def _about_sheet(
     wb: Workbook, data: ReportData, *, generated_by: str, generated_at: dt.datetime
 ) -> None:
     ws = wb.create_sheet(SHEET_ABOUT)
+    set_print(ws, title_rows=None)
     set_widths(ws, [26, 90, 20, 20, 24])
     bold = Font(bold=True)
 

@@ -20,6 +20,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from certtrack.params import BadParameter
@@ -46,7 +47,7 @@ from indicators.selectors.brief import brief_data
 from indicators.selectors.entry import entry_quarters
 from indicators.selectors.reports import import_template_rows, report_data, stored_counts
 from indicators.services.imports import ImportRejected, counts_import
-from indicators.services.validation import check_period_open
+from indicators.services.validation import EDITABLE, check_period_open
 from indicators.views._common import _quarter_param
 from regions.models import Region
 from regions.people import display_name
@@ -167,13 +168,20 @@ def import_template(request: HttpRequest) -> HttpResponse:
     return _file_response(wb, f"CertTrack_template_{period}_{now.date().isoformat()}.xlsx")
 
 
-def _preview_context(changes: list[ImportChange], issues: list[ImportIssue]) -> dict:
+def _preview_context(
+    changes: list[ImportChange], issues: list[ImportIssue], *, statuses: dict | None = None
+) -> dict:
+    """The preview's lines: ``lines`` the values the file changes (once corrected, where it has
+    problems), ``locked_lines`` those it cannot change (approved or awaiting review: the
+    stored ``statuses``, keyed by region code, quarter and indicator code)."""
     regions = {r.code: r for r in Region.objects.filter(code__in={c.region_code for c in changes})}
     indicators = {i.code: i for i in Indicator.objects.all()}
-    lines = []
+    statuses = statuses or {}
+    lines, locked = [], []
     for change in changes:
         for code, value in change.values.items():
-            lines.append(
+            status = statuses.get((change.region_code, change.period, code))
+            (locked if status is not None and status not in EDITABLE else lines).append(
                 {
                     "sheet": change.sheet,
                     "row": change.row,
@@ -185,9 +193,10 @@ def _preview_context(changes: list[ImportChange], issues: list[ImportIssue]) -> 
                     "old": change.old.get(code),
                     "new": value,
                     "explanation": change.explanation,
+                    "status": status,
                 }
             )
-    return {"lines": lines, "issues": issues, "n_groups": len(changes)}
+    return {"lines": lines, "locked_lines": locked, "issues": issues, "n_groups": len(changes)}
 
 
 def _problem_issues(changes: list[ImportChange], problems) -> list[ImportIssue]:
@@ -270,7 +279,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             "submit": submit,
             "changes": [c.to_json() for c in changes],
         }
-    context |= _preview_context(changes, issues)
+    statuses = {key: count.status for key, count in stored.items()}
+    context |= _preview_context(changes, issues, statuses=statuses)
     context |= {"previewed": True, "token": token, "file_name": upload.name, "submit": submit}
     return render(request, "indicators/reports/import.html", context, status=400 if issues else 200)
 
@@ -289,7 +299,11 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         n = counts_import(user=request.user, changes=changes, submit=pending["submit"])
     except ImportRejected as exc:
         context = _import_context() | {"form": ImportUploadForm()}
-        context |= _preview_context(changes, _problem_issues(changes, exc.problems))
+        stored = stored_counts(keys=[(c.region_code, c.period) for c in changes])
+        statuses = {key: count.status for key, count in stored.items()}
+        context |= _preview_context(
+            changes, _problem_issues(changes, exc.problems), statuses=statuses
+        )
         context |= {
             "previewed": True,
             "token": "",
@@ -299,9 +313,21 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         return render(
             request, "indicators/reports/import.html", context, status=409 if exc.stale else 400
         )
-    messages.success(
-        request,
-        _("Imported %(file)s: %(n)s values changed in %(groups)s region-quarters.")
-        % {"file": pending["file"], "n": n, "groups": len(changes)},
-    )
+    if pending["submit"]:
+        text = ngettext(
+            "Imported %(file)s: %(n)s value changed in %(groups)s region-quarters and "
+            "submitted for review.",
+            "Imported %(file)s: %(n)s values changed in %(groups)s region-quarters and "
+            "submitted for review.",
+            n,
+        )
+    else:
+        text = ngettext(
+            "Imported %(file)s: %(n)s value changed in %(groups)s region-quarters, saved as "
+            "drafts (not yet submitted for review).",
+            "Imported %(file)s: %(n)s values changed in %(groups)s region-quarters, saved as "
+            "drafts (not yet submitted for review).",
+            n,
+        )
+    messages.success(request, text % {"file": pending["file"], "n": n, "groups": len(changes)})
     return redirect("indicators:import")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from indicators import datasets
 from indicators.forms import AssessmentWeightsForm
 from indicators.models import AssessmentWeights, Plan, Target
+from indicators.periods import Quarter
 from indicators.selectors.allocation import allocation_page, shown_total
 from indicators.selectors.assessment import (
     COMPONENTS,
@@ -132,6 +133,16 @@ def allocation(request: HttpRequest, target_id: int) -> HttpResponse:
 _difference_text = allocation_difference_text
 
 
+def _assessment_quarters(as_of: Quarter) -> list[Quarter]:
+    """The picker's quarters, newest first: the twelve up to the last complete one, and the
+    one shown when it is older."""
+    latest = Quarter.last_complete()
+    quarters = [latest - i for i in range(12)]
+    if as_of not in quarters:
+        quarters = sorted({*quarters, as_of}, reverse=True)
+    return quarters
+
+
 def assessment(request: HttpRequest, code: str) -> HttpResponse:
     """The assessment ranking of a region's divisions at ``?as_of=`` (the last complete quarter
     by default): rank, score and points, each row opening its derivation ("why this rank"),
@@ -147,7 +158,7 @@ def assessment(request: HttpRequest, code: str) -> HttpResponse:
             "region": region,
             "assessment": result,
             "query": _query(request),
-            "quarters": [as_of - i for i in range(12)],
+            "quarters": _assessment_quarters(as_of),
             "components": [(k, COMPONENT_LABELS[k], result.weights[k]) for k in COMPONENTS],
             "inclusions": list(Inclusion),
             "can_set_weights": plan is not None

@@ -58,7 +58,7 @@ def unit_links(units, sep="、") -> str:
     """Links to the units' pages; a renamed unit shows its current name on hover."""
     return format_html_join(
         sep,
-        '<a href="{}" class="unit-link"{}>{}</a>',
+        '<a href="{}" class="unit-link place"{}>{}</a>',  # a name never breaks inside
         (
             (
                 reverse("tasks:unit", args=[u.pk]),

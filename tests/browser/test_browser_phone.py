@@ -4,7 +4,8 @@ Each role signs in and walks the site from the home page: every link in the head
 content (same site, HTML pages: not the admin, downloads, JSON or CSV), breadth first, one page
 per URL shape (``/regions/620100/`` and ``/regions/620200/`` are one shape), so a page added
 later is walked without a change here. On each: ``document.documentElement.scrollWidth`` is at
-most the window's width; a failure names the elements that stick out.
+most the window's width; a failure names the elements that stick out. No place name, badge with
+its count or label with its control breaks apart.
 """
 
 from __future__ import annotations
@@ -43,6 +44,23 @@ OVERFLOW_JS = """() => {
     }
   }
   return {scrollWidth: document.documentElement.scrollWidth, width: w, out: out.slice(0, 8)};
+}"""
+
+
+# What must not break apart on any page (issue 26.1): a place's name (兰州/市), a badge and its
+# count, a label and its control.
+BROKEN_APART_JS = """() => {
+  const lines = el => { const r = [...el.getClientRects()].filter(x => x.width > 0);
+                        return r.length > 1 && r[0].top !== r[r.length - 1].top; };
+  const out = [...document.querySelectorAll('.place, .badge-count')]
+    .filter(el => el.checkVisibility() && lines(el)).map(el => el.textContent.trim());
+  for (const pair of document.querySelectorAll('.field-pair')) {
+    const label = pair.querySelector('label'), control = pair.querySelector('select, input');
+    if (!pair.checkVisibility() || !label || !control) continue;
+    const l = label.getBoundingClientRect(), c = control.getBoundingClientRect();
+    if (l.bottom <= c.top || c.bottom <= l.top) out.push('label ' + label.textContent.trim());
+  }
+  return out.slice(0, 6);
 }"""
 
 
@@ -100,6 +118,7 @@ def walk(page, base: str) -> dict[str, dict]:
         if page.locator("[data-chart]").count():
             page.wait_for_selector("[data-chart][data-drawn='1']", timeout=15000)
         results[url] = page.evaluate(OVERFLOW_JS)
+        results[url]["broken"] = page.evaluate(BROKEN_APART_JS)
         queue.extend(links(page, base))
     return results
 
@@ -114,6 +133,8 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, demo, setting
     assert len(results) >= 3, results  # home, and at least the pages of the menu
     wide = {url: r for url, r in results.items() if r["scrollWidth"] > r["width"]}
     assert not wide, wide
+    broken = {url: r["broken"] for url, r in results.items() if r["broken"]}
+    assert not broken, broken
 
 
 def test_phone_header_is_compact_and_its_menu_opens(browser, live_server, demo, settings):

@@ -58,6 +58,25 @@ def printed(browser, base, settings, path, lang, tmp_path):
     return pdf_pages(out), headings
 
 
+def first_page_fill(path) -> float:
+    """How far down page 1 its content reaches, as a share of the space between the first line
+    and the page's foot (pdftotext's word boxes; plotly's axis labels are text too)."""
+    import re
+
+    html = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-bbox", str(path), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    boxes = [
+        (float(a), float(b))
+        for a, b in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', html)
+    ]
+    foot = max(top for top, _bottom in boxes)  # the page's foot: page number, demo mark
+    body = [(top, bottom) for top, bottom in boxes if top < foot - 5]
+    first = min(top for top, _bottom in body)
+    return (max(bottom for _top, bottom in body) - first) / (foot - first)
+
+
 def content_lines(page_text: str) -> list[str]:
     """A page's lines without the page's foot (page number, demo mark, date and address)."""
     lines = [" ".join(line.split()) for line in page_text.splitlines() if line.strip()]
@@ -77,6 +96,12 @@ def test_gansu_dashboard_prints_on_few_a4_pages_with_no_heading_left_alone(
     )
     assert len(headings) == 5  # two series, two breakdowns, the heatmap
     assert 4 <= len(pages) <= MAX_PAGES, len(pages)
+    # Page 1 is never half empty: under the targets, the first indicator's heading, key figure
+    # and chart (issue 26.8; it held the targets alone, 49 % of the page, and the chart moved on).
+    fill = first_page_fill(tmp_path / "print.pdf")
+    assert fill >= 0.75, f"page 1 is filled to {fill:.0%}"
+    first_page = " ".join(pages[0].split())
+    assert ("有效认证证书 (张)" if lang == "zh-hans" else "Latest value:") in first_page
     for number, text in enumerate(pages, 1):
         lines = content_lines(text)
         assert lines, f"page {number} is empty"

@@ -241,11 +241,18 @@ def _quarterly(data):
 def test_quarterly_sheet_marks_a_zone_as_part_of_its_parent(small):
     _t, data = small
     head, rows = _quarterly(data)
-    assert "part_of_parent" in head
+    assert "属上级一部分 Part of parent [part_of_parent]" in head
     zone, city = rows[("990171", "2020Q4")], rows[("990100", "2020Q4")]
     # 兰州新区-like zone A新区 (7) is a part of A (120): a pivot filters it out, never adds it.
-    assert (zone["part_of_parent"], zone["功能区 Zone"], zone["数值 Value"]) == (True, "是", 7)
-    assert (city["part_of_parent"], city["功能区 Zone"]) == (False, "否")
+    assert (
+        zone["属上级一部分 Part of parent [part_of_parent]"],
+        zone["功能区 Zone"],
+        zone["数值 Value"],
+    ) == (True, "是", 7)
+    assert (city["属上级一部分 Part of parent [part_of_parent]"], city["功能区 Zone"]) == (
+        False,
+        "否",
+    )
     assert rows[("990000", "2020Q4")]["数值 Value"] == 180  # A 120 + B 60, without the zone's 7
 
 
@@ -266,10 +273,13 @@ def test_quarterly_sheet_words_follow_the_language_and_codes_stay_english(small)
         "Prefecture", "Approved", "yes",
     )  # fmt: skip
     for row in (a_zh, a_en):  # the stable codes, whatever the language
-        assert (row["level"], row["status"], row["source"]) == ("prefecture", "approved", "direct")
-        assert (row["approved"], row["complete"]) == (True, True)
+        codes = {key[key.index("[") + 1 : -1]: v for key, v in row.items() if key.endswith("]")}
+        assert (codes["level"], codes["status"], codes["source"]) == (
+            "prefecture", "approved", "direct",
+        )  # fmt: skip
+        assert (codes["approved"], codes["complete"]) == (True, True)
     province = zh[("990000", "2020Q4")]
-    assert (province["来源 Source"], province["完整 Complete"], province["complete"]) == (
+    assert (province["来源 Source"], province["完整 Complete"], province["完整（逻辑值） Complete, TRUE/FALSE [complete]"]) == (
         "下级合计", "否", False,
     )  # fmt: skip
 
@@ -308,3 +318,65 @@ def test_assessment_sheet_ranks_the_divisions(small):
     assert [r["得分 Score [score]"] for r in ranked] == [
         float(row.shown_score) for row in data.assessment.rows
     ]
+
+
+def test_every_report_sheet_prints_landscape_one_page_wide_with_titles_and_page_numbers(small):
+    _t, data = small
+    wb = _load(report_workbook(data=data, generated_by="ana", generated_at=NOW))
+    assert len(wb.sheetnames) == 7
+    for name in wb.sheetnames:
+        ws = wb[name]
+        assert ws.page_setup.orientation == "landscape", name
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), name
+        assert ws.oddHeader.left.text == "CertTrack 省 2020Q3-2020Q4", name
+        assert ws.oddHeader.right.text == "&A" and ws.oddFooter.center.text == "&P / &N", name
+        if name != SHEET_ABOUT:  # a table: its header row on every page
+            assert ws.print_title_rows == "$1:$1", name
+
+
+@pytest.mark.parametrize(
+    ("values", "floor"),
+    [
+        # Gansu's certificates 9,348 … 14,200 (target): span 4,852, a fifth 970 → step 1,000
+        ([9348, 12781, None, 14200], 9000),
+        # organizations 3,939 … 5,280: a fifth of 1,341 is 268 → step 500 → 3,500
+        ([3939, 5280], 3500),
+        # 180 … 200: a fifth of 20 is 4 → step 5; 180 is a step, so one lower: 175
+        ([180, 200], 175),
+        ([100, 1000], 0),  # the smallest under half the largest: from 0
+        ([0, 5], 0),
+        ([], None),
+    ],
+)
+def test_chart_axis_starts_below_values_that_sit_far_from_zero(values, floor):
+    assert exports.axis_floor(values) == floor
+
+
+def test_chart_axis_and_target_markers_are_set_for_every_program(small):
+    _t, data = small
+    wb = report_workbook(data=data, generated_by="ana", generated_at=NOW)
+    chart = wb[SHEET_CHART]._charts[0]
+    assert chart.y_axis.scaling.min == 175  # certificates 180 (actual, partial), target 200
+    assert chart.marker  # LibreOffice draws markers only in a line chart "with markers"
+    target = chart.series[2]
+    assert target.marker.symbol == "diamond"
+    assert target.marker.graphicalProperties.solidFill.srgbClr == exports.TARGET_COLOUR
+    assert target.graphicalProperties.line.noFill
+    assert _bytes(wb)  # a write-only workbook is saved once
+
+
+def test_quarterly_headers_are_words_with_the_code_key_in_brackets(small):
+    _t, data = small
+    head = [c.value for c in _load(
+        report_workbook(data=data, generated_by="ana", generated_at=NOW))[SHEET_QUARTERLY][1]]  # fmt: skip
+    for label in head:
+        words = label.split("[")[0]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in words), label  # Chinese words first
+        assert any(ch.isupper() for ch in words), label  # then English words
+    assert head[-6:] == [
+        "级别代码 Level code [level]", "状态代码 Status code [status]",
+        "来源代码 Source code [source]", "已审核（逻辑值） Approved, TRUE/FALSE [approved]",
+        "完整（逻辑值） Complete, TRUE/FALSE [complete]",
+        "属上级一部分 Part of parent [part_of_parent]",
+    ]  # fmt: skip

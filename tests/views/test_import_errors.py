@@ -99,3 +99,47 @@ def test_a_locked_value_and_the_consistency_rule_of_the_same_row_are_both_report
         (2, "C", "Certificates for 2020Q3 is approved and "),
         (2, "D", "Certified organizations (30) cannot exce"),
     ]
+
+
+def test_preview_separates_locked_values_from_those_that_change_once_corrected(
+    official, tree, certs, orgs
+):
+    make_count(tree["a"], certs, Quarter(2020, 3), 10, status=S.APPROVED)
+    make_count(tree["c"], certs, Quarter(2020, 3), 7, status=S.SUBMITTED)
+    response = upload(
+        official,
+        row(2, "990100", "2020Q3", 12, 5),  # certificates approved: locked; orgs 5 may change
+        row(3, "990300", "2020Q3", 9),  # awaiting review: locked
+        row(4, "990100", "2020Q2", "x"),  # a bad number: the file has a problem to correct
+    )
+    assert response.status_code == 400
+    locked = [(line["row"], line["indicator"].code, line["status"])
+              for line in response.context["locked_lines"]]  # fmt: skip
+    assert locked == [(2, "certificates", S.APPROVED), (3, "certificates", S.SUBMITTED)]
+    changing = [(line["row"], line["indicator"].code) for line in response.context["lines"]]
+    assert changing == [(2, "organizations")]
+    page = response.content.decode()
+    assert "2 values cannot be changed: they are approved or awaiting review" in page
+    assert "1 value of the file would change once every problem is corrected" in page
+
+
+def test_import_and_submit_says_the_counts_were_submitted_for_review(official, tree):
+    upload(official, row(2, "990100", "2020Q3", 120, 50))
+    token = official.session["certtrack_import"]["token"]
+    # the form asked for "submit" at upload: a draft import says it is not yet submitted
+    response = official.post(reverse("indicators:import_confirm"), {"token": token}, follow=True)
+    text = [str(m) for m in response.context["messages"]]
+    assert text == [
+        "Imported counts.xlsx: 2 values changed in 1 region-quarters, saved as drafts "
+        "(not yet submitted for review)."
+    ]
+    data = H.package(H.sheet(row(2, "990100", "2020Q4", 130, 60)))
+    official.post(IMPORT, {"file": SimpleUploadedFile("q4.xlsx", data), "submit": "on"})
+    token = official.session["certtrack_import"]["token"]
+    response = official.post(reverse("indicators:import_confirm"), {"token": token}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Imported q4.xlsx: 2 values changed in 1 region-quarters and submitted for review."
+    ]
+    assert set(
+        QuarterlyCount.objects.filter(year=2020, quarter=4).values_list("status", flat=True)
+    ) == {S.SUBMITTED}

@@ -120,6 +120,9 @@ def test_each_person_gets_one_digest_with_links_in_their_language(smtp, scene, t
 
     (lead,) = smtp.to("lead@example.org")
     assert "Weekly summary" in body(lead) or "每周汇总" in body(lead)
+    # a summary to read, titled as one (not "您有 N 项待办"): the leader has nothing to act on
+    assert lead["Subject"].strip().startswith(f"CertTrack 每周汇总（{AFTER.isoformat()}）：")
+    assert "待办" not in lead["Subject"]
 
     assert SentMail.objects.filter(status=SentMail.Status.SENT).count() == 4
 
