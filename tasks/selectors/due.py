@@ -97,3 +97,17 @@ def task_reports_awaiting_review(user) -> list[TaskReport]:
         "task", "task__parent", "task__plan__region", "unit", "submitted_by"
     )
     return [r for r in qs.order_by("submitted_at", "id") if access.can_review_plan(r.task.plan)]
+
+
+def task_reports_awaiting_review_count(user) -> int:
+    """How many reports :func:`task_reports_awaiting_review` lists, counted in the database
+    (the header's badge): one query over the submitted reports only (a partial index), the
+    plans' regions filtered by the user's review scope as ``can_review_plan`` does."""
+    from regions.selectors import access_for
+
+    regions = access_for(user)  # what can_review_plan asks; no need of the user's units
+    if not regions.can_review_anything:
+        return 0
+    return TaskReport.objects.filter(
+        regions.review_q("task__plan__region__"), state=State.SUBMITTED
+    ).count()

@@ -237,21 +237,33 @@ def submissions_waiting(user, *, today: dt.date) -> list[QuarterItem]:
     return _waiting(access.review_q("region__"), today=today)
 
 
-def waiting_count(user) -> int:
+def waiting_count(user, *, request=None) -> int:
     """The reviewer's badge: submissions (region-quarters) waiting, plus the plans' task reports
-    awaiting their review. One query for the counts."""
+    awaiting their review. Read on every page, so it never scans the data: the counts' part is
+    kept under the data version (every count write changes it) and, when computed, reads only
+    the submitted counts (a partial index); the task reports' part is one count over the
+    submitted reports (a partial index too). At most three queries whatever the data's size
+    (the data version is shared with the page's other cached parts through ``request``)."""
+    from indicators.pagecache import cached_value
+    from tasks.selectors.due import task_reports_awaiting_review_count
+
     access = access_for(user)
     if not access.can_review_anything:
         return 0
-    quarters = (
-        QuarterlyCount.objects.filter(
-            access.review_q("region__"), region__active=True, status=S.SUBMITTED
+    scope = ["*"] if access.everything else sorted(access.review)
+
+    def quarters() -> int:
+        return (
+            QuarterlyCount.objects.filter(
+                access.review_q("region__"), region__active=True, status=S.SUBMITTED
+            )
+            .values("region_id", "year", "quarter")
+            .distinct()
+            .count()
         )
-        .values("region_id", "year", "quarter")
-        .distinct()
-        .count()
-    )
-    return quarters + len(task_reports_awaiting_review(user))
+
+    waiting = cached_value("waiting_count", scope, quarters, request=request)
+    return waiting + task_reports_awaiting_review_count(user)
 
 
 def _official_paths() -> list[str]:
@@ -313,19 +325,33 @@ def targets_needing_attention(user, *, today: dt.date) -> list[TargetRow]:
     """Targets in the user's scope that are behind, at risk or pending, as of the reporting
     quarter, with the progress every dashboard shows (indicators.selectors.progress): any
     target set for a region the user sees, allocated ones included. Behind first."""
+    from indicators.pagecache import cached_value
+
     access = access_for(user)
-    targets = list(
-        Target.objects.filter(access.visible_q("region__"), region__active=True)
-        .select_related("plan", "plan__parent", "region", "indicator", "allocated_from__region")
-        .order_by(
-            "plan__issued_on", "region__path", "indicator__sort_order", "due_year", "due_quarter"
-        )
-    )
-    rows = target_rows(targets=targets, as_of=reporting_quarter(today))
-    keep = [r for r in rows if r.progress.status in ATTENTION_STATUSES]
-    order = {s: i for i, s in enumerate(ATTENTION_STATUSES)}
-    keep.sort(key=lambda r: (order[r.progress.status], r.target.due, r.target.region.path))
-    return keep
+    as_of = reporting_quarter(today)
+
+    def compute() -> list[TargetRow]:
+        targets = list(
+            Target.objects.filter(access.visible_q("region__"), region__active=True)
+            .select_related(
+                "plan", "plan__parent", "region", "indicator", "allocated_from__region"
+            )
+            .order_by(
+                "plan__issued_on", "region__path", "indicator__sort_order", "due_year",
+                "due_quarter",
+            )
+        )  # fmt: skip
+        rows = target_rows(targets=targets, as_of=as_of)
+        keep = [r for r in rows if r.progress.status in ATTENTION_STATUSES]
+        order = {s: i for i, s in enumerate(ATTENTION_STATUSES)}
+        keep.sort(key=lambda r: (order[r.progress.status], r.target.due, r.target.region.path))
+        return keep
+
+    # The same for everyone who sees the same regions, and changed only by a write (targets and
+    # counts change the data version): kept under it, as the dashboards keep their parts; a
+    # national leader's home computed 1,496 targets' progress on every visit (issue 25).
+    scope = ["*"] if access.everything else sorted(access.view)
+    return cached_value("targets_needing_attention", [*scope, as_of], compute)
 
 
 @dataclass(frozen=True)
