@@ -7,7 +7,10 @@ shaped like GB/T 2260, under a synthetic country root 100000; quarters 2015Q1-20
 indicators; counties and prefectures report (prefecture figures slightly above their counties'
 sum, as direct figures from statistics would be), provinces and the country roll up. Targets
 (2020Q4 and 2025Q4) for every province and prefecture under one synthetic plan each.
-≈ 408,000 quarterly counts. Refuses to run on a database that already holds regions.
+≈ 408,000 quarterly counts (approved; the reporting quarter 2026Q3 then in every state). Then
+bench/national_workflow.py adds the people (3,670 users with memberships at every level), the
+workflow, allocations down two levels, 8,160 task reports and notifications. Refuses to run on
+a database that already holds regions.
 """
 
 from __future__ import annotations
@@ -180,7 +183,10 @@ def main() -> int:
         Target.objects.bulk_create(targets, batch_size=args.batch)
     from django.db import connection
 
+    from bench.national_workflow import add_workflow
     from indicators.rollups import rollups_rebuild
+
+    print(add_workflow(batch=args.batch))  # people, the workflow, allocations, task reports
 
     cells = rollups_rebuild()  # bulk rows bypass the services: the dashboards read these cells
     print(f"{cells} roll-up cells")

@@ -34,6 +34,9 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/certtr
 os.environ.setdefault("CONN_MAX_AGE", "600")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
 os.environ.setdefault("CERTTRACK_SECURE", "0")  # plain HTTP on the loopback: no SSL redirect
+# The import bench writes new counts for 2014, before the data set's first quarter (2015Q1, the
+# default first quarter counts may be entered for): the app must accept them.
+os.environ.setdefault("CERTTRACK_FIRST_QUARTER", "2014Q1")
 
 AS_OF = "2026Q2"  # a fixed quarter, so that every run measures the same page
 BENCH_USER = "bench_admin"
@@ -205,6 +208,133 @@ def bench_dashboards(runs: int) -> dict:
         )
         print(rows[-1])
     return {"runs": runs, "as_of": AS_OF, "pages": rows}
+
+
+# --- pages of every role ---------------------------------------------------------------------
+
+# (page, user, url): every page issue 25 names, opened by the role that opens it at national
+# scale. Users come from bench/national_workflow.py; "{plan}", "{target}" are filled in.
+ROLE_PAGES = [
+    ("home, superuser", BENCH_USER, "/home/"),
+    ("home, national reviewer", "n_reviewer_100000", "/home/"),
+    ("home, national leader", "n_leader_100000", "/home/"),
+    ("home, national analyst", "n_analyst_100000", "/home/"),
+    ("home, national target manager", "n_targets_100000", "/home/"),
+    ("home, provincial reviewer", "n_reviewer_620000", "/home/"),
+    ("home, provincial leader", "n_leader_620000", "/home/"),
+    ("home, prefecture official", "n_official_620100", "/home/"),
+    ("home, county official", "n_official_620101", "/home/"),
+    ("home, unit (task reports)", "n_unit_gov-620000", "/home/"),
+    ("review queue, national reviewer", "n_reviewer_100000", "/review/"),
+    ("national dashboard, national reviewer", "n_reviewer_100000", "/regions/100000/"),
+    ("provincial dashboard, provincial leader", "n_leader_620000", "/regions/620000/"),
+    ("assessment of the nation", BENCH_USER, "/regions/100000/assessment/"),
+    ("allocation page, nation → 34 provinces", "n_targets_100000", "/targets/{target}/allocation/"),
+    ("task board, national plan", "n_reviewer_100000", "/plans/{plan}/tasks/"),
+    ("tasks.json, national plan", "n_reviewer_100000", "/plans/{plan}/tasks.json"),
+]
+# A bare Django page, the reference of every ratio: the sign-in page.
+BARE = "/accounts/login/"
+
+
+class _Counted:
+    """Counts the SQL statements run inside it (a request's queries: the test client's
+    request_started signal empties ``connection.queries``, so CaptureQueriesContext may miss
+    them)."""
+
+    def __enter__(self):
+        from django.db import connection
+
+        self.n = 0
+        self._cm = connection.execute_wrapper(self)
+        self._cm.__enter__()
+        return self
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)
+
+    def __exit__(self, *exc):
+        self._cm.__exit__(*exc)
+
+
+def _national_plan():
+    from bench.national_workflow import NATIONAL_PLAN
+    from indicators.models import Plan, Target
+
+    plan = Plan.objects.get(document_number=NATIONAL_PLAN)
+    target = Target.objects.filter(plan=plan, allocated_from__isnull=True).order_by("pk").first()
+    return plan, target
+
+
+def bench_pages(runs: int, only: str = "") -> dict:
+    """Each role's pages, cold (the cache emptied before every request), with their queries,
+    size and the peak of Python allocations of one request; beside a bare page's cold time."""
+    import tracemalloc
+
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.test import Client
+
+    from certtrack.startup import settle
+
+    settle()
+    _superuser()
+    plan, target = _national_plan()
+    anonymous = Client()
+    bare = []
+    for _ in range(runs):
+        cache.clear()
+        t0 = time.perf_counter()
+        assert anonymous.get(BARE).status_code == 200
+        bare.append((time.perf_counter() - t0) * 1000)
+    bare_p95 = _pct(bare, 0.95)
+    rows = []
+    User = get_user_model()
+    for label, username, url in ROLE_PAGES:
+        if only and only not in label:
+            continue
+        url = url.format(plan=plan.pk, target=target.pk)
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        for _ in range(2):  # warm-up (and the home's first visit of the session)
+            response = client.get(url)
+            assert response.status_code == 200, (label, url, response.status_code)
+        cache.clear()
+        with _Counted() as counted:
+            response = client.get(url)
+        size = len(response.content)
+        cache.clear()
+        tracemalloc.start()
+        client.get(url)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        cold = []
+        for _ in range(runs):
+            cache.clear()
+            t0 = time.perf_counter()
+            assert client.get(url).status_code == 200
+            cold.append((time.perf_counter() - t0) * 1000)
+        rows.append(
+            {
+                "page": label,
+                "user": username,
+                "url": url,
+                "cold_p50_ms": round(_pct(cold, 0.5), 1),
+                "cold_p95_ms": round(_pct(cold, 0.95), 1),
+                "ratio_to_bare": round(_pct(cold, 0.5) / max(_pct(bare, 0.5), 0.01), 1),
+                "queries": counted.n,
+                "kb": round(size / 1024, 1),
+                "peak_mb": round(peak / 1e6, 1),
+            }
+        )
+        print(rows[-1])
+    return {
+        "runs": runs,
+        "bare_p50_ms": round(_pct(bare, 0.5), 1),
+        "bare_p95_ms": round(bare_p95, 1),
+        "pages": rows,
+    }
 
 
 # --- throughput ----------------------------------------------------------------------------
@@ -581,8 +711,18 @@ def _ok(flag: bool) -> str:
     return "**met**" if flag else "**NOT met**"
 
 
+# The results this file renders, in the order of RESULTS.md's national-scale section (other
+# benchmarks keep their own files there, e.g. import_bomb.json, and their own sections).
+STEPS = ["dashboards", "pages", "throughput", "writes", "export", "import"]
+
+
 def render() -> None:
-    found = {p.stem: json.loads(p.read_text()) for p in sorted(RESULTS_DIR.glob("*.json"))}
+    found = {
+        p.stem: json.loads(p.read_text())
+        for p in sorted(RESULTS_DIR.glob("*.json"))
+        if p.stem in STEPS
+    }
+    found = {name: found[name] for name in STEPS if name in found}
     lines = [
         "# CertTrack at national scale: benchmark results",
         "",
@@ -596,6 +736,8 @@ def render() -> None:
     machines: dict[tuple, list[str]] = {}
     for name, data in found.items():
         m = data["machine"]
+        if not isinstance(m, dict):  # older files named the machine in one line
+            m = {"cpu": str(m), "nproc": "?", "memory": "?", "database": "?", "python": "?"}
         key = (m["cpu"], m["nproc"], m["memory"], m["database"], m["python"])
         machines.setdefault(key, []).append(name)
     if machines:

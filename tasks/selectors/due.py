@@ -93,8 +93,10 @@ def task_reports_awaiting_review(user) -> list[TaskReport]:
     access = task_access_for(user)
     if not (access.everything or access.regions.can_review_anything):
         return []
-    qs = TaskReport.objects.filter(state=State.SUBMITTED).select_related(
-        "task", "task__parent", "task__plan__region", "unit", "submitted_by"
+    qs = (
+        TaskReport.objects.filter(state=State.SUBMITTED)
+        .select_related("task", "task__parent", "task__plan__region", "unit", "submitted_by")
+        .defer("done", "problems", "next_steps")  # a list names reports; their texts are long
     )
     return [r for r in qs.order_by("submitted_at", "id") if access.can_review_plan(r.task.plan)]
 

@@ -234,7 +234,13 @@ def submissions_waiting(user, *, today: dt.date) -> list[QuarterItem]:
     access = access_for(user)
     if not access.can_review_anything:
         return []
-    return _waiting(access.review_q("region__"), today=today)
+    return _cached(
+        "submissions_waiting",
+        access,
+        access.review,
+        today,
+        lambda: _waiting(access.review_q("region__"), today=today),
+    )
 
 
 def waiting_count(user, *, request=None) -> int:
@@ -274,6 +280,13 @@ def _official_paths() -> list[str]:
     )
 
 
+def _covered(path: str, paths: set[str]) -> bool:
+    """Whether ``path`` lies under one of ``paths`` (materialized paths "/100000/620000/"): a
+    look-up per ancestor, not a test per path (3 million tests for a national reviewer)."""
+    parts = path.strip("/").split("/")
+    return any("/" + "/".join(parts[: i + 1]) + "/" in paths for i in range(len(parts)))
+
+
 def unreported_units(
     *, regions: Iterable[Region], period: Quarter, today: dt.date
 ) -> list[QuarterItem]:
@@ -291,7 +304,7 @@ def unreported_units(
     for region_id, status in rows:
         statuses[region_id].append(status)
     expected = _n_indicators()
-    paths = _official_paths()
+    paths = set(_official_paths())
     out = []
     for unit in sorted(units, key=lambda r: r.path):
         status = submission_status(statuses=statuses.get(unit.pk, []), expected=expected)
@@ -304,7 +317,7 @@ def unreported_units(
                 status=status,
                 last_day=submission_last_day(period),
                 today=today,
-                has_official=any(unit.path.startswith(p) for p in paths),
+                has_official=_covered(unit.path, paths),
             )
         )
     return out
@@ -318,7 +331,25 @@ def late_units(user, *, today: dt.date, scope: str = "review") -> list[QuarterIt
     if scope == "review" and not access.can_review_anything:
         return []
     regions = Region.objects.filter(q, active=True, is_reporting_unit=True)
-    return unreported_units(regions=regions, period=reporting_quarter(today), today=today)
+    paths = access.review if scope == "review" else access.view
+    return _cached(
+        "late_units",
+        access,
+        paths,
+        today,
+        lambda: unreported_units(regions=regions, period=reporting_quarter(today), today=today),
+    )
+
+
+def _cached(name: str, access, paths, today: dt.date, compute):
+    """``compute()`` kept under the data version for everyone with the same scope and day:
+    the lists of a national home (thousands of units, hundreds of submissions) are read once
+    per write, not on every visit (issue 25). Counts, targets, regions and memberships change
+    the data version (indicators.pagecache)."""
+    from indicators.pagecache import cached_value
+
+    scope = ["*"] if access.everything else sorted(paths)
+    return cached_value(name, [*scope, today], compute)
 
 
 def targets_needing_attention(user, *, today: dt.date) -> list[TargetRow]:
