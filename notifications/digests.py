@@ -2,13 +2,16 @@
 ``Digest`` per user with the sections due that day; rendering is in mail.py, sending in
 reminders.py.
 
-Who is reminded of what (settings in ``CERTTRACK``, README):
+Who is reminded of what (settings in ``CERTTRACK``, README). A section is sent when one of its
+items is urgent, and then lists every item the to-do home lists in that section, in the home's
+order (the mail and the home never disagree on what waits; issue 22.2):
 
-* officials: quarters returned to them, and quarters not submitted from ``REMIND_DAYS_BEFORE``
-  days before the last on-time day on (and after it); the progress reports their units owe,
-  overdue or due within the same days;
-* reviewers: submissions (and progress reports) waiting longer than ``REVIEW_WAIT_DAYS`` days,
-  and late units of their regions that have no official (nobody else will be reminded);
+* officials: when a quarter is returned to them, or a quarter not submitted is within
+  ``REMIND_DAYS_BEFORE`` days of its last on-time day (or past it); the progress reports their
+  units owe, when one is overdue or due within the same days;
+* reviewers: when a submission (or progress report) has waited longer than
+  ``REVIEW_WAIT_DAYS`` days since its current round was submitted; and late units of their
+  regions that have no official (nobody else will be reminded);
 * leaders: once a week (``LEADER_SUMMARY_WEEKDAY``), the targets behind, at risk or pending
   in their scope and the late units; a summary whose mail failed is sent again the next day.
 """
@@ -97,23 +100,20 @@ def digest_for(user, *, day: dt.date) -> Digest:
     roles = todo.roles_of(user)
     digest = Digest(user=user, day=day)
     if Role.OFFICIAL in roles:
-        digest.official = [
-            i
-            for i in todo.official_items(user, today=day)
-            if i.status == "returned" or i.days_left <= before
-        ]
-    digest.tasks_due = [
-        d for d in todo.task_reports_due(user, day) if d.overdue or d.days_left(day) <= before
-    ]
+        items = todo.official_items(user, today=day)
+        if any(i.status == "returned" or i.days_left <= before for i in items):
+            digest.official = items  # the home's list, in its order
+    due = todo.task_reports_due(user, day)
+    if any(d.overdue or d.days_left(day) <= before for d in due):
+        digest.tasks_due = due
     if Role.REVIEWER in roles:
-        digest.waiting = [
-            i for i in todo.submissions_waiting(user, today=day) if i.waited_days > wait
-        ]
-        digest.tasks_waiting = [
-            r
-            for r in todo.task_reports_awaiting_review(user)
-            if r.submitted_at and (day - timezone.localdate(r.submitted_at)).days > wait
-        ]
+        waiting = todo.submissions_waiting(user, today=day)
+        tasks_waiting = todo.task_reports_awaiting_review(user)
+        if any(i.waited_days > wait for i in waiting) or any(
+            r.submitted_at and (day - timezone.localdate(r.submitted_at)).days > wait
+            for r in tasks_waiting
+        ):
+            digest.waiting, digest.tasks_waiting = waiting, tasks_waiting
         digest.no_official = [
             i for i in todo.late_units(user, today=day) if i.overdue and not i.has_official
         ]

@@ -203,7 +203,27 @@ def _check_version(report: TaskReport | None, expected_version: int | None) -> N
         raise StaleReport(report, expected_version)
 
 
-def _store_files(report: TaskReport, files: list[CheckedFile], *, user, now, stored: list) -> None:
+def _write(report: TaskReport, written: set, **fields) -> None:
+    """Write ``fields``: the first write of a save raises the version, the later ones of the
+    same save do not (one save, one version; issue 22.9). The report is locked."""
+    if report.pk in written:
+        TaskReport.objects.filter(pk=report.pk, version=report.version).update(**fields)
+        for name, value in fields.items():
+            setattr(report, name, value)
+    else:
+        _bump(report, report.version, **fields)
+        written.add(report.pk)
+
+
+def _store_files(
+    report: TaskReport,
+    files: list[CheckedFile],
+    *,
+    user,
+    now,
+    stored: list,
+    written: set | None = None,
+) -> None:
     storage = attachment_storage()
     for checked in files:
         name = storage.save(
@@ -222,7 +242,7 @@ def _store_files(report: TaskReport, files: list[CheckedFile], *, user, now, sto
             uploaded_by=user,
             uploaded_at=now,
         )
-        _bump(report, report.version, updated_by=user, updated_at=now)
+        _write(report, set() if written is None else written, updated_by=user, updated_at=now)
         _event(
             report,
             action=A.ATTACH,
@@ -287,11 +307,13 @@ def task_report_save(
                     }
                 )
             now = timezone.now()
+            written: set[int] = set()  # reports this save has written: one version per save
             if report is None:
                 report = _create(task, unit, period, fields, user=user, now=now)
+                written.add(report.pk)
             elif any(getattr(report, k) != v for k, v in fields.items()):
                 old_status = report.status
-                _bump(report, report.version, updated_by=user, updated_at=now, **fields)
+                _write(report, written, updated_by=user, updated_at=now, **fields)
                 _event(
                     report,
                     action=A.UPDATE,
@@ -300,17 +322,22 @@ def task_report_save(
                     old_state=report.state,
                     old_status=old_status,
                 )
-            _store_files(report, checked, user=user, now=now, stored=stored)
+            _store_files(report, checked, user=user, now=now, stored=stored, written=written)
             if submit:
                 old_state = report.state
-                _bump(
+                # A new round: the previous review (reviewer, time, comment) stays in the
+                # history only, so the report's page shows the current round (issue 22.9).
+                _write(
                     report,
-                    report.version,
+                    written,
                     state=State.SUBMITTED,
                     submitted_by=user,
                     submitted_at=now,
                     updated_by=user,
                     updated_at=now,
+                    reviewed_by=None,
+                    reviewed_at=None,
+                    review_comment="",
                 )
                 _event(
                     report,

@@ -20,8 +20,7 @@ from indicators.exports import brief_word as word
 from indicators.exports.brief_chart import ChartLabels, series_chart_png
 from indicators.periods import Quarter
 from indicators.progress import Status, names_text, progress_notes, round_half_up
-from indicators.selectors.brief import BriefData, Headline, UnitStatus
-from indicators.selectors.completeness import ReportStatus
+from indicators.selectors.brief import BriefData, Headline
 from indicators.selectors.values import Inclusion
 
 CHART_WIDTH_MM = 150
@@ -90,12 +89,13 @@ def _sentence(*parts: str) -> str:
     return "".join(parts) + pgettext("sentence end", ".")
 
 
-def _unit_names(units: list[UnitStatus], *, with_status: bool) -> str:
+def _unit_names(units, *, with_status: bool) -> str:
+    """Names of units (headline ``UnitStatus`` or reporting ``Obligation``), with their status."""
     names = []
     for unit in units:
         name = unit.region.name
         if with_status:
-            name = _("%(name)s (%(status)s)") % {"name": name, "status": unit.status.label}
+            name = _("%(name)s (%(status)s)") % {"name": name, "status": unit.status_label}
         names.append(name)
     return names_text(names)
 
@@ -420,32 +420,27 @@ def brief_document(*, data: BriefData, issuer: str, issued_on: dt.date, font_pat
 
 def _completeness(doc, data: BriefData) -> None:
     as_of = data.as_of
-    units = [u for u in (*data.not_reported, *data.awaiting)]
-    rows = data.dashboard.completeness
-    counted = [
-        r for r in rows for c in r.cells
-        if c.period == as_of and c.status is not ReportStatus.NOT_EXPECTED
-    ]  # fmt: skip
-    approved = [
-        r for r in rows for c in r.cells if c.period == as_of and c.status is ReportStatus.APPROVED
-    ]
-    done = len(counted) - len(data.not_reported)
+    reporting = data.reporting  # the reporting obligations: the review queue's answer
+    units = [*reporting.not_reported, *reporting.waiting]
+    approved = [o for o in reporting.rows if o.status == "approved"]
     word.add_paragraph(
         doc,
         _("For %(quarter)s, %(done)s of %(total)s reporting units have sent their figures, %(approved)s of them approved.")
-        % {"quarter": quarter_text(as_of), "done": done, "total": len(counted), "approved": len(approved)},
+        % {"quarter": quarter_text(as_of), "done": len(reporting.reported), "total": reporting.expected, "approved": len(approved)},
     )  # fmt: skip
-    if not units and counted:
+    if not units and reporting.expected:
         word.add_paragraph(doc, _("Every reporting unit's figures for %(quarter)s are in and approved.") % {"quarter": quarter_text(as_of)})  # fmt: skip
-    if data.not_reported:
-        word.add_paragraph(doc, _("Not yet reported: %(names)s.") % {"names": _unit_names(data.not_reported, with_status=True)})  # fmt: skip
-    if data.awaiting:
+    if reporting.not_reported:
+        word.add_paragraph(doc, _("Not yet reported: %(names)s.") % {"names": _unit_names(reporting.not_reported, with_status=True)})  # fmt: skip
+    if reporting.late:
+        word.add_paragraph(doc, _("Late since %(date)s: %(names)s.") % {"date": date_format(reporting.late[0].late_since, "DATE_FORMAT"), "names": _unit_names(reporting.late, with_status=False)})  # fmt: skip
+    if reporting.waiting:
         text = (
             _("Awaiting review, not included in the figures above: %(names)s.")
             if data.include is Inclusion.APPROVED
             else _("Awaiting review, included in the figures above and marked as such: %(names)s.")
         )
-        word.add_paragraph(doc, text % {"names": _unit_names(data.awaiting, with_status=False)})
+        word.add_paragraph(doc, text % {"names": _unit_names(reporting.waiting, with_status=False)})
     for panel in data.panels:
         name = panel.indicator.name
         if panel.incomplete:
@@ -453,6 +448,7 @@ def _completeness(doc, data: BriefData) -> None:
         if panel.discrepancies:
             quarters = ", ".join(str(r.period) for r in panel.discrepancies)
             word.add_paragraph(doc, _("%(indicator)s: the value entered directly differs from the sum of the divisions for %(quarters)s; the direct value counts.") % {"indicator": name, "quarters": quarters})  # fmt: skip
+    rows = data.dashboard.completeness
     quarters = [q for q in data.dashboard.completeness_quarters if q <= as_of][-4:]
     if rows and quarters:
         header = [_("Reporting unit"), *(str(q) for q in quarters)]

@@ -8,13 +8,22 @@ endpoints serve (docs/api.md), so the brief and ``/regions/<code>/*.json`` can n
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 from indicators.models import Plan, QuarterlyCount
 from indicators.periods import Quarter
 from indicators.progress import change_percent
 from indicators.selectors.completeness import ReportStatus
 from indicators.selectors.dashboards import IndicatorPanel, RegionDashboard, region_dashboard
+from indicators.selectors.obligations import (
+    Obligation,
+    ObligationSummary,
+    quarter_obligations,
+    subtree_scope,
+)
 from indicators.selectors.progress import TargetRow, target_rows, targets_for_regions
 from indicators.selectors.values import Inclusion, RegionValue, _empty, _period_q
 from regions.models import Region
@@ -33,6 +42,10 @@ class UnitStatus:
     @property
     def is_part(self) -> bool:
         return self.region.kind == Region.Kind.ZONE
+
+    @property
+    def status_label(self) -> str:
+        return self.status.label
 
 
 @dataclass(frozen=True)
@@ -84,8 +97,7 @@ class BriefData:
     dashboard: RegionDashboard
     headlines: list[Headline]
     division_targets: dict[tuple[str, str], list[TargetRow]]  # (child code, indicator code)
-    not_reported: list[UnitStatus]  # over the indicators (the heatmap's cell at as_of)
-    awaiting: list[UnitStatus]
+    reporting: ObligationSummary  # every reporting unit of the subtree at as_of (obligations)
     plans: list[Plan]  # the plans whose targets the brief shows
     has_demo: bool
 
@@ -104,6 +116,15 @@ class BriefData:
     @property
     def panels(self) -> list[IndicatorPanel]:
         return self.dashboard.panels
+
+    @property
+    def not_reported(self) -> list[Obligation]:
+        """Units whose figures for the as-of quarter are not in (the review queue's answer)."""
+        return self.reporting.not_reported
+
+    @property
+    def awaiting(self) -> list[Obligation]:
+        return self.reporting.waiting
 
 
 def _units_at(dashboard: RegionDashboard, code: str | None) -> list[UnitStatus]:
@@ -141,14 +162,19 @@ def _headline(dashboard: RegionDashboard, panel: IndicatorPanel) -> Headline:
     )
 
 
-def brief_data(*, region: Region, as_of: Quarter, include: Inclusion) -> BriefData:
+def brief_data(
+    *, region: Region, as_of: Quarter, include: Inclusion, today: dt.date | None = None
+) -> BriefData:
     """The brief of ``region`` as of ``as_of`` (the caller has checked the user's scope).
 
     The dashboard's selector gives the values, the targets' progress, the divisions' breakdown
     and the reporting statuses; the divisions' own targets (allocated or set by a plan of their
-    own) are judged by the same ``target_rows`` as every targets table. Two queries besides the
+    own) are judged by the same ``target_rows`` as every targets table. Who has reported is the
+    reporting obligations of the subtree (indicators.selectors.obligations: every reporting
+    unit, zones included, as the review queue counts them). Two queries besides the
     dashboard's: the divisions' targets with their values, and whether demo counts are shown.
     """
+    today = today or timezone.localdate()
     dashboard = region_dashboard(region=region, as_of=as_of, include=include)
     headlines = [_headline(dashboard, panel) for panel in dashboard.panels]
     rows = target_rows(
@@ -158,7 +184,6 @@ def brief_data(*, region: Region, as_of: Quarter, include: Inclusion) -> BriefDa
     for row in rows:
         key = (row.target.region.code, row.target.indicator.code)
         division_targets.setdefault(key, []).append(row)
-    units = _units_at(dashboard, None)
     plans = {t.plan.pk: t.plan for t in dashboard.targets}
     has_demo = any(p.is_demo for p in plans.values()) or (
         QuarterlyCount.objects.filter(region__path__startswith=region.path, is_demo=True)
@@ -169,8 +194,7 @@ def brief_data(*, region: Region, as_of: Quarter, include: Inclusion) -> BriefDa
         dashboard=dashboard,
         headlines=headlines,
         division_targets=division_targets,
-        not_reported=[u for u in units if u.status in NOT_REPORTED],
-        awaiting=[u for u in units if u.status is ReportStatus.SUBMITTED],
+        reporting=quarter_obligations(scope=subtree_scope(region), period=as_of, today=today),
         plans=sorted(plans.values(), key=lambda p: (p.issued_on, p.pk)),
         has_demo=has_demo,
     )

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import (
-    BooleanField,
     Case,
     CharField,
     Count,
@@ -26,7 +25,7 @@ from indicators.models import CountEvent, Indicator, QuarterlyCount
 from indicators.periods import Quarter, open_quarters
 from regions.models import Region
 from regions.people import display_name_expression
-from regions.selectors import regions_reviewable_by
+from regions.selectors import access_for, regions_reviewable_by
 
 Status = QuarterlyCount.Status
 
@@ -225,9 +224,10 @@ def review_queue(*, user, period: Quarter):
     ``last_entered_at``, ``last_submitted_at``, ``first_submitted_at``, ``reviewed_by_name``,
     ``last_reviewed_at`` and ``on_time``. Each unit's own counts only: nothing is summed.
 
-    ``on_time``: the unit's submission is in (submitted or approved) and it was *first* complete
-    before :func:`submission_deadline`: the latest of its counts' first submission times, so a
-    reviewer's return or reopen and the resubmission after it never make a unit late.
+    ``on_time``: the unit's submission was *first* complete before :func:`submission_deadline`
+    (indicators.selectors.obligations, the one rule): the latest of its counts' first
+    submission times, so a reviewer's return or reopen, the time the count then spends returned
+    and the resubmission after it never make a unit late.
     """
     indicators = list(Indicator.objects.all())
     here = Q(counts__year=period.year, counts__quarter=period.quarter)
@@ -240,6 +240,7 @@ def review_queue(*, user, period: Quarter):
         "last_entered_at": Max("counts__entered_at", filter=here),
         "last_submitted_at": Max("counts__submitted_at", filter=here),
         "first_submitted_at": Max("counts__first_submitted_at", filter=here),
+        "n_first": Count("counts__first_submitted_at", filter=here),
         "reviewed_by_name": Max(_person_name("counts__reviewed_by"), filter=here),
         "last_reviewed_at": Max("counts__reviewed_at", filter=here),
     }
@@ -256,15 +257,9 @@ def review_queue(*, user, period: Quarter):
         default=Value(Status.APPROVED.value),
         output_field=CharField(),
     )
-    on_time = Case(
-        When(
-            status__in=[s.value for s in REPORTED_STATUSES],
-            first_submitted_at__lt=submission_deadline(period),
-            then=Value(True),
-        ),
-        default=Value(False),
-        output_field=BooleanField(),
-    )
+    from indicators.selectors.obligations import on_time_expression
+
+    on_time = on_time_expression(period=period, expected=len(indicators))
     # What needs the reviewer first: submitted, then returned, drafts, not started, approved.
     queue_rank = Case(
         *(When(status=value, then=Value(rank)) for rank, value in enumerate(QUEUE_ORDER)),
@@ -318,18 +313,23 @@ class Completeness:
         return self.on_time / self.expected if self.expected else None
 
 
-def queue_completeness(*, user, period: Quarter) -> Completeness:
-    """Reporting rate and on-time rate over every reporting unit of the reviewer (one query)."""
-    rows = list(review_queue(user=user, period=period).values_list("status", "on_time"))
-    by_status = {s: 0 for s in SUBMISSION_STATUS_LABELS}
-    for status, _on_time in rows:
-        by_status[status] += 1
+def queue_completeness(*, user, period: Quarter, today: _dt.date | None = None) -> Completeness:
+    """Reporting rate and on-time rate over every reporting unit of the reviewer: the reporting
+    obligations of the quarter (indicators.selectors.obligations), three queries."""
+    from indicators.selectors.obligations import quarter_obligations
+
+    summary = quarter_obligations(
+        scope=access_for(user).review_q(),
+        period=period,
+        today=today or _tz.localdate(),
+        officials=False,
+    )
     return Completeness(
         period=period,
-        expected=len(rows),
-        reported=sum(1 for status, _ in rows if status in REPORTED_STATUSES),
-        on_time=sum(1 for _, on_time in rows if on_time),
-        by_status=by_status,
+        expected=summary.expected,
+        reported=len(summary.reported),
+        on_time=len(summary.on_time),
+        by_status=summary.by_status,
         deadline=submission_deadline(period),
         last_day=submission_last_day(period),
     )

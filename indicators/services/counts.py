@@ -99,6 +99,7 @@ def counts_save(
     now = timezone.now()
     note = explanation.strip() or note  # an explanation is kept with the value
     saved: list[QuarterlyCount] = []
+    submitted_now: list[QuarterlyCount] = []
     for code, value in parsed.items():
         current = counts.get(code)
         if current is None:
@@ -116,6 +117,7 @@ def counts_save(
                         entered_at=now,
                         version=1,
                     )
+
                     # Not the unique constraint here: a count another official created since
                     # we looked must be the IntegrityError below (a stale form, saying who),
                     # not a bare "already exists" form error. The database enforces it.
@@ -143,8 +145,13 @@ def counts_save(
                 now=now,
                 comment=explanation,
             )
+            if submit:  # created and submitted by one save: still version 1 (issue 22.9)
+                _submit_written(current, user=user, now=now, comment=explanation)
+                submitted_now.append(current)
         elif current.value != value or (note and current.note != note):
             old_value, old_status = current.value, current.status
+            # One save, one version: a change submitted at once is one write (issue 22.9).
+            submitting = submit and current.status in EDITABLE
             _bump(
                 current,
                 current.version,
@@ -162,9 +169,12 @@ def counts_save(
                 old_status=old_status,
                 comment=explanation,
             )
+            if submitting:
+                _submit_written(current, user=user, now=now, comment=explanation)
+                submitted_now.append(current)
         saved.append(current)
     if submit:
-        submitted = [c for c in saved if c.status in EDITABLE]
+        submitted = [c for c in saved if c.status in EDITABLE] + submitted_now
         for count in saved:
             _submit_one(count, user=user, now=now, comment=explanation)
         if submitted:
@@ -183,18 +193,38 @@ def _notify_submitted(*, user, region: Region, period: Quarter, comment: str) ->
         )
 
 
+def _submit_fields(count: QuarterlyCount, now) -> dict:
+    """What a submission writes: a new round begins. The previous round's reviewer, time and
+    comment leave the count (they stay in its history, the audit events), so every page shows
+    the current round (issue 22.9)."""
+    return dict(
+        status=S.SUBMITTED,
+        submitted_at=now,
+        # Kept through returns and reopens: on time is judged on the first submission.
+        first_submitted_at=count.first_submitted_at or now,
+        reviewed_by=None,
+        reviewed_at=None,
+        review_comment="",
+    )
+
+
+def _submit_written(count: QuarterlyCount, *, user, now, comment: str) -> None:
+    """Submit a count this same save has just written (created or changed, its version already
+    raised): one save, one version. The count is locked (``_locked_counts``) or new."""
+    old_status = count.status
+    fields = _submit_fields(count, now)
+    QuarterlyCount.objects.filter(pk=count.pk, version=count.version).update(**fields)
+    for name, value in fields.items():
+        setattr(count, name, value)
+    _event(count, action=A.SUBMIT, user=user, now=now, old_value=count.value,
+           old_status=old_status, comment=comment)  # fmt: skip
+
+
 def _submit_one(count: QuarterlyCount, *, user, now, comment="") -> None:
     if count.status not in EDITABLE:
         return
     old_status = count.status
-    _bump(
-        count,
-        count.version,
-        status=S.SUBMITTED,
-        submitted_at=now,
-        # Kept through returns and reopens: the on-time rate counts the first submission.
-        first_submitted_at=count.first_submitted_at or now,
-    )
+    _bump(count, count.version, **_submit_fields(count, now))
     _event(
         count,
         action=A.SUBMIT,
@@ -271,7 +301,7 @@ def counts_withdraw(
     region-quarter is still *submitted*; they become drafts again, audited (``withdraw``).
 
     A withdrawn first submission no longer counts for the on-time rate (``first_submitted_at``
-    is cleared where no reviewer has ever decided on the counts); the reviewers are told.
+    is cleared where the round taken back is the first); the reviewers are told.
     """
     if not access_for(user).can_enter(region):
         raise PermissionDenied(
@@ -283,7 +313,7 @@ def counts_withdraw(
     now = timezone.now()
     for count in counts.values():
         fields = {"status": S.DRAFT, "submitted_at": None}
-        if count.reviewed_at is None:
+        if count.first_submitted_at == count.submitted_at:  # the first round is taken back
             fields["first_submitted_at"] = None
         _bump(count, count.version, **fields)
         _event(

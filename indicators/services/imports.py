@@ -230,6 +230,7 @@ def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProble
         explanation = change.explanation
         note = explanation.strip()
         saved = []  # (indicator code, count, its status before)
+        written = set()  # counts this item writes already: a submission adds no version
         for code, value in parsed.items():
             current = counts.get(code)
             before = current.status if current is not None else ""
@@ -253,6 +254,7 @@ def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProble
                     is_demo=False,
                 )
                 created.append(current)
+                written.add(id(current))
                 item_of_new[(region.pk, change.period, code)] = index
                 events.append((current, _event_row(current, A.IMPORT, user_id, now, explanation)))
             elif current.value != value or (note and current.note != note):
@@ -260,6 +262,7 @@ def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProble
                 current.value, current.note = value, note or current.note
                 current.entered_by, current.entered_at = user, now
                 current.version += 1
+                written.add(id(current))
                 updated[current.pk] = current
                 events.append(
                     (
@@ -277,7 +280,10 @@ def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProble
             current.status, current.submitted_at = S.SUBMITTED, now
             # Kept through returns and reopens (the on-time rate counts the first submission).
             current.first_submitted_at = getattr(current, "first_submitted_at", None) or now
-            current.version += 1
+            # A new round: the previous review stays in the history only (issue 22.9).
+            current.reviewed_by_id, current.reviewed_at, current.review_comment = None, None, ""
+            if id(current) not in written:  # one save, one version
+                current.version += 1
             if current.pk is not None:
                 updated[current.pk] = current
             events.append(
@@ -334,6 +340,9 @@ def _import_write(*, user, items, submit: bool, indicators) -> list[ImportProble
             "status",
             "submitted_at",
             "first_submitted_at",
+            "reviewed_by",
+            "reviewed_at",
+            "review_comment",
             "version",
         ],  # fmt: skip
         batch_size=IMPORT_BATCH,

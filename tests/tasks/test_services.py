@@ -138,27 +138,32 @@ def test_a_submitted_or_accepted_report_is_locked_for_the_unit(gansu, people):
 
 def test_the_owner_accepts_returns_with_a_reason_and_reopens(gansu, people):
     fgw, rev, t8, u = people["fgw"], people["reviewer"], task(gansu, 8), unit("省发展改革委")
-    report = save(fgw, t8, u, submit=True)  # v2
+    # One version per save (issue 22.9): written and submitted by one save, v1.
+    report = save(fgw, t8, u, submit=True)  # v1
     with pytest.raises(ValidationError) as no_reason:
-        task_report_return(user=rev, report=report, expected_version=2, comment="  ")
+        task_report_return(user=rev, report=report, expected_version=1, comment="  ")
     assert "comment" in no_reason.value.message_dict
-    returned = task_report_return(user=rev, report=report, expected_version=2, comment="补充数据")
+    returned = task_report_return(user=rev, report=report, expected_version=1, comment="补充数据")
     assert (returned.state, returned.review_comment, returned.reviewed_by) == (
         State.RETURNED,
         "补充数据",
         rev,
     )
-    again = save(fgw, t8, u, done="已补充", version=3, submit=True)  # v4: update, v5: submit
-    assert (again.state, again.version) == (State.SUBMITTED, 5)
-    accepted = task_report_accept(user=rev, report=again, expected_version=5)
+    again = save(fgw, t8, u, done="已补充", version=2, submit=True)  # v3: update and submit
+    assert (again.state, again.version) == (State.SUBMITTED, 3)
+    # The resubmitted report shows the current round: the return's reviewer, time and
+    # comment are in the history only (issue 22.9).
+    assert (again.reviewed_by, again.reviewed_at, again.review_comment) == (None, None, "")
+    assert again.events.get(action=A.RETURN).comment == "补充数据"
+    accepted = task_report_accept(user=rev, report=again, expected_version=3)
     assert accepted.state == State.ACCEPTED
     with pytest.raises(ValidationError):
-        task_report_reopen(user=rev, report=accepted, expected_version=6, comment="")
-    reopened = task_report_reopen(user=rev, report=accepted, expected_version=6, comment="数据有误")
+        task_report_reopen(user=rev, report=accepted, expected_version=4, comment="")
+    reopened = task_report_reopen(user=rev, report=accepted, expected_version=4, comment="数据有误")
     assert reopened.state == State.RETURNED
     assert actions(reopened) == [
-        (A.CREATE, 1), (A.SUBMIT, 2), (A.RETURN, 3), (A.UPDATE, 4), (A.SUBMIT, 5),
-        (A.ACCEPT, 6), (A.REOPEN, 7),
+        (A.CREATE, 1), (A.SUBMIT, 1), (A.RETURN, 2), (A.UPDATE, 3), (A.SUBMIT, 3),
+        (A.ACCEPT, 4), (A.REOPEN, 5),
     ]  # fmt: skip
     event = reopened.events.get(action=A.REOPEN)
     assert (event.user, event.old_state, event.new_state, event.comment) == (
@@ -173,9 +178,9 @@ def test_the_owner_accepts_returns_with_a_reason_and_reopens(gansu, people):
 def test_only_a_reviewer_of_the_plans_region_accepts_or_returns(gansu, people, who):
     report = save(people["fgw"], task(gansu, 8), unit("省发展改革委"), submit=True)
     with pytest.raises(PermissionDenied):
-        task_report_accept(user=people[who], report=report, expected_version=2)
+        task_report_accept(user=people[who], report=report, expected_version=1)
     with pytest.raises(PermissionDenied):
-        task_report_return(user=people[who], report=report, expected_version=2, comment="x")
+        task_report_return(user=people[who], report=report, expected_version=1, comment="x")
     assert TaskReport.objects.get().state == State.SUBMITTED
 
 
@@ -200,8 +205,9 @@ def test_attachments_are_stored_outside_the_web_root_under_random_names(gansu, p
     assert len(paths) == 2
     assert all("进展" not in str(p) and "现场" not in str(p) for p in paths)
     assert {p.read_bytes() for p in paths} == {PDF, png()}
-    assert actions(report) == [(A.CREATE, 1), (A.ATTACH, 2), (A.ATTACH, 3)]
-    assert report.version == 3
+    # One save, one version (issue 22.9): the report and both files are version 1.
+    assert actions(report) == [(A.CREATE, 1), (A.ATTACH, 1), (A.ATTACH, 1)]
+    assert report.version == 1
 
 
 def test_a_bad_file_among_good_ones_stores_nothing(gansu, people, media_root):
@@ -259,10 +265,10 @@ def test_removing_an_attachment_is_audited_and_the_file_goes_on_commit(
     report = save(fgw, task(gansu, 8), unit("省发展改革委"), files=[upload("a.pdf", PDF)])
     attachment = report.attachments.get()
     with django_capture_on_commit_callbacks(execute=True):
-        after = task_attachment_delete(user=fgw, attachment=attachment, expected_version=2)
-    assert after.version == 3 and not TaskAttachment.objects.exists()
+        after = task_attachment_delete(user=fgw, attachment=attachment, expected_version=1)
+    assert after.version == 2 and not TaskAttachment.objects.exists()
     assert stored_files(media_root) == []
-    assert actions(after)[-1] == (A.DETACH, 3)
+    assert actions(after)[-1] == (A.DETACH, 2)
     assert after.events.get(action=A.DETACH).file_name == "a.pdf"
 
 

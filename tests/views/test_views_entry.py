@@ -298,8 +298,9 @@ def test_returned_quarter_shows_the_reviewers_comment_and_history(as_user, tree,
     submitted(people, tree)
     as_user("reviewer").post(
         review_url(tree["a"]),
-        {"action": "return", "comment": "Check B's figure", "version_certificates": 2}
-        | {"version_organizations": 2},
+        # Created and submitted by one save: version 1 (one version per save, issue 22.9).
+        {"action": "return", "comment": "Check B's figure", "version_certificates": 1}
+        | {"version_organizations": 1},
     )
     page = as_user("official").get(ENTRY, {"region": "990100", "period": str(P)})
     text = page.content.decode()
@@ -354,9 +355,11 @@ def test_queue_query_count_does_not_grow_with_units(
     client = as_user("reviewer")
     client.get(QUEUE)  # warm the session
     cache.clear()  # both measured requests start from an empty cache (indicators.pagecache)
-    # 17: the page, plus the header's waiting badge and unread count (work.context_processors)
-    # and the separation-of-duties lookup of who entered what (issue 12.8)
-    with django_assert_max_num_queries(17) as few:
+    # 19: the page, plus the header's waiting badge and unread count (work.context_processors)
+    # and the separation-of-duties lookup of who entered what (issue 12.8); the reporting rate
+    # and the badge read the reporting obligations (issue 22.2: units, then their counts grouped,
+    # each beside the number of indicators): two more than the single annotated query before.
+    with django_assert_max_num_queries(19) as few:
         client.get(QUEUE, {"period": str(P)})
     for i in range(30):
         make_region(f"9905{i:02d}", parent=tree["province"])

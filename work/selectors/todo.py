@@ -9,8 +9,6 @@ to-do home (work.views), the reviewer's badge and the reminder digests
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -19,14 +17,16 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from indicators.models import CountEvent, Indicator, QuarterlyCount, Target
+from indicators.models import CountEvent, QuarterlyCount, Target
 from indicators.periods import Quarter, quarter_range
 from indicators.progress import Status as ProgressStatus
-from indicators.selectors.entry import (
-    NOT_STARTED,
-    REPORTED_STATUSES,
-    submission_last_day,
-    submission_status,
+from indicators.selectors.entry import NOT_STARTED, submission_last_day
+from indicators.selectors.obligations import (
+    Obligation,
+    open_submission_count,
+    open_submissions,
+    quarter_obligations,
+    reporting_obligations,
 )
 from indicators.selectors.progress import TargetRow, target_rows
 from regions.models import Membership, Region
@@ -80,6 +80,7 @@ class QuarterItem:
     comment: str = ""
     reopened: bool = False
     has_official: bool = True
+    on_time: bool = False  # first submitted on time: a later return or reopen is never late
 
     @property
     def days_left(self) -> int:
@@ -88,7 +89,9 @@ class QuarterItem:
 
     @property
     def overdue(self) -> bool:
-        return self.days_left < 0
+        """Past the last on-time day and not first submitted by then (a reopen never makes a
+        unit late: indicators.selectors.obligations)."""
+        return self.days_left < 0 and not self.on_time
 
     @property
     def days_overdue(self) -> int:
@@ -114,73 +117,65 @@ def _display(user) -> str:
     return display_name(user)
 
 
-def _n_indicators() -> int:
-    return Indicator.objects.count()
-
-
-def _submissions(counts: Iterable[QuarterlyCount]) -> dict[tuple[int, Quarter], list]:
-    grouped: dict[tuple[int, Quarter], list] = defaultdict(list)
-    for c in counts:
-        grouped[(c.region_id, c.period)].append(c)
-    return grouped
+def _item(o: Obligation, **extra) -> QuarterItem:
+    """A to-do item from the reporting obligation it stands for."""
+    return QuarterItem(
+        region=o.region,
+        period=o.period,
+        status=o.status,
+        last_day=o.last_day,
+        today=o.today,
+        has_official=o.has_official,
+        on_time=o.on_time,
+        **extra,
+    )
 
 
 def official_items(user, *, today: dt.date) -> list[QuarterItem]:
     """Every quarter of the official's regions that needs their action, most urgent first:
-    returned or reopened (with the reason and who), a draft not submitted, and for each
-    reporting unit each of the last :func:`todo_quarters` ended quarters not started (the
-    reporting quarter first). Three queries."""
+    returned or reopened (with the reason and who), a draft not submitted (any quarter), and
+    for each reporting unit each of the last :func:`todo_quarters` ended quarters not started
+    (the reporting quarter first). The statuses are the reporting obligations'
+    (indicators.selectors.obligations); a constant number of queries."""
     access = access_for(user)
     if access.everything or not access.enter:
         return []
     current = reporting_quarter(today)
     first = current - (todo_quarters() - 1)
-    window = Q(year__gt=first.year) | Q(year=first.year, quarter__gte=first.quarter)
-    window &= Q(year__lt=current.year) | Q(year=current.year, quarter__lte=current.quarter)
-    counts = list(
-        QuarterlyCount.objects.filter(access.enter_q("region__"), region__active=True)
-        .filter(window | Q(status__in=[S.RETURNED, S.DRAFT]))
-        .select_related("region", "reviewed_by")
+    back = open_submissions(
+        scope=access.enter_q("region__"), statuses=[S.RETURNED, S.DRAFT], today=today
     )
-    expected = _n_indicators()
-    grouped = _submissions(counts)
-    returned_ids = [c.pk for c in counts if c.status == S.RETURNED]
+    returned = [o for o in back if o.status == S.RETURNED]
+    details: dict[tuple[int, Quarter], QuarterlyCount] = {}
     last_review: dict[int, CountEvent] = {}
-    for event in CountEvent.objects.filter(
-        count_id__in=returned_ids, action__in=[A.RETURN, A.REOPEN]
-    ).order_by("at", "id"):
-        last_review[event.count_id] = event
+    if returned:
+        rows = QuarterlyCount.objects.filter(
+            access.enter_q("region__"), region__active=True, status=S.RETURNED
+        ).select_related("reviewed_by")
+        for c in rows:
+            details.setdefault((c.region_id, c.period), c)
+        for event in CountEvent.objects.filter(
+            count_id__in=[c.pk for c in details.values()], action__in=[A.RETURN, A.REOPEN]
+        ).order_by("at", "id"):
+            last_review[event.count_id] = event
     items = []
-    for (_region_id, period), rows in grouped.items():
-        status = submission_status(statuses=[c.status for c in rows], expected=expected)
-        if status not in (S.RETURNED, S.DRAFT):
-            continue
-        region = rows[0].region
-        item = dict(region=region, period=period, status=status, today=today)
-        if status == S.RETURNED:
-            count = next(c for c in rows if c.status == S.RETURNED)
-            event = last_review.get(count.pk)
-            item.update(
-                by=_display(count.reviewed_by),
-                at=count.reviewed_at,
-                comment=count.review_comment,
-                reopened=event is not None and event.action == A.REOPEN,
-            )
-        items.append(QuarterItem(last_day=submission_last_day(period), **item))
-    started = set(grouped)
-    units = Region.objects.filter(access.enter_q(), active=True, is_reporting_unit=True)
-    for region in units.order_by("path"):
-        for period in quarter_range(first, current):
-            if (region.pk, period) not in started:
-                items.append(
-                    QuarterItem(
-                        region=region,
-                        period=period,
-                        status=NOT_STARTED,
-                        last_day=submission_last_day(period),
-                        today=today,
-                    )
+    for o in back:
+        extra = {}
+        if o.status == S.RETURNED:
+            count = details.get((o.region.pk, o.period))
+            if count is not None:
+                event = last_review.get(count.pk)
+                extra = dict(
+                    by=_display(count.reviewed_by),
+                    at=count.reviewed_at,
+                    comment=count.review_comment,
+                    reopened=event is not None and event.action == A.REOPEN,
                 )
+        items.append(_item(o, **extra))
+    window = list(quarter_range(first, current))
+    for o in reporting_obligations(scope=access.enter_q(), periods=window, today=today):
+        if o.status == NOT_STARTED:
+            items.append(_item(o))
     # Returned and drafts: the earliest deadline first. Not started: the reporting quarter
     # first (the one being collected now), then the older ones still missing.
     items.sort(
@@ -202,35 +197,35 @@ def official_waiting(user, *, today: dt.date) -> list[QuarterItem]:
 
 
 def _waiting(scope: Q, *, today: dt.date) -> list[QuarterItem]:
-    counts = (
-        QuarterlyCount.objects.filter(scope, region__active=True, status=S.SUBMITTED)
-        .select_related("region", "entered_by")
-        .order_by("region__path")
-    )
-    expected = _n_indicators()
-    items = []
-    for (_rid, period), rows in _submissions(counts).items():
-        if len(rows) < expected:
-            continue  # part approved, part submitted: not a whole submission waiting
-        latest = max(rows, key=lambda c: c.submitted_at or c.entered_at)
-        items.append(
-            QuarterItem(
-                region=rows[0].region,
-                period=period,
-                status=S.SUBMITTED,
-                last_day=submission_last_day(period),
-                today=today,
-                by=_display(latest.entered_by),
-                at=latest.submitted_at or latest.entered_at,
-            )
+    """Whole submissions waiting for review (obligations' *waiting*), oldest wait first, each
+    with who submitted the current round and since when."""
+    waiting = open_submissions(scope=scope, statuses=[S.SUBMITTED], today=today)
+    if not waiting:
+        return []
+    names: dict[tuple[int, Quarter], tuple] = {}
+    counts = QuarterlyCount.objects.filter(
+        scope, region__active=True, status=S.SUBMITTED
+    ).select_related("entered_by")
+    for c in counts:
+        key = (c.region_id, c.period)
+        moment = c.submitted_at or c.entered_at
+        if key not in names or moment > names[key][0]:
+            names[key] = (moment, c.entered_by)
+    return [
+        _item(
+            o,
+            by=_display(names[(o.region.pk, o.period)][1])
+            if (o.region.pk, o.period) in names
+            else "",
+            at=o.waiting_since,
         )
-    items.sort(key=lambda i: (i.at, i.region.path))
-    return items
+        for o in waiting
+    ]
 
 
 def submissions_waiting(user, *, today: dt.date) -> list[QuarterItem]:
     """Every submission waiting for this reviewer, across quarters, oldest first (with the
-    days it has waited). Two queries."""
+    days it has waited since the current round was submitted)."""
     access = access_for(user)
     if not access.can_review_anything:
         return []
@@ -244,12 +239,15 @@ def submissions_waiting(user, *, today: dt.date) -> list[QuarterItem]:
 
 
 def waiting_count(user, *, request=None) -> int:
-    """The reviewer's badge: submissions (region-quarters) waiting, plus the plans' task reports
-    awaiting their review. Read on every page, so it never scans the data: the counts' part is
-    kept under the data version (every count write changes it) and, when computed, reads only
-    the submitted counts (a partial index); the task reports' part is one count over the
-    submitted reports (a partial index too). At most three queries whatever the data's size
-    (the data version is shared with the page's other cached parts through ``request``)."""
+    """The reviewer's badge: exactly the items of the to-do home's review sections, counted
+    without fetching them: whole submissions waiting (:func:`submissions_waiting`) plus the
+    plans' task reports awaiting the user's review.
+
+    Read on every page, so it never scans the data (issue 25): the counts' part is kept under
+    the data version (every count write changes it) and, when computed, reads only the
+    submitted counts (a partial index); the task reports' part is one count over the
+    submitted reports (a partial index too). A constant number of queries whatever the data's
+    size (the data version is shared with the page's other cached parts through ``request``)."""
     from indicators.pagecache import cached_value
     from tasks.selectors.due import task_reports_awaiting_review_count
 
@@ -257,87 +255,37 @@ def waiting_count(user, *, request=None) -> int:
     if not access.can_review_anything:
         return 0
     scope = ["*"] if access.everything else sorted(access.review)
-
-    def quarters() -> int:
-        return (
-            QuarterlyCount.objects.filter(
-                access.review_q("region__"), region__active=True, status=S.SUBMITTED
-            )
-            .values("region_id", "year", "quarter")
-            .distinct()
-            .count()
-        )
-
-    waiting = cached_value("waiting_count", scope, quarters, request=request)
-    return waiting + task_reports_awaiting_review_count(user)
-
-
-def _official_paths() -> list[str]:
-    return list(
-        Membership.objects.filter(role=Role.OFFICIAL, region__active=True, user__is_active=True)
-        .values_list("region__path", flat=True)
-        .distinct()
+    quarters = cached_value(
+        "waiting_count",
+        scope,
+        lambda: open_submission_count(scope=access.review_q("region__"), statuses=[S.SUBMITTED]),
+        request=request,
     )
+    return quarters + task_reports_awaiting_review_count(user)
 
 
-def _covered(path: str, paths: set[str]) -> bool:
-    """Whether ``path`` lies under one of ``paths`` (materialized paths "/100000/620000/"): a
-    look-up per ancestor, not a test per path (3 million tests for a national reviewer)."""
-    parts = path.strip("/").split("/")
-    return any("/" + "/".join(parts[: i + 1]) + "/" in paths for i in range(len(parts)))
-
-
-def unreported_units(
-    *, regions: Iterable[Region], period: Quarter, today: dt.date
-) -> list[QuarterItem]:
-    """The reporting units among ``regions`` whose submission for ``period`` is not in
-    (neither submitted nor approved), each with its status, whether it is overdue and whether
-    any official can enter its counts (a unit without one is named to its reviewers). Two
-    queries."""
-    units = [r for r in regions if r.is_reporting_unit and r.active]
-    if not units:
-        return []
-    rows = QuarterlyCount.objects.filter(
-        region__in=units, year=period.year, quarter=period.quarter
-    ).values_list("region_id", "status")
-    statuses: dict[int, list[str]] = defaultdict(list)
-    for region_id, status in rows:
-        statuses[region_id].append(status)
-    expected = _n_indicators()
-    paths = set(_official_paths())
-    out = []
-    for unit in sorted(units, key=lambda r: r.path):
-        status = submission_status(statuses=statuses.get(unit.pk, []), expected=expected)
-        if status in REPORTED_STATUSES:
-            continue
-        out.append(
-            QuarterItem(
-                region=unit,
-                period=period,
-                status=status,
-                last_day=submission_last_day(period),
-                today=today,
-                has_official=_covered(unit.path, paths),
-            )
-        )
-    return out
+def unreported_units(*, scope: Q, period: Quarter, today: dt.date) -> list[QuarterItem]:
+    """The reporting units of ``scope`` whose submission for ``period`` is not in (neither
+    submitted nor approved), each with its status, whether it is overdue and whether any
+    official can enter its counts: the reporting obligations' *not reported*."""
+    summary = quarter_obligations(scope=scope, period=period, today=today)
+    return [_item(o) for o in summary.not_reported]
 
 
 def late_units(user, *, today: dt.date, scope: str = "review") -> list[QuarterItem]:
     """Units of the user's scope (``review`` or ``view``) not reported for the reporting
     quarter; once its last on-time day has passed they are late (``overdue``)."""
     access = access_for(user)
-    q = access.review_q() if scope == "review" else access.visible_q()
     if scope == "review" and not access.can_review_anything:
         return []
-    regions = Region.objects.filter(q, active=True, is_reporting_unit=True)
+    q = access.review_q() if scope == "review" else access.visible_q()
     paths = access.review if scope == "review" else access.view
     return _cached(
         "late_units",
         access,
         paths,
         today,
-        lambda: unreported_units(regions=regions, period=reporting_quarter(today), today=today),
+        lambda: unreported_units(scope=q, period=reporting_quarter(today), today=today),
     )
 
 
