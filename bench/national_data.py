@@ -64,6 +64,11 @@ def county_value(code: str, indicator: int, index: int) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument(
+        "--years",
+        default=f"{START_YEAR}-{END_YEAR}",
+        help="the quarters' years, e.g. 2025-2026 for the smoke run (bench/smoke.py)",
+    )
     args = parser.parse_args()
 
     import django
@@ -110,7 +115,8 @@ def main() -> int:
                 by_code[code].parent_id = ids[parent]
         Region.objects.bulk_update(list(by_code.values()), ["parent"], batch_size=args.batch)
 
-    quarters = list(quarter_range(Quarter(START_YEAR, 1), Quarter(END_YEAR, 4)))
+    first_year, last_year = (int(y) for y in args.years.split("-"))
+    quarters = list(quarter_range(Quarter(first_year, 1), Quarter(last_year, 4)))
     now = timezone.now()
     children: dict[str, list[str]] = {}
     for code, _n, level, parent, _r in specs:

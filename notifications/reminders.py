@@ -36,7 +36,8 @@ def reminders_send(*, day: dt.date, dry_run: bool = False) -> RunResult:
     """Build and send (or, with ``dry_run``, only build) every digest due on ``day``."""
     result = RunResult()
     done = dict(SentMail.objects.filter(day=day).values_list("user_id", "status"))
-    for user in people_to_remind():
+    # Each person's preference comes with them (one query, not one a person).
+    for user in people_to_remind().select_related("preference"):
         if done.get(user.pk) == SentMail.Status.SENT:
             result.already.append(user.username)
             continue
