@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := CERTTRACK_DEV=1 DEBUG=1
 
-.PHONY: plotly run serve backup restore test install setup demo messages lint format check browser-deps clean bench bench-data bench-deps
+.PHONY: plotly run serve backup restore test install setup demo messages lint format check browser-deps clean bench bench-data bench-deps bench-smoke
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -99,5 +99,11 @@ bench-deps:
 	  else echo "error: wrk is missing: install Debian's package wrk"; exit 1; fi; \
 	fi
 
+# From a fresh clone: run.py creates BENCH_DB and builds the national set when they are missing.
 bench: install bench-deps
 	DATABASE_URL=$(BENCH_DB) $(PY) bench/run.py all
+	$(PY) bench/import_bomb.py
+
+# The short national-scale smoke run .ci/run calls (a database of its own, ≈ 3 min).
+bench-smoke: install
+	$(PY) bench/smoke.py

@@ -1047,6 +1047,48 @@ def render() -> None:
     write_section("national-scale", "\n".join(lines))
 
 
+def _ensure_data() -> None:
+    """From a fresh clone: create the database if it is missing and fill it with the national
+    set (bench/national_data.py, a few minutes); a set made before bench/national_workflow.py
+    gains its people and work."""
+    import psycopg2
+    from django.conf import settings
+    from django.db import connection
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        raise SystemExit("bench/run.py needs PostgreSQL (DATABASE_URL=postgres://…)")
+    try:
+        connection.ensure_connection()
+    except Exception:  # noqa: BLE001  most likely: the database does not exist yet
+        connection.close()
+        admin = psycopg2.connect(
+            dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432,
+            password=db["PASSWORD"] or None,
+        )  # fmt: skip
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
+        admin.close()
+        print(f"created database {db['NAME']}")
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from bench.national_workflow import NATIONAL_PLAN
+    from indicators.models import Plan
+    from regions.models import Region
+
+    env = {**os.environ}
+    if not Region.objects.exists():
+        print("building the national data set (bench/national_data.py) …")
+        subprocess.run([sys.executable, "bench/national_data.py"], cwd=ROOT, env=env, check=True)
+    elif not Plan.objects.filter(document_number=NATIONAL_PLAN).exists():
+        print("adding people and work to the national set (bench/national_workflow.py) …")
+        subprocess.run(
+            [sys.executable, "bench/national_workflow.py"], cwd=ROOT, env=env, check=True
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -1064,6 +1106,7 @@ def main() -> int:
     if args.what == "_export-child":
         print(json.dumps(_child(args.mode, args.quarterly_only)))
         return 0
+    _ensure_data()
     todo = STEPS if args.what == "all" else [args.what]
     for what in todo:
         if what == "dashboards":

@@ -156,3 +156,31 @@ def test_a_list_shows_only_the_users_regions(client, people, tree, certs, orgs):
     client.force_login(people["other_reviewer"])
     page = client.get(reverse("work:list", args=["waiting"])).content.decode()
     assert "别市2" in page and "市0" not in page
+
+
+def test_a_notification_fan_out_makes_as_many_queries_for_more_recipients_and_regions(
+    people, tree, certs, orgs, django_user_model
+):
+    """An import's submissions tell every reviewer above each region-quarter: the same queries
+    for 2 regions and 1 extra reviewer as for 12 regions and 6 extra reviewers."""
+    from notifications.models import Notification
+    from notifications.services import notifications_create_many
+
+    def fan_out(regions, n_reviewers, tag):
+        for k in range(n_reviewers):
+            make_user(django_user_model, f"r{tag}{k}", (Role.REVIEWER, tree["province"]))
+        subjects = [(r, P) for r in regions]
+        with CaptureQueriesContext(connection) as ctx:
+            made = notifications_create_many(
+                kind=Notification.Kind.SUBMITTED, subjects=subjects, actor=people["official"]
+            )
+        return len(ctx.captured_queries), len(made)
+
+    grow(tree, certs, orgs, start=0, n=12)
+    regions = list(Region.objects.filter(code__startswith="99", level="prefecture")[:12])
+    few_queries, few = fan_out(regions[:2], 1, "a")
+    many_queries, many = fan_out(regions, 5, "b")
+    assert few_queries == many_queries
+    # Reviewers of the province: 'rev' plus 1 (first call) → 2 a region: 2 x 2 = 4; then
+    # 'rev' plus 6 → 7 a region: 12 x 7 = 84.
+    assert (few, many) == (4, 84)
