@@ -110,26 +110,31 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--update", action="store_true", help="rewrite the baseline")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database kept by --keep (no rebuild)"
+    )
     args = parser.parse_args()
     if args.child:
         print(json.dumps(_child(args.runs)))
         return 0
     started = time.perf_counter()
     url = _db_url()
-    _psql(url, 'DROP DATABASE IF EXISTS "{name}"')
-    _psql(url, 'CREATE DATABASE "{name}"')
+    if not args.reuse:
+        _psql(url, 'DROP DATABASE IF EXISTS "{name}"')
+        _psql(url, 'CREATE DATABASE "{name}"')
     try:
-        subprocess.run(
-            [sys.executable, "bench/national_data.py", "--years", "2023-2026"],
-            env={**os.environ, "DATABASE_URL": url},
-            cwd=ROOT,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        print(f"smoke: national set built in {time.perf_counter() - started:.0f} s")
+        if not args.reuse:
+            subprocess.run(
+                [sys.executable, "bench/national_data.py", "--years", "2023-2026"],
+                env={**os.environ, "DATABASE_URL": url},
+                cwd=ROOT,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            print(f"smoke: national set built in {time.perf_counter() - started:.0f} s")
         result = _measure(url, args.runs)
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             _psql(url, 'DROP DATABASE IF EXISTS "{name}"')
     for page in result["pages"]["pages"]:
         print(

@@ -34,7 +34,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import reduce
 
-from django.db.models import BooleanField, Case, Count, Max, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from indicators.models import Indicator, QuarterlyCount
@@ -324,6 +335,22 @@ def _status_filter(statuses: Sequence[str], expected: int) -> Q:
 
 def _open_rows(scope: Q, statuses: Sequence[str], expected: int):
     counts = QuarterlyCount.objects.filter(scope, region__active=True)
+    if {S(s) for s in statuses} <= {S.SUBMITTED, S.RETURNED}:
+        # A submitted (returned) submission has at least one count in that status: group only
+        # the region-quarters that have one, found through the partial index on submitted
+        # counts, instead of every count of the scope (408,000 for a national reviewer: 1.3 s
+        # for the header's badge; issue 25). The same rows, since _status_filter asks for
+        # n_submitted > 0 (n_returned > 0) anyway.
+        counts = counts.filter(
+            Exists(
+                QuarterlyCount.objects.filter(
+                    region_id=OuterRef("region_id"),
+                    year=OuterRef("year"),
+                    quarter=OuterRef("quarter"),
+                    status__in=list(statuses),
+                )
+            )
+        )
     return _submissions(counts).filter(_status_filter(statuses, expected))
 
 
