@@ -42,6 +42,9 @@ class RegionAccess:
     enter: frozenset[str]
     review: frozenset[str]
     manage: frozenset[str] = frozenset()
+    # The roles the user holds somewhere (read with the paths: the to-do home and the digests
+    # ask for them on every visit and for every person).
+    roles: frozenset[str] = frozenset()
 
     def _within(self, paths: frozenset[str], region: Region) -> bool:
         return self.everything or any(region.path.startswith(p) for p in paths)
@@ -103,7 +106,14 @@ def access_for(user) -> RegionAccess:
         enter = {path for role, path in rows if role == Role.OFFICIAL}
         review = {path for role, path in rows if role == Role.REVIEWER}
         manage = {path for role, path in rows if role == Role.TARGET_MANAGER}
-        access = RegionAccess(False, _roots(view), _roots(enter), _roots(review), _roots(manage))
+        access = RegionAccess(
+            False,
+            _roots(view),
+            _roots(enter),
+            _roots(review),
+            _roots(manage),
+            roles=frozenset(role for role, _ in rows),
+        )
     try:
         user._certtrack_access = access
     except AttributeError:  # AnonymousUser tolerates it too, but be safe
