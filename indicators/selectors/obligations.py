@@ -31,6 +31,8 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import reduce
 
@@ -226,8 +228,42 @@ def _covered(path: str, paths: set[str]) -> bool:
     return any("/" + "/".join(parts[: i + 1]) + "/" in paths for i in range(len(parts)))
 
 
+# Within shared_reads(): what every person's obligations read alike is read once per run.
+_SHARED: ContextVar[dict | None] = ContextVar("obligations_shared_reads", default=None)
+
+
+@contextmanager
+def shared_reads():
+    """Read what is the same for every person (the officials' regions, the number of
+    indicators) once for everything built inside: send_reminders builds thousands of digests
+    in a run (each official's read the 3,190 officials' paths again: issue 25). A write during
+    the run shows from the next run on, as for a mail already built."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _shared(name: str, compute):
+    memo = _SHARED.get()
+    if memo is None:
+        return compute()
+    if name not in memo:
+        memo[name] = compute()
+    return memo[name]
+
+
+def _indicator_count() -> int:
+    return _shared("indicators", Indicator.objects.count)
+
+
 def _official_paths() -> set[str]:
     """Paths of regions where an active official works (an official enters below too)."""
+    return _shared("official_paths", _read_official_paths)
+
+
+def _read_official_paths() -> set[str]:
     return set(
         Membership.objects.filter(
             role=Membership.Role.OFFICIAL, region__active=True, user__is_active=True
@@ -292,7 +328,7 @@ def reporting_obligations(
     periods = list(periods)
     if not periods:
         return []
-    expected = Indicator.objects.count()
+    expected = _indicator_count()
     units = list(reporting_units(scope))
     if not units:
         return []
@@ -359,7 +395,7 @@ def open_submissions(*, scope: Q, statuses: Sequence[str], today: dt.date) -> li
     *submitted*: waiting for review; *returned*/*draft*: back with the official). ``scope`` is
     a ``Q`` on QuarterlyCount (``access.review_q("region__")``); any region with counts of its
     own, reporting unit or not. Oldest wait first for submitted ones. Four queries."""
-    expected = Indicator.objects.count()
+    expected = _indicator_count()
     rows = list(_open_rows(scope, statuses, expected))
     regions = Region.objects.in_bulk([r["region_id"] for r in rows])
     paths = _official_paths() if rows else set()
@@ -381,5 +417,5 @@ def open_submissions(*, scope: Q, statuses: Sequence[str], today: dt.date) -> li
 
 def open_submission_count(*, scope: Q, statuses: Sequence[str]) -> int:
     """How many region-quarters :func:`open_submissions` would list (two queries)."""
-    expected = Indicator.objects.count()
+    expected = _indicator_count()
     return _open_rows(scope, statuses, expected).count()

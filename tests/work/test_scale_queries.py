@@ -5,6 +5,8 @@ exactly as many queries. The homes list the first items of each kind with their 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -15,6 +17,7 @@ from django.utils import timezone
 
 from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
+from indicators.selectors.entry import submission_last_day
 from regions.models import Membership, Region
 from tests.conftest import make_count, make_plan, make_region, make_target, make_user
 from work import views
@@ -184,3 +187,34 @@ def test_a_notification_fan_out_makes_as_many_queries_for_more_recipients_and_re
     # Reviewers of the province: 'rev' plus 1 (first call) → 2 a region: 2 x 2 = 4; then
     # 'rev' plus 6 → 7 a region: 12 x 7 = 84.
     assert (few, many) == (4, 84)
+
+
+def test_send_reminders_reads_what_every_digest_shares_once_per_run(
+    people, tree, certs, orgs, django_user_model, settings, monkeypatch
+):
+    """The officials' regions and the number of indicators are read once per run, not once per
+    person (issue 25: 3,190 officials' paths read again for each of 3,700 digests); the digests
+    stay those built one by one."""
+    from indicators.selectors import obligations
+    from notifications.digests import digest_for
+    from notifications.reminders import reminders_send
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    for k in range(6):  # six more officials, each with a quarter not started
+        region = make_region(f"99{k + 40:02d}00", f"县{k}", parent=tree["province"])
+        official = make_user(django_user_model, f"o{k}", (Role.OFFICIAL, region))
+        official.email = f"o{k}@example.org"
+        official.save()
+    day = submission_last_day(P) + dt.timedelta(days=1)  # every unreported quarter is late
+    reads = []
+    real = obligations._read_official_paths
+    monkeypatch.setattr(obligations, "_read_official_paths", lambda: reads.append(1) or real())
+    from notifications.digests import people_to_remind
+
+    alone = {u.username: digest_for(u, day=day).sections for u in people_to_remind()}
+    reads.clear()
+    result = reminders_send(day=day, dry_run=True)
+    assert len(reads) == 1  # once for the run, for 8 officials
+    assert {d.user.username: d.sections for d, _m in result.planned} == {
+        k: v for k, v in alone.items() if v
+    }
