@@ -41,6 +41,8 @@ def _days(item) -> str:
         return ngettext("%(days)s day overdue", "%(days)s days overdue", item.days_overdue) % {
             "days": item.days_overdue
         }
+    if item.on_time_past_due:
+        return _("first submitted on time")
     return ngettext("%(days)s day left", "%(days)s days left", item.days_left) % {
         "days": item.days_left
     }

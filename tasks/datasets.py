@@ -17,6 +17,7 @@ TASK_COLUMNS = [
     "plan_id", "group", "task_number", "task_title", "lead_units", "responsible_units",
     "period", "status", "reported_at", "accepted",
     "item", "group_title", "unit", "unit_id", "state", "deadline", "overdue", "demo",
+    "overdue_periods",
 ]  # fmt: skip
 
 UNIT_SEPARATOR = "、"
@@ -31,27 +32,31 @@ def units_text(units: Sequence) -> str:
 
 
 def task_record(row: TaskRow) -> dict:
+    """One row; a group without lead units (Beihai's measures) has no task number, unit or
+    period, and owes nothing."""
     report = row.report
     top = row.top
+    group = row.task_group
     return dict(
         plan_id=row.plan.pk,
-        group=top.group.label,
-        task_number=top.number,
-        task_title=top.title,
+        group=group.label,
+        task_number=top.number if top else None,
+        task_title=top.title if top else group.title,
         lead_units=units_text(row.leads),
         responsible_units=units_text(row.responsible),
         period=str(row.period) if row.period else None,
         status=report.status if report else None,
         reported_at=report.submitted_at.isoformat() if report and report.submitted_at else None,
         accepted=(report.state == report.State.ACCEPTED) if report else None,
-        item=row.task.item or None,
-        group_title=top.group.title,
-        unit=row.unit.name,
-        unit_id=row.unit.pk,
+        item=(row.task.item or None) if row.task else None,
+        group_title=group.title,
+        unit=row.unit.name if row.unit else None,
+        unit_id=row.unit.pk if row.unit else None,
         state=report.state if report else None,
         deadline=row.deadline.isoformat() if row.deadline else None,
         overdue=row.overdue,
         demo=report.is_demo if report else False,
+        overdue_periods=" ".join(str(p) for p in row.overdue_periods),
     )
 
 

@@ -101,6 +101,7 @@ class AllocationPage:
     editable: bool
     events: list[TargetEvent]
     include: Inclusion
+    latest_quarter: Quarter | None = None  # the quarter "the latest quarter" prefill uses
 
     @property
     def divisions(self) -> list[AllocationRow]:
@@ -158,18 +159,17 @@ def allocation_page(
     for r in regions:
         points = [p for p in grid.points(r.code, ind) if p.period <= as_of]
         latest[r.code] = grid.get(r.code, ind, points[-1].period) if points else None
-    if basis == "baseline":
-        basis_q = base_q
-    else:
-        full = [
-            q
-            for q in grid.quarters
-            if q <= as_of and all(grid.get(d.code, ind, q).complete for d in divisions)
-            and all(grid.get(d.code, ind, q).value is not None for d in divisions)
-        ]  # fmt: skip
-        known = [q for q in grid.quarters if q <= as_of and any(
-            grid.get(d.code, ind, q).value is not None for d in divisions)]  # fmt: skip
-        basis_q = full[-1] if full else (known[-1] if known else None)
+    # The latest basis is named on the page (its button) whichever basis is chosen.
+    full = [
+        q
+        for q in grid.quarters
+        if q <= as_of and all(grid.get(d.code, ind, q).complete for d in divisions)
+        and all(grid.get(d.code, ind, q).value is not None for d in divisions)
+    ]  # fmt: skip
+    known = [q for q in grid.quarters if q <= as_of and any(
+        grid.get(d.code, ind, q).value is not None for d in divisions)]  # fmt: skip
+    latest_q = full[-1] if full else (known[-1] if known else None)
+    basis_q = base_q if basis == "baseline" else latest_q
     weights = {}
     for d in divisions:
         cell = grid.get(d.code, ind, basis_q) if basis_q else None
@@ -197,5 +197,20 @@ def allocation_page(
         .order_by("-at", "-id")[:50]
     )
     return AllocationPage(
-        target, rows, basis, basis_q, allocation_editable(target), events, include
+        target, rows, basis, basis_q, allocation_editable(target), events, include, latest_q
     )
+
+
+def shown_total(rows) -> int | None:
+    """The sum of the divisions' values as the page shows them in its inputs (pairs of row and
+    shown value: saved, prefilled or just posted); None where one is not a whole number (the
+    save refuses it anyway). Empty inputs count nothing."""
+    total = 0
+    for _row, shown in rows:
+        text = str(shown).strip().replace(",", "")
+        if text == "":
+            continue
+        if not text.isdigit():
+            return None
+        total += int(text)
+    return total

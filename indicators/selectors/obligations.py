@@ -41,6 +41,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     Max,
     OuterRef,
     Q,
@@ -390,13 +391,21 @@ def _open_rows(scope: Q, statuses: Sequence[str], expected: int):
     return _submissions(counts).filter(_status_filter(statuses, expected))
 
 
-def open_submissions(*, scope: Q, statuses: Sequence[str], today: dt.date) -> list[Obligation]:
+def open_submissions(
+    *, scope: Q, statuses: Sequence[str], today: dt.date, limit: int | None = None
+) -> list[Obligation]:
     """Region-quarters of any quarter whose submission is in one of ``statuses`` (e.g.
     *submitted*: waiting for review; *returned*/*draft*: back with the official). ``scope`` is
     a ``Q`` on QuarterlyCount (``access.review_q("region__")``); any region with counts of its
-    own, reporting unit or not. Oldest wait first for submitted ones. Four queries."""
+    own, reporting unit or not. Oldest wait first for submitted ones. Four queries. ``limit``:
+    only the first ``limit`` (oldest submission first, in the database), for a bounded list
+    beside :func:`open_submission_count`."""
     expected = _indicator_count()
-    rows = list(_open_rows(scope, statuses, expected))
+    rows = _open_rows(scope, statuses, expected)
+    if limit is not None:
+        order = F("submitted").asc(nulls_first=True)
+        rows = rows.order_by(order, "region__path", "year", "quarter")[:limit]
+    rows = list(rows)
     regions = Region.objects.in_bulk([r["region_id"] for r in rows])
     paths = _official_paths() if rows else set()
     out = [

@@ -156,17 +156,22 @@ def overview_plan_cards(
 
 def plan_visible_to(user, plan: Plan) -> bool:
     """The rule of :func:`plans_visible_to` for one plan: its region is in the user's scope
-    (a nationwide plan only for a superuser)."""
+    (a nationwide plan only for a superuser); also a plan whose tasks the user sees as a member
+    of a unit (a provincial department opens the plan its task pages name; issue 22.10)."""
     access = access_for(user)
     if access.everything:
         return True
     if plan.region is not None and access.can_view(plan.region):
         return True
-    return (
+    if (
         Target.objects.filter(plan=plan, allocated_from__isnull=False)
         .filter(access.visible_q("region__"))
         .exists()
-    )
+    ):
+        return True
+    from tasks.selectors.access import task_access_for  # tasks builds on indicators
+
+    return task_access_for(user).can_view_plan(plan)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,16 @@ def _clean_value(raw) -> int | None:
 
 
 @transaction.atomic
+def allocation_difference_text(difference: int) -> str:
+    """By how much the divisions' allocations miss the target, as the page and the service say
+    it (negative: short)."""
+    if difference < 0:
+        return _("The divisions' allocations are short of the target by %(n)s.") % {
+            "n": f"{-difference:,}"
+        }
+    return _("The divisions' allocations are over the target by %(n)s.") % {"n": f"{difference:,}"}
+
+
 def target_allocations_save(
     *,
     target: Target,
@@ -55,6 +65,7 @@ def target_allocations_save(
     user,
     now=None,
     demo: bool = False,
+    confirm_difference: bool = True,
 ) -> AllocationResult:
     """Save the allocations of ``target`` to regions of its region: ``values`` maps a region id
     to the allocated value (empty or None removes that region's allocation; regions not in
@@ -65,7 +76,9 @@ def target_allocations_save(
     under it (a forged id); a value that is not a whole number above 0; a region that already
     has a target of the same plan, indicator and due quarter not allocated from ``target``; a
     target whose due quarter has passed (``demo=True``, the seed, may still write it, marking
-    the allocations as demo). A sum that differs from the target is allowed (the page warns).
+    the allocations as demo). A sum of the divisions that differs from the target is saved
+    only with ``confirm_difference`` (the page asks for it explicitly; ValidationError with
+    code ``difference`` naming by how much otherwise, nothing written).
     """
     if not access_for(user).can_manage_targets(target.region):
         raise PermissionDenied(_("You may not allocate the targets of this region."))
@@ -102,6 +115,16 @@ def target_allocations_save(
             _("%(region)s already has a target of this plan due %(due)s.")
             % {"region": clash.region.name, "due": target.due}
         )
+    if not confirm_difference:
+        after = {k: t.value for k, t in existing.items()} | cleaned
+        total = sum(v for k, v in after.items() if v is not None and k not in zone_ids)
+        if total != target.value:
+            raise ValidationError(
+                allocation_difference_text(total - target.value)
+                + " "
+                + _("Confirm that you want to save allocations that do not add up to the target."),
+                code="difference",
+            )
     now = now or timezone.now()
     user_id = getattr(user, "pk", None)
     A = TargetEvent.Action

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy
 
 from indicators import datasets
 from indicators.models import Target
-from indicators.selectors.allocation import allocation_page
+from indicators.selectors.allocation import allocation_page, shown_total
 from indicators.selectors.assessment import COMPONENTS, region_assessment
-from indicators.services.targets import target_allocations_save
+from indicators.services.targets import allocation_difference_text, target_allocations_save
 from indicators.views._common import _as_of, _include, _query, _visible_region
 from indicators.views.data import _data_response
 from regions.selectors import access_for
@@ -46,7 +46,8 @@ def allocation(request: HttpRequest, target_id: int) -> HttpResponse:
     """A target's allocation page: every division with its baseline and latest value and an
     input; ``?prefill=baseline|latest`` fills the inputs in proportion (not saved until the
     user saves). POST saves through :func:`target_allocations_save`; a sum that differs from
-    the target is saved with a warning."""
+    the target is saved only when the user ticks the explicit confirmation, and the saved page
+    says by how much."""
     target = _visible_target(request, target_id)
     access = access_for(request.user)
     can_manage = access.can_manage_targets(target.region)
@@ -61,13 +62,23 @@ def allocation(request: HttpRequest, target_id: int) -> HttpResponse:
             key[len(FIELD) :]: value for key, value in request.POST.items() if key.startswith(FIELD)
         }
         try:
-            result = target_allocations_save(target=target, values=posted, user=request.user)
+            result = target_allocations_save(
+                target=target,
+                values=posted,
+                user=request.user,
+                confirm_difference=request.POST.get("confirm_difference") == "1",
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
         else:
             if result.difference:
-                messages.warning(request, _difference_text(result.difference))
+                messages.warning(
+                    request,
+                    _("Allocations saved as confirmed.")
+                    + " "
+                    + _difference_text(result.difference),
+                )
             else:
                 messages.success(request, _("Allocations saved; they add up to the target."))
             return redirect(reverse("indicators:target_allocation", args=[target.pk]))
@@ -81,6 +92,10 @@ def allocation(request: HttpRequest, target_id: int) -> HttpResponse:
         else:
             shown = row.allocated
         rows.append((row, "" if shown is None else shown))
+    # The sum under the inputs is the sum of the values shown in them (saved, prefilled or
+    # just posted), never of other values (issue 22.11).
+    shown_sum = shown_total([(row, shown) for row, shown in rows if not row.is_zone])
+    difference = shown_sum - target.value if shown_sum is not None else None
     return render(
         request,
         "indicators/targets/allocation.html",
@@ -92,17 +107,14 @@ def allocation(request: HttpRequest, target_id: int) -> HttpResponse:
             "can_edit": can_manage and page.editable,
             "can_manage": can_manage,
             "prefilled": prefill in ("baseline", "latest"),
-            "difference_text": _difference_text(page.difference) if page.difference else "",
+            "shown_sum": shown_sum,
+            "difference": difference,
+            "difference_text": _difference_text(difference) if difference else "",
         },
     )
 
 
-def _difference_text(difference: int) -> str:
-    if difference < 0:
-        return _("The divisions' allocations are short of the target by %(n)s.") % {
-            "n": f"{-difference:,}"
-        }
-    return _("The divisions' allocations are over the target by %(n)s.") % {"n": f"{difference:,}"}
+_difference_text = allocation_difference_text
 
 
 def assessment(request: HttpRequest, code: str) -> HttpResponse:

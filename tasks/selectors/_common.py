@@ -126,6 +126,17 @@ class ReportIndex:
                 out.append(period)
         return out
 
+    def overdue(
+        self, task_id: int, unit_id: int, schedule: Schedule, today: dt.date
+    ) -> list[ReportPeriod]:
+        """Of the outstanding periods, those past their deadline: the task obligations every
+        reader (board, tasks.json/.csv, Excel, to-do homes, digests) counts (issue 22.4)."""
+        return [
+            p
+            for p in self.outstanding(task_id, unit_id, schedule, today)
+            if schedule.is_overdue(p, today)
+        ]
+
 
 def reports_of_plans(plan_ids: Iterable[int]) -> ReportIndex:
     return ReportIndex(

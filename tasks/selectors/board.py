@@ -110,7 +110,7 @@ def lead_row(
         link=link,
         latest=index.latest_published(link.task_id, link.unit_id),
         outstanding=outstanding,
-        overdue=[p for p in outstanding if schedule.is_overdue(p, today)],
+        overdue=index.overdue(link.task_id, link.unit_id, schedule, today),
         own_draft=own_draft,
         can_report=can_report,
     )
@@ -180,7 +180,6 @@ def overdue_link_ids(plan: Plan, today: dt.date) -> set[int]:
     index = report_standings_of_plans([plan.pk])
     ids = set()
     for link in TaskUnit.objects.filter(task__plan=plan, role=LEAD).only("id", "task", "unit"):
-        outstanding = index.outstanding(link.task_id, link.unit_id, schedule, today)
-        if any(schedule.is_overdue(p, today) for p in outstanding):
+        if index.overdue(link.task_id, link.unit_id, schedule, today):
             ids.add(link.pk)
     return ids

@@ -10,12 +10,12 @@ from indicators.periods import Quarter
 from regions.models import Region
 from tasks.models import (
     Task,
+    TaskGroup,
     TaskReport,
     Unit,
 )
 from tasks.periods import ReportPeriod
 from tasks.selectors._common import (
-    IN,
     PUBLISHED,
     ReportIndex,
     lead_links,
@@ -33,21 +33,40 @@ from tasks.selectors.schedules import Schedule, schedule_for, schedules_for
 class TaskRow:
     """One reportable task × lead unit × period, as the JSON, CSV and Excel outputs show it.
     ``report`` is a report others may read (never a draft); ``period`` is None where a lead
-    unit has not reported yet and the latest report was asked for."""
+    unit has not reported yet and the latest report was asked for.
+
+    ``overdue_periods``: the periods of the row whose report is past its deadline and not in
+    (the task obligations, :meth:`ReportIndex.overdue`): with the latest report, every such
+    period of the pair (the board's answer); with a period asked for, that period or none.
+
+    A plan whose measures name no lead units (Beihai's four groups) has one row per group, as
+    its board shows them: ``task`` and ``unit`` are None, nothing is due.
+    """
 
     plan: Plan
-    task: Task
-    unit: Unit
+    task: Task | None
+    unit: Unit | None
     leads: tuple[Unit, ...]
     responsible: tuple[Unit, ...]
     period: ReportPeriod | None
     deadline: dt.date | None
     report: TaskReport | None
-    overdue: bool
+    overdue_periods: tuple[ReportPeriod, ...] = ()
+    group: TaskGroup | None = None
 
     @property
-    def top(self) -> Task:
+    def overdue(self) -> bool:
+        return bool(self.overdue_periods)
+
+    @property
+    def top(self) -> Task | None:
+        if self.task is None:
+            return None
         return self.task.parent or self.task
+
+    @property
+    def task_group(self) -> TaskGroup:
+        return self.group if self.task is None else self.top.group
 
 
 def _rows_for_plan(
@@ -55,6 +74,22 @@ def _rows_for_plan(
 ) -> list[TaskRow]:
     """``periods`` None: each pair's latest readable report; else one row per period."""
     links = list(lead_links(plan))
+    if not links:
+        # No lead units (Beihai's measures): the groups themselves, as the board shows them.
+        return [
+            TaskRow(
+                plan=plan,
+                task=None,
+                unit=None,
+                leads=(),
+                responsible=(),
+                period=None,
+                deadline=None,
+                report=None,
+                group=group,
+            )  # fmt: skip
+            for group in TaskGroup.objects.filter(plan=plan).order_by("number")
+        ]
     leads = leads_by_task(links)
     responsible = responsible_by_task(plan)
     rows = []
@@ -66,29 +101,25 @@ def _rows_for_plan(
             leads=tuple(leads[link.task_id]),
             responsible=tuple(responsible[link.task_id]),
         )
+        overdue = tuple(index.overdue(link.task_id, link.unit_id, schedule, today))
         if periods is None:
             report = index.latest_published(link.task_id, link.unit_id)
             period = report.report_period if report else None
-            chosen = [(period, report)]
+            chosen = [(period, report, overdue)]
         else:
             chosen = []
             for period in periods:
                 report = index.get(link.task_id, link.unit_id, period)
-                chosen.append((period, report if report and report.state in PUBLISHED else None))
-        for period, report in chosen:
-            overdue = (
-                period is not None
-                and period.end < today
-                and schedule.is_overdue(period, today)
-                and (report is None or report.state not in IN)
-            )
+                published = report if report and report.state in PUBLISHED else None
+                chosen.append((period, published, tuple(p for p in overdue if p == period)))
+        for period, report, late in chosen:
             rows.append(
                 TaskRow(
                     **common,
                     period=period,
                     deadline=schedule.deadline(period) if period else None,
                     report=report,
-                    overdue=overdue,
+                    overdue_periods=late,
                 )
             )
     return rows

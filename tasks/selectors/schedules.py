@@ -18,12 +18,14 @@ from tasks.periods import HALF_YEAR, ReportPeriod, period_range
 @dataclass(frozen=True)
 class Schedule:
     """A plan's reporting periods: ``first`` to ``last`` (open-ended if None), each due
-    ``deadline_days`` after it ends."""
+    ``deadline_days`` after it ends; of an invalidated plan, only those to ``asked_until`` are
+    asked for (due, overdue)."""
 
     kind: str
     deadline_days: int
     first: ReportPeriod
     last: ReportPeriod | None
+    asked_until: ReportPeriod | None = None  # an invalidated plan's last period asked for
 
     def deadline(self, period: ReportPeriod) -> dt.date:
         return period.end + dt.timedelta(days=self.deadline_days)
@@ -42,8 +44,12 @@ class Schedule:
         return list(period_range(self.first, self._until(self.current(today))))
 
     def due_periods(self, today: dt.date) -> list[ReportPeriod]:
-        """Periods that have ended by ``today``: their reports are due."""
-        return list(period_range(self.first, self._until(self.current(today) - 1)))
+        """Periods that have ended by ``today`` and that the plan asks for: their reports are
+        due (none that starts after an invalidation)."""
+        until = self._until(self.current(today) - 1)
+        if self.asked_until is not None:
+            until = min(until, self.asked_until)
+        return list(period_range(self.first, until))
 
     def contains(self, period: ReportPeriod) -> bool:
         return (
@@ -54,11 +60,19 @@ class Schedule:
 
 
 def _schedule(plan: Plan, row: ReportingSchedule | None) -> Schedule:
+    """The plan's schedule. An invalidated plan asks for no report of a period that starts
+    after its invalidation (``Plan.invalidated_from``, the rule every target follows too): the
+    last period it asks for is the one the invalidation falls in (issue 22.4, docs/progress.md).
+    A unit may still write a report of a later period of the schedule; it is never due."""
     kind = row.period_kind if row else HALF_YEAR
     days = row.deadline_days if row else settings.CERTTRACK["TASK_DEADLINE_DAYS"]
     starts = (row.starts_on if row else None) or plan.issued_on
+    first = ReportPeriod.of_date(kind, starts)
     last = ReportPeriod.of_date(kind, row.ends_on) if row and row.ends_on else None
-    return Schedule(kind, days, ReportPeriod.of_date(kind, starts), last)
+    asked = None
+    if plan.invalidated_from is not None:
+        asked = ReportPeriod.of_date(kind, plan.invalidated_from)
+    return Schedule(kind, days, first, last, asked_until=asked)
 
 
 def schedules_for(plans: Iterable[Plan]) -> dict[int, Schedule]:

@@ -107,6 +107,21 @@ def test_a_reopen_never_makes_a_unit_late(tree, people):
     assert queue["990100"].on_time is True and queue["990300"].on_time is False
     done = queue_completeness(user=people["rev"], period=P, today=dt.date(2026, 3, 2))
     assert (done.expected, done.reported, done.on_time) == (4, 1, 1)  # reported: C only
+    # The official's to-do and mail: reopened, not overdue, "first submitted on time".
+    from django.utils import translation
+
+    from notifications.mail import _days
+    from work.selectors.todo import official_items
+
+    item = next(i for i in official_items(people["a"], today=dt.date(2026, 3, 2)) if i.period == P)
+    assert (item.status, item.reopened, item.overdue, item.on_time_past_due) == (
+        "returned",
+        True,
+        False,
+        True,
+    )
+    with translation.override("en"):
+        assert _days(item) == "first submitted on time"
 
 
 def test_waiting_since_is_the_current_rounds_submission(tree, people):
@@ -122,6 +137,10 @@ def test_waiting_since_is_the_current_rounds_submission(tree, people):
     waiting = open_submissions(scope=scope, statuses=[S.SUBMITTED], today=dt.date(2024, 8, 1))
     assert [(o.region.code, o.waited_days) for o in waiting] == [("990300", 11), ("990100", 7)]
     assert open_submission_count(scope=scope, statuses=[S.SUBMITTED]) == 2
+    first = open_submissions(
+        scope=scope, statuses=[S.SUBMITTED], today=dt.date(2024, 8, 1), limit=1
+    )
+    assert [o.region.code for o in first] == ["990300"]  # the oldest wait, bounded in the database
     assert open_submission_count(scope=scope, statuses=[S.RETURNED, S.DRAFT]) == 0
 
 

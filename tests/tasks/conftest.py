@@ -33,6 +33,19 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture
 def gansu(reference):
+    """Gansu's plan with its tasks, put back *in force* for these tests: the reference plan is
+    invalidated (甘政发〔2023〕60号), and an invalidated plan asks for no report of a period
+    after 2023-01-01 (issue 22.4, tested with ``gansu_invalidated``); the tests of reports due
+    and overdue need a plan that still asks."""
+    plan = Plan.objects.get(document_number=GANSU_DOC)
+    plan.status, plan.invalidated_by, plan.invalidated_on = Plan.Status.IN_FORCE, "", None
+    plan.save(update_fields=["status", "invalidated_by", "invalidated_on"])
+    return plan
+
+
+@pytest.fixture
+def gansu_invalidated(reference):
+    """Gansu's plan as the reference has it: invalidated by 甘政发〔2023〕60号."""
     return Plan.objects.get(document_number=GANSU_DOC)
 
 

@@ -88,4 +88,10 @@ def test_a_report_of_another_province_has_no_gansu_tasks(beihai, people, django_
         {"region": "450500", "start": "2025Q1", "end": "2026Q2"},
     )
     wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    assert wb[SHEET_TASKS].max_row == 1  # Beihai's measures name no lead units
+    # Beihai's measures name no lead units: one row per group, as its board shows them (issue
+    # 22.4), owing nothing; no Gansu task.
+    ws = wb[SHEET_TASKS]
+    assert ws.max_row == 1 + 4
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [r[2] for r in rows] == ["一", "二", "三", "四"]
+    assert all(r[0].startswith("北海市") and r[-2] is False for r in rows)

@@ -47,15 +47,49 @@ def test_prefill_from_the_baseline_and_the_latest_quarter(client, setup):
     assert f'name="alloc-{setup["zone"].pk}" value=""' in html
 
 
-def test_save_warns_when_the_sum_differs_and_creates_the_targets(client, setup):
+def test_a_sum_that_differs_is_saved_only_when_confirmed_and_the_page_says_by_how_much(
+    client, setup
+):
+    """500 + 300 + 150 = 950 against 1,000: short by 50. Without the confirmation nothing is
+    saved and the page says so, with the sum of the values posted (950) under the inputs;
+    confirmed, the three targets are created and the saved page says short by 50 (issue 22.11)."""
     client.login(username="mgr", password=PASSWORD)
     t, a, b, c = setup["target"], setup["a"], setup["b"], setup["c"]
     data = {f"alloc-{a.pk}": "500", f"alloc-{b.pk}": "300", f"alloc-{c.pk}": "150"}
-    response = client.post(_url(t), data, follow=True)
+    response = client.post(_url(t), data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "50" in html and ("short of the target" in html or "少" in html)
+    assert not Target.objects.filter(allocated_from=t).exists()
+    assert "short of the target by 50" in html and "Confirm that you want to save" in html
+    assert '<output id="alloc-sum" for="allocation-form">950</output>' in html
+    response = client.post(
+        _url(t), data | {"confirm_difference": "1"}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    html = response.content.decode()
     assert Target.objects.filter(allocated_from=t).count() == 3
+    assert "Allocations saved as confirmed." in html and "short of the target by 50" in html
+    assert '<output id="alloc-sum" for="allocation-form">950</output>' in html
+
+
+def test_a_sum_that_adds_up_needs_no_confirmation(client, setup):
+    client.login(username="mgr", password=PASSWORD)
+    t, a, b, c = setup["target"], setup["a"], setup["b"], setup["c"]
+    data = {f"alloc-{a.pk}": "500", f"alloc-{b.pk}": "300", f"alloc-{c.pk}": "200"}
+    client.post(_url(t), data)
+    assert Target.objects.filter(allocated_from=t).count() == 3  # 500 + 300 + 200 = 1,000
+
+
+def test_the_server_sum_is_the_sum_of_the_prefilled_inputs_and_latest_is_named(client, setup):
+    """Nothing saved; prefilled from the latest quarter 2019Q1 (600 / 200 / 200): the sum
+    under the inputs is 1,000 (not the saved 0) and the button names 2019Q1."""
+    client.login(username="mgr", password=PASSWORD)
+    url = _url(setup["target"])
+    html = client.get(url + "?prefill=latest&as_of=2019Q1", HTTP_ACCEPT_LANGUAGE="en")
+    html = html.content.decode()
+    assert '<output id="alloc-sum" for="allocation-form">1,000</output>' in html
+    assert "the latest quarter (2019Q1)" in html
+    plain = client.get(url + "?as_of=2019Q1", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<output id="alloc-sum" for="allocation-form">0</output>' in plain  # empty inputs
 
 
 def test_a_prefecture_manager_may_read_but_not_save_the_provinces_allocation(

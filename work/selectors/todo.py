@@ -94,6 +94,12 @@ class QuarterItem:
         return self.days_left < 0 and not self.on_time
 
     @property
+    def on_time_past_due(self) -> bool:
+        """Past the last on-time day but first submitted by it (returned, reopened or taken
+        back since): never shown as late, nor as days left."""
+        return self.days_left < 0 and self.on_time
+
+    @property
     def days_overdue(self) -> int:
         return -self.days_left
 
