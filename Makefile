@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := CERTTRACK_DEV=1 DEBUG=1
 
-.PHONY: cluster plotly run serve backup restore test install setup demo messages lint format check browser-deps ldap-deps directory-deps clean bench bench-data bench-deps
+.PHONY: cluster plotly run serve backup restore test install setup demo messages lint format check browser-deps ldap-deps directory-deps clean bench bench-data bench-deps bench-smoke
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(MAKE) --no-print-directory ldap-deps
@@ -120,8 +120,14 @@ bench-deps:
 	  else echo "error: wrk is missing: install Debian's package wrk"; exit 1; fi; \
 	fi
 
+# From a fresh clone: run.py creates BENCH_DB and builds the national set when they are missing.
 bench: install bench-deps
 	DATABASE_URL=$(BENCH_DB) $(PY) bench/run.py all
+	$(PY) bench/import_bomb.py
+
+# The short national-scale smoke run .ci/run calls (a database of its own, ≈ 3 min).
+bench-smoke: install
+	$(PY) bench/smoke.py
 
 # The reference multi-server deployment on this machine (docs/deploy.md, section 9): HAProxy, two
 # gunicorn app servers, PostgreSQL primary + streaming replica, Redis. Ctrl-C stops it all.

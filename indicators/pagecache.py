@@ -10,7 +10,8 @@ nothing else needs invalidating. Reading the number is one indexed one-row query
 
 What changes it: every change to a count or its status (``indicators.rollups.rollups_touch``,
 which every service write passes through), a roll-up rebuild (bulk loads, the demo seed), and
-saving or deleting a plan, target, region or indicator (signals, :func:`connect_signals`).
+saving or deleting a plan, target, region, indicator or membership (signals,
+:func:`connect_signals`).
 
 Only parts that are the same for everyone allowed to see them are cached, keyed by everything
 they depend on (region, quarter, values shown, language, the table's sort order); the user's
@@ -107,9 +108,10 @@ def connect_signals() -> None:
     """Saving or deleting what the dashboards show outside the count services (the admin,
     ``load_reference``): plans, targets, regions, indicators."""
     from indicators.models import Indicator, Plan, Target
-    from regions.models import Region
+    from regions.models import Membership, Region
 
-    for model in (Plan, Target, Region, Indicator):
+    # Memberships: the to-do lists kept under the version name the units without an official.
+    for model in (Plan, Target, Region, Indicator, Membership):
         post_save.connect(_changed, sender=model, dispatch_uid=f"pagecache-save-{model.__name__}")
         post_delete.connect(
             _changed, sender=model, dispatch_uid=f"pagecache-delete-{model.__name__}"

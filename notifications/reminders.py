@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.core.mail import get_connection
 from django.utils import timezone
 
+from indicators.selectors.obligations import shared_reads
 from notifications.digests import Digest, digest_for, people_to_remind
 from notifications.mail import digest_message
 from notifications.models import SentMail
@@ -35,9 +36,15 @@ class RunResult:
 
 def reminders_send(*, day: dt.date, dry_run: bool = False) -> RunResult:
     """Build and send (or, with ``dry_run``, only build) every digest due on ``day``."""
+    with shared_reads():  # what every digest reads alike, once for the run
+        return _send(day=day, dry_run=dry_run)
+
+
+def _send(*, day: dt.date, dry_run: bool) -> RunResult:
     result = RunResult()
     done = dict(SentMail.objects.filter(day=day).values_list("user_id", "status"))
-    for user in people_to_remind():
+    # Each person's preference comes with them (one query, not one a person).
+    for user in people_to_remind().select_related("preference"):
         if done.get(user.pk) == SentMail.Status.SENT:
             result.already.append(user.username)
             continue

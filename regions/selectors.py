@@ -43,6 +43,9 @@ class RegionAccess:
     review: frozenset[str]
     manage: frozenset[str] = frozenset()
     users: frozenset[str] = frozenset()
+    # The roles the user holds somewhere (read with the paths: the to-do home and the digests
+    # ask for them on every visit and for every person).
+    roles: frozenset[str] = frozenset()
 
     def _within(self, paths: frozenset[str], region: Region) -> bool:
         return self.everything or any(region.path.startswith(p) for p in paths)
@@ -114,7 +117,13 @@ def access_for(user) -> RegionAccess:
         manage = {path for role, path in rows if role == Role.TARGET_MANAGER}
         users = {path for role, path in rows if role == Role.USER_ADMIN}
         access = RegionAccess(
-            False, _roots(view), _roots(enter), _roots(review), _roots(manage), _roots(users)
+            False,
+            _roots(view),
+            _roots(enter),
+            _roots(review),
+            _roots(manage),
+            _roots(users),
+            roles=frozenset(role for role, _ in rows),
         )
     try:
         user._certtrack_access = access

@@ -464,7 +464,13 @@ class TaskReport(models.Model):
                 condition=Q(version__gte=1), name="%(app_label)s_%(class)s_version_positive"
             ),
         ]
-        indexes = [models.Index(fields=["unit", "period"])]
+        indexes = [
+            models.Index(fields=["unit", "period"]),
+            # The reports awaiting review (the header's badge on every page): only those.
+            models.Index(
+                fields=["task"], condition=Q(state="submitted"), name="tasks_report_submitted"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.task.number_label} · {self.unit} · {self.period}"

@@ -16,7 +16,7 @@ def work(request):
     context = {"review_waiting_count": 0, "unread_notifications": 0}
     if user is not None and user.is_authenticated:
         context = {
-            "review_waiting_count": waiting_count(user),
+            "review_waiting_count": waiting_count(user, request=request),
             "unread_notifications": unread_count(user),
         }
     request._work_context = context

@@ -8,4 +8,5 @@ app_name = "work"
 
 urlpatterns = [
     path("home/", views.home, name="home"),
+    path("home/<slug:kind>/", views.todo_list, name="list"),
 ]

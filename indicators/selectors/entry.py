@@ -12,6 +12,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    FilteredRelation,
     IntegerField,
     Max,
     Q,
@@ -230,24 +231,25 @@ def review_queue(*, user, period: Quarter):
     and the resubmission after it never make a unit late.
     """
     indicators = list(Indicator.objects.all())
-    here = Q(counts__year=period.year, counts__quarter=period.quarter)
+    # The quarter's counts joined on the quarter (a FilteredRelation: the ON clause names it),
+    # not every count of each unit filtered in the aggregates: a national reviewer's queue
+    # joined all 408,000 counts to keep 6,000 (1 s; issue 25).
+    qc = "qc__"
     annotations = {
-        "n_counts": Count("counts", filter=here),
-        "n_returned": Count("counts", filter=here & Q(counts__status=Status.RETURNED)),
-        "n_draft": Count("counts", filter=here & Q(counts__status=Status.DRAFT)),
-        "n_submitted": Count("counts", filter=here & Q(counts__status=Status.SUBMITTED)),
-        "entered_by_name": Max(_person_name("counts__entered_by"), filter=here),
-        "last_entered_at": Max("counts__entered_at", filter=here),
-        "last_submitted_at": Max("counts__submitted_at", filter=here),
-        "first_submitted_at": Max("counts__first_submitted_at", filter=here),
-        "n_first": Count("counts__first_submitted_at", filter=here),
-        "reviewed_by_name": Max(_person_name("counts__reviewed_by"), filter=here),
-        "last_reviewed_at": Max("counts__reviewed_at", filter=here),
+        "n_counts": Count(qc + "id"),
+        "n_returned": Count(qc + "id", filter=Q(qc__status=Status.RETURNED)),
+        "n_draft": Count(qc + "id", filter=Q(qc__status=Status.DRAFT)),
+        "n_submitted": Count(qc + "id", filter=Q(qc__status=Status.SUBMITTED)),
+        "entered_by_name": Max(_person_name(qc + "entered_by")),
+        "last_entered_at": Max(qc + "entered_at"),
+        "last_submitted_at": Max(qc + "submitted_at"),
+        "first_submitted_at": Max(qc + "first_submitted_at"),
+        "n_first": Count(qc + "first_submitted_at"),
+        "reviewed_by_name": Max(_person_name(qc + "reviewed_by")),
+        "last_reviewed_at": Max(qc + "reviewed_at"),
     }
     for ind in indicators:
-        annotations[f"value_{ind.code}"] = Max(
-            "counts__value", filter=here & Q(counts__indicator_id=ind.pk)
-        )
+        annotations[f"value_{ind.code}"] = Max(qc + "value", filter=Q(qc__indicator_id=ind.pk))
     status = Case(
         When(n_counts=0, then=Value(NOT_STARTED)),
         When(n_returned__gt=0, then=Value(Status.RETURNED.value)),
@@ -269,6 +271,11 @@ def review_queue(*, user, period: Quarter):
     return (
         regions_reviewable_by(user)
         .filter(is_reporting_unit=True)
+        .annotate(
+            qc=FilteredRelation(
+                "counts", condition=Q(counts__year=period.year, counts__quarter=period.quarter)
+            )
+        )
         .annotate(**annotations)
         .annotate(status=status)
         .annotate(on_time=on_time, queue_rank=queue_rank)

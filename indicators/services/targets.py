@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.models import AssessmentWeights, Plan, Target, TargetEvent
+from indicators.pagecache import data_changed
 from indicators.selectors.allocation import allocation_editable, allocation_regions
 from indicators.services.validation import parse_count
 from regions.selectors import access_for
@@ -142,18 +143,27 @@ def target_allocations_save(
             )
     now = now or timezone.now()
     user_id = getattr(user, "pk", None)
-    created = updated = deleted = 0
+    A = TargetEvent.Action
+
+    def event(action, region_id, old_value, new_value, target_row=None):
+        return TargetEvent(
+            target=target_row, parent=target, region_id=region_id, action=action, user_id=user_id,
+            at=now, old_value=old_value, new_value=new_value,
+        )  # fmt: skip
+
+    # Set-wise (issue 25: 689 queries for 34 provinces when each division had its own
+    # full_clean, save, signal and audit insert): one insert, one update, one delete and one
+    # audit insert whatever the number of divisions. The values were checked above
+    # (_clean_value), the regions are the target's divisions, the clash query stood for the
+    # unique constraint; clean_fields checks the rest of each row without a query.
+    fks = ["plan", "region", "indicator", "allocated_from"]
+    new_rows, changed, removed, events = [], [], [], []
     for region_id, value in cleaned.items():
         old = existing.get(region_id)
         if value is None:
-            if old is None:
-                continue
-            TargetEvent.objects.create(
-                target=None, parent=target, region_id=region_id, action=TargetEvent.Action.DELETE,
-                user_id=user_id, at=now, old_value=old.value, new_value=None,
-            )  # fmt: skip
-            old.delete()
-            deleted += 1
+            if old is not None:
+                events.append(event(A.DELETE, region_id, old.value, None))
+                removed.append(old.pk)
         elif old is None:
             new = Target(
                 plan_id=target.plan_id, region_id=region_id, indicator_id=target.indicator_id,
@@ -161,24 +171,25 @@ def target_allocations_save(
                 comparator=target.comparator, allocated_from=target, is_demo=demo,
                 clause=target.clause,
             )  # fmt: skip
-            new.full_clean()
-            new.save()
-            TargetEvent.objects.create(
-                target=new, parent=target, region_id=region_id, action=TargetEvent.Action.CREATE,
-                user_id=user_id, at=now, old_value=None, new_value=value,
-            )  # fmt: skip
-            created += 1
+            new.clean_fields(exclude=fks)
+            new_rows.append(new)
         elif old.value != value:
-            old_value = old.value
+            events.append(event(A.UPDATE, region_id, old.value, value, target_row=old))
             old.value = value
             old.is_demo = demo
-            old.full_clean()  # before the audit event: nothing is written for a refused value
-            TargetEvent.objects.create(
-                target=old, parent=target, region_id=region_id, action=TargetEvent.Action.UPDATE,
-                user_id=user_id, at=now, old_value=old_value, new_value=value,
-            )  # fmt: skip
-            old.save(update_fields=["value", "is_demo"])
-            updated += 1
+            old.clean_fields(exclude=fks)
+            changed.append(old)
+    if removed:
+        _targets_delete(removed)
+    if new_rows:
+        Target.objects.bulk_create(new_rows)
+        events += [event(A.CREATE, t.region_id, None, t.value, target_row=t) for t in new_rows]
+    if changed:
+        Target.objects.bulk_update(changed, ["value", "is_demo"])
+    if events:
+        TargetEvent.objects.bulk_create(events)
+        data_changed()  # the bulk writes send no signal: the dashboards' parts are stale now
+    created, updated, deleted = len(new_rows), len(changed), len(removed)
     allocated_sum = sum(
         t.value
         for t in Target.objects.filter(allocated_from=target).exclude(region_id__in=zone_ids)
@@ -243,3 +254,21 @@ def assessment_weights_set(
     decision.full_clean()
     decision.save()
     return decision
+
+
+def _targets_delete(ids: list[int]) -> None:
+    """Delete the targets ``ids`` and the allocations made from them, at any depth, as the
+    cascade of ``Target.allocated_from`` would, in a few queries whatever their number (the
+    cascade sends a signal, hence a data-version write, per target); their history stays,
+    pointing at no target (``SET_NULL``)."""
+    every = list(ids)
+    level = list(ids)
+    while level:
+        level = list(
+            Target.objects.filter(allocated_from_id__in=level).values_list("pk", flat=True)
+        )
+        every += level
+    TargetEvent.objects.filter(target_id__in=every).update(target=None)
+    TargetEvent.objects.filter(parent_id__in=every).update(parent=None)
+    # Children first: allocated_from is checked at commit, but keep the order obvious.
+    Target.objects.filter(pk__in=every)._raw_delete(Target.objects.db)

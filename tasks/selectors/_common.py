@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
@@ -143,3 +144,42 @@ def reports_of_plans(plan_ids: Iterable[int]) -> ReportIndex:
             "task", "task__parent", "unit", "submitted_by", "reviewed_by"
         )
     )
+
+
+_FULL_RELATED = ("task", "task__parent", "unit", "submitted_by", "reviewed_by")
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What an index needs of a report to place it and know its standing: not its texts (a
+    plain row: building 8,000 model instances cost more than the query)."""
+
+    pk: int
+    task_id: int
+    unit_id: int
+    period: str
+    state: str
+    status: str
+
+    @property
+    def report_period(self) -> ReportPeriod:
+        return ReportPeriod.parse(self.period)
+
+
+def report_standings_of_plans(plan_ids: Iterable[int]) -> ReportIndex:
+    """:func:`reports_of_plans` without the reports' texts and people: the whole history of a
+    national plan (8,000 reports, 38 MB with their texts) is needed only for which periods are
+    reported. The reports a page shows are then read in full with :func:`reports_in_full`."""
+    rows = TaskReport.objects.filter(task__plan_id__in=list(plan_ids)).values_list(
+        "id", "task_id", "unit_id", "period", "state", "status"
+    )
+    return ReportIndex(Standing(*row) for row in rows)
+
+
+def reports_in_full(reports: Iterable[TaskReport | Standing | None]) -> dict[int, TaskReport]:
+    """The given reports (e.g. from :func:`report_standings_of_plans`) read in full, by id:
+    one query."""
+    ids = sorted({r.pk for r in reports if r is not None})
+    if not ids:
+        return {}
+    return {r.pk: r for r in TaskReport.objects.filter(pk__in=ids).select_related(*_FULL_RELATED)}

@@ -93,7 +93,23 @@ def task_reports_awaiting_review(user) -> list[TaskReport]:
     access = task_access_for(user)
     if not (access.everything or access.regions.can_review_anything):
         return []
-    qs = TaskReport.objects.filter(state=State.SUBMITTED).select_related(
-        "task", "task__parent", "task__plan__region", "unit", "submitted_by"
+    qs = (
+        TaskReport.objects.filter(state=State.SUBMITTED)
+        .select_related("task", "task__parent", "task__plan__region", "unit", "submitted_by")
+        .defer("done", "problems", "next_steps")  # a list names reports; their texts are long
     )
     return [r for r in qs.order_by("submitted_at", "id") if access.can_review_plan(r.task.plan)]
+
+
+def task_reports_awaiting_review_count(user) -> int:
+    """How many reports :func:`task_reports_awaiting_review` lists, counted in the database
+    (the header's badge): one query over the submitted reports only (a partial index), the
+    plans' regions filtered by the user's review scope as ``can_review_plan`` does."""
+    from regions.selectors import access_for
+
+    regions = access_for(user)  # what can_review_plan asks; no need of the user's units
+    if not regions.can_review_anything:
+        return 0
+    return TaskReport.objects.filter(
+        regions.review_q("task__plan__region__"), state=State.SUBMITTED
+    ).count()

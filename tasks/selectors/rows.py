@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from indicators.models import Plan
 from indicators.periods import Quarter
@@ -20,6 +20,8 @@ from tasks.selectors._common import (
     ReportIndex,
     lead_links,
     leads_by_task,
+    report_standings_of_plans,
+    reports_in_full,
     reports_of_plans,
     responsible_by_task,
 )
@@ -127,9 +129,11 @@ def task_rows(*, plan: Plan, today: dt.date, period: ReportPeriod | None = None)
     """The plan's rows for ``/plans/<id>/tasks.json``: one per reportable task and lead unit,
     with its latest readable report, or its report of ``period``."""
     schedule = schedule_for(plan)
-    index = reports_of_plans([plan.pk])
+    index = report_standings_of_plans([plan.pk])  # the history's states, not its texts
     periods = None if period is None else [period]
-    return _rows_for_plan(plan, schedule=schedule, index=index, today=today, periods=periods)
+    rows = _rows_for_plan(plan, schedule=schedule, index=index, today=today, periods=periods)
+    full = reports_in_full(row.report for row in rows)  # only the reports the rows show
+    return [replace(row, report=full[row.report.pk]) if row.report else row for row in rows]
 
 
 def task_sheet_rows(

@@ -154,3 +154,57 @@ def test_allocations_are_read_by_the_parser_of_counts(setup):
     assert result.allocated_sum == 1200  # full-width digits and comma, as an input method types
     with pytest.raises(ValidationError):
         target_allocations_save(target=t, values={f"{a.pk}\u0663": "5"}, user=setup["manager"])
+
+
+def _save_queries(target, values, user) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = type(user).objects.get(pk=user.pk)  # no access cached on the object
+    with CaptureQueriesContext(connection) as ctx:
+        target_allocations_save(target=target, values=values, user=user)
+    return len(ctx.captured_queries)
+
+
+def test_an_allocation_save_makes_as_many_queries_for_twelve_divisions_as_for_three(
+    setup, certs, django_user_model
+):
+    """Issue 25: every division had its own full_clean, save, signal and audit insert (689
+    queries for 34 provinces). Create, change and remove cost the same for 3 and 12
+    divisions; the audit trail still has one entry per division and change."""
+    from tests.conftest import make_region
+
+    small = setup["target"]
+    divisions = [setup["a"].pk, setup["b"].pk, setup["c"].pk]
+    big_region = make_region("770000", "大省", reporting=False)
+    big_divisions = [make_region(f"77{k:02d}00", parent=big_region).pk for k in range(1, 13)]
+    big = make_target(make_plan(big_region), big_region, certs, "2099Q4", 1200)
+    manager = setup["manager"]
+    from regions.models import Membership as M
+
+    M.objects.create(user=manager, region=big_region, role=ROLE.TARGET_MANAGER)
+    manager = type(manager).objects.get(pk=manager.pk)
+    steps = [
+        ({pk: 100 for pk in divisions}, {pk: 100 for pk in big_divisions}),  # create
+        ({pk: 90 for pk in divisions}, {pk: 90 for pk in big_divisions}),  # change
+        ({pk: "" for pk in divisions}, {pk: "" for pk in big_divisions}),  # remove
+    ]
+    for few, many in steps:
+        assert _save_queries(small, few, manager) == _save_queries(big, many, manager)
+    # 12 created, 12 changed, 12 removed: 36 audit entries for the big one
+    assert TargetEvent.objects.filter(parent=big).count() == 36
+    assert not Target.objects.filter(allocated_from=big).exists()
+
+
+def test_removing_an_allocation_removes_the_allocations_made_from_it(setup, django_user_model):
+    t, a = setup["target"], setup["a"]
+    target_allocations_save(target=t, values={a.pk: 500}, user=setup["manager"])
+    child = Target.objects.get(allocated_from=t, region=a)
+    grandchild = Target.objects.create(
+        plan=child.plan, region=setup["zone"], indicator=child.indicator, due_year=2099,
+        due_quarter=4, value=100, allocated_from=child,
+    )  # fmt: skip
+    target_allocations_save(target=t, values={a.pk: None}, user=setup["manager"])
+    assert not Target.objects.filter(pk__in=[child.pk, grandchild.pk]).exists()
+    removed = TargetEvent.objects.get(parent=t, action=TargetEvent.Action.DELETE)
+    assert (removed.region_id, removed.old_value, removed.target_id) == (a.pk, 500, None)

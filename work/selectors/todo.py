@@ -236,18 +236,39 @@ def submissions_waiting(user, *, today: dt.date) -> list[QuarterItem]:
     access = access_for(user)
     if not access.can_review_anything:
         return []
-    return _waiting(access.review_q("region__"), today=today)
+    return _cached(
+        "submissions_waiting",
+        access,
+        access.review,
+        today,
+        lambda: _waiting(access.review_q("region__"), today=today),
+    )
 
 
-def waiting_count(user) -> int:
+def waiting_count(user, *, request=None) -> int:
     """The reviewer's badge: exactly the items of the to-do home's review sections, counted
     without fetching them: whole submissions waiting (:func:`submissions_waiting`) plus the
-    plans' task reports awaiting the user's review."""
+    plans' task reports awaiting the user's review.
+
+    Read on every page, so it never scans the data (issue 25): the counts' part is kept under
+    the data version (every count write changes it) and, when computed, reads only the
+    submitted counts (a partial index); the task reports' part is one count over the
+    submitted reports (a partial index too). A constant number of queries whatever the data's
+    size (the data version is shared with the page's other cached parts through ``request``)."""
+    from indicators.pagecache import cached_value
+    from tasks.selectors.due import task_reports_awaiting_review_count
+
     access = access_for(user)
     if not access.can_review_anything:
         return 0
-    quarters = open_submission_count(scope=access.review_q("region__"), statuses=[S.SUBMITTED])
-    return quarters + len(task_reports_awaiting_review(user))
+    scope = ["*"] if access.everything else sorted(access.review)
+    quarters = cached_value(
+        "waiting_count",
+        scope,
+        lambda: open_submission_count(scope=access.review_q("region__"), statuses=[S.SUBMITTED]),
+        request=request,
+    )
+    return quarters + task_reports_awaiting_review_count(user)
 
 
 def unreported_units(*, scope: Q, period: Quarter, today: dt.date) -> list[QuarterItem]:
@@ -265,26 +286,58 @@ def late_units(user, *, today: dt.date, scope: str = "review") -> list[QuarterIt
     if scope == "review" and not access.can_review_anything:
         return []
     q = access.review_q() if scope == "review" else access.visible_q()
-    return unreported_units(scope=q, period=reporting_quarter(today), today=today)
+    paths = access.review if scope == "review" else access.view
+    return _cached(
+        "late_units",
+        access,
+        paths,
+        today,
+        lambda: unreported_units(scope=q, period=reporting_quarter(today), today=today),
+    )
+
+
+def _cached(name: str, access, paths, today: dt.date, compute):
+    """``compute()`` kept under the data version for everyone with the same scope and day:
+    the lists of a national home (thousands of units, hundreds of submissions) are read once
+    per write, not on every visit (issue 25). Counts, targets, regions and memberships change
+    the data version (indicators.pagecache)."""
+    from indicators.pagecache import cached_value
+
+    scope = ["*"] if access.everything else sorted(paths)
+    return cached_value(name, [*scope, today], compute)
 
 
 def targets_needing_attention(user, *, today: dt.date) -> list[TargetRow]:
     """Targets in the user's scope that are behind, at risk or pending, as of the reporting
     quarter, with the progress every dashboard shows (indicators.selectors.progress): any
     target set for a region the user sees, allocated ones included. Behind first."""
+    from indicators.pagecache import cached_value
+
     access = access_for(user)
-    targets = list(
-        Target.objects.filter(access.visible_q("region__"), region__active=True)
-        .select_related("plan", "plan__parent", "region", "indicator", "allocated_from__region")
-        .order_by(
-            "plan__issued_on", "region__path", "indicator__sort_order", "due_year", "due_quarter"
-        )
-    )
-    rows = target_rows(targets=targets, as_of=reporting_quarter(today))
-    keep = [r for r in rows if r.progress.status in ATTENTION_STATUSES]
-    order = {s: i for i, s in enumerate(ATTENTION_STATUSES)}
-    keep.sort(key=lambda r: (order[r.progress.status], r.target.due, r.target.region.path))
-    return keep
+    as_of = reporting_quarter(today)
+
+    def compute() -> list[TargetRow]:
+        targets = list(
+            Target.objects.filter(access.visible_q("region__"), region__active=True)
+            .select_related(
+                "plan", "plan__parent", "region", "indicator", "allocated_from__region"
+            )
+            .order_by(
+                "plan__issued_on", "region__path", "indicator__sort_order", "due_year",
+                "due_quarter",
+            )
+        )  # fmt: skip
+        rows = target_rows(targets=targets, as_of=as_of)
+        keep = [r for r in rows if r.progress.status in ATTENTION_STATUSES]
+        order = {s: i for i, s in enumerate(ATTENTION_STATUSES)}
+        keep.sort(key=lambda r: (order[r.progress.status], r.target.due, r.target.region.path))
+        return keep
+
+    # The same for everyone who sees the same regions, and changed only by a write (targets and
+    # counts change the data version): kept under it, as the dashboards keep their parts; a
+    # national leader's home computed 1,496 targets' progress on every visit (issue 25).
+    scope = ["*"] if access.everything else sorted(access.view)
+    return cached_value("targets_needing_attention", [*scope, as_of], compute)
 
 
 @dataclass(frozen=True)
@@ -402,9 +455,7 @@ def roles_of(user) -> set[str]:
     access = access_for(user)
     if access.everything:
         return {Role.REVIEWER, Role.LEADER}
-    return set(
-        Membership.objects.filter(user=user, region__active=True).values_list("role", flat=True)
-    )
+    return set(access.roles)  # read with the user's access: no query of its own
 
 
 @dataclass

@@ -1,0 +1,103 @@
+"""The task board and tasks.json at two sizes (issue 25): as many queries with three times the
+units and four times the history, and only the reports the rows show are read with their
+texts, never the plan's whole history."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tasks.models import Task, TaskGroup, TaskReport, TaskUnit, Unit
+from tasks.periods import HALF_YEAR, ReportPeriod
+from tests.conftest import make_plan, make_user
+
+
+def _plan_with(tree, *, units: int, halves: int):
+    """A plan of the province with 3 tasks led by ``units`` units, each reporting the last
+    ``halves`` ended half-years (all accepted but the latest, submitted)."""
+    current = ReportPeriod.of_date(HALF_YEAR, timezone.localdate())
+    first = current - halves
+    plan = make_plan(tree["province"], issued_on=first.start, title=f"任务方案{units}")
+    group = TaskGroup.objects.create(plan=plan, number=1, title_zh="任务组")
+    tasks = [
+        Task.objects.create(plan=plan, group=group, number=n, title_zh=f"任务{n}")
+        for n in (1, 2, 3)
+    ]
+    made = [
+        Unit.objects.create(
+            code=f"u{plan.pk}-{k}",
+            name_zh=f"单位{k}",
+            kind=Unit.Kind.DEPARTMENT,
+            region=tree["province"],
+        )  # fmt: skip
+        for k in range(units)
+    ]
+    now = timezone.now()
+    for t in tasks:
+        for i, u in enumerate(made):
+            TaskUnit.objects.create(task=t, unit=u, role=TaskUnit.Role.LEAD, position=i)
+            for h in range(halves):
+                period = first + h
+                state = "submitted" if h == halves - 1 else "accepted"
+                TaskReport.objects.create(
+                    task=t, unit=u, period=str(period), status="in_progress",
+                    done=f"DONE-{period}-{t.number}-{u.pk}", state=state, created_at=now,
+                    updated_at=now, submitted_at=now,
+                )  # fmt: skip
+    return plan
+
+
+def _get(client, url) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, [q["sql"] for q in ctx.captured_queries]
+
+
+def _text_reads(sqls: list[str]) -> list[str]:
+    """The queries that read the reports' texts (the ``done`` column)."""
+    return [q for q in sqls if re.search(r'"tasks_taskreport"\."done"', q)]
+
+
+@pytest.mark.parametrize("fmt", ["board", "json"])
+def test_board_and_data_make_as_many_queries_with_more_units_and_history(
+    client, tree, django_user_model, fmt
+):
+    client.force_login(make_user(django_user_model, "admin", superuser=True))
+    small = _plan_with(tree, units=2, halves=2)
+    large = _plan_with(tree, units=6, halves=8)
+
+    def url(plan):
+        if fmt == "board":
+            return reverse("tasks:board", args=[plan.pk])
+        return reverse("tasks:board_data", args=[plan.pk, "json"])
+
+    client.get(url(small))  # the session and anything read once per process
+    _small_response, small_sql = _get(client, url(small))
+    large_response, large_sql = _get(client, url(large))
+    assert len(large_sql) == len(small_sql)
+    # One query reads texts, for the rows' reports only: 3 tasks x 6 units = 18 latest ones
+    # of the large plan's 144 (3 x 6 x 8), never the history.
+    reads = _text_reads(large_sql)
+    assert len(reads) == 1
+    if fmt == "json":
+        latest = str(ReportPeriod.of_date(HALF_YEAR, timezone.localdate()) - 1)
+        rows = large_response.json()["rows"]
+        assert len(rows) == 18 and {r["period"] for r in rows} == {latest}
+
+
+def test_the_texts_read_are_those_of_the_latest_reports(tree, django_user_model):
+    from tasks.selectors.rows import task_rows
+
+    plan = _plan_with(tree, units=3, halves=4)
+    today = timezone.localdate()
+    rows = task_rows(plan=plan, today=today)
+    latest = str(ReportPeriod.of_date(HALF_YEAR, today) - 1)
+    assert len(rows) == 9  # 3 tasks x 3 units
+    assert all(r.report.period == latest and r.report.done.startswith("DONE-") for r in rows)
+    assert all(r.report.submitted_at is not None for r in rows)  # a full report, not a standing

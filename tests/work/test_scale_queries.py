@@ -1,0 +1,220 @@
+"""What every page shows (the header) and every home and dashboard read a number of queries that
+does not grow with the data (issue 25): each is measured at two sizes of the test tree, the
+second with seven times the regions, submissions, drafts and targets of the first, and must make
+exactly as many queries. The homes list the first items of each kind with their total."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from indicators.models import QuarterlyCount
+from indicators.periods import Quarter
+from indicators.selectors.entry import submission_last_day
+from regions.models import Membership, Region
+from tests.conftest import make_count, make_plan, make_region, make_target, make_user
+from work import views
+from work.context_processors import work
+from work.selectors import todo
+
+Role = Membership.Role
+S = QuarterlyCount.Status
+P = Quarter.last_complete(timezone.localdate())  # the reporting quarter
+
+
+def grow(tree, certs, orgs, *, start: int, n: int) -> None:
+    """Add ``n`` prefectures under the province, each with a submission waiting (P), a draft
+    (P - 1), an approved quarter (P - 2) and a target of its own plan that is behind."""
+    for k in range(start, start + n):
+        region = make_region(f"99{k + 10:02d}00", f"市{k}", parent=tree["province"])
+        for ind in (certs, orgs):
+            make_count(region, ind, P, 10 + k, status=S.SUBMITTED)
+            make_count(region, ind, P - 1, 9 + k, status=S.DRAFT)
+            make_count(region, ind, P - 2, 8 + k, status=S.APPROVED)
+        plan = make_plan(region, title=f"方案{k}")
+        make_target(plan, region, certs, P + 8, 100_000)
+
+
+def _queries(fn) -> int:
+    cache.clear()  # cold: nothing computed yet, as right after a write
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def _header(user) -> int:
+    request = RequestFactory().get("/")
+    request.user = user
+    return _queries(lambda: work(request))
+
+
+def _page(client, user, url) -> int:
+    client.force_login(user)
+    client.get(url)  # the session's first visit is recorded once; measure the next one
+
+    def get():
+        assert client.get(url).status_code == 200
+
+    return _queries(get)
+
+
+@pytest.fixture
+def roles(people, tree, django_user_model):
+    return {
+        **people,
+        "admin": make_user(django_user_model, "admin", superuser=True),
+        "county_official": make_user(django_user_model, "coff", (Role.OFFICIAL, tree["b1"])),
+    }
+
+
+def _measure(client, roles) -> dict[str, int]:
+    out = {}
+    for name, user in roles.items():
+        user = type(user).objects.get(pk=user.pk)  # no access cached on the object
+        out[f"header {name}"] = _header(user)
+        out[f"home {name}"] = _page(client, user, reverse("work:home"))
+    for kind in ("waiting", "targets", "late"):
+        out[f"list {kind}"] = _page(client, roles["reviewer"], reverse("work:list", args=[kind]))
+    out["review queue"] = _page(client, roles["reviewer"], reverse("indicators:review_queue"))
+    for code in ("990000", "990100"):
+        out[f"dashboard {code}"] = _page(
+            client, roles["leader"], reverse("indicators:region_dashboard", args=[code])
+        )
+    return out
+
+
+def test_header_homes_and_dashboards_make_as_many_queries_at_seven_times_the_data(
+    client, roles, tree, certs, orgs
+):
+    grow(tree, certs, orgs, start=0, n=2)
+    for user in roles.values():  # a previous visit: the analyst's "since" is then set
+        client.force_login(user)
+        client.get(reverse("work:home"))
+    small = _measure(client, roles)
+    grow(tree, certs, orgs, start=2, n=12)  # 2 → 14 prefectures
+    large = _measure(client, roles)
+    assert large == small
+    # The header, cold: the user's access, the data version, the waiting submissions (the
+    # indicators' number and one count, then kept under the version), the task reports' count
+    # and the unread notifications: at most six.
+    assert max(v for k, v in small.items() if k.startswith("header")) <= 6
+
+
+def test_the_header_badge_reads_the_cached_count_and_follows_a_write(people, tree, certs, orgs):
+    from tests.work.conftest import submit
+
+    grow(tree, certs, orgs, start=0, n=3)
+    reviewer = people["reviewer"]
+    assert todo.waiting_count(reviewer) == 3  # three prefectures' P submitted
+    fresh = type(reviewer).objects.get(pk=reviewer.pk)  # no access cached on the object
+    with CaptureQueriesContext(connection) as ctx:
+        again = todo.waiting_count(fresh)
+    # Warm: access, data version, the task reports' count; the counts are not read again.
+    assert again == 3 and len(ctx.captured_queries) == 3
+    assert not any("indicators_quarterlycount" in q["sql"] for q in ctx.captured_queries)
+    submit(people["official"], tree["a"], P)  # a write changes the data version
+    assert todo.waiting_count(type(reviewer).objects.get(pk=reviewer.pk)) == 4
+
+
+def test_a_home_shows_the_first_items_of_each_kind_with_their_total_and_a_link(
+    client, people, tree, certs, orgs
+):
+    grow(tree, certs, orgs, start=0, n=views.HOME_ITEMS + 3)
+    client.force_login(people["reviewer"])
+    page = client.get(reverse("work:home")).content.decode()
+    section = page.split('id="todo-review"')[1].split("</section>")[0]
+    n = views.HOME_ITEMS + 3  # every new prefecture's P waits for review
+    assert section.count('class="todo-item todo-submitted"') == views.HOME_ITEMS
+    assert f'<span class="badge count-badge">{n}</span>' in section
+    assert reverse("work:list", args=["waiting"]) in section
+
+
+def test_the_full_list_is_paginated_and_shows_every_item(client, people, tree, certs, orgs):
+    n = views.LIST_PAGE_SIZE + 5
+    grow(tree, certs, orgs, start=0, n=n)
+    client.force_login(people["reviewer"])
+    url = reverse("work:list", args=["waiting"])
+    first = client.get(url).content.decode()
+    second = client.get(url + "?page=2").content.decode()
+    assert first.count('class="todo-item todo-submitted"') == views.LIST_PAGE_SIZE
+    assert second.count('class="todo-item todo-submitted"') == 5  # 55 - 50
+    assert client.get(reverse("work:list", args=["nothing"])).status_code == 404
+
+
+def test_a_list_shows_only_the_users_regions(client, people, tree, certs, orgs):
+    grow(tree, certs, orgs, start=0, n=2)
+    other = make_region("880200", "别市2", parent=Region.objects.get(code="880000"))
+    make_count(other, certs, P, 5, status=S.SUBMITTED)
+    make_count(other, orgs, P, 5, status=S.SUBMITTED)
+    client.force_login(people["reviewer"])
+    page = client.get(reverse("work:list", args=["waiting"])).content.decode()
+    assert "市0" in page and "别市2" not in page
+    client.force_login(people["other_reviewer"])
+    page = client.get(reverse("work:list", args=["waiting"])).content.decode()
+    assert "别市2" in page and "市0" not in page
+
+
+def test_a_notification_fan_out_makes_as_many_queries_for_more_recipients_and_regions(
+    people, tree, certs, orgs, django_user_model
+):
+    """An import's submissions tell every reviewer above each region-quarter: the same queries
+    for 2 regions and 1 extra reviewer as for 12 regions and 6 extra reviewers."""
+    from notifications.models import Notification
+    from notifications.services import notifications_create_many
+
+    def fan_out(regions, n_reviewers, tag):
+        for k in range(n_reviewers):
+            make_user(django_user_model, f"r{tag}{k}", (Role.REVIEWER, tree["province"]))
+        subjects = [(r, P) for r in regions]
+        with CaptureQueriesContext(connection) as ctx:
+            made = notifications_create_many(
+                kind=Notification.Kind.SUBMITTED, subjects=subjects, actor=people["official"]
+            )
+        return len(ctx.captured_queries), len(made)
+
+    grow(tree, certs, orgs, start=0, n=12)
+    regions = list(Region.objects.filter(code__startswith="99", level="prefecture")[:12])
+    few_queries, few = fan_out(regions[:2], 1, "a")
+    many_queries, many = fan_out(regions, 5, "b")
+    assert few_queries == many_queries
+    # Reviewers of the province: 'rev' plus 1 (first call) → 2 a region: 2 x 2 = 4; then
+    # 'rev' plus 6 → 7 a region: 12 x 7 = 84.
+    assert (few, many) == (4, 84)
+
+
+def test_send_reminders_reads_what_every_digest_shares_once_per_run(
+    people, tree, certs, orgs, django_user_model, settings, monkeypatch
+):
+    """The officials' regions and the number of indicators are read once per run, not once per
+    person (issue 25: 3,190 officials' paths read again for each of 3,700 digests); the digests
+    stay those built one by one."""
+    from indicators.selectors import obligations
+    from notifications.digests import digest_for
+    from notifications.reminders import reminders_send
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    for k in range(6):  # six more officials, each with a quarter not started
+        region = make_region(f"99{k + 40:02d}00", f"县{k}", parent=tree["province"])
+        official = make_user(django_user_model, f"o{k}", (Role.OFFICIAL, region))
+        official.email = f"o{k}@example.org"
+        official.save()
+    day = submission_last_day(P) + dt.timedelta(days=1)  # every unreported quarter is late
+    reads = []
+    real = obligations._read_official_paths
+    monkeypatch.setattr(obligations, "_read_official_paths", lambda: reads.append(1) or real())
+    from notifications.digests import people_to_remind
+
+    alone = {u.username: digest_for(u, day=day).sections for u in people_to_remind()}
+    reads.clear()
+    result = reminders_send(day=day, dry_run=True)
+    assert len(reads) == 1  # once for the run, for 8 officials
+    assert {d.user.username: d.sections for d, _m in result.planned} == {
+        k: v for k, v in alone.items() if v
+    }
