@@ -99,6 +99,7 @@ NOT_DOORS = {
     "password_change_done": "nothing",
     "set_language": "a language code",
     "work:home": "nothing",
+    "work:list": "a kind from a list and a page number (Paginator.get_page: any text is page 1)",
     "notifications:list": "a page number to read (Paginator.get_page: any text is page 1)",
     "notifications:open": "its id in the path only",
     "notifications:read_all": "nothing",

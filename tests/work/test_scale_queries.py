@@ -19,7 +19,14 @@ from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
 from indicators.selectors.entry import submission_last_day
 from regions.models import Membership, Region
-from tests.conftest import make_count, make_plan, make_region, make_target, make_user
+from tests.conftest import (
+    confirm_address,
+    make_count,
+    make_plan,
+    make_region,
+    make_target,
+    make_user,
+)
 from work import views
 from work.context_processors import work
 from work.selectors import todo
@@ -205,6 +212,7 @@ def test_send_reminders_reads_what_every_digest_shares_once_per_run(
         official = make_user(django_user_model, f"o{k}", (Role.OFFICIAL, region))
         official.email = f"o{k}@example.org"
         official.save()
+        confirm_address(official)  # digests go only to a confirmed address (issue 24.5)
     day = submission_last_day(P) + dt.timedelta(days=1)  # every unreported quarter is late
     reads = []
     real = obligations._read_official_paths
