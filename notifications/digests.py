@@ -109,7 +109,7 @@ def digest_for(user, *, day: dt.date) -> Digest:
     if Role.REVIEWER in roles:
         waiting = todo.submissions_waiting(user, today=day)
         tasks_waiting = todo.task_reports_awaiting_review(user)
-        if any(i.waited_days > wait for i in waiting) or any(
+        if any((i.waited_days or 0) > wait for i in waiting) or any(
             r.submitted_at and (day - timezone.localdate(r.submitted_at)).days > wait
             for r in tasks_waiting
         ):

@@ -113,8 +113,8 @@ def sections_of(digest: Digest) -> list[Section]:
             Line(
                 _line(
                     f"{i.region.name} {i.period}",
-                    ngettext("waiting %(days)s day", "waiting %(days)s days", i.waited_days)
-                    % {"days": i.waited_days},
+                    ngettext("waiting %(days)s day", "waiting %(days)s days", i.waited_days or 0)
+                    % {"days": i.waited_days or 0},
                 ),
                 absolute(i.review_url),
             )
