@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "tasks",
     "work",
     "notifications",
+    "register",
 ]
 
 MIDDLEWARE = [

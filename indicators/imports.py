@@ -129,12 +129,20 @@ class StoredCount:
 # --- reading the file ------------------------------------------------------------------------
 
 
-def check_file(data: bytes) -> ImportIssue | None:
-    """The problems found without parsing: size, kind, encryption, damage, unpacked size."""
-    if len(data) > MAX_UPLOAD_BYTES:
+def check_file(
+    data: bytes,
+    *,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    max_unpacked: int = MAX_UNCOMPRESSED_BYTES,
+) -> ImportIssue | None:
+    """The problems found without parsing: size, kind, encryption, damage, unpacked size.
+
+    The limits default to the entry workbook's; the register import (register/imports.py)
+    passes its own, larger ones (docs/register.md)."""
+    if len(data) > max_bytes:
         return ImportIssue(
             _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
-            % {"size": f"{len(data) / 1048576:.1f}", "limit": MAX_UPLOAD_BYTES // 1048576}
+            % {"size": f"{len(data) / 1048576:.1f}", "limit": max_bytes // 1048576}
         )
     if data.startswith(OLE_MAGIC):
         return ImportIssue(
@@ -153,10 +161,10 @@ def check_file(data: bytes) -> ImportIssue | None:
         return ImportIssue(_("The workbook is damaged and cannot be read. Save it again in Excel."))
     if "xl/workbook.xml" not in names:
         return ImportIssue(_("This file is not an Excel workbook (.xlsx)."))
-    if unpacked > MAX_UNCOMPRESSED_BYTES:
+    if unpacked > max_unpacked:
         return ImportIssue(
             _("The workbook is too large once unpacked; the limit is %(limit)s MB.")
-            % {"limit": MAX_UNCOMPRESSED_BYTES // 1048576}
+            % {"limit": max_unpacked // 1048576}
         )
     return None
 
