@@ -11,13 +11,23 @@ import pytest
 from django.core.management import call_command
 from stdnum.cn import uscc
 
+from regions.models import Region
 from register.imports import TypeNames, parse_register_file
 from register.models import CertificationType
 from register.services import register_import
-from regions.models import Region
 from tests.conftest import make_region
 
-HEADER = ["证书编号", "认证机构", "认证项目", "组织名称", "统一社会信用代码", "颁证日期", "有效期至", "证书状态", "状态日期"]
+HEADER = [
+    "证书编号",
+    "认证机构",
+    "认证项目",
+    "组织名称",
+    "统一社会信用代码",
+    "颁证日期",
+    "有效期至",
+    "证书状态",
+    "状态日期",
+]
 
 
 def credit_code(region: str, serial: int) -> str:
