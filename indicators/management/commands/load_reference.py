@@ -12,7 +12,14 @@ class Command(BaseCommand):
     help = "Load regions, plans, indicators, targets, units and tasks from fixtures/ (idempotent)."
 
     def handle(self, *args, **options):
-        call_command("loaddata", "regions", "plans", "tasks", "register_types", verbosity=options["verbosity"])
+        call_command(
+            "loaddata",
+            "regions",
+            "plans",
+            "tasks",
+            "register_types",
+            verbosity=options["verbosity"],
+        )
         changed = region_paths_rebuild()
         if changed:
             self.stdout.write(self.style.WARNING(f"Rebuilt {changed} region paths."))

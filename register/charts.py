@@ -1,0 +1,43 @@
+"""The register beside the reported counts as a plotly figure (pure: rows in, figure out).
+
+Drawn by static/js/charts.js like every other chart (indicators/charts.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.utils.translation import gettext as _
+
+from indicators.charts import PALETTE, _base_layout, _figure, _trace
+from register.selectors import RegisterRow
+
+REGISTER_COLOUR = "#0f7b6c"
+
+
+def register_figure(*, rows: Sequence[RegisterRow], unit: str) -> dict:
+    """Two lines over the quarters: the register's value and the reported one (total rows)."""
+    periods = [str(r.period) for r in rows]
+    data = [
+        _trace(
+            "scatter",
+            x=periods,
+            y=[r.register_value for r in rows],
+            name=_("Register"),
+            mode="lines+markers",
+            line=dict(color=REGISTER_COLOUR, width=2),
+            marker=dict(symbol="square", size=6),
+        ),
+        _trace(
+            "scatter",
+            x=periods,
+            y=[r.reported_value for r in rows],
+            name=_("Reported"),
+            mode="lines+markers",
+            line=dict(color=PALETTE["approved"], width=2, dash="dot"),
+            marker=dict(symbol="circle", size=7),
+            connectgaps=False,
+        ),
+    ]
+    layout = _base_layout(height=300, unit=unit)
+    layout["xaxis"] = dict(type="category", gridcolor=PALETTE["grid"])
+    return _figure(data, layout)
