@@ -8,7 +8,7 @@ from register.selectors import RegisterComparison
 
 COLUMNS = [
     "region_code", "period", "indicator", "type_group", "type",
-    "register_value", "reported_value", "difference",
+    "register_value", "reported_value", "difference", "reported_complete",
 ]  # fmt: skip
 
 
@@ -25,6 +25,7 @@ def register_dataset(comparison: RegisterComparison, *, as_of, start, include) -
             "register_value": r.register_value,
             "reported_value": r.reported_value,
             "difference": r.difference,
+            "reported_complete": r.reported_complete if r.reported_value is not None else None,
         }
         for r in comparison.rows
     ]

@@ -121,6 +121,7 @@ class RegisterRow:
     label: str
     register_value: int
     reported_value: int | None = None
+    reported_complete: bool = True  # False: a roll-up over divisions not all reported
 
     @property
     def is_total(self) -> bool:
@@ -168,12 +169,12 @@ def register_comparison(
     stocks = register_stocks(region=region, days=[p.end_date for p in periods])
     types = register_types()
     groups = [g for g in CertificationType.Group if any(t.group == g for t in types)]
-    reported: dict[tuple[str, Quarter], int | None] = {}
+    reported: dict[tuple[str, Quarter], tuple[int | None, bool]] = {}
     for indicator in Indicator.objects.filter(code__in=INDICATORS):
         for value in region_values(
             region=region, indicator=indicator, start=start, end=end, include=include
         ):
-            reported[(indicator.code, value.period)] = value.value
+            reported[(indicator.code, value.period)] = (value.value, value.complete)
     rows: list[RegisterRow] = []
     for period in periods:
         day = period.end_date
@@ -182,17 +183,9 @@ def register_comparison(
                 total = stocks.total_certificates.get(day, 0)
             else:
                 total = stocks.total_organizations.get(day, 0)
+            value, complete = reported.get((indicator, period), (None, True))
             rows.append(
-                RegisterRow(
-                    region.code,
-                    period,
-                    indicator,
-                    "",
-                    "",
-                    "",
-                    total,
-                    reported.get((indicator, period)),
-                )  # fmt: skip
+                RegisterRow(region.code, period, indicator, "", "", "", total, value, complete)
             )
             for group in groups:
                 if indicator == CERTIFICATES:

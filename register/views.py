@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
@@ -29,12 +30,12 @@ from indicators.views._common import _as_of, _include, _quarter_param, _visible_
 from indicators.views.data import _data_response
 from regions.models import Region
 from regions.selectors import access_for, regions_reviewable_by
-from register import datasets
+from register import datasets, demo
 from register.charts import register_figure
 from register.filters import CertificateFilterSet
 from register.forms import RegisterUploadForm
 from register.imports import MAX_ROWS, MAX_UPLOAD_BYTES, RegisterRow, TypeNames, parse_register_file
-from register.models import CertificationType, RegisterImport
+from register.models import Certificate, CertificationType, RegisterImport
 from register.selectors import (
     CERTIFICATES,
     ORGANIZATIONS,
@@ -238,6 +239,13 @@ def region_register(request: HttpRequest, code: str) -> HttpResponse:
         )  # fmt: skip
         by_type.append({"row": row, "organizations": orgs.register_value})
     query = request.GET.urlencode()
+    notes = []
+    if Certificate.objects.filter(is_demo=True).exists():
+        units = Region.objects.filter(
+            code__in=[d.region_code for d in demo.DIFFERENCES], path__startswith=region.path
+        ).values_list("code", flat=True)
+        english = (get_language() or "").startswith("en")
+        notes = demo.demo_notes(region.code, set(units), english=english)
     return render(
         request,
         "register/region.html",
@@ -250,7 +258,7 @@ def region_register(request: HttpRequest, code: str) -> HttpResponse:
             "start": start,
             "include": include,
             "query": f"?{query}" if query else "",
-            "totals": [r for r in comparison.rows if r.period == end and r.is_total],
+            "demo_notes": notes,
         },
     )
 
