@@ -213,17 +213,24 @@ def register_comparison(
     return RegisterComparison(region, periods, rows, has_data)
 
 
-def register_value(*, region: Region, period: Quarter, indicator: str) -> int | None:
-    """The register's total of one indicator for a region at a quarter end (None when the
-    register holds no certificate of the region's subtree): what the entry form offers and the
-    review page shows beside the submitted count."""
+def register_holds_anything() -> bool:
+    """Whether the register holds any certificate at all (one query)."""
+    return Certificate.objects.exists()
+
+
+def register_counts(*, region: Region, period: Quarter) -> dict[str, int | None]:
+    """The register's totals of both indicators for a region at a quarter end, by indicator
+    code (None when the register holds no certificate of the region's subtree): what the entry
+    form offers, what the review page shows beside the submitted counts, and what a submission
+    is checked against. One query for a region without certificates, four otherwise."""
     if not Certificate.objects.filter(holder__region__path__startswith=region.path).exists():
-        return None
-    stocks = register_stocks(region=region, days=[period.end_date])
+        return {CERTIFICATES: None, ORGANIZATIONS: None}
     day = period.end_date
-    if indicator == CERTIFICATES:
-        return stocks.total_certificates.get(day, 0)
-    return stocks.total_organizations.get(day, 0)
+    stocks = register_stocks(region=region, days=[day])
+    return {
+        CERTIFICATES: stocks.total_certificates.get(day, 0),
+        ORGANIZATIONS: stocks.total_organizations.get(day, 0),
+    }
 
 
 def certificates_valid_on(*, region: Region, day: dt.date) -> QuerySet[Certificate]:
