@@ -41,3 +41,17 @@ def register_figure(*, rows: Sequence[RegisterRow], unit: str) -> dict:
     layout = _base_layout(height=300, unit=unit)
     layout["xaxis"] = dict(type="category", gridcolor=PALETTE["grid"])
     return _figure(data, layout)
+
+
+def register_trace(*, periods: Sequence[str], values: Sequence[int | None]) -> dict:
+    """The register's line for a region dashboard's series chart (drawn beside the reported
+    values when the dashboard is asked for it)."""
+    return _trace(
+        "scatter",
+        x=list(periods),
+        y=list(values),
+        name=_("Certificate register"),
+        mode="lines+markers",
+        line=dict(color=REGISTER_COLOUR, width=2, dash="dash"),
+        marker=dict(symbol="square", size=5),
+    )

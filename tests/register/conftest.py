@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 from stdnum.cn import uscc
 
 from regions.models import Region
@@ -35,6 +36,14 @@ def credit_code(region: str, serial: int) -> str:
     organization code, and the check character python-stdnum computes."""
     base = f"91{region}MA{serial:07d}"
     return base + uscc.calc_check_digit(base)
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Messages made outside a request (parser, services) in English, as the tests spell them;
+    pages keep the language of their request."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from regions.models import Membership
+from register.charts import REGISTER_COLOUR
 from register.models import Certificate, RegisterImport
 from tests.conftest import make_count, make_indicator, make_user
 from tests.register.conftest import credit_code, csv_bytes, load
@@ -170,3 +171,22 @@ def test_the_register_page_shows_the_numbers_in_a_bounded_number_of_queries(
     assert response.status_code == 200
     with django_assert_max_num_queries(30):
         client.get(url, {"from": "2016Q1", "as_of": "2024Q1"})  # 33 quarters: the same queries
+
+
+def test_the_region_dashboard_draws_the_register_line_when_asked(client, users):
+    load(csv_bytes(ROWS))
+    make_indicator("certificates", 1)
+    make_indicator("organizations", 2)
+    client.force_login(users["reviewer"])
+    url = reverse("indicators:region_dashboard", args=["620000"])
+
+    def register_lines(params):
+        page = client.get(url, params).content.decode()
+        figure = page.split('id="chart-series-certificates-data"')[1].split("</script>")[0]
+        figure = json.loads(figure.split(">", 1)[1])
+        return [t for t in figure["data"] if t.get("line", {}).get("color") == REGISTER_COLOUR]
+
+    assert register_lines({"as_of": "2024Q1"}) == []
+    (line,) = register_lines({"register": "1", "as_of": "2024Q1"})
+    # 2024-03-31: QMS-1 and EMS-1 valid (CCC-1 suspended since 2023-08-01)
+    assert line["y"][line["x"].index("2024Q1")] == 2
