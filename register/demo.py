@@ -285,13 +285,15 @@ def seed(*, end: Quarter, stdout=None) -> int:
     if not all(code in regions for code in ("620000", "450500", counts_demo.NEW_AREA[0])):
         return 0
     rows = demo_register_rows(end, regions)
-    register_import(
-        user=None,
-        rows=rows,
-        file_name="【演示】证书信息表 demo register",
-        file_hash=hashlib.sha256(f"certtrack-demo-register-{end}".encode()).hexdigest(),
-        is_demo=True,
-    )
+    # one file per province, as each bureau would import its own (each reviewer sees theirs)
+    for province in ("62", "45"):
+        register_import(
+            user=None,
+            rows=[r for r in rows if r.region_code.startswith(province)],
+            file_name=f"【演示】证书信息表 {province}0000",
+            file_hash=hashlib.sha256(f"certtrack-demo-register-{province}-{end}".encode()).hexdigest(),
+            is_demo=True,
+        )
     if stdout is not None:
         stdout.write(f"Demo register: {len(rows)} certificates up to {end}.")
     return len(rows)

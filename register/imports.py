@@ -455,7 +455,7 @@ def _parse_rows(data_rows, columns, result, types, regions, in_scope) -> None:
                 % {"value": status_text[:30]},
                 "status",
             )
-        if status and status != "valid" and dates["status_date"] is None and not errors:
+        if status and status != "valid" and dates["status_date"] is None:
             error(_("A status other than valid needs its date."), "status_date")
         if number_text and body:
             first = seen.setdefault((body, number_text), number)
