@@ -291,7 +291,9 @@ def seed(*, end: Quarter, stdout=None) -> int:
             user=None,
             rows=[r for r in rows if r.region_code.startswith(province)],
             file_name=f"【演示】证书信息表 {province}0000",
-            file_hash=hashlib.sha256(f"certtrack-demo-register-{province}-{end}".encode()).hexdigest(),
+            file_hash=hashlib.sha256(
+                f"certtrack-demo-register-{province}-{end}".encode()
+            ).hexdigest(),
             is_demo=True,
         )
     if stdout is not None:
