@@ -14,6 +14,7 @@ certificates until the organizations match, then certificates are added to holde
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import random
 from collections.abc import Mapping
@@ -261,6 +262,12 @@ def _units(end: Quarter) -> list[tuple[str, list[str], str, dict, dict]]:
 def demo_register_rows(end: Quarter, regions: Mapping[str, str]) -> list[RegisterRow]:
     """Every demo certificate, one row each, as a register file would state it at ``end``;
     holders' regions resolved as an import resolves them (``regions``: code -> path)."""
+    return [replace(r, region_code=nearest_region(r.region_code, regions)) for r in _rows(end)]
+
+
+@functools.lru_cache(maxsize=2)
+def _rows(end: Quarter) -> tuple[RegisterRow, ...]:
+    """The simulation (deterministic for ``end``; kept, as a test run seeds the demo often)."""
     rows: list[RegisterRow] = []
     adjust = {(d.region_code, d.period): d for d in DIFFERENCES}
     for index, (code, codes, column, certs, orgs) in enumerate(_units(end), start=1):
@@ -271,7 +278,7 @@ def demo_register_rows(end: Quarter, regions: Mapping[str, str]) -> list[Registe
             o = orgs[period] + (diff.organizations if diff else 0)
             unit.step(period, c, o, first=i == 0)
         rows += unit.rows(end.end_date)
-    return [replace(r, region_code=nearest_region(r.region_code, regions)) for r in rows]
+    return tuple(rows)
 
 
 def seed(*, end: Quarter, stdout=None) -> int:
