@@ -107,6 +107,66 @@ def register_stocks(*, region: Region, days: Sequence[dt.date]) -> RegisterStock
     return RegisterStocks(days, by_type, orgs_type, orgs_group, dict(total_c), total_o)
 
 
+_BY_REGION_SQL = """
+WITH days(d) AS (VALUES {days})
+SELECT days.d, o.region_id, {select}
+FROM days
+JOIN register_certificatestatus s
+  ON s.status = 'valid' AND s.valid_from <= days.d AND (s.valid_to IS NULL OR s.valid_to > days.d)
+JOIN register_certificate c
+  ON c.id = s.certificate_id AND c.issued_on <= days.d AND c.expires_on >= days.d
+JOIN register_organization o ON o.id = c.holder_id
+JOIN register_certificationtype t ON t.id = c.type_id
+GROUP BY days.d, o.region_id{group}
+"""
+
+
+def register_stocks_by_region(
+    *, days: Sequence[dt.date]
+) -> tuple[dict[tuple[str, dt.date, str], int], dict[tuple[str, dt.date, str], int]]:
+    """Every region's stocks on each of ``days``, rolled up over the tree: (certificates,
+    organizations), each keyed by (region code, day, type code) with "" for the total.
+
+    Counted per holder's region in two set-wise queries, then added up to every ancestor
+    (summed over regions, never over time: each organization has one region, so its region's
+    distinct count adds up without counting it twice). Organizations by type are per type; the
+    total comes from its own distinct count, never from the types."""
+    days = tuple(sorted(set(days)))
+    certs: dict[tuple[str, dt.date, str], int] = defaultdict(int)
+    orgs: dict[tuple[str, dt.date, str], int] = defaultdict(int)
+    if not days:
+        return {}, {}
+    placeholders = ", ".join(["(%s)"] * len(days))
+    paths = dict(Region.objects.values_list("pk", "path"))
+    codes_of = {pk: [c for c in path.split("/") if c] for pk, path in paths.items()}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BY_REGION_SQL.format(
+                days=placeholders,
+                select="t.code, COUNT(*), COUNT(DISTINCT c.holder_id)",
+                group=", t.code",
+            ),
+            list(days),
+        )
+        for day, region_id, code, n_certs, n_orgs in cursor.fetchall():
+            day = _day(day)
+            for region in codes_of[region_id]:
+                certs[(region, day, code)] += n_certs
+                certs[(region, day, "")] += n_certs
+                orgs[(region, day, code)] += n_orgs
+        cursor.execute(
+            _BY_REGION_SQL.format(
+                days=placeholders, select="COUNT(DISTINCT c.holder_id)", group=""
+            ),
+            list(days),
+        )
+        for day, region_id, n_orgs in cursor.fetchall():
+            day = _day(day)
+            for region in codes_of[region_id]:
+                orgs[(region, day, "")] += n_orgs
+    return dict(certs), dict(orgs)
+
+
 @dataclass(frozen=True)
 class RegisterRow:
     """One line of the register beside the reported counts: a region, quarter, indicator and

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from indicators.periods import Quarter
-from register.selectors import register_comparison, register_stocks
+from register.selectors import register_comparison, register_stocks, register_stocks_by_region
 from tests.conftest import make_count, make_indicator
 from tests.register.conftest import credit_code, csv_bytes, load
 
@@ -105,3 +105,18 @@ def test_comparison_puts_the_reported_count_beside_the_register(register):
         if r.period == Quarter(2024, 1) and r.indicator == "certificates" and r.type_code
     ]  # fmt: skip
     assert sum(r.register_value for r in types) == row.register_value
+
+
+def test_every_regions_stocks_roll_up_over_the_tree(register, django_assert_num_queries):
+    days = [Q4_2023, Q1_2024]
+    with django_assert_num_queries(3):  # the regions' paths, then two counts
+        certs, orgs = register_stocks_by_region(days=days)
+    for name in ("gansu", "lanzhou", "chengguan", "tianshui"):
+        region = register[name]
+        stocks = register_stocks(region=region, days=days)
+        for day in days:
+            assert certs.get((region.code, day, ""), 0) == stocks.total_certificates.get(day, 0)
+            assert orgs.get((region.code, day, ""), 0) == stocks.total_organizations.get(day, 0)
+    # Gansu on 2024-03-31: Lanzhou 2 + Tianshui 1 = 3 certificates; holders X + W = 2
+    assert certs[("620000", Q1_2024, "")] == 3 and orgs[("620000", Q1_2024, "")] == 2
+    assert orgs[("620000", Q1_2024, "qms")] == 1 and orgs[("620000", Q1_2024, "ems")] == 1
