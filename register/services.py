@@ -135,7 +135,20 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
             }
         )
 
+    in_file: set[tuple[str, str]] = set()
     for row in rows:
+        if (
+            row.body,
+            row.number,
+        ) in in_file:  # the parser refuses it too; rows may come from elsewhere
+            summary.problems.append(
+                RowProblem(
+                    row.row, row.columns.get("number", ""), _("This certificate is listed twice.")
+                )
+            )
+            summary.refused += 1
+            continue
+        in_file.add((row.body, row.number))
         org = orgs.get(row.credit_code) or plan.orgs_new.get(row.credit_code)
         region_id = regions[row.region_code]
         if org is None:

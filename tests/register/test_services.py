@@ -111,3 +111,17 @@ def test_a_preview_writes_nothing(types, rtree):
     _parsed, summary = load(csv_bytes(ROWS), dry_run=True)
     assert summary.added == 3
     assert not Certificate.objects.exists() and not RegisterImport.objects.exists()
+
+
+def test_a_certificate_twice_in_the_rows_is_refused_once_and_applied_once(types, rtree):
+    from register.imports import RegisterRow  # rows built by hand: the parser would refuse it
+    from register.services import register_import
+
+    row = RegisterRow(
+        row=2, number="QMS-1", body="机构甲", type_code="qms", credit_code=A, holder="组织A",
+        region_code="620100", issued_on=dt.date(2022, 1, 10), expires_on=dt.date(2025, 1, 9),
+        status="valid", status_date=None, columns={},
+    )  # fmt: skip
+    summary = register_import(user=None, rows=[row, row], file_name="x", file_hash="x")
+    assert (summary.added, summary.refused) == (1, 1)
+    assert Certificate.objects.count() == 1 and CertificateStatus.objects.count() == 1
