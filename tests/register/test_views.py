@@ -190,3 +190,20 @@ def test_the_region_dashboard_draws_the_register_line_when_asked(client, users):
     (line,) = register_lines({"register": "1", "as_of": "2024Q1"})
     # 2024-03-31: QMS-1 and EMS-1 valid (CCC-1 suspended since 2023-08-01)
     assert line["y"][line["x"].index("2024Q1")] == 2
+
+
+def test_the_certificate_list_takes_the_same_queries_for_more_certificates(
+    client, users, django_assert_max_num_queries
+):
+    many = [
+        [f"Q-{i}", "机构甲", "ISO 9001", f"组织{i}", credit_code("620100", 100 + i),
+         "2022-01-10", "2025-01-09", "有效", ""]
+        for i in range(60)
+    ]  # fmt: skip
+    load(csv_bytes(many))
+    client.force_login(users["reviewer"])
+    url = reverse("register:certificates", args=["620000"])
+    # one page of 50 rows: no query per row (type, holder and region come with the rows)
+    with django_assert_max_num_queries(15):
+        response = client.get(url, {"period": "2024Q1"})
+    assert response.status_code == 200 and "Q-1" in response.content.decode()
