@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from indicators.bulk import insert_rows
 from indicators.pagecache import data_changed
 from regions.models import Region
 from register.imports import RegisterRow
@@ -285,29 +286,36 @@ def register_import(
             is_demo=is_demo,
         )
         summary.record = record
+        # New rows go in through indicators.bulk.insert_rows (COPY on PostgreSQL: bulk_create
+        # prepares every field in Python), their ids read back by natural key.
         for org in plan.orgs_new.values():
             org.is_demo = is_demo
-        Organization.objects.bulk_create(plan.orgs_new.values(), batch_size=BATCH)
-        if not all(o.pk for o in plan.orgs_new.values()):  # a backend without RETURNING
-            ids = dict(
-                Organization.objects.filter(credit_code__in=list(plan.orgs_new)).values_list(
-                    "credit_code", "pk"
-                )
-            )
-            for code, org in plan.orgs_new.items():
-                org.pk = ids[code]
+        insert_rows(Organization, list(plan.orgs_new.values()), batch=BATCH)
+        codes = list(plan.orgs_new)
+        for chunk in _chunks(codes):
+            for code, pk in Organization.objects.filter(credit_code__in=chunk).values_list(
+                "credit_code", "pk"
+            ):
+                plan.orgs_new[code].pk = pk
         Organization.objects.bulk_update(
             plan.orgs_changed.values(), ["name", "region"], batch_size=BATCH
         )
-        new_certs = [c for c, _entries in plan.certs_new]
-        for cert in new_certs:
+        new_certs = {(c.body, c.number): c for c, _entries in plan.certs_new}
+        for cert in new_certs.values():
             cert.holder_id = cert.holder.pk
             cert.is_demo = is_demo
-        Certificate.objects.bulk_create(new_certs, batch_size=BATCH)
+        insert_rows(Certificate, list(new_certs.values()), batch=BATCH)
+        numbers = sorted({number for _body, number in new_certs})
+        for chunk in _chunks(numbers):
+            for body, number, pk in Certificate.objects.filter(number__in=chunk).values_list(
+                "body", "number", "pk"
+            ):
+                if (body, number) in new_certs:
+                    new_certs[(body, number)].pk = pk
         entries = []
         for cert, first in plan.certs_new:
             for entry in first:
-                entry.certificate_id, entry.source = cert.pk, record
+                entry.certificate_id, entry.source_id = cert.pk, record.pk
                 entries.append(entry)
         for cert in plan.certs_changed:
             cert.holder_id = cert.holder.pk
@@ -318,8 +326,8 @@ def register_import(
         )
         CertificateStatus.objects.bulk_update(plan.closes, ["valid_to"], batch_size=BATCH)
         for entry in plan.entries:
-            entry.certificate_id, entry.source = entry.certificate.pk, record
-        CertificateStatus.objects.bulk_create(entries + plan.entries, batch_size=BATCH)
+            entry.certificate_id, entry.source_id = entry.certificate.pk, record.pk
+        insert_rows(CertificateStatus, entries + plan.entries, batch=BATCH)
         for chunk in _chunks(absent):
             Certificate.objects.filter(pk__in=chunk).update(absent_since=record)
         data_changed()  # the register line of the dashboards reads these rows
