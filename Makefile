@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := CERTTRACK_DEV=1 DEBUG=1
 
-.PHONY: plotly run serve backup restore test install setup demo messages lint format check browser-deps clean bench bench-data bench-deps
+.PHONY: plotly run serve backup restore test install setup demo messages lint format check browser-deps clean bench bench-data bench-deps bench-register
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -101,3 +101,10 @@ bench-deps:
 
 bench: install bench-deps
 	DATABASE_URL=$(BENCH_DB) $(PY) bench/run.py all
+
+# The certificate register at a fraction of national scale (bench/register_national.py,
+# bench/NOTES.md "Certificate register"): its own database; --reset empties its register tables.
+REGISTER_DB ?= postgres://postgres@127.0.0.1:5432/certtrack_register_bench
+SCALE ?= 0.01
+bench-register: install
+	DATABASE_URL=$(REGISTER_DB) $(PY) bench/register_national.py --scale $(SCALE) --reset

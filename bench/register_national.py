@@ -325,7 +325,11 @@ Import added {totals["added"]:,}; the update added {update_totals["added"]:,} an
 {update_totals["changed"]:,}. Nation at 2024-12-31: {nation[0]:,} valid certificates,
 {nation[1]:,} certified organizations.
 
-**Verdict**: at 1 % of national scale the page (10.5 s against 150 ms) and the stock computation already miss their budgets, and the import extrapolates past 10 min: the budgets of issue 27.6 are **not met**. Why and what would meet them: bench/NOTES.md, "Certificate register".
+**Verdict**: at {args.scale:g} of national scale the page ({page_s * 1000:.0f} ms against
+150 ms) and the stock computation ({stocks_s:.1f} s for 1/{1 / args.scale:.0f} of the certificates)
+already miss their budgets, and the import extrapolates to {import_s / args.scale / 60:.0f} min:
+the budgets of issue 27.6 are **not met**. Why and what would meet them: bench/NOTES.md,
+"Certificate register".
 """
     write_section("register", text)
     print("written to bench/RESULTS.md")
