@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 
-from indicators.charts import PALETTE, _base_layout, _figure, _trace
+from indicators.charts import PALETTE, _base_layout, _every_nth, _figure, _narrow, _trace
 from register.selectors import RegisterRow
 
 REGISTER_COLOUR = "#0f7b6c"
@@ -39,7 +39,21 @@ def register_figure(*, rows: Sequence[RegisterRow], unit: str) -> dict:
         ),
     ]
     layout = _base_layout(height=300, unit=unit)
-    layout["xaxis"] = dict(type="category", gridcolor=PALETTE["grid"])
+    layout["xaxis"] = dict(
+        type="category", gridcolor=PALETTE["grid"], tickvals=periods, automargin=True
+    )
+    # On a phone: four quarters labelled, a smaller font, the legend below the labels.
+    _narrow(
+        layout,
+        relayout=dict(
+            height=340,
+            margin=dict(l=48, r=8),
+            font=dict(size=11),
+            legend=dict(font=dict(size=10), y=-0.25),
+            xaxis=dict(tickvals=_every_nth(periods, 4), tickangle=0),
+            yaxis=dict(nticks=5),
+        ),
+    )
     return _figure(data, layout)
 
 
