@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := CERTTRACK_DEV=1 DEBUG=1
 
-.PHONY: cluster plotly run serve backup restore test install setup demo messages lint format check browser-deps ldap-deps directory-deps clean bench bench-data bench-deps bench-smoke
+.PHONY: cluster plotly run serve backup restore test install setup demo messages lint format check browser-deps ldap-deps directory-deps clean bench bench-data bench-deps bench-smoke bench-register
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(MAKE) --no-print-directory ldap-deps
@@ -133,3 +133,10 @@ bench-smoke: install
 # gunicorn app servers, PostgreSQL primary + streaming replica, Redis. Ctrl-C stops it all.
 cluster: install
 	$(PY) bench/cluster.py
+
+# The certificate register at a fraction of national scale (bench/register_national.py,
+# bench/NOTES.md "Certificate register"): its own database; --reset empties its register tables.
+REGISTER_DB ?= postgres://postgres@127.0.0.1:5432/certtrack_register_bench
+SCALE ?= 0.01
+bench-register: install
+	DATABASE_URL=$(REGISTER_DB) $(PY) bench/register_national.py --scale $(SCALE) --reset

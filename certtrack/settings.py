@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tasks",
     "work",
     "notifications",
+    "register",
 ]
 
 MIDDLEWARE = [
@@ -444,6 +445,11 @@ CERTTRACK = {
     "DEMO_PASSWORD": os.environ.get("CERTTRACK_DEMO_PASSWORD", "certtrack-demo"),
     # A change beyond this share against the previous quarter needs a written explanation.
     "CHANGE_WARNING_SHARE": float(os.environ.get("CERTTRACK_CHANGE_WARNING_SHARE", "0.30")),
+    # A submitted count further than this share from the certificate register's count needs an
+    # explanation (docs/register.md); regions the register holds nothing for are never held to it.
+    "REGISTER_DIFFERENCE_SHARE": float(
+        os.environ.get("CERTTRACK_REGISTER_DIFFERENCE_SHARE", "0.05")
+    ),
     # Submissions are on time up to this many days after quarter end.
     "DEADLINE_DAYS": int(os.environ.get("CERTTRACK_DEADLINE_DAYS", "20")),
     # "At risk" margin: share of the distance from baseline to target.

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("work.urls")),
     path("", include("notifications.urls")),
     path("", include("tasks.urls")),
+    path("", include("register.urls")),
     path("", include("indicators.urls")),
 ]
 

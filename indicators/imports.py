@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -130,12 +130,20 @@ class StoredCount:
 # --- reading the file ------------------------------------------------------------------------
 
 
-def check_file(data: bytes) -> ImportIssue | None:
-    """The problems found without parsing: size, kind, encryption, damage, unpacked size."""
-    if len(data) > MAX_UPLOAD_BYTES:
+def check_file(
+    data: bytes,
+    *,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    max_unpacked: int = MAX_UNCOMPRESSED_BYTES,
+) -> ImportIssue | None:
+    """The problems found without parsing: size, kind, encryption, damage, unpacked size.
+
+    The limits default to the entry workbook's; the register import (register/imports.py)
+    passes its own, larger ones (docs/register.md)."""
+    if len(data) > max_bytes:
         return ImportIssue(
             _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
-            % {"size": f"{len(data) / 1048576:.1f}", "limit": MAX_UPLOAD_BYTES // 1048576}
+            % {"size": f"{len(data) / 1048576:.1f}", "limit": max_bytes // 1048576}
         )
     if data.startswith(OLE_MAGIC):
         return ImportIssue(
@@ -146,8 +154,11 @@ def check_file(data: bytes) -> ImportIssue | None:
         )
     if not data.startswith(ZIP_MAGIC):
         return ImportIssue(_("This file is not an Excel workbook (.xlsx)."))
+    limits = LIMITS  # the entry workbook's; a register file may unpack to more (max_unpacked)
+    if max_unpacked != limits.max_total_bytes:
+        limits = replace(limits, max_total_bytes=max_unpacked)
     try:
-        with open_zip(data, limits=LIMITS) as archive:  # the central directory only
+        with open_zip(data, limits=limits) as archive:  # the central directory only
             names = archive.names
     except ZipRefused as exc:
         if exc.reason in ("too_large", "ratio"):

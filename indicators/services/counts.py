@@ -39,6 +39,7 @@ from indicators.services.validation import (
 from notifications.services import notifications_create, notifications_settle
 from regions.models import Region
 from regions.selectors import access_for
+from register.selectors import register_counts
 
 S = QuarterlyCount.Status
 A = CountEvent.Action
@@ -94,6 +95,8 @@ def counts_save(
         previous=previous_values(region=region, period=period),
         explanation=explanation,
         submit=submit,
+        # Read only for a submission: a draft is never held to the register.
+        register=register_counts(region=region, period=period) if submit else None,
     )
 
     now = timezone.now()

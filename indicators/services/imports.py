@@ -33,6 +33,7 @@ from indicators.services.validation import (
 from notifications.services import notifications_create_many
 from regions.models import Region
 from regions.selectors import access_for
+from register.selectors import register_counts, register_holds_anything
 
 S = QuarterlyCount.Status
 A = CountEvent.Action
@@ -149,6 +150,9 @@ def counts_import(
         stored = _counts_of(pairs, lock=not dry_run)
         previous = _stored_values({(region_id, period - 1) for region_id, period in pairs})
         in_file = {(region.pk, change.period): parsed for _, change, region, parsed in accepted}
+        # A submission is checked against the certificate register, as on the entry form; one
+        # query when the register is empty, else its totals per region-quarter of the file.
+        held = submit and register_holds_anything()
         items = []
         for index, change, region, parsed in accepted:
             counts = {
@@ -169,6 +173,7 @@ def counts_import(
                     explanation=change.explanation,
                     submit=submit,
                     partial=not getattr(change, "complete", True),
+                    register=register_counts(region=region, period=change.period) if held else None,
                 )
             except StaleWrite as exc:
                 problems.append(ImportProblem(index, "__all__", exc.message, stale=True))

@@ -209,6 +209,42 @@ def change_warnings(
     return warnings
 
 
+@dataclass(frozen=True)
+class RegisterWarning:
+    """A value that differs from the certificate register's count by more than the configured
+    share of the register's value (docs/register.md)."""
+
+    indicator_code: str
+    register: int
+    value: int
+
+    def message(self, indicator_name: str) -> str:
+        return _(
+            "%(indicator)s differs from the certificate register (%(register)s) by %(diff)s. "
+            "Explain the difference before submitting."
+        ) % {
+            "indicator": indicator_name,
+            "register": f"{self.register:,}",
+            "diff": f"{self.value - self.register:+,}",
+        }
+
+
+def register_warnings(
+    *, values: Mapping[str, int], register: Mapping[str, int | None], share: float | None = None
+) -> list[RegisterWarning]:
+    """Values further from the register's count than ``share`` (default: settings) of it; a
+    region the register holds nothing for (None) is never warned about."""
+    limit = settings.CERTTRACK["REGISTER_DIFFERENCE_SHARE"] if share is None else share
+    warnings = []
+    for code, value in values.items():
+        reg = register.get(code)
+        if reg is None:
+            continue
+        if abs(value - reg) > limit * reg:
+            warnings.append(RegisterWarning(code, reg, value))
+    return warnings
+
+
 def check_period_open(period: Quarter, *, today: dt.date | None = None) -> None:
     """A quarter may be entered from its last day on (a quarter-end stock is not known before)
     and never before the configured first quarter (``CERTTRACK_FIRST_QUARTER``)."""
@@ -320,6 +356,7 @@ def _check_change(
     explanation: str,
     submit: bool,
     partial: bool = False,
+    register: Mapping[str, int | None] | None = None,
 ) -> None:
     """The rules one region-quarter's change must pass against its stored ``counts`` (pure):
     the versions seen, the workflow lock, organizations ≤ certificates, and the change rule
@@ -327,7 +364,9 @@ def _check_change(
     The entry form (:func:`counts_save`) and the Excel import (:func:`counts_import`) share it.
 
     Every rule is checked and all their errors are raised together (by field), so that an
-    official fixes a form or a file once. ``partial``: some values of the row were refused
+    official fixes a form or a file once. ``register``: the certificate register's counts of
+    the region-quarter (a difference beyond the configured share needs an explanation too, as
+    a large change does). ``partial``: some values of the row were refused
     before (an import row with a bad cell); only the per-value rules (versions, lock) apply,
     as the rules across values would judge a row the official has still to correct.
     """
@@ -357,6 +396,7 @@ def _check_change(
             for field_name, messages in exc.message_dict.items():
                 errors.setdefault(field_name, []).extend(messages)
         warnings = change_warnings(values=parsed, previous=previous)
+        warnings += register_warnings(values=parsed, register=register or {})
         if submit and warnings and not explanation.strip():
             errors.setdefault("explanation", []).extend(
                 w.message(indicators[w.indicator_code].name) for w in warnings

@@ -46,6 +46,8 @@ from indicators.views._common import (
     _visible_region,
 )
 from regions.selectors import access_for, region_ancestors
+from register.charts import register_trace
+from register.selectors import CERTIFICATES, ORGANIZATIONS, register_stocks
 
 
 def _data_links(url_name: str, args: list, dataset: str, query: str) -> dict:
@@ -152,9 +154,41 @@ def region_dashboard_view(request: HttpRequest, code: str) -> HttpResponse:
             "crumbs": crumbs,
             "include": include,
             "values_chosen": "values" in request.GET,
+            "register_line": request.GET.get("register") == "1",
             "body": mark_safe(body),
         },
     )
+
+
+def _register_line(request, region, dashboard, as_of) -> dict[str, dict]:
+    """With ``?register=1``: the certificate register's line of each indicator over the
+    quarters of the dashboard's series (docs/register.md), else nothing."""
+    if request.GET.get("register") != "1" or not dashboard.panels:
+        return {}
+    # quarters ended by as_of only: a stock after it is not known yet
+    periods = [p.period for p in dashboard.panels[0].series if p.period <= as_of]
+    stocks = register_stocks(region=region, days=[q.end_date for q in periods])
+    totals = {
+        CERTIFICATES: stocks.total_certificates,
+        ORGANIZATIONS: stocks.total_organizations,
+    }
+    return {
+        code: register_trace(
+            periods=[str(q) for q in periods], values=[found.get(q.end_date, 0) for q in periods]
+        )
+        for code, found in totals.items()
+    }
+
+
+def _with_register(fig, trace):
+    """The series figure with the register's line added (a dict or a checked go.Figure)."""
+    if trace is None:
+        return fig
+    if isinstance(fig, dict):
+        fig["data"].append(trace)
+    else:
+        fig.add_trace(trace)
+    return fig
 
 
 def _region_dashboard_body(request, region, include, as_of) -> str:
@@ -162,6 +196,7 @@ def _region_dashboard_body(request, region, include, as_of) -> str:
     values = request.GET.get("values", "")
     query = _query(request)
     panels = []
+    register_line = _register_line(request, region, dashboard, as_of)
     for panel in dashboard.panels:
         unit = panel.indicator.unit
         children_table = ChildrenTable(
@@ -173,13 +208,16 @@ def _region_dashboard_body(request, region, include, as_of) -> str:
             {
                 "panel": panel,
                 "series_chart": charts.figure_payload(
-                    charts.series_figure(
-                        series=panel.series,
-                        paths=panel.paths,
-                        forecast=panel.forecast,
-                        targets=panel.targets,
-                        unit=unit,
-                        as_of=as_of,
+                    _with_register(
+                        charts.series_figure(
+                            series=panel.series,
+                            paths=panel.paths,
+                            forecast=panel.forecast,
+                            targets=panel.targets,
+                            unit=unit,
+                            as_of=as_of,
+                        ),
+                        register_line.get(panel.code),
                     )
                 ),
                 "series_table": SeriesTable(

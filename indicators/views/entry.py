@@ -51,6 +51,8 @@ from indicators.views._common import (
 from notifications.services import notifications_read_for
 from regions.models import Region
 from regions.selectors import access_for, regions_enterable_by
+from register.selectors import register_counts
+from register.templatetags.register_tags import register_figures
 from work.selectors.todo import entry_start
 
 
@@ -98,6 +100,7 @@ def entry(request: HttpRequest) -> HttpResponse:
 
     submission = submission_for(region=region, period=period)
     status = 200
+    register = register_counts(region=region, period=period)
     if request.method == "POST":
         status = 400  # unless saved (a redirect) or stale (409): the form shows what is wrong
         form = QuarterlyCountForm(request.POST, submission=submission)
@@ -134,7 +137,11 @@ def entry(request: HttpRequest) -> HttpResponse:
                 messages.success(request, msg % {"region": region.name, "period": period})
                 return redirect(_entry_url(region, period))
     else:
-        form = QuarterlyCountForm(submission=submission)
+        # "Fill in from the register": the register's values as the form's starting values
+        # (nothing is saved until the official saves).
+        fill = source.get("fill") == "register" and submission.editable
+        initial = {value_field(code): v for code, v in register.items() if v is not None}
+        form = QuarterlyCountForm(submission=submission, initial=initial if fill else None)
         # The notices about this quarter are read: its page is open.
         notifications_read_for(user=request.user, region=region, period=period)
 
@@ -161,6 +168,8 @@ def entry(request: HttpRequest) -> HttpResponse:
             "period_error": period_error,
             "history": count_history(region=region, period=period),
             "share": settings.CERTTRACK["CHANGE_WARNING_SHARE"],
+            "register": register_figures(register, submission.rows),
+            "fill_url": f"{_entry_url(region, period)}&fill=register",
         },
         status=status,
     )

@@ -50,6 +50,8 @@ from indicators.views._common import (
 from notifications.services import notifications_read_for
 from regions.models import Region
 from regions.selectors import access_for
+from register.selectors import register_counts
+from register.templatetags.register_tags import register_figures
 
 
 def review_queue_page(request: HttpRequest) -> HttpResponse:
@@ -148,6 +150,10 @@ def review(request: HttpRequest, code: str, period: str) -> HttpResponse:
             # After a decision, straight on to the next submission waiting in this quarter.
             "next_waiting": next_waiting(user=request.user, period=quarter, after=region),
             "can_enter": access_for(request.user).can_enter(region),
+            "register": register_figures(
+                register_counts(region=region, period=quarter), submission.rows
+            ),
+            "register_share": f"{settings.CERTTRACK['REGISTER_DIFFERENCE_SHARE'] * 100:g}%",
             "own_entry": separation_applies(user=request.user, region=region, period=quarter),
         },
         status=status,

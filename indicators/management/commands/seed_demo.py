@@ -22,6 +22,7 @@ from indicators.periods import Quarter
 from indicators.rollups import rollups_rebuild
 from notifications import demo as notifications_demo
 from regions.models import Membership, Region
+from register import demo as register_demo
 from tasks import demo as tasks_demo
 
 Role = Membership.Role
@@ -121,6 +122,7 @@ class Command(BaseCommand):
             seed_allocations(user=users["admin"])  # demo allocations of the 2022 targets
             tasks_demo.seed(end=end, stdout=self.stdout)  # progress reports, unit users
             notifications_demo.seed(usernames=[*users, *tasks_demo.demo_usernames()])
+            register_demo.seed(end=end, stdout=self.stdout)  # certificates behind the counts
         self.stdout.write(self.style.SUCCESS(f"Demo data: {n} quarterly counts up to {end}."))
         self._print_logins()
 

@@ -1,0 +1,9 @@
+"""The register app's configuration."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RegisterConfig(AppConfig):
+    name = "register"
+    verbose_name = _("Certificate register")
