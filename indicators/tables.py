@@ -16,17 +16,13 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from indicators.charts import (
-    figure_payload,
-    fmt_int,
-    fmt_pct,
-    sparkline_figure,
-)
+from indicators.charts import figure_payload, fmt_int, fmt_pct
 from indicators.progress import Status, increase_text, progress_notes
 from indicators.selectors.completeness import CompletenessRow
 from indicators.selectors.dashboards import ChildRow, SeriesPoint
 from indicators.selectors.entry import SUBMISSION_STATUS_LABELS
 from indicators.selectors.progress import TargetTrendRow
+from indicators.sparklines import sparkline_figure
 from indicators.templatetags.dashboard import chart, report_swatch
 
 

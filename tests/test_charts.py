@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from indicators import charts
+from indicators import charts, sparklines
 from indicators.models import Indicator, Plan, Target
 from indicators.periods import Quarter, quarter_range
 from indicators.progress import Point, Trend, target_progress
@@ -158,7 +158,7 @@ def test_every_series_has_one_colour_on_every_figure(series_case):
         series=points, paths=[row.path], forecast=row.forecast, targets=[row], unit="张",
         as_of=Q("2019Q2"),
     )  # fmt: skip
-    spark = charts.sparkline_figure(row=row)
+    spark = sparklines.sparkline_figure(row=row)
     main, small = traces_by_meta(fig), traces_by_meta(spark)
     assert main["target"].marker.color == small["target"].marker.color == charts.PALETTE["target"]
     assert main["milestone"].line.color == small["milestone"].line.color
@@ -168,7 +168,7 @@ def test_every_series_has_one_colour_on_every_figure(series_case):
 
 def test_sparkline_leaves_a_gap_at_an_incomplete_rollup_never_a_line_across_it(series_case):
     _points, row = series_case
-    spark = charts.sparkline_figure(row=row)
+    spark = sparklines.sparkline_figure(row=row)
     value = traces_by_meta(spark)["value"]
     # 2019Q1 is a partial sum (60): no point, and no line from 2018Q4 to 2019Q2 across it
     # (issue 22.1: a chart never draws a line across a quarter without a complete value).
@@ -250,7 +250,7 @@ def test_completeness_figure_colours_and_labels_every_cell():
 def test_figure_payload_is_plain_json_without_mode_bar():
     import json
 
-    fig = charts.sparkline_figure(
+    fig = sparklines.sparkline_figure(
         row=trend_row("2019Q4", 200, [rv("2018Q3", 100), rv("2018Q4", 120)], "2018Q4")
     )
     payload = charts.figure_payload(fig, static=True)
@@ -289,7 +289,7 @@ def test_unvalidated_figures_draw_exactly_what_validated_ones_do(series_case, mo
                 unit="张",
                 as_of=Q("2019Q2"),
             ),
-            charts.sparkline_figure(row=row),
+            sparklines.sparkline_figure(row=row),
             charts.breakdown_figure(children=[child("990200", 250, share=58.8)], unit="张"),
             charts.completeness_figure(
                 rows=[CompletenessRow(region, cells)], quarters=[Q("2020Q3")]

@@ -85,6 +85,7 @@ DOORS = {
     "tasks:attachment_delete": "the report's version (POST)",
     "indicators:assessment_weights": "four weights in percent (POST)",
     "accounts:import": "a workbook of accounts (file)",
+    "register:import": "a register file (.xlsx or .csv)",
 }
 # URL name -> why it takes neither (numbers in its path are tried by test_numbers_in_a_path...).
 NOT_DOORS = {
@@ -145,6 +146,12 @@ NOT_DOORS = {
     "accounts:oidc_start": "nothing",
     "accounts:oidc_callback": "the provider's code and state, checked by mozilla-django-oidc",
     "accounts:directory_failed": "nothing",
+    # the certificate register (register/)
+    "register:import_confirm": "the preview's random token, compared as text",
+    "register:region": "quarters and choices to read",
+    "register:region_data": "quarters and choices to read",
+    "register:certificates": "filters to read (choices; a page number through Paginator.get_page)",
+    "register:certificates_export": "filters to read",
     "accounts:set_password": "a signed token and passwords",
     "accounts:set_password_done": "nothing",
 }
@@ -223,7 +230,7 @@ def test_no_view_or_form_reads_a_number_itself():
 def snapshot() -> dict[str, list]:
     """Every row of the apps that store what users send (compared before and after a door)."""
     out = {}
-    for label in ("indicators", "tasks", "notifications", "regions", "accounts"):
+    for label in ("indicators", "tasks", "notifications", "regions", "accounts", "register"):
         for model in apps.get_app_config(label).get_models():
             if model._meta.db_table.endswith(("_dataversion", "pagecache")):
                 continue
@@ -364,6 +371,11 @@ def test_every_door_refuses_the_odd_numbers_and_the_bombs_and_stores_nothing(
     # Bulk accounts: the bombs, through the same inspector as every other workbook.
     useradmin = login("useradmin_gansu")
     upload_door("accounts:import", useradmin, reverse("accounts:import"), {}, "file",
+                xlsx_bombs())  # fmt: skip
+
+    # The certificate register: the bombs, as a reviewer of the province imports them.
+    register_reviewer = login("reviewer_gansu")
+    upload_door("register:import", register_reviewer, reverse("register:import"), {}, "file",
                 xlsx_bombs())  # fmt: skip
 
     # Task review: the version the plan's reviewer looked at, on a submitted report.
