@@ -264,6 +264,8 @@ def _region_dashboard_body(request, region, include, as_of) -> str:
 
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     """A plan: document number, issuer, dates, status, lineage, child plans, targets' progress."""
+    from tasks.selectors.access import task_access_for  # tasks builds on indicators
+
     plan = get_object_or_404(Plan.objects.select_related("region", "parent"), pk=plan_id)
     if not plan_visible_to(request.user, plan):
         raise Http404(_("No such plan in your scope."))
@@ -279,6 +281,10 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             "plan": plan,
             "region_visible": plan.region is not None
             and access_for(request.user).can_view(plan.region),
+            # The task board only for those who may open it: someone who sees the plan only
+            # through a target allocated to their region does not see the other regions'
+            # units and reports (the security sweep), so no link leads to a 404 (issue 22.10).
+            "tasks_visible": task_access_for(request.user).can_view_plan(plan),
             "table": TargetProgressTable(page.rows, values=request.GET.get("values", "")),
             "as_of": as_of,
             "include": include,

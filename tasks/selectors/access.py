@@ -3,7 +3,7 @@ export and data endpoint of the tasks app asks (the rule: tasks/selectors/__init
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from indicators.models import Plan
 from regions.models import Region
@@ -23,7 +23,6 @@ class TaskAccess:
     regions: RegionAccess
     unit_ids: frozenset[int]
     view_paths: frozenset[str]  # region paths whose plans (and units) the user sees
-    _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def _in_scope(self, region: Region | None) -> bool:
         if self.everything:
@@ -31,38 +30,10 @@ class TaskAccess:
         return region is not None and any(region.path.startswith(p) for p in self.view_paths)
 
     def can_view_plan(self, plan: Plan) -> bool:
-        """The plan's region is in scope, or the plan allocated a target to a region the user
-        sees: every plan whose page the user may open (``plan_visible_to``), so that the
-        plan page's link to its tasks always opens (issue 22.10)."""
-        return self._in_scope(plan.region) or plan.pk in self._allocated_plan_ids()
-
-    def _allocated_plan_ids(self) -> frozenset[int]:
-        """Plans with a target allocated to a region the user sees (one query, on first use)."""
-        if "allocated" not in self._cache:
-            from indicators.models import Target
-
-            ids = Target.objects.filter(allocated_from__isnull=False)
-            if not self.regions.view:
-                ids = ids.none()
-            ids = ids.filter(self.regions.visible_q("region__")).values_list("plan_id", flat=True)
-            self._cache["allocated"] = frozenset(ids.distinct())
-        return self._cache["allocated"]
+        return self._in_scope(plan.region)
 
     def can_view_unit(self, unit: Unit) -> bool:
-        """A unit of the user's scope or their own, or a unit named on the tasks of a plan the
-        user sees only through an allocated target (the board links every unit it names)."""
-        if self.everything or unit.pk in self.unit_ids or self._in_scope(unit.region):
-            return True
-        if not self._allocated_plan_ids():
-            return False
-        if "units" not in self._cache:
-            plans = list(self._allocated_plan_ids())
-            named = Unit.objects.filter(task_units__task__plan_id__in=plans)
-            members = Unit.objects.filter(collectives__task_units__task__plan_id__in=plans)
-            self._cache["units"] = frozenset(
-                (named | members).values_list("pk", flat=True).distinct()
-            )
-        return unit.pk in self._cache["units"]
+        return self.everything or unit.pk in self.unit_ids or self._in_scope(unit.region)
 
     def can_report_for(self, unit: Unit) -> bool:
         """Member of the unit (a superuser may act for any unit)."""

@@ -282,6 +282,8 @@ FILL: dict[str, Fill] = {
     "fmt": const("json", "csv", "xlsx"),
     "dataset": const("targets", "trends", "series", "children", "completeness"),
     "lang": const("en"),
+    # a kind of to-do item (work: /home/<kind>/, the paginated full lists)
+    "kind": const("waiting", "official", "late", "targets", "scope_late"),
     # django.contrib.auth's password reset link
     "uidb64": const("MQ"),
     "token": const("set-password"),
