@@ -325,7 +325,8 @@ def test_plan_page_queries_do_not_grow_with_regions_or_quarters(
 ):
     _root, plan = build_tree(children, certs, orgs, django_user_model)
     client.login(username="boss", password=PASSWORD)
-    with django_assert_max_num_queries(13):  # + the header's unread count, + the due counts
+    # + the header's unread count, + the due counts, + the user's units (the task board link)
+    with django_assert_max_num_queries(14):
         response = client.get(f"/plans/{plan.pk}/")
     assert response.status_code == 200
 
