@@ -123,7 +123,7 @@ def test_stale_second_tab_is_refused(browser, live_server, empty_quarter, settin
     second.fill("#id_value_organizations", "1700")
     second.click("button[name=action][value=save]")
     error = second.locator("#form-errors")
-    expect(error).to_contain_text("official_lanzhou")
+    expect(error).to_contain_text("兰州市填报员")  # the name, not the username (issue 28.4)
     expect(error).to_contain_text("4,250")
     expect(second.locator("#id_value_certificates")).to_have_value("4999")  # input kept
     values = set(
