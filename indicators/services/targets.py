@@ -60,7 +60,6 @@ def _region_id(key) -> int:
     return int(key)
 
 
-@transaction.atomic
 def allocation_difference_text(difference: int) -> str:
     """By how much the divisions' allocations miss the target, as the page and the service say
     it (negative: short)."""
@@ -71,6 +70,7 @@ def allocation_difference_text(difference: int) -> str:
     return _("The divisions' allocations are over the target by %(n)s.") % {"n": f"{difference:,}"}
 
 
+@transaction.atomic
 def target_allocations_save(
     *,
     target: Target,
@@ -95,7 +95,12 @@ def target_allocations_save(
     """
     if not access_for(user).can_manage_targets(target.region):
         raise PermissionDenied(_("You may not allocate the targets of this region."))
-    target = Target.objects.select_for_update().select_related("plan", "region").get(pk=target.pk)
+    # FOR UPDATE of the target row only: PostgreSQL refuses it on the nullable side of a join
+    target = (
+        Target.objects.select_for_update(of=("self",))
+        .select_related("plan", "region")
+        .get(pk=target.pk)
+    )
     if not demo and not allocation_editable(target):
         raise ValidationError(
             _("The due quarter %(due)s has passed: its allocations can no longer be changed.")

@@ -47,16 +47,16 @@ def test_prefill_edit_warn_and_save(browser, live_server, target_2027, settings,
     lanzhou.fill(str(prefilled - 100))
     expect(page.locator("#alloc-sum")).to_have_text(f"{14200 - 100:,}")
     expect(page.locator("#alloc-status")).to_contain_text(text["short"])
-    lanzhou.press("Enter")  # submits the form
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        lanzhou.press("Enter")  # submits the form
     # A sum that differs is saved only when confirmed explicitly (issue 22.11): nothing yet.
-    expect(page.locator(".messages")).to_contain_text(text["saved"])
+    expect(page.locator(".messages")).to_contain_text(text["saved"], timeout=15000)
     assert not Target.objects.filter(allocated_from=target_2027).exists()
     expect(page.locator("#alloc-sum")).to_have_text(f"{14200 - 100:,}")  # the posted values
     page.check("#confirm-difference")
-    page.click("#save-allocation")
-    page.wait_for_load_state()
-    expect(page.locator(".messages")).to_contain_text(text["saved"])
+    with page.expect_navigation():
+        page.click("#save-allocation")
+    expect(page.locator(".messages")).to_contain_text(text["saved"], timeout=15000)
     saved = Target.objects.filter(allocated_from=target_2027)
     assert saved.count() == 14
     assert sum(t.value for t in saved) == 14100
