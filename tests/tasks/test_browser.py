@@ -38,6 +38,18 @@ WORDS = {
 LANGS = list(WORDS)
 
 
+@pytest.fixture(autouse=True)
+def gansu_in_force(demo):
+    """The demo's Gansu plan back in force: the reference plan is invalidated (甘政发〔2023〕60号)
+    and asks for no report after 2023 (issue 22.4); these walks need reports due."""
+    from indicators.models import Plan
+
+    plan = Plan.objects.get(document_number="甘政办发〔2018〕145号")
+    plan.status, plan.invalidated_by, plan.invalidated_on = Plan.Status.IN_FORCE, "", None
+    plan.save(update_fields=["status", "invalidated_by", "invalidated_on"])
+    return plan
+
+
 def sign_in(browser, base, username, password, lang):
     context = browser.new_context(locale="zh-CN", accept_downloads=True)
     page = context.new_page()
