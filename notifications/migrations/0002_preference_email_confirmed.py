@@ -24,6 +24,10 @@ def confirm_existing(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Not one transaction: on PostgreSQL the unique constraint's index cannot be built in the
+    # transaction that just wrote the confirmed addresses ("pending trigger events"); each step
+    # commits on its own (the data step is idempotent, a failed run can be run again).
+    atomic = False
     dependencies = [
         ("notifications", "0001_notifications_preferences_sentmail"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
