@@ -14,17 +14,12 @@ No database is needed: the check is pure.
 
 from __future__ import annotations
 
-import json
-import os
-import platform
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bombs import child_main, measure, run_cases  # noqa: E402
 
 # name -> (what it is, expected outcome, builder arguments)
 CASES = {
@@ -55,9 +50,6 @@ ARGS = {
 
 def _child(name: str) -> dict:
     """Runs in a fresh process: build the file, then measure the check alone."""
-    import resource
-    import tracemalloc
-
     import django
 
     django.setup()
@@ -76,56 +68,19 @@ def _child(name: str) -> dict:
         except ValidationError as exc:
             return exc.messages[0]
 
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    times = []
-    for _ in range(3):
-        started = time.perf_counter()
-        answer = check()
-        times.append(time.perf_counter() - started)
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    tracemalloc.start()
-    check()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return {
-        "bytes": len(data),
-        "seconds": statistics.median(times),
-        "seconds_max": max(times),
-        "peak_mb": peak / 1e6,
-        "rss_growth_mb": (rss_after - rss_before) / 1024,
-        "answer": answer,
-    }
-
-
-def _machine() -> str:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (
-        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, load average {load:.1f} at the start"
-    )
+    figures, answer = measure(check)
+    return {"bytes": len(data), **figures, "answer": answer}
 
 
 def main() -> int:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "certtrack.settings", "CERTTRACK_DEV": "1"}
-    results = {}
-    machine = _machine()
-    for name in CASES:
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", name],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        results[name] = r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(
+    machine, results = run_cases(
+        __file__,
+        CASES,
+        "attachment_bomb",
+        lambda name, r: (
             f"{name:20} {r['bytes'] / 1024:7.0f} KB {r['seconds']:6.2f} s "
             f"{r['peak_mb']:6.1f} MB traced {r['rss_growth_mb']:6.1f} MB rss  {r['answer'][:60]}"
-        )
-    (ROOT / "bench" / "results").mkdir(exist_ok=True)
-    (ROOT / "bench" / "results" / "attachment_bomb.json").write_text(
-        json.dumps({"machine": machine, "results": results}, indent=2, ensure_ascii=False)
+        ),
     )
     _write_markdown(machine, results)
     return 0
@@ -174,7 +129,4 @@ def _write_markdown(machine: str, results: dict) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        print(json.dumps(_child(sys.argv[2])))
-        sys.exit(0)
-    sys.exit(main())
+    child_main(_child, main)

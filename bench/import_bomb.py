@@ -13,17 +13,13 @@ No database is needed: the parser is pure.
 
 from __future__ import annotations
 
-import json
 import os
-import platform
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bombs import child_main, measure, run_cases  # noqa: E402
 
 # name -> (what it is, expected outcome)
 CASES = {
@@ -95,9 +91,6 @@ def _template() -> bytes:
 
 def _child(name: str) -> dict:
     """Runs in a fresh process: build the file, then measure the parse alone."""
-    import resource
-    import tracemalloc
-
     import django
 
     django.setup()
@@ -118,61 +111,27 @@ def _child(name: str) -> dict:
             enterable_regions=regions,
         )
 
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    times = []
-    for _ in range(3):
-        started = time.perf_counter()
-        result = parse()
-        times.append(time.perf_counter() - started)
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    tracemalloc.start()
-    parse()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    figures, result = measure(parse)
     return {
         "bytes": len(data),
-        "seconds": statistics.median(times),
-        "seconds_max": max(times),
-        "peak_mb": peak / 1e6,
-        "rss_growth_mb": (rss_after - rss_before) / 1024,
+        **figures,
         "rows": len(result.rows),
         "errors": len(result.errors),
         "first_error": result.errors[0].message if result.errors else "",
     }
 
 
-def _machine() -> str:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (
-        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, load average {load:.1f} at the start"
-    )
-
-
 def main() -> int:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "certtrack.settings", "CERTTRACK_DEV": "1"}
-    env.setdefault("LANGUAGE_CODE", "en")
-    results = {}
-    machine = _machine()
-    for name in CASES:
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", name],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        results[name] = json.loads(out.stdout.strip().splitlines()[-1])
-        r = results[name]
-        print(
+    machine, results = run_cases(
+        __file__,
+        CASES,
+        "import_bomb",
+        lambda name, r: (
             f"{name:34} {r['bytes'] / 1024:7.0f} KB {r['seconds']:6.2f} s "
             f"{r['peak_mb']:6.1f} MB traced {r['rss_growth_mb']:6.1f} MB rss  "
             f"rows={r['rows']} errors={r['errors']} {r['first_error'][:60]}"
-        )
-    (ROOT / "bench" / "results").mkdir(exist_ok=True)
-    (ROOT / "bench" / "results" / "import_bomb.json").write_text(
-        json.dumps({"machine": machine, "results": results}, indent=2, ensure_ascii=False)
+        ),
+        env={"LANGUAGE_CODE": os.environ.get("LANGUAGE_CODE", "en")},
     )
     _write_markdown(machine, results)
     return 0
@@ -228,7 +187,4 @@ def _write_markdown(machine: str, results: dict) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        print(json.dumps(_child(sys.argv[2])))
-        sys.exit(0)
-    sys.exit(main())
+    child_main(_child, main)
