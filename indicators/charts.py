@@ -150,6 +150,15 @@ def _row_state(row: RegionValue) -> str:
     return "approved" if row.approved else "submitted"
 
 
+# The cross that marks a second figure for a quarter: a direct value beside its divisions' sum.
+_CROSS = {
+    "symbol": "x-thin-open",
+    "size": 11,
+    "color": PALETTE["children_sum"],
+    "line": {"width": 2.5, "color": PALETTE["children_sum"]},
+}
+
+
 def _row_hover(row: RegionValue, unit: str) -> str:
     names = series_names()
     parts = [f"{fmt_int(row.value)} {unit}", names[_row_state(row)]]
@@ -249,12 +258,7 @@ def series_figure(
                 x=[str(r.period) for r in directs],
                 y=[r.value for r in directs],
                 mode="markers",
-                marker=dict(
-                    symbol="x-thin-open",
-                    size=11,
-                    color=PALETTE["children_sum"],
-                    line=dict(width=2.5, color=PALETTE["children_sum"]),
-                ),
+                marker=_CROSS,
                 text=[
                     _("Entered directly: %(value)s %(unit)s (sum of the divisions %(diff)s)")
                     % {
@@ -284,12 +288,7 @@ def series_figure(
                 x=[str(r.period) for r in sums],
                 y=[r.children_sum for r in sums],
                 mode="markers",
-                marker=dict(
-                    symbol="x-thin-open",
-                    size=11,
-                    color=PALETTE["children_sum"],
-                    line=dict(width=2.5, color=PALETTE["children_sum"]),
-                ),
+                marker=_CROSS,
                 text=[
                     _("Sum of the divisions: %(sum)s %(unit)s (direct value %(diff)s)")
                     % {
