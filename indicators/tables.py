@@ -30,6 +30,12 @@ def _when(value) -> str:
     return date_format(localtime(value), "Y-m-d H:i") if value else "—"
 
 
+def _person(value: str) -> str:
+    """A person's name that a narrow column wraps after an underscore (reviewer_/gansu: an
+    English page shows usernames where no English name is set), not inside a word."""
+    return format_html_join(mark_safe("_<wbr>"), "{}", ((part,) for part in value.split("_")))
+
+
 class ReviewQueueTable(tables.Table):
     """The reviewer's queue: one row per reporting unit for the chosen quarter.
 
@@ -80,6 +86,12 @@ class ReviewQueueTable(tables.Table):
         return format_html(
             '<span class="badge status-{}">{}</span>', value, SUBMISSION_STATUS_LABELS[value]
         )
+
+    def render_entered_by_name(self, value):
+        return _person(value)
+
+    def render_reviewed_by_name(self, value):
+        return _person(value)
 
     def render_last_submitted_at(self, value):
         return _when(value)
