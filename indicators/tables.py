@@ -291,7 +291,10 @@ class TargetProgressTable(tables.Table):
             flag = _("latest complete: %(q)s") % {"q": p.measured_at}
         else:
             flag = _("latest: %(q)s") % {"q": p.measured_at}
-        return format_html('{} <small class="flag">({})</small>', fmt_int(p.value), flag)
+        # One piece (span): a phone's card shows it whole at the right, not spread apart.
+        return format_html(
+            '<span>{} <small class="flag">({})</small></span>', fmt_int(p.value), flag
+        )
 
     def render_percent(self, value, record: TargetTrendRow) -> str:
         # Both shares (docs/progress.md, "How far along a target is"): of the target, and of
@@ -300,7 +303,9 @@ class TargetProgressTable(tables.Table):
         if not increase:
             return fmt_pct(value)
         # Its own line on the screen, beside the percentage in print (dashboard.css).
-        return format_html('{} <small class="increase">{}</small>', fmt_pct(value), increase)
+        return format_html(
+            '<span>{} <small class="increase">{}</small></span>', fmt_pct(value), increase
+        )
 
     def render_gap(self, value) -> str:
         return f"{value:+,}"
