@@ -30,6 +30,12 @@ def _when(value) -> str:
     return date_format(localtime(value), "Y-m-d H:i") if value else "—"
 
 
+def _person(value: str) -> str:
+    """A person's name that a narrow column wraps after an underscore (reviewer_/gansu: an
+    English page shows usernames where no English name is set), not inside a word."""
+    return format_html_join(mark_safe("_<wbr>"), "{}", ((part,) for part in value.split("_")))
+
+
 class ReviewQueueTable(tables.Table):
     """The reviewer's queue: one row per reporting unit for the chosen quarter.
 
@@ -80,6 +86,12 @@ class ReviewQueueTable(tables.Table):
         return format_html(
             '<span class="badge status-{}">{}</span>', value, SUBMISSION_STATUS_LABELS[value]
         )
+
+    def render_entered_by_name(self, value):
+        return _person(value)
+
+    def render_reviewed_by_name(self, value):
+        return _person(value)
 
     def render_last_submitted_at(self, value):
         return _when(value)
@@ -279,7 +291,10 @@ class TargetProgressTable(tables.Table):
             flag = _("latest complete: %(q)s") % {"q": p.measured_at}
         else:
             flag = _("latest: %(q)s") % {"q": p.measured_at}
-        return format_html('{} <small class="flag">({})</small>', fmt_int(p.value), flag)
+        # One piece (span): a phone's card shows it whole at the right, not spread apart.
+        return format_html(
+            '<span>{} <small class="flag">({})</small></span>', fmt_int(p.value), flag
+        )
 
     def render_percent(self, value, record: TargetTrendRow) -> str:
         # Both shares (docs/progress.md, "How far along a target is"): of the target, and of
@@ -287,7 +302,10 @@ class TargetProgressTable(tables.Table):
         increase = increase_text(record.progress)
         if not increase:
             return fmt_pct(value)
-        return format_html('{}<br><small class="increase">{}</small>', fmt_pct(value), increase)
+        # Its own line on the screen, beside the percentage in print (dashboard.css).
+        return format_html(
+            '<span>{} <small class="increase">{}</small></span>', fmt_pct(value), increase
+        )
 
     def render_gap(self, value) -> str:
         return f"{value:+,}"

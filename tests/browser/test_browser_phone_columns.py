@@ -1,8 +1,8 @@
 """Phones show what matters (issue 26.1), 390 x 844 in both languages: the entry form keeps last
-year's value and the change in view, the ranking each division's rank and score, the task board
-each lead unit's progress and report state: inside the window, in no box that scrolls sideways.
-A badge and its count share a line, a place's name never breaks inside (兰州/市), and a label
-never ends a line without its control."""
+year's value and the change in view, and its history each change's time, value and status; the
+ranking each division's rank and score; the task board each lead unit's progress and report
+state: inside the window, in no box that scrolls sideways. A badge and its count share a line, a
+place's name never breaks inside (兰州/市), and a label never ends a line without its control."""
 
 from __future__ import annotations
 
@@ -73,7 +73,16 @@ def test_phone_shows_the_key_columns_of_entry_ranking_and_board(
     _check(
         page,
         f"{base}/entry/?region=620100&period=2026Q3",
-        ["td.entry-last-year", "td.entry-change", "td.entry-previous", "input.count-input"],
+        [
+            "td.entry-last-year",
+            "td.entry-change",
+            "td.entry-previous",
+            "input.count-input",
+            # its history: per change when, the value (old → new) and the status (a card each)
+            "table.history td.history-when",
+            "table.history td.history-value",
+            "table.history td.history-status",
+        ],
     )
     context.close()
     context = browser.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=1)

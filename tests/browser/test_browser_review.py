@@ -7,12 +7,6 @@ from playwright.sync_api import expect
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.xfail(
-    reason="known regression after the session-4 merges: the English queue is 1,353 px wide at "
-    "1,366 (35 px over its 1,318 px box) since its rows gained the current round's columns; "
-    "open, see the closing note",
-    strict=False,
-)
 def test_queue_fits_1366_in_english_and_leads_from_one_decision_to_the_next(
     browser, live_server, demo, settings
 ):
