@@ -74,12 +74,13 @@ directory-deps:
 	  else echo "note: slapd missing; the LDAP tests will be skipped"; fi; \
 	fi
 
-# Browser tests need Debian's Chromium and a Chinese font; installed here when we may.
+# Browser tests need Debian's Chromium, a Chinese font and poppler's pdftotext (the print tests);
+# installed here when we may.
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing chromium and fonts-wqy-microhei for the browser tests..."; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
+	    echo "Installing chromium, fonts-wqy-microhei and poppler-utils for the browser tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei poppler-utils >/dev/null) \
 	      || echo "warning: could not install chromium; browser tests will be skipped"; \
 	  else echo "note: /usr/bin/chromium missing; browser tests will be skipped"; fi; \
 	fi
