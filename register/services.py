@@ -26,6 +26,7 @@ from register.models import (
     Organization,
     RegisterImport,
 )
+from register.stocks import register_stocks_refreshed
 
 BATCH = 2000  # rows per IN (...) look-up and per bulk statement
 VALID = Certificate.Status.VALID
@@ -65,6 +66,9 @@ class _Plan:
     entries: list[CertificateStatus] = field(default_factory=list)  # new entries, old certs
     seen: set[int] = field(default_factory=set)  # ids of stored certificates in the file
     paths: set[str] = field(default_factory=set)  # the regions of the file's holders
+    # for the stock cells: stored holders whose certificates change, and their regions
+    holders: set[int] = field(default_factory=set)
+    region_ids: set[int] = field(default_factory=set)
 
 
 def _common_region(paths: set[str]) -> Region | None:
@@ -116,6 +120,7 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
     )
     regions = dict(Region.objects.filter(code__in=list(paths)).values_list("code", "pk"))
     plan.paths = set(paths.values())
+    plan.region_ids = set(regions.values())
     codes = sorted({r.credit_code for r in rows})
     orgs: dict[str, Organization] = {}
     for chunk in _chunks(codes):
@@ -156,6 +161,9 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
             org = Organization(credit_code=row.credit_code, name=row.holder, region_id=region_id)
             plan.orgs_new[row.credit_code] = org
         elif org.pk and (org.name != row.holder or org.region_id != region_id):
+            if org.region_id != region_id:  # its certificates move: both regions' stocks
+                plan.holders.add(org.pk)
+                plan.region_ids.add(org.region_id)
             org.name, org.region_id = row.holder, region_id
             plan.orgs_changed[row.credit_code] = org
         cert = certs.get((row.body, row.number))
@@ -175,9 +183,12 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
                 status=row.status,
             )
             plan.certs_new.append((cert, entries))
+            if org.pk:
+                plan.holders.add(org.pk)
             summary.added += 1
             continue
         plan.seen.add(cert.pk)
+        holder_before = cert.holder_id
         changed = False
         fields = {
             "type_id": types[row.type_code],
@@ -228,6 +239,7 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
             summary.status_changes += 1
             changed = True
         if changed:
+            plan.holders.update(pk for pk in (holder_before, org.pk) if pk)
             plan.certs_changed.append(cert)
             summary.changed += 1
         else:
@@ -286,50 +298,54 @@ def register_import(
             is_demo=is_demo,
         )
         summary.record = record
-        # New rows go in through indicators.bulk.insert_rows (COPY on PostgreSQL: bulk_create
-        # prepares every field in Python), their ids read back by natural key.
-        for org in plan.orgs_new.values():
-            org.is_demo = is_demo
-        insert_rows(Organization, list(plan.orgs_new.values()), batch=BATCH)
-        codes = list(plan.orgs_new)
-        for chunk in _chunks(codes):
-            for code, pk in Organization.objects.filter(credit_code__in=chunk).values_list(
-                "credit_code", "pk"
-            ):
-                plan.orgs_new[code].pk = pk
-        Organization.objects.bulk_update(
-            plan.orgs_changed.values(), ["name", "region"], batch_size=BATCH
-        )
-        new_certs = {(c.body, c.number): c for c, _entries in plan.certs_new}
-        for cert in new_certs.values():
-            cert.holder_id = cert.holder.pk
-            cert.is_demo = is_demo
-        insert_rows(Certificate, list(new_certs.values()), batch=BATCH)
-        numbers = sorted({number for _body, number in new_certs})
-        for chunk in _chunks(numbers):
-            for body, number, pk in Certificate.objects.filter(number__in=chunk).values_list(
-                "body", "number", "pk"
-            ):
-                if (body, number) in new_certs:
-                    new_certs[(body, number)].pk = pk
-        entries = []
-        for cert, first in plan.certs_new:
-            for entry in first:
-                entry.certificate_id, entry.source_id = cert.pk, record.pk
-                entries.append(entry)
-        for cert in plan.certs_changed:
-            cert.holder_id = cert.holder.pk
-        Certificate.objects.bulk_update(
-            plan.certs_changed,
-            ["type", "holder", "issued_on", "expires_on", "status", "absent_since"],
-            batch_size=BATCH,
-        )
-        CertificateStatus.objects.bulk_update(plan.closes, ["valid_to"], batch_size=BATCH)
-        for entry in plan.entries:
-            entry.certificate_id, entry.source_id = entry.certificate.pk, record.pk
-        insert_rows(CertificateStatus, entries + plan.entries, batch=BATCH)
-        for chunk in _chunks(absent):
-            Certificate.objects.filter(pk__in=chunk).update(absent_since=record)
+        # The stock cells change by what the touched holders hold after minus before
+        # (register.stocks), in this transaction.
+        with register_stocks_refreshed(holders=plan.holders, regions=plan.region_ids) as touched:
+            # New rows go in through indicators.bulk.insert_rows (COPY on PostgreSQL: bulk_create
+            # prepares every field in Python), their ids read back by natural key.
+            for org in plan.orgs_new.values():
+                org.is_demo = is_demo
+            insert_rows(Organization, list(plan.orgs_new.values()), batch=BATCH)
+            codes = list(plan.orgs_new)
+            for chunk in _chunks(codes):
+                for code, pk in Organization.objects.filter(credit_code__in=chunk).values_list(
+                    "credit_code", "pk"
+                ):
+                    plan.orgs_new[code].pk = pk
+                    touched.add(pk)
+            Organization.objects.bulk_update(
+                plan.orgs_changed.values(), ["name", "region"], batch_size=BATCH
+            )
+            new_certs = {(c.body, c.number): c for c, _entries in plan.certs_new}
+            for cert in new_certs.values():
+                cert.holder_id = cert.holder.pk
+                cert.is_demo = is_demo
+            insert_rows(Certificate, list(new_certs.values()), batch=BATCH)
+            numbers = sorted({number for _body, number in new_certs})
+            for chunk in _chunks(numbers):
+                for body, number, pk in Certificate.objects.filter(number__in=chunk).values_list(
+                    "body", "number", "pk"
+                ):
+                    if (body, number) in new_certs:
+                        new_certs[(body, number)].pk = pk
+            entries = []
+            for cert, first in plan.certs_new:
+                for entry in first:
+                    entry.certificate_id, entry.source_id = cert.pk, record.pk
+                    entries.append(entry)
+            for cert in plan.certs_changed:
+                cert.holder_id = cert.holder.pk
+            Certificate.objects.bulk_update(
+                plan.certs_changed,
+                ["type", "holder", "issued_on", "expires_on", "status", "absent_since"],
+                batch_size=BATCH,
+            )
+            CertificateStatus.objects.bulk_update(plan.closes, ["valid_to"], batch_size=BATCH)
+            for entry in plan.entries:
+                entry.certificate_id, entry.source_id = entry.certificate.pk, record.pk
+            insert_rows(CertificateStatus, entries + plan.entries, batch=BATCH)
+            for chunk in _chunks(absent):
+                Certificate.objects.filter(pk__in=chunk).update(absent_since=record)
         data_changed()  # the register line of the dashboards reads these rows
     return summary
 
@@ -337,8 +353,14 @@ def register_import(
 def register_demo_delete() -> None:
     """Remove the demo register (seed_demo loads it again): certificates, their histories,
     holders and the demo's import records. Nothing else is ever deleted from the register."""
-    CertificateStatus.objects.filter(certificate__is_demo=True).delete()
-    Certificate.objects.filter(is_demo=True).delete()
-    Organization.objects.filter(is_demo=True).delete()
-    RegisterImport.objects.filter(is_demo=True).delete()
-    data_changed()
+    demo = Organization.objects.filter(certificates__is_demo=True).distinct()
+    holders = dict(demo.values_list("pk", "region_id"))
+    with (
+        transaction.atomic(),
+        register_stocks_refreshed(holders=set(holders), regions=set(holders.values())),
+    ):
+        CertificateStatus.objects.filter(certificate__is_demo=True).delete()
+        Certificate.objects.filter(is_demo=True).delete()
+        Organization.objects.filter(is_demo=True).delete()
+        RegisterImport.objects.filter(is_demo=True).delete()
+        data_changed()

@@ -1,0 +1,94 @@
+"""The kept quarter-end stock cells (register.stocks) equal the read-time count of the stock
+rule (register.selectors.register_stocks_counted) on random registers, after later files that
+change statuses and move holders, and after a rebuild."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from indicators.periods import Quarter, quarter_range
+from register.models import RegisterStock
+from register.selectors import register_stocks, register_stocks_counted
+from register.services import register_demo_delete
+from register.stocks import register_stocks_rebuild
+from tests.register.conftest import HEADER, credit_code, csv_bytes, load
+
+REGION_HEADER = [*HEADER, "地区代码"]
+TYPES = ["ISO 9001", "ISO 14001", "CCC", "有机产品认证", "服务认证"]
+STATUSES = ["有效", "暂停", "撤销", "注销", "过期"]
+DAYS = [q.end_date for q in quarter_range(Quarter(2018, 4), Quarter(2030, 1))]
+
+
+def _random_rows(rng: random.Random, *, first: int, count: int, holders: list) -> list[list]:
+    rows = []
+    for n in range(first, first + count):
+        code, region = rng.choice(holders)
+        issued = dt.date(2019, 1, 1) + dt.timedelta(days=rng.randrange(6 * 365))
+        expires = issued + dt.timedelta(days=rng.choice([89, 90, 364, 3 * 365 - 1]))
+        status, since = "有效", ""
+        if rng.random() < 0.4:
+            status = rng.choice(STATUSES[1:])
+            since = (issued + dt.timedelta(days=rng.randrange(0, 400))).isoformat()
+        rows.append(
+            [f"C{n:05d}", f"机构{n % 3}", rng.choice(TYPES), f"组织{code[-6:]}", code,
+             issued.isoformat(), expires.isoformat(), status, since, region]
+        )  # fmt: skip
+    return rows
+
+
+def _assert_cells_equal_the_count(rtree) -> None:
+    for region in rtree.values():
+        kept = register_stocks(region=region, days=DAYS)
+        counted = register_stocks_counted(region=region, days=DAYS)
+        assert kept == counted, region.code
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kept_stocks_equal_the_counted_ones_on_random_registers(types, rtree, seed):
+    rng = random.Random(seed)
+    regions = ["620100", "620102", "620500", "450500"]
+    holders = [(credit_code(rng.choice(regions), i), rng.choice(regions)) for i in range(12)]
+    first = _random_rows(rng, first=0, count=80, holders=holders)
+    load(csv_bytes(first, header=REGION_HEADER))
+    assert RegisterStock.objects.exists()
+    _assert_cells_equal_the_count(rtree)
+
+    # A later file: statuses change from later dates, some certificates are new, and two
+    # holders move to another region (their certificates' stocks move with them).
+    moved = {holders[0][0]: "620500", holders[1][0]: "620102"}
+    later = []
+    for row in rng.sample(first, 40):
+        status = rng.choice(STATUSES)
+        since = dt.date(2025, 6, 30) + dt.timedelta(days=rng.randrange(0, 500))
+        later.append([*row[:7], status, since.isoformat(), moved.get(row[4], row[9])])
+    later += _random_rows(rng, first=1000, count=20, holders=holders)
+    later = [[*row[:9], moved.get(row[4], row[9])] for row in later]
+    _parsed, summary = load(csv_bytes(later, header=REGION_HEADER))
+    assert summary.status_changes > 0 and summary.added == 20
+    _assert_cells_equal_the_count(rtree)
+
+    cells = set(RegisterStock.objects.values_list(
+        "region_id", "year", "quarter", "type_id", "group", "certificates", "organizations"
+    ))  # fmt: skip
+    register_stocks_rebuild()
+    assert cells == set(RegisterStock.objects.values_list(
+        "region_id", "year", "quarter", "type_id", "group", "certificates", "organizations"
+    ))  # fmt: skip
+
+
+def test_a_re_import_writes_no_cell_and_deleting_the_register_empties_them(types, rtree):
+    rng = random.Random(7)
+    holders = [(credit_code("620100", i), "620100") for i in range(4)]
+    data = csv_bytes(_random_rows(rng, first=0, count=20, holders=holders), header=REGION_HEADER)
+    load(data)
+    cells = set(RegisterStock.objects.values_list("pk", "certificates", "organizations"))
+    load(data)  # the same file again: nothing changes, not even a cell rewritten
+    assert cells == set(RegisterStock.objects.values_list("pk", "certificates", "organizations"))
+    from register.models import Certificate
+
+    Certificate.objects.update(is_demo=True)
+    register_demo_delete()
+    assert not RegisterStock.objects.exists()
