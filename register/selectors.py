@@ -112,18 +112,17 @@ def register_stocks(*, region: Region, days: Sequence[dt.date]) -> RegisterStock
     if numbers:
         cells = RegisterStock.objects.filter(
             region=region, year__gte=min(numbers) // 4, year__lte=max(numbers) // 4
-        ).values_list("year", "quarter", "type__code", "group", "certificates", "organizations")
-        for year, quarter, code, group, certs, orgs in cells:
+        ).values_list("year", "quarter", "certificates", "organizations", "by_type", "by_group")
+        for year, quarter, certs, orgs, types, groups in cells:
             day = numbers.get(year * 4 + quarter - 1)
             if day is None:
                 continue
-            if code:
-                by_type[(day, code)] = certs
-                orgs_type[(day, code)] = orgs
-            elif group:
-                orgs_group[(day, group)] = orgs
-            else:
-                total_c[day], total_o[day] = certs, orgs
+            total_c[day], total_o[day] = certs, orgs
+            for code, (n_certs, n_orgs) in types.items():
+                by_type[(day, code)] = n_certs
+                orgs_type[(day, code)] = n_orgs
+            for group, (_n_certs, n_orgs) in groups.items():
+                orgs_group[(day, group)] = n_orgs
     return RegisterStocks(days, by_type, orgs_type, orgs_group, total_c, total_o)
 
 
@@ -166,18 +165,17 @@ def register_stocks_by_region(
     orgs: dict[tuple[str, dt.date, str], int] = {}
     if not numbers:
         return certs, orgs
-    cells = (
-        RegisterStock.objects.filter(year__gte=min(numbers) // 4, year__lte=max(numbers) // 4)
-        .exclude(type__isnull=True, group__gt="")
-        .values_list(
-            "region__code", "year", "quarter", "type__code", "certificates", "organizations"
-        )
-    )
-    for region, year, quarter, code, n_certs, n_orgs in cells.iterator(chunk_size=10_000):
+    cells = RegisterStock.objects.filter(
+        year__gte=min(numbers) // 4, year__lte=max(numbers) // 4
+    ).values_list("region__code", "year", "quarter", "certificates", "organizations", "by_type")
+    for region, year, quarter, n_certs, n_orgs, types in cells.iterator(chunk_size=10_000):
         day = numbers.get(year * 4 + quarter - 1)
         if day is not None:
-            certs[(region, day, code or "")] = n_certs
-            orgs[(region, day, code or "")] = n_orgs
+            certs[(region, day, "")] = n_certs
+            orgs[(region, day, "")] = n_orgs
+            for code, (c, o) in types.items():
+                certs[(region, day, code)] = c
+                orgs[(region, day, code)] = o
     return certs, orgs
 
 

@@ -20,9 +20,11 @@ never over time). ``register_stocks_rebuild`` sweeps every holder from empty cel
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from types import SimpleNamespace
 
 from django.db import transaction
@@ -30,9 +32,16 @@ from django.db import transaction
 from indicators.bulk import insert_rows
 from indicators.periods import Quarter
 from regions.models import Region
-from register.models import Certificate, CertificateStatus, Organization, RegisterStock
+from register.models import (
+    Certificate,
+    CertificateStatus,
+    CertificationType,
+    Organization,
+    RegisterStock,
+)
 
 BATCH = 10_000
+_deferred: ContextVar[bool] = ContextVar("certtrack_register_stocks_deferred", default=False)
 Key = tuple[int, int | None, str]  # region id, type id (None: a group or the total), group
 Events = dict[tuple[int, int | None, str, int], list[int]]  # key + quarter number -> [±c, ±o]
 
@@ -142,46 +151,58 @@ def _cell_deltas(events: Events) -> dict[tuple[int, int | None, str, int], tuple
     return {k: (v[0], v[1]) for k, v in cells.items() if v[0] or v[1]}
 
 
-def _apply(events: Events) -> int:
-    """Add the stocks' changes to the stored cells; returns the number of cells written."""
+def _apply(events: Events) -> None:
+    """Add the stocks' changes to the stored rows (one per region and quarter)."""
     deltas = _cell_deltas(events)
     if not deltas:
-        return 0
-    nodes = list({k[0] for k in deltas})
-    numbers = [k[3] for k in deltas]
-    low, high = min(numbers), max(numbers)
+        return
+    codes = dict(CertificationType.objects.values_list("pk", "code"))
+    by_cell: dict[tuple[int, int], list] = defaultdict(list)
+    for (region, type_id, group, number), delta in deltas.items():
+        by_cell[(region, number)].append((type_id, group, delta))
+    nodes = list({k[0] for k in by_cell})
+    numbers = [k[1] for k in by_cell]
     stored = RegisterStock.objects.filter(
-        region_id__any_of=nodes, year__gte=low // 4, year__lte=high // 4
+        region_id__any_of=nodes, year__gte=min(numbers) // 4, year__lte=max(numbers) // 4
     ).values_list(
-        "pk", "region_id", "type_id", "group", "year", "quarter", "certificates", "organizations"
+        "pk", "region_id", "year", "quarter", "certificates", "organizations", "by_type", "by_group"
     )
-    current: dict[tuple[int, int | None, str, int], tuple[int, int, int]] = {}
-    for pk, region, type_id, group, year, quarter, certs, orgs in stored.iterator(chunk_size=BATCH):
-        key = (region, type_id, group, year * 4 + quarter - 1)
-        if key in deltas:
-            current[key] = (pk, certs, orgs)
-    stale = [pk for pk, _c, _o in current.values()]
+    current: dict[tuple[int, int], tuple] = {}
+    for pk, region, year, quarter, *values in stored.iterator(chunk_size=BATCH):
+        key = (region, year * 4 + quarter - 1)
+        if key in by_cell:
+            current[key] = (pk, *values)
+    stale = [row[0] for row in current.values()]
     for start in range(0, len(stale), BATCH):
         RegisterStock.objects.filter(pk__any_of=stale[start : start + BATCH]).delete()
     rows = []
-    for key, (dc, do) in deltas.items():
-        _pk, certs, orgs = current.get(key, (None, 0, 0))
-        certs, orgs = certs + dc, orgs + do
+    for (region, number), changes in by_cell.items():
+        _pk, certs, orgs, by_type, by_group = current.get((region, number), (None, 0, 0, {}, {}))
+        if isinstance(by_type, str):  # a JSON column read back as text (no decoder on it)
+            by_type, by_group = json.loads(by_type), json.loads(by_group)
+        for type_id, group, (dc, do) in changes:
+            if type_id is None and not group:
+                certs, orgs = certs + dc, orgs + do
+                continue
+            values, key = (by_type, codes[type_id]) if type_id else (by_group, group)
+            c, o = values.get(key, (0, 0))
+            if c + dc or o + do:
+                values[key] = [c + dc, o + do]
+            else:
+                values.pop(key, None)
         if certs or orgs:
-            region, type_id, group, number = key
             rows.append(
                 SimpleNamespace(
                     region_id=region,
                     year=number // 4,
                     quarter=number % 4 + 1,
-                    type_id=type_id,
-                    group=group,
                     certificates=certs,
                     organizations=orgs,
+                    by_type=json.dumps(by_type, sort_keys=True),
+                    by_group=json.dumps(by_group, sort_keys=True),
                 )  # fmt: skip
             )
     insert_rows(RegisterStock, rows, batch=BATCH)
-    return len(rows)
 
 
 @contextmanager
@@ -192,6 +213,9 @@ def register_stocks_refreshed(*, holders: set[int], regions: set[int]) -> Iterat
     sweep them again with the holders the block adds to the yielded set, adding the difference
     to the cells. To be used inside the write's transaction."""
     assert transaction.get_connection().in_atomic_block, "inside the import's transaction"
+    if _deferred.get():  # a bulk load: every cell is rebuilt at its end
+        yield set()
+        return
     paths = Region.objects.filter(pk__any_of=list(regions)).values_list("path", flat=True)
     codes = {c for p in paths for c in p.strip("/").split("/")}
     list(Region.objects.select_for_update().filter(code__any_of=list(codes)).order_by("path"))
@@ -201,6 +225,20 @@ def register_stocks_refreshed(*, holders: set[int], regions: set[int]) -> Iterat
     yield touched
     _sweep(events, holders=touched, sign=1)
     _apply(events)
+
+
+@contextmanager
+def register_stocks_deferred() -> Iterator[None]:
+    """A bulk load (the national register in 204 files of 20,000 rows, each touching nearly
+    every region and quarter): the imports inside the block skip their refresh, and the cells
+    are rebuilt once on leaving it, in the same transaction (the caller's ``atomic``)."""
+    assert transaction.get_connection().in_atomic_block, "inside the load's transaction"
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    register_stocks_rebuild()
 
 
 @transaction.atomic
