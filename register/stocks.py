@@ -27,14 +27,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from types import SimpleNamespace
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from indicators.bulk import insert_rows
 from indicators.periods import Quarter
 from regions.models import Region
 from register.models import (
-    Certificate,
-    CertificateStatus,
     CertificationType,
     Organization,
     RegisterStock,
@@ -55,69 +53,97 @@ def quarter_of(number: int) -> Quarter:
     return Quarter(number // 4, number % 4 + 1)
 
 
-def _merged(spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    """The union of half-open ranges, as disjoint ranges."""
-    spans.sort()
-    start, end = spans[0]
-    for a, b in spans[1:]:
-        if a > end:
-            yield start, end
-            start, end = a, b
-        elif b > end:
-            end = b
-    yield start, end
+# The sweep in SQL (one statement, linear in the intervals): each valid interval of days
+# [start, end) -- a "valid" history entry within the certificate's issue .. expiry dates --
+# becomes the range of quarter numbers [a, b) whose ends it covers; keyed three times (its
+# type, its type group, all types); certificates: +1 at a, -1 at b per key. Organizations:
+# each holder's ranges per key are merged first (a range starts an island where it begins
+# after every earlier range of the holder has ended), then +1/-1 per island.
+_SWEEP_SQL = """
+WITH ranges AS (
+  SELECT c.holder_id AS h, o.region_id AS r, c.type_id AS t, ty."group" AS g,
+         {quarter_start} AS a, {quarter_end} AS b
+  FROM register_certificatestatus s
+  JOIN register_certificate c ON c.id = s.certificate_id
+  JOIN register_organization o ON o.id = c.holder_id
+  JOIN register_certificationtype ty ON ty.id = c.type_id
+  WHERE s.status = 'valid' AND {where}
+), keyed AS (
+  SELECT h, r, t AS kt, g AS kg, a, b FROM ranges WHERE a < b
+  UNION ALL SELECT h, r, NULL, g, a, b FROM ranges WHERE a < b
+  UNION ALL SELECT h, r, NULL, '', a, b FROM ranges WHERE a < b
+), marked AS (
+  SELECT h, r, kt, kg, a, b, MAX(b) OVER (
+    PARTITION BY h, kt, kg ORDER BY a, b ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+  ) AS before FROM keyed
+), numbered AS (
+  SELECT h, r, kt, kg, a, b, SUM(CASE WHEN before IS NULL OR a > before THEN 1 ELSE 0 END)
+    OVER (PARTITION BY h, kt, kg ORDER BY a, b ROWS UNBOUNDED PRECEDING) AS island
+  FROM marked
+), islands AS (
+  SELECT r, kt, kg, MIN(a) AS a, MAX(b) AS b FROM numbered GROUP BY h, r, kt, kg, island
+)
+SELECT r, kt, kg, k, SUM(dc), SUM(dorg) FROM (
+  SELECT r, kt, kg, a AS k, 1 AS dc, 0 AS dorg FROM keyed
+  UNION ALL SELECT r, kt, kg, b, -1, 0 FROM keyed
+  UNION ALL SELECT r, kt, kg, a, 0, 1 FROM islands
+  UNION ALL SELECT r, kt, kg, b, 0, -1 FROM islands
+) events
+GROUP BY r, kt, kg, k
+"""
 
 
-def _holder_events(events: Events, region: int, ranges: list, sign: int) -> None:
-    """Add one holder's ranges (type id, group, first, after) to ``events`` with ``sign``."""
-    spans: dict[tuple[int | None, str], list[tuple[int, int]]] = defaultdict(list)
-    for type_id, group, a, b in ranges:
-        for key in ((type_id, group), (None, group), (None, "")):
-            spans[key].append((a, b))
-            events[(region, *key, a)][0] += sign
-            events[(region, *key, b)][0] -= sign
-    for key, found in spans.items():
-        for a, b in _merged(found):
-            events[(region, *key, a)][1] += sign
-            events[(region, *key, b)][1] -= sign
+def _quarter_sql(vendor: str, day: str) -> str:
+    """SQL for :func:`quarter_number` of a date expression."""
+    if vendor == "postgresql":
+        return f"(EXTRACT(YEAR FROM {day})::int * 4 + (EXTRACT(MONTH FROM {day})::int - 1) / 3)"
+    return (
+        f"(CAST(strftime('%%Y', {day}) AS INTEGER) * 4"
+        f" + (CAST(strftime('%%m', {day}) AS INTEGER) - 1) / 3)"
+    )
 
 
-def _sweep(events: Events, *, holders: Iterable[int] | None, sign: int, **where) -> None:
-    """The events of the valid intervals of ``holders`` (all holders for None, or those
-    matching ``where``, e.g. their region's path), added to ``events`` with ``sign``."""
-    rows = CertificateStatus.objects.filter(status=Certificate.Status.VALID, **where)
+def _sweep(
+    events: Events,
+    *,
+    sign: int,
+    holders: Iterable[int] | None = None,
+    region_id: int | None = None,
+    path: str | None = None,
+) -> None:
+    """The events of the valid intervals of ``holders`` (or of the holders of ``region_id``,
+    or of the subtree ``path``), added to ``events`` with ``sign``."""
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        start = "GREATEST(s.valid_from, c.issued_on)"
+        end = "LEAST(COALESCE(s.valid_to, c.expires_on + 1), c.expires_on + 1)"
+        in_list = "c.holder_id = ANY(%s)"
+    else:
+        start = "MAX(s.valid_from, c.issued_on)"
+        after = "date(c.expires_on, '+1 day')"
+        end = f"MIN(COALESCE(s.valid_to, {after}), {after})"
+        in_list = "c.holder_id IN (SELECT value FROM json_each(%s))"
     if holders is not None:
         holders = list(holders)
         if not holders:
             return
-        rows = rows.filter(certificate__holder_id__any_of=holders)
-    rows = rows.order_by("certificate__holder_id").values_list(
-        "certificate__holder_id",
-        "certificate__holder__region_id",
-        "certificate__type_id",
-        "certificate__type__group",
-        "valid_from",
-        "valid_to",
-        "certificate__issued_on",
-        "certificate__expires_on",
+        where, params = in_list, [holders if vendor == "postgresql" else json.dumps(holders)]
+    elif region_id is not None:
+        where, params = "o.region_id = %s", [region_id]
+    else:
+        where = "o.region_id IN (SELECT id FROM regions_region WHERE path LIKE %s)"
+        params = [path + "%"]
+    sql = _SWEEP_SQL.format(
+        quarter_start=_quarter_sql(vendor, start),
+        quarter_end=_quarter_sql(vendor, end),
+        where=where,
     )
-    current, region, ranges = None, None, []
-    day = dt.timedelta(days=1)
-    for holder, region_id, type_id, group, since, until, issued, expires in rows.iterator(
-        chunk_size=BATCH
-    ):
-        if holder != current:
-            if ranges:
-                _holder_events(events, region, ranges, sign)
-            current, region, ranges = holder, region_id, []
-        # valid on the days [start, end): the status interval within issue .. expiry
-        start = max(since, issued)
-        end = expires + day if until is None else min(until, expires + day)
-        a, b = quarter_number(start), quarter_number(end)
-        if a < b:  # some quarter end lies in it
-            ranges.append((type_id, group, a, b))
-    if ranges:
-        _holder_events(events, region, ranges, sign)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for region, type_id, group, number, dc, dorg in cursor.fetchall():
+            delta = events[(region, type_id, group, number)]
+            delta[0] += sign * dc
+            delta[1] += sign * dorg
 
 
 def _cell_deltas(events: Events) -> dict[tuple[int, int | None, str, int], tuple[int, int]]:
@@ -253,9 +279,8 @@ def register_stocks_rebuild() -> int:
         for child in [root, *Region.objects.filter(parent=root).order_by("path")]:
             events: Events = defaultdict(lambda: [0, 0])
             if child is root:  # the holders of the top-level region itself
-                where = {"certificate__holder__region_id": root.pk}
+                _sweep(events, sign=1, region_id=root.pk)
             else:
-                where = {"certificate__holder__region__path__startswith": child.path}
-            _sweep(events, holders=None, sign=1, **where)
+                _sweep(events, sign=1, path=child.path)
             _apply(events)
     return RegisterStock.objects.count()
