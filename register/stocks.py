@@ -146,46 +146,43 @@ def _sweep(
             delta[1] += sign * dorg
 
 
-def _cell_deltas(events: Events) -> dict[tuple[int, int | None, str, int], tuple[int, int]]:
-    """Per region, type/group/total and quarter: the change of the stocks (cumulative sums of
-    the events over the quarters), rolled up to every ancestor; zero changes left out."""
-    by_key: dict[Key, list[tuple[int, list[int]]]] = defaultdict(list)
-    for (region, type_id, group, number), delta in events.items():
-        if delta[0] or delta[1]:
-            by_key[(region, type_id, group)].append((number, delta))
-    if not by_key:
+def _cell_changes(events: Events) -> dict[tuple[int, int], dict[tuple[int | None, str], tuple]]:
+    """Per region and quarter number, the change of its stocks by (type id, group) key: the
+    events added up to every ancestor (summed over regions), then cumulated over the quarters
+    (never summed over time: a stock at a quarter end is the sum of the events up to it)."""
+    regions = {k[0] for k, delta in events.items() if delta[0] or delta[1]}
+    if not regions:
         return {}
-    paths = dict(
-        Region.objects.filter(pk__any_of=list({k[0] for k in by_key})).values_list("pk", "path")
-    )
+    paths = dict(Region.objects.filter(pk__any_of=list(regions)).values_list("pk", "path"))
     codes = {c for p in paths.values() for c in p.strip("/").split("/")}
     ids = dict(Region.objects.filter(code__any_of=list(codes)).values_list("code", "pk"))
     chain = {pk: [ids[c] for c in path.strip("/").split("/")] for pk, path in paths.items()}
-    cells: dict[tuple[int, int | None, str, int], list[int]] = defaultdict(lambda: [0, 0])
-    for (region, type_id, group), found in by_key.items():
-        found.sort()
+    up: dict[tuple[int, int | None, str], dict[int, list[int]]] = defaultdict(dict)
+    for (region, type_id, group, number), (dc, dorg) in events.items():
+        if dc or dorg:
+            for node in chain[region]:
+                delta = up[(node, type_id, group)].setdefault(number, [0, 0])
+                delta[0] += dc
+                delta[1] += dorg
+    cells: dict[tuple[int, int], dict[tuple[int | None, str], tuple]] = defaultdict(dict)
+    for (node, type_id, group), found in up.items():
         c = o = 0
-        for (number, delta), following in zip(found, [*found[1:], (None, None)], strict=True):
-            c, o = c + delta[0], o + delta[1]
-            if not (c or o):
-                continue
-            for q in range(number, following[0]):
-                for node in chain[region]:
-                    cell = cells[(node, type_id, group, q)]
-                    cell[0] += c
-                    cell[1] += o
-    return {k: (v[0], v[1]) for k, v in cells.items() if v[0] or v[1]}
+        previous = None
+        for number in sorted(found):
+            if c or o:
+                for q in range(previous, number):
+                    cells[(node, q)][(type_id, group)] = (c, o)
+            dc, dorg = found[number]
+            c, o, previous = c + dc, o + dorg, number
+    return cells
 
 
 def _apply(events: Events) -> None:
     """Add the stocks' changes to the stored rows (one per region and quarter)."""
-    deltas = _cell_deltas(events)
-    if not deltas:
+    by_cell = _cell_changes(events)
+    if not by_cell:
         return
     codes = dict(CertificationType.objects.values_list("pk", "code"))
-    by_cell: dict[tuple[int, int], list] = defaultdict(list)
-    for (region, type_id, group, number), delta in deltas.items():
-        by_cell[(region, number)].append((type_id, group, delta))
     nodes = list({k[0] for k in by_cell})
     numbers = [k[1] for k in by_cell]
     stored = RegisterStock.objects.filter(
@@ -206,14 +203,14 @@ def _apply(events: Events) -> None:
         _pk, certs, orgs, by_type, by_group = current.get((region, number), (None, 0, 0, {}, {}))
         if isinstance(by_type, str):  # a JSON column read back as text (no decoder on it)
             by_type, by_group = json.loads(by_type), json.loads(by_group)
-        for type_id, group, (dc, do) in changes:
+        for (type_id, group), (dc, dorg) in changes.items():
             if type_id is None and not group:
-                certs, orgs = certs + dc, orgs + do
+                certs, orgs = certs + dc, orgs + dorg
                 continue
             values, key = (by_type, codes[type_id]) if type_id else (by_group, group)
             c, o = values.get(key, (0, 0))
-            if c + dc or o + do:
-                values[key] = [c + dc, o + do]
+            if c + dc or o + dorg:
+                values[key] = [c + dc, o + dorg]
             else:
                 values.pop(key, None)
         if certs or orgs:
