@@ -20,7 +20,7 @@ equivalent:
   to the refreshed national register page;
 - the national register page (``/regions/100000/register/``, server time, median of 5).
 
-Figures go to bench/RESULTS.md (section ``register``). Refuses a database holding certificates
+Figures go to bench/RESULTS.md (section ``register-<scale>``). Refuses a database holding certificates
 (``--reset`` empties the register tables of a bench database first).
 """
 
@@ -368,7 +368,7 @@ Import added {totals["added"]:,}; the update added {update_totals["added"]:,} an
 **Verdict** ({scaled}): within budget: {", ".join(met) or "none"}; over budget:
 {", ".join(missed) or "none"}. Details: bench/NOTES.md, "Certificate register".
 """
-    write_section("register", text)
+    write_section(f"register-{args.scale:g}", text)
     print("written to bench/RESULTS.md")
     return 0
 

@@ -139,6 +139,8 @@ def _sweep(
         where=where,
     )
     with connection.cursor() as cursor:
+        if vendor == "postgresql":  # its sorts and hashes in memory, for this transaction
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(sql, params)
         for region, type_id, group, number, dc, dorg in cursor.fetchall():
             delta = events[(region, type_id, group, number)]
@@ -221,8 +223,8 @@ def _apply(events: Events) -> None:
                     quarter=number % 4 + 1,
                     certificates=certs,
                     organizations=orgs,
-                    by_type=json.dumps(by_type, sort_keys=True),
-                    by_group=json.dumps(by_group, sort_keys=True),
+                    by_type=json.dumps(by_type),
+                    by_group=json.dumps(by_group),
                 )  # fmt: skip
             )
     insert_rows(RegisterStock, rows, batch=BATCH)
