@@ -241,6 +241,10 @@ def register_stocks_refreshed(*, holders: set[int], regions: set[int]) -> Iterat
     if _deferred.get():  # a bulk load: every cell is rebuilt at its end
         yield set()
         return
+    # the holders' current regions too (a certificate moving away from a holder not in the file)
+    regions = set(regions) | set(
+        Organization.objects.filter(pk__any_of=list(holders)).values_list("region_id", flat=True)
+    )
     paths = Region.objects.filter(pk__any_of=list(regions)).values_list("path", flat=True)
     codes = {c for p in paths for c in p.strip("/").split("/")}
     list(Region.objects.select_for_update().filter(code__any_of=list(codes)).order_by("path"))

@@ -133,3 +133,22 @@ def test_a_deferred_bulk_load_leaves_the_same_cells_as_file_by_file(types, rtree
             load(data)
         assert not RegisterStock.objects.exists()  # nothing kept until the end of the block
     assert sorted(RegisterStock.objects.values_list(*fields)) == file_by_file
+
+
+def test_moving_a_region_in_the_admin_moves_its_kept_stocks(types, rtree, rf):
+    from django.contrib.admin.sites import site
+
+    from regions.models import Region
+
+    holders = [(credit_code("620500", 1), "620500")]
+    load(csv_bytes(_random_rows(random.Random(3), first=0, count=10, holders=holders),
+                   header=REGION_HEADER))  # fmt: skip
+    tianshui = Region.objects.get(code="620500")
+    before = register_stocks(region=rtree["gansu"], days=DAYS).total_certificates
+    assert before and not register_stocks(region=rtree["guangxi"], days=DAYS).total_certificates
+    tianshui.parent = rtree["guangxi"]  # Tianshui placed under Guangxi (a wrong move, say)
+    form = type("Form", (), {"changed_data": ["parent"]})()
+    site._registry[Region].save_model(rf.post("/"), tianshui, form, change=True)
+    assert register_stocks(region=rtree["guangxi"], days=DAYS).total_certificates == before
+    assert not register_stocks(region=rtree["gansu"], days=DAYS).total_certificates
+    _assert_cells_equal_the_count({k: Region.objects.get(pk=r.pk) for k, r in rtree.items()})
