@@ -47,6 +47,11 @@ class RegionAdmin(admin.ModelAdmin):
             from indicators.rollups import rollups_rebuild
 
             rollups_rebuild()
+        if change and {"parent", "code"} & set(form.changed_data):
+            # A subtree moved: the register's kept stocks of its old and new ancestors too.
+            from register.stocks import register_stocks_rebuild
+
+            register_stocks_rebuild()
 
 
 class MembershipInline(admin.TabularInline):

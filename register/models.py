@@ -236,3 +236,39 @@ class CertificateStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} {self.status} {self.valid_from}"
+
+
+class RegisterStock(models.Model):
+    """A materialized quarter-end stock of the register: in ``region``'s subtree at the end of
+    ``year``/``quarter``, the valid certificates and the certified organizations (distinct
+    holders of any type: never a sum over types), and the same by type and by type group in
+    ``by_type`` / ``by_group`` (``{code: [certificates, organizations]}``, types and groups
+    without a valid certificate left out).
+
+    One row per region and quarter, not per type: an import of 20,000 certificates spread over
+    the country touches nearly every region's quarters, and rewrites 14 times fewer rows so.
+    Kept by ``register.stocks`` in the transaction of every register import (the holders it
+    touched, their regions and every ancestor), rebuilt by ``manage.py rebuild_register_stocks``;
+    the definition it materializes is ``register.selectors.register_stocks_counted``. Only
+    quarters with a valid certificate are stored: a missing row is 0.
+    """
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    certificates = models.BigIntegerField()
+    organizations = models.BigIntegerField()
+    by_type = models.JSONField(default=dict)
+    by_group = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("register stock cell")
+        verbose_name_plural = _("register stock cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "year", "quarter"], name="%(app_label)s_%(class)s_unique_cell"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.year}Q{self.quarter}"

@@ -22,10 +22,17 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from indicators.models import Indicator
 from indicators.periods import Quarter, quarter_range
-from indicators.selectors.values import Inclusion, region_values
+from indicators.selectors.values import Inclusion, regions_values
 from regions.models import Region
 from regions.selectors import access_for
-from register.models import Certificate, CertificateStatus, CertificationType, RegisterImport
+from register.models import (
+    Certificate,
+    CertificateStatus,
+    CertificationType,
+    RegisterImport,
+    RegisterStock,
+)
+from register.stocks import quarter_number, quarter_of
 
 CERTIFICATES = "certificates"
 ORGANIZATIONS = "organizations"
@@ -81,10 +88,49 @@ class RegisterStocks:
         return sum(self.certificates.get((day, t.code), 0) for t in types if t.group == group)
 
 
+def _quarter_ends(days: Sequence[dt.date]) -> dict[int, dt.date]:
+    """Quarter number -> day, for days that are quarter ends (the stocks kept)."""
+    found = {quarter_number(day): day for day in days}
+    for number, day in found.items():
+        if quarter_of(number).end_date != day:
+            raise ValueError(f"{day} is no quarter end: the register keeps quarter-end stocks")
+    return found
+
+
 def register_stocks(*, region: Region, days: Sequence[dt.date]) -> RegisterStocks:
+    """Valid certificates and certified organizations in ``region``'s subtree at each of
+    ``days`` (quarter ends): by type, organizations by type group, and the totals, as
+    :func:`register_stocks_counted` counts them, read from the cells ``register.stocks`` keeps
+    (rolled up over regions, never over time). One query whatever the days or certificates."""
+    days = tuple(sorted(set(days)))
+    numbers = _quarter_ends(days)
+    by_type: dict = {}
+    orgs_type: dict = {}
+    orgs_group: dict = {}
+    total_c: dict = {}
+    total_o: dict = {}
+    if numbers:
+        cells = RegisterStock.objects.filter(
+            region=region, year__gte=min(numbers) // 4, year__lte=max(numbers) // 4
+        ).values_list("year", "quarter", "certificates", "organizations", "by_type", "by_group")
+        for year, quarter, certs, orgs, types, groups in cells:
+            day = numbers.get(year * 4 + quarter - 1)
+            if day is None:
+                continue
+            total_c[day], total_o[day] = certs, orgs
+            for code, (n_certs, n_orgs) in types.items():
+                by_type[(day, code)] = n_certs
+                orgs_type[(day, code)] = n_orgs
+            for group, (_n_certs, n_orgs) in groups.items():
+                orgs_group[(day, group)] = n_orgs
+    return RegisterStocks(days, by_type, orgs_type, orgs_group, total_c, total_o)
+
+
+def register_stocks_counted(*, region: Region, days: Sequence[dt.date]) -> RegisterStocks:
     """Valid certificates and certified organizations in ``region``'s subtree on each of
-    ``days``: by type, organizations by type group, and the totals. Three set-wise queries
-    whatever the number of days or certificates."""
+    ``days`` (any days), counted from the certificates at read time: the definition the kept
+    cells materialize (tests compare the two). Three set-wise queries whatever the number of
+    days or certificates; the cost grows with days × certificates."""
     days = tuple(sorted(set(days)))
     by_type: dict = {}
     orgs_type: dict = {}
@@ -107,64 +153,30 @@ def register_stocks(*, region: Region, days: Sequence[dt.date]) -> RegisterStock
     return RegisterStocks(days, by_type, orgs_type, orgs_group, dict(total_c), total_o)
 
 
-_BY_REGION_SQL = """
-WITH days(d) AS (VALUES {days})
-SELECT days.d, o.region_id, {select}
-FROM days
-JOIN register_certificatestatus s
-  ON s.status = 'valid' AND s.valid_from <= days.d AND (s.valid_to IS NULL OR s.valid_to > days.d)
-JOIN register_certificate c
-  ON c.id = s.certificate_id AND c.issued_on <= days.d AND c.expires_on >= days.d
-JOIN register_organization o ON o.id = c.holder_id
-JOIN register_certificationtype t ON t.id = c.type_id
-GROUP BY days.d, o.region_id{group}
-"""
-
-
 def register_stocks_by_region(
     *, days: Sequence[dt.date]
 ) -> tuple[dict[tuple[str, dt.date, str], int], dict[tuple[str, dt.date, str], int]]:
-    """Every region's stocks on each of ``days``, rolled up over the tree: (certificates,
-    organizations), each keyed by (region code, day, type code) with "" for the total.
-
-    Counted per holder's region in two set-wise queries, then added up to every ancestor
-    (summed over regions, never over time: each organization has one region, so its region's
-    distinct count adds up without counting it twice). Organizations by type are per type; the
-    total comes from its own distinct count, never from the types."""
-    days = tuple(sorted(set(days)))
-    certs: dict[tuple[str, dt.date, str], int] = defaultdict(int)
-    orgs: dict[tuple[str, dt.date, str], int] = defaultdict(int)
-    if not days:
-        return {}, {}
-    placeholders = ", ".join(["(%s)"] * len(days))
-    paths = dict(Region.objects.values_list("pk", "path"))
-    codes_of = {pk: [c for c in path.split("/") if c] for pk, path in paths.items()}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _BY_REGION_SQL.format(
-                days=placeholders,
-                select="t.code, COUNT(*), COUNT(DISTINCT c.holder_id)",
-                group=", t.code",
-            ),
-            list(days),
-        )
-        for day, region_id, code, n_certs, n_orgs in cursor.fetchall():
-            day = _day(day)
-            for region in codes_of[region_id]:
-                certs[(region, day, code)] += n_certs
-                certs[(region, day, "")] += n_certs
-                orgs[(region, day, code)] += n_orgs
-        cursor.execute(
-            _BY_REGION_SQL.format(
-                days=placeholders, select="COUNT(DISTINCT c.holder_id)", group=""
-            ),
-            list(days),
-        )
-        for day, region_id, n_orgs in cursor.fetchall():
-            day = _day(day)
-            for region in codes_of[region_id]:
-                orgs[(region, day, "")] += n_orgs
-    return dict(certs), dict(orgs)
+    """Every region's stocks at each of ``days`` (quarter ends), rolled up over the tree:
+    (certificates, organizations), each keyed by (region code, day, type code) with "" for the
+    total. Read from the kept cells in one query. Organizations by type are per type; the total
+    is its own distinct count, never a sum over types."""
+    numbers = _quarter_ends(days)
+    certs: dict[tuple[str, dt.date, str], int] = {}
+    orgs: dict[tuple[str, dt.date, str], int] = {}
+    if not numbers:
+        return certs, orgs
+    cells = RegisterStock.objects.filter(
+        year__gte=min(numbers) // 4, year__lte=max(numbers) // 4
+    ).values_list("region__code", "year", "quarter", "certificates", "organizations", "by_type")
+    for region, year, quarter, n_certs, n_orgs, types in cells.iterator(chunk_size=10_000):
+        day = numbers.get(year * 4 + quarter - 1)
+        if day is not None:
+            certs[(region, day, "")] = n_certs
+            orgs[(region, day, "")] = n_orgs
+            for code, (c, o) in types.items():
+                certs[(region, day, code)] = c
+                orgs[(region, day, code)] = o
+    return certs, orgs
 
 
 @dataclass(frozen=True)
@@ -224,16 +236,20 @@ def register_comparison(
 ) -> RegisterComparison:
     """Per quarter from ``start`` to ``end``: the register's stocks of ``region`` at quarter end
     (total, by type group, by type) beside the reported counts (``indicators.selectors.values``,
-    direct or rolled up as every page shows them)."""
+    direct or rolled up as every page shows them). A constant number of queries: both read
+    kept cells."""
     periods = list(quarter_range(start, end))
     stocks = register_stocks(region=region, days=[p.end_date for p in periods])
     types = register_types()
     groups = [g for g in CertificationType.Group if any(t.group == g for t in types)]
     reported: dict[tuple[str, Quarter], tuple[int | None, bool]] = {}
-    for indicator in Indicator.objects.filter(code__in=INDICATORS):
-        for value in region_values(
-            region=region, indicator=indicator, start=start, end=end, include=include
-        ):
+    indicators = list(Indicator.objects.filter(code__in=INDICATORS))
+    # the reported counts as every page shows them, read from the kept roll-ups (one query)
+    grid = regions_values(
+        regions=[region], start=start, end=end, indicators=indicators, include=include
+    )
+    for indicator in indicators:
+        for value in grid.series(region.code, indicator.code):
             reported[(indicator.code, value.period)] = (value.value, value.complete)
     rows: list[RegisterRow] = []
     for period in periods:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from register.models import (
     Organization,
     RegisterImport,
 )
+from register.stocks import register_stocks_refreshed
 
 BATCH = 2000  # rows per IN (...) look-up and per bulk statement
 VALID = Certificate.Status.VALID
@@ -57,14 +59,21 @@ class ImportSummary:
 
 @dataclass
 class _Plan:
-    orgs_new: dict[str, Organization] = field(default_factory=dict)
-    orgs_changed: dict[str, Organization] = field(default_factory=dict)
-    certs_new: list[tuple[Certificate, list[CertificateStatus]]] = field(default_factory=list)
-    certs_changed: list[Certificate] = field(default_factory=list)
+    """What an import writes, as plain rows (a national file holds 20,000 certificates: model
+    instances cost several times more to build and to write)."""
+
+    orgs_new: dict[str, SimpleNamespace] = field(default_factory=dict)  # by credit code
+    orgs_changed: dict[str, Organization] = field(default_factory=dict)  # by credit code
+    certs_new: list[tuple[SimpleNamespace, list[SimpleNamespace]]] = field(default_factory=list)
+    certs_changed: list[tuple[Certificate, str]] = field(default_factory=list)  # + holder code
     closes: list[CertificateStatus] = field(default_factory=list)  # previous entries closed
-    entries: list[CertificateStatus] = field(default_factory=list)  # new entries, old certs
+    entries: list[SimpleNamespace] = field(default_factory=list)  # new entries, old certs
     seen: set[int] = field(default_factory=set)  # ids of stored certificates in the file
     paths: set[str] = field(default_factory=set)  # the regions of the file's holders
+    # for the stock cells: stored holders whose certificates change, and their regions
+    holders: set[int] = field(default_factory=set)
+    region_ids: set[int] = field(default_factory=set)
+    stored_orgs: dict[str, int] = field(default_factory=dict)  # credit code -> id
 
 
 def _common_region(paths: set[str]) -> Region | None:
@@ -85,11 +94,15 @@ def _chunks(items: Sequence, size: int = BATCH) -> Iterable[Sequence]:
         yield items[start : start + size]
 
 
-def _first_entries(row: RegisterRow, problems: list[RowProblem]) -> list[CertificateStatus]:
+def _entry(status: str, valid_from, valid_to=None) -> SimpleNamespace:
+    return SimpleNamespace(status=status, valid_from=valid_from, valid_to=valid_to)
+
+
+def _first_entries(row: RegisterRow, problems: list[RowProblem]) -> list[SimpleNamespace]:
     """The history of a certificate first seen: valid from its issue date, then the row's
     status from its date (or that status from the issue date, if it is that day)."""
     if row.status == VALID:
-        return [CertificateStatus(status=VALID, valid_from=row.issued_on)]
+        return [_entry(VALID, row.issued_on)]
     date = row.status_date
     if date < row.issued_on:
         problems.append(
@@ -101,40 +114,53 @@ def _first_entries(row: RegisterRow, problems: list[RowProblem]) -> list[Certifi
         )
         return []
     if date == row.issued_on:
-        return [CertificateStatus(status=row.status, valid_from=date)]
-    return [
-        CertificateStatus(status=VALID, valid_from=row.issued_on, valid_to=date),
-        CertificateStatus(status=row.status, valid_from=date),
-    ]
+        return [_entry(row.status, date)]
+    return [_entry(VALID, row.issued_on, date), _entry(row.status, date)]
 
 
 def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
     plan = _Plan()
     types = dict(CertificationType.objects.values_list("code", "pk"))
     paths = dict(
-        Region.objects.filter(code__in={r.region_code for r in rows}).values_list("code", "path")
-    )
-    regions = dict(Region.objects.filter(code__in=list(paths)).values_list("code", "pk"))
-    plan.paths = set(paths.values())
-    codes = sorted({r.credit_code for r in rows})
-    orgs: dict[str, Organization] = {}
-    for chunk in _chunks(codes):
-        orgs.update({o.credit_code: o for o in Organization.objects.filter(credit_code__in=chunk)})
-    numbers = sorted({r.number for r in rows})
-    certs: dict[tuple[str, str], Certificate] = {}
-    for chunk in _chunks(numbers):
-        certs.update({(c.body, c.number): c for c in Certificate.objects.filter(number__in=chunk)})
-    latest: dict[int, CertificateStatus] = {}
-    ids = [c.pk for c in certs.values()]
-    for chunk in _chunks(ids):
-        latest.update(
-            {
-                s.certificate_id: s
-                for s in CertificateStatus.objects.filter(
-                    certificate_id__in=chunk, valid_to__isnull=True
-                )
-            }
+        Region.objects.filter(code__any_of=list({r.region_code for r in rows})).values_list(
+            "code", "path"
         )
+    )
+    regions = dict(Region.objects.filter(code__any_of=list(paths)).values_list("code", "pk"))
+    plan.paths = set(paths.values())
+    plan.region_ids = set(regions.values())
+    # Stored rows as tuples, looked up with one array parameter each (certtrack/lookups.py).
+    orgs: dict[str, list] = {  # pk, name, region id: as the rows before have left them
+        code: [pk, name, region_id]
+        for pk, code, name, region_id in Organization.objects.filter(
+            credit_code__any_of=list({r.credit_code for r in rows})
+        ).values_list("pk", "credit_code", "name", "region_id")
+    }
+    plan.stored_orgs = {code: org[0] for code, org in orgs.items()}
+    certs: dict[tuple[str, str], tuple] = {
+        (body, number): (pk, type_id, holder_id, issued, expires, absent, status)
+        for pk, body, number, type_id, holder_id, issued, expires, absent, status in (
+            Certificate.objects.filter(number__any_of=list({r.number for r in rows})).values_list(
+                "pk",
+                "body",
+                "number",
+                "type_id",
+                "holder_id",
+                "issued_on",
+                "expires_on",
+                "absent_since_id",
+                "status",
+            )  # fmt: skip
+        )
+    }
+    latest: dict[int, tuple[int, str, object]] = {}
+    if certs:
+        latest = {
+            cert: (pk, status, since)
+            for pk, cert, status, since in CertificateStatus.objects.filter(
+                certificate_id__any_of=[c[0] for c in certs.values()], valid_to__isnull=True
+            ).values_list("pk", "certificate_id", "status", "valid_from")
+        }
 
     in_file: set[tuple[str, str]] = set()
     for row in rows:
@@ -150,14 +176,22 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
             summary.refused += 1
             continue
         in_file.add((row.body, row.number))
-        org = orgs.get(row.credit_code) or plan.orgs_new.get(row.credit_code)
         region_id = regions[row.region_code]
-        if org is None:
-            org = Organization(credit_code=row.credit_code, name=row.holder, region_id=region_id)
-            plan.orgs_new[row.credit_code] = org
-        elif org.pk and (org.name != row.holder or org.region_id != region_id):
-            org.name, org.region_id = row.holder, region_id
-            plan.orgs_changed[row.credit_code] = org
+        stored_org = orgs.get(row.credit_code)
+        org_pk = stored_org[0] if stored_org else None
+        if stored_org is None:
+            if row.credit_code not in plan.orgs_new:
+                plan.orgs_new[row.credit_code] = SimpleNamespace(
+                    credit_code=row.credit_code, name=row.holder, region_id=region_id, pk=None
+                )
+        elif stored_org[1] != row.holder or stored_org[2] != region_id:
+            if stored_org[2] != region_id:  # its certificates move: both regions' stocks
+                plan.holders.add(org_pk)
+                plan.region_ids.add(stored_org[2])
+            stored_org[1:] = [row.holder, region_id]
+            plan.orgs_changed[row.credit_code] = Organization(
+                pk=org_pk, name=row.holder, region_id=region_id
+            )
         cert = certs.get((row.body, row.number))
         if cert is None:
             before = len(summary.problems)
@@ -165,37 +199,31 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
             if len(summary.problems) > before:
                 summary.refused += 1
                 continue
-            cert = Certificate(
+            new = SimpleNamespace(
                 number=row.number,
                 body=row.body,
                 type_id=types[row.type_code],
-                holder=org,
+                holder=row.credit_code,
                 issued_on=row.issued_on,
                 expires_on=row.expires_on,
                 status=row.status,
             )
-            plan.certs_new.append((cert, entries))
+            plan.certs_new.append((new, entries))
+            if org_pk:
+                plan.holders.add(org_pk)
             summary.added += 1
             continue
-        plan.seen.add(cert.pk)
-        changed = False
-        fields = {
-            "type_id": types[row.type_code],
-            "issued_on": row.issued_on,
-            "expires_on": row.expires_on,
-        }
-        for name, value in fields.items():
-            if getattr(cert, name) != value:
-                setattr(cert, name, value)
-                changed = True
-        if cert.holder_id != org.pk or org.pk is None:
-            cert.holder = org
-            changed = True
-        if cert.absent_since_id is not None:
-            cert.absent_since = None
-            changed = True
-        last = latest.get(cert.pk)
-        if last is None or last.status != row.status:
+        cert_pk, type_id, holder_id, issued, expires, absent, status = cert
+        plan.seen.add(cert_pk)
+        changed = (
+            type_id != types[row.type_code]
+            or issued != row.issued_on
+            or expires != row.expires_on
+            or holder_id != org_pk
+            or absent is not None
+        )
+        last = latest.get(cert_pk)
+        if last is None or last[1] != row.status:
             date = row.status_date
             if date is None:
                 summary.problems.append(
@@ -205,7 +233,7 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
                 )
                 summary.refused += 1
                 continue
-            if last is not None and date <= last.valid_from:
+            if last is not None and date <= last[2]:
                 summary.problems.append(
                     RowProblem(
                         row.row,
@@ -213,22 +241,26 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
                         _(
                             "The status date must be after %(date)s, the date of the recorded status."
                         )
-                        % {"date": last.valid_from.isoformat()},
+                        % {"date": last[2].isoformat()},
                     )
                 )
                 summary.refused += 1
                 continue
             if last is not None:
-                last.valid_to = date
-                plan.closes.append(last)
-            plan.entries.append(
-                CertificateStatus(certificate=cert, status=row.status, valid_from=date)
-            )
-            cert.status = row.status
+                plan.closes.append(CertificateStatus(pk=last[0], valid_to=date))
+            entry = _entry(row.status, date)
+            entry.certificate_id = cert_pk
+            plan.entries.append(entry)
+            status = row.status
             summary.status_changes += 1
             changed = True
         if changed:
-            plan.certs_changed.append(cert)
+            plan.holders.update(pk for pk in (holder_id, org_pk) if pk)
+            update = Certificate(
+                pk=cert_pk, type_id=types[row.type_code], issued_on=row.issued_on,
+                expires_on=row.expires_on, status=status, absent_since=None,
+            )  # fmt: skip
+            plan.certs_changed.append((update, row.credit_code))
             summary.changed += 1
         else:
             summary.unchanged += 1
@@ -286,50 +318,56 @@ def register_import(
             is_demo=is_demo,
         )
         summary.record = record
-        # New rows go in through indicators.bulk.insert_rows (COPY on PostgreSQL: bulk_create
-        # prepares every field in Python), their ids read back by natural key.
-        for org in plan.orgs_new.values():
-            org.is_demo = is_demo
-        insert_rows(Organization, list(plan.orgs_new.values()), batch=BATCH)
-        codes = list(plan.orgs_new)
-        for chunk in _chunks(codes):
-            for code, pk in Organization.objects.filter(credit_code__in=chunk).values_list(
-                "credit_code", "pk"
-            ):
-                plan.orgs_new[code].pk = pk
-        Organization.objects.bulk_update(
-            plan.orgs_changed.values(), ["name", "region"], batch_size=BATCH
-        )
-        new_certs = {(c.body, c.number): c for c, _entries in plan.certs_new}
-        for cert in new_certs.values():
-            cert.holder_id = cert.holder.pk
-            cert.is_demo = is_demo
-        insert_rows(Certificate, list(new_certs.values()), batch=BATCH)
-        numbers = sorted({number for _body, number in new_certs})
-        for chunk in _chunks(numbers):
-            for body, number, pk in Certificate.objects.filter(number__in=chunk).values_list(
-                "body", "number", "pk"
-            ):
-                if (body, number) in new_certs:
-                    new_certs[(body, number)].pk = pk
-        entries = []
-        for cert, first in plan.certs_new:
-            for entry in first:
-                entry.certificate_id, entry.source_id = cert.pk, record.pk
-                entries.append(entry)
-        for cert in plan.certs_changed:
-            cert.holder_id = cert.holder.pk
-        Certificate.objects.bulk_update(
-            plan.certs_changed,
-            ["type", "holder", "issued_on", "expires_on", "status", "absent_since"],
-            batch_size=BATCH,
-        )
-        CertificateStatus.objects.bulk_update(plan.closes, ["valid_to"], batch_size=BATCH)
-        for entry in plan.entries:
-            entry.certificate_id, entry.source_id = entry.certificate.pk, record.pk
-        insert_rows(CertificateStatus, entries + plan.entries, batch=BATCH)
-        for chunk in _chunks(absent):
-            Certificate.objects.filter(pk__in=chunk).update(absent_since=record)
+        # The stock cells change by what the touched holders hold after minus before
+        # (register.stocks), in this transaction.
+        with register_stocks_refreshed(holders=plan.holders, regions=plan.region_ids) as touched:
+            # New rows go in through indicators.bulk.insert_rows (COPY on PostgreSQL), their
+            # ids read back by natural key with one array parameter.
+            for org in plan.orgs_new.values():
+                org.is_demo = is_demo
+            insert_rows(Organization, list(plan.orgs_new.values()), batch=BATCH)
+            if plan.orgs_new:
+                for code, pk in Organization.objects.filter(
+                    credit_code__any_of=list(plan.orgs_new)
+                ).values_list("credit_code", "pk"):
+                    plan.orgs_new[code].pk = pk
+                    touched.add(pk)
+            Organization.objects.bulk_update(
+                plan.orgs_changed.values(), ["name", "region"], batch_size=BATCH
+            )
+            holder_pk = {code: org.pk for code, org in plan.orgs_new.items()}
+            holder_pk.update(plan.stored_orgs)
+            new_certs = {(c.body, c.number): c for c, _entries in plan.certs_new}
+            for cert in new_certs.values():
+                cert.holder_id = holder_pk[cert.holder]
+                cert.is_demo = is_demo
+            insert_rows(Certificate, list(new_certs.values()), batch=BATCH)
+            if new_certs:
+                for body, number, pk in Certificate.objects.filter(
+                    number__any_of=list({number for _body, number in new_certs})
+                ).values_list("body", "number", "pk"):
+                    if (body, number) in new_certs:
+                        new_certs[(body, number)].pk = pk
+            entries = []
+            for cert, first in plan.certs_new:
+                for entry in first:
+                    entry.certificate_id, entry.source_id = cert.pk, record.pk
+                    entries.append(entry)
+            changed = []
+            for cert, code in plan.certs_changed:
+                cert.holder_id = holder_pk[code]
+                changed.append(cert)
+            Certificate.objects.bulk_update(
+                changed,
+                ["type", "holder", "issued_on", "expires_on", "status", "absent_since"],
+                batch_size=BATCH,
+            )
+            CertificateStatus.objects.bulk_update(plan.closes, ["valid_to"], batch_size=BATCH)
+            for entry in plan.entries:
+                entry.source_id = record.pk
+            insert_rows(CertificateStatus, entries + plan.entries, batch=BATCH)
+            for chunk in _chunks(absent):
+                Certificate.objects.filter(pk__in=chunk).update(absent_since=record)
         data_changed()  # the register line of the dashboards reads these rows
     return summary
 
@@ -337,8 +375,14 @@ def register_import(
 def register_demo_delete() -> None:
     """Remove the demo register (seed_demo loads it again): certificates, their histories,
     holders and the demo's import records. Nothing else is ever deleted from the register."""
-    CertificateStatus.objects.filter(certificate__is_demo=True).delete()
-    Certificate.objects.filter(is_demo=True).delete()
-    Organization.objects.filter(is_demo=True).delete()
-    RegisterImport.objects.filter(is_demo=True).delete()
-    data_changed()
+    demo = Organization.objects.filter(certificates__is_demo=True).distinct()
+    holders = dict(demo.values_list("pk", "region_id"))
+    with (
+        transaction.atomic(),
+        register_stocks_refreshed(holders=set(holders), regions=set(holders.values())),
+    ):
+        CertificateStatus.objects.filter(certificate__is_demo=True).delete()
+        Certificate.objects.filter(is_demo=True).delete()
+        Organization.objects.filter(is_demo=True).delete()
+        RegisterImport.objects.filter(is_demo=True).delete()
+        data_changed()

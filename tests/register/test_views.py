@@ -207,3 +207,43 @@ def test_the_certificate_list_takes_the_same_queries_for_more_certificates(
     with django_assert_max_num_queries(15):
         response = client.get(url, {"period": "2024Q1"})
     assert response.status_code == 200 and "Q-1" in response.content.decode()
+
+
+def _queries(client, url, params) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(context)
+
+
+def test_register_pages_take_the_same_queries_for_ten_times_the_register(client, users):
+    """The page, its JSON and the dashboard's register line read the kept cells: the number of
+    queries does not grow with the certificates, their holders or their regions."""
+    make_indicator("certificates", 1)
+    make_indicator("organizations", 2)
+    client.force_login(users["reviewer"])
+    pages = [
+        (reverse("register:region", args=["620000"]), {"from": "2021Q1", "as_of": "2024Q4"}),
+        (reverse("register:region_data", args=["620000", "json"]), {"from": "2021Q1"}),
+        (reverse("indicators:region_dashboard", args=["620000"]), {"register": "1"}),
+    ]
+
+    def rows(first, count):
+        regions = ["620100", "620102", "620500"]
+        return [
+            [f"N-{i}", "机构甲", ["ISO 9001", "ISO 14001", "CCC"][i % 3], f"组织{i % 40}",
+             credit_code(regions[i % 3], i % 40), f"202{1 + i % 3}-0{1 + i % 9}-10",
+             "2026-01-09", "有效" if i % 5 else "暂停", "" if i % 5 else "2024-02-01"]
+            for i in range(first, first + count)
+        ]  # fmt: skip
+
+    load(csv_bytes(rows(0, 20)))
+    small = [_queries(client, url, params) for url, params in pages]
+    load(csv_bytes(rows(20, 180)))
+    assert Certificate.objects.count() == 200
+    large = [_queries(client, url, params) for url, params in pages]
+    assert small == large
+    assert max(large) <= 30
