@@ -385,9 +385,11 @@ def bench_writes(reminders: bool = True) -> dict:
     queries: dict[str, int] = {}
     seconds: dict[str, float] = {}
 
-    def measure(name, fn):
+    def measure(name, fn, setup=None):
         try:
             with transaction.atomic():
+                if setup is not None:  # before the clock, rolled back with the rest
+                    setup()
                 with _Counted() as counted:
                     t0 = time.perf_counter()
                     fn()
@@ -439,11 +441,37 @@ def bench_writes(reminders: bool = True) -> dict:
         from notifications.reminders import reminders_send
 
         people = people_to_remind().count()
+        sent = []
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            measure("send_reminders", lambda: reminders_send(day=dt.date(2026, 10, 19)))
+            measure(
+                "send_reminders",
+                lambda: sent.append(len(reminders_send(day=dt.date(2026, 10, 19)).sent)),
+                setup=_confirm_addresses,
+            )
         out["reminders_people"] = people
+        out["reminders_sent"] = sent[0]
     print(out)
     return out
+
+
+def _confirm_addresses() -> None:
+    """Every user's address confirmed, as in an installation in use (a digest goes only to a
+    confirmed address, issue 24.5; the national set's users have never opened a link): else
+    send_reminders would build every digest and mail none."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import OuterRef, Subquery
+
+    from notifications.models import Preference
+
+    User = get_user_model()
+    users = User.objects.exclude(email="")
+    have = set(Preference.objects.values_list("user_id", flat=True))
+    Preference.objects.bulk_create(
+        [Preference(user_id=pk) for pk in users.values_list("pk", flat=True) if pk not in have],
+        batch_size=2000,
+    )
+    email = User.objects.filter(pk=OuterRef("user_id")).values("email")[:1]
+    Preference.objects.filter(user__in=users).update(email_confirmed=Subquery(email))
 
 
 # --- throughput ----------------------------------------------------------------------------
@@ -991,7 +1019,9 @@ def render() -> None:
             f"Each in a transaction rolled back afterwards; measured {w['machine']['when']}. "
             "Budget: a number of queries that does not grow with the divisions or recipients "
             "(tests: tests/services/test_targets.py, tests/work/test_scale_queries.py); "
-            "send_reminders for every person ≤ 10 s.",
+            "send_reminders for every person ≤ 10 s (every address confirmed first, before the "
+            "clock: a digest goes only to a confirmed address; mailed to Django's in-memory "
+            "outbox).",
             "",
             "| write | queries | seconds |",
             "|---|---:|---:|",
@@ -999,9 +1029,11 @@ def render() -> None:
         for name, n in w["queries"].items():
             extra = ""
             if name == "send_reminders" and w.get("reminders_people"):
-                extra = (
-                    f" ({w['reminders_people']:,} people: {n / w['reminders_people']:.1f} a person)"
-                )
+                extra = f" ({w['reminders_people']:,} people"
+                if "reminders_sent" in w:
+                    extra += f", {w['reminders_sent']:,} mails sent"
+                extra += f"; {n / w['reminders_people']:.3f} queries a person)"
+                extra += " " + _ok(w["seconds"].get(name, 1e9) <= 10)
             lines.append(f"| {name}{extra} | {n} | {w['seconds'].get(name, '')} |")
         lines.append("")
     if "export" in found:

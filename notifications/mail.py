@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from certtrack.paths import path_for
 from notifications.digests import Digest
 from notifications.selectors import mail_address, preference_of
 from regions.people import display_name
@@ -132,7 +133,7 @@ def sections_of(digest: Digest) -> list[Section]:
         lines = [
             Line(
                 _line(f"{i.region.name} {i.period}", _days(i)),
-                absolute(reverse("indicators:review_queue")),
+                absolute(path_for("indicators:review_queue")),
             )
             for i in digest.no_official
         ]
@@ -149,7 +150,7 @@ def sections_of(digest: Digest) -> list[Section]:
                     },
                     str(r.progress.status.label),
                 ),
-                absolute(reverse("indicators:region_dashboard", args=[r.target.region.code])),
+                absolute(path_for("indicators:region_dashboard", r.target.region.code)),
             )
             for r in digest.targets
         ]
@@ -157,7 +158,7 @@ def sections_of(digest: Digest) -> list[Section]:
             Line(
                 _("%(region)s has not reported %(period)s (%(days)s)")
                 % {"region": i.region.name, "period": i.period, "days": _days(i)},
-                absolute(reverse("indicators:region_dashboard", args=[i.region.code])),
+                absolute(path_for("indicators:region_dashboard", i.region.code)),
             )
             for i in digest.late
         ]
@@ -205,8 +206,8 @@ def digest_message(digest: Digest, *, connection=None) -> EmailMultiAlternatives
             "user": user,
             "name": display_name(user),
             "sections": sections,
-            "home": absolute(reverse("work:home")),
-            "preferences": absolute(reverse("notifications:preferences")),
+            "home": absolute(path_for("work:home")),
+            "preferences": absolute(path_for("notifications:preferences")),
             "day": digest.day,
             "subject": subject,
         }
