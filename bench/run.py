@@ -1035,7 +1035,8 @@ def render() -> None:
             "",
             f"Each in a transaction rolled back afterwards; measured {w['machine']['when']}. "
             "Budget: a number of queries that does not grow with the divisions or recipients "
-            "(tests: tests/services/test_targets.py, tests/work/test_scale_queries.py); "
+            "(tests: tests/services/test_targets.py, tests/work/test_scale_queries.py, "
+            "tests/work/test_todo_set.py); "
             "send_reminders for every person ≤ 10 s (every address confirmed first, before the "
             "clock: a digest goes only to a confirmed address; mailed to Django's in-memory "
             "outbox).",
