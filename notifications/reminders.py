@@ -2,8 +2,11 @@
 and day, each recorded in ``SentMail`` (delivered, or the mail server's error).
 
 Idempotent: a person whose digest of the day was delivered gets nothing more that day; one
-whose delivery failed is tried again by the next run. Each mail has its own connection, so a
-failing server or address never stops the others.
+whose delivery failed is tried again by the next run. Set-wise (issue 25): every person's
+digest is built from lists read once for everyone (``notifications.digests.digests_for``), the
+mails go through one connection to the mail server (a new one after a failure, so a failing
+server or address never stops the others), and the records are written in bulk, every
+:data:`RECORD_BATCH` mails (what was sent before a crash is known to the next run).
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from django.core.mail import get_connection
 from django.utils import timezone
 
 from indicators.selectors.obligations import shared_reads
-from notifications.digests import Digest, digest_for, people_to_remind
+from notifications.digests import Digest, digests_for, people_to_remind
 from notifications.mail import digest_message
 from notifications.models import SentMail
 from notifications.selectors import mail_address, preference_of
+
+RECORD_BATCH = 500  # mails sent between two bulk writes of their records
 
 
 @dataclass
@@ -42,64 +47,103 @@ def reminders_send(*, day: dt.date, dry_run: bool = False) -> RunResult:
 
 def _send(*, day: dt.date, dry_run: bool) -> RunResult:
     result = RunResult()
-    done = dict(SentMail.objects.filter(day=day).values_list("user_id", "status"))
-    # Each person's preference comes with them (one query, not one a person).
-    for user in people_to_remind().select_related("preference"):
-        if done.get(user.pk) == SentMail.Status.SENT:
+    records = {r.user_id: r for r in SentMail.objects.filter(day=day)}
+    due = []
+    # Each person's preference and profile (the name in the mail) come with them.
+    for user in people_to_remind().select_related("preference", "profile"):
+        record = records.get(user.pk)
+        if record is not None and record.status == SentMail.Status.SENT:
             result.already.append(user.username)
-            continue
-        if not preference_of(user).email_enabled:
+        elif not preference_of(user).email_enabled:
             result.opted_out.append(user.username)
-            continue
-        digest = digest_for(user, day=day)
-        if digest.empty:
-            continue
-        if not user.email:
-            result.no_address.append(user.username)
-            continue
-        if not mail_address(user):
-            result.unconfirmed.append(user.username)
-            continue
-        message = digest_message(digest)
-        if dry_run:
-            result.planned.append((digest, message))
-            continue
-        error = ""
-        try:
-            message.connection = get_connection(fail_silently=False)
-            message.send()
-        except Exception as exc:  # noqa: BLE001  any failure is recorded, the run goes on
-            error = f"{type(exc).__name__}: {exc}"[:2000]
-        sentmail_record(user=user, day=day, digest=digest, message=message, error=error)
-        (result.failed if error else result.sent).append(user.username)
+        else:
+            due.append(user)
+    digests = digests_for(due, day=day)
+    outbox = _Outbox(day=day, records=records)
+    try:
+        for user in due:
+            digest = digests[user.pk]
+            if digest.empty:
+                continue
+            if not user.email:
+                result.no_address.append(user.username)
+                continue
+            if not mail_address(user):
+                result.unconfirmed.append(user.username)
+                continue
+            message = digest_message(digest)
+            if dry_run:
+                result.planned.append((digest, message))
+                continue
+            error = outbox.send(message)
+            outbox.record(user=user, digest=digest, message=message, error=error)
+            (result.failed if error else result.sent).append(user.username)
+    finally:
+        outbox.close()
     return result
 
 
-def sentmail_record(*, user, day: dt.date, digest: Digest, message, error: str) -> SentMail:
-    """Record one attempt (a retry updates the day's record and counts the attempt)."""
-    status = SentMail.Status.FAILED if error else SentMail.Status.SENT
-    record, created = SentMail.objects.get_or_create(
-        user=user,
-        day=day,
-        defaults=dict(
+class _Outbox:
+    """One connection to the mail server for the run, and the records of the mails sent,
+    written in bulk."""
+
+    def __init__(self, *, day: dt.date, records: dict[int, SentMail]):
+        self.day = day
+        self.records = records  # the day's records already stored, by user id
+        self.connection = None
+        self.new: list[SentMail] = []
+        self.changed: list[SentMail] = []
+
+    def send(self, message) -> str:
+        """Send ``message``; the error ("" when delivered)."""
+        try:
+            if self.connection is None:
+                self.connection = get_connection(fail_silently=False)
+                self.connection.open()
+            message.connection = self.connection
+            message.send()
+        except Exception as exc:  # noqa: BLE001  any failure is recorded, the run goes on
+            self._drop()  # the connection may be broken: the next mail opens a new one
+            return f"{type(exc).__name__}: {exc}"[:2000]
+        return ""
+
+    def _drop(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001, S110  closing a broken connection may fail too
+                pass
+
+    def record(self, *, user, digest: Digest, message, error: str) -> None:
+        """Keep the record of one attempt (a retry updates the day's record and counts the
+        attempt); written with the next batch."""
+        values = dict(
             recipient=user.email,
             subject=message.subject[:300],
             body=message.body,
             sections=",".join(digest.sections),
-            status=status,
+            status=SentMail.Status.FAILED if error else SentMail.Status.SENT,
             error=error,
-            attempts=1,
             sent_at=timezone.now(),
-        ),
-    )
-    if not created:
-        record.recipient = user.email
-        record.subject = message.subject[:300]
-        record.body = message.body
-        record.sections = ",".join(digest.sections)
-        record.status = status
-        record.error = error
-        record.attempts += 1
-        record.sent_at = timezone.now()
-        record.save()
-    return record
+        )
+        stored = self.records.get(user.pk)
+        if stored is None:
+            self.new.append(SentMail(user=user, day=self.day, attempts=1, **values))
+        else:
+            for name, value in values.items():
+                setattr(stored, name, value)
+            stored.attempts += 1
+            self.changed.append(stored)
+        if len(self.new) + len(self.changed) >= RECORD_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        SentMail.objects.bulk_create(self.new)
+        fields = ["recipient", "subject", "body", "sections", "status", "error", "sent_at"]
+        SentMail.objects.bulk_update(self.changed, [*fields, "attempts"])
+        self.new, self.changed = [], []
+
+    def close(self) -> None:
+        self._drop()
+        self.flush()

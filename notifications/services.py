@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from indicators.bulk import insert_rows
 from indicators.periods import Quarter
 from notifications.models import Notification, Preference
 from regions.models import Membership, Region
@@ -34,10 +37,12 @@ _AUDIENCE = {
 
 def _audience(region: Region, role: str, extra_ids=()) -> set[int]:
     """Users holding ``role`` on the region or an ancestor (their scope covers it)."""
-    paths = [region.path[: i + 1] for i, ch in enumerate(region.path) if ch == "/" and i > 0]
     ids = set(
         Membership.objects.filter(
-            role=role, region__path__in=paths, region__active=True, user__is_active=True
+            role=role,
+            region__path__in=_ancestor_paths(region),
+            region__active=True,
+            user__is_active=True,
         ).values_list("user_id", flat=True)
     )
     return ids | {i for i in extra_ids if i is not None}
@@ -87,30 +92,47 @@ def _rows(user_ids, *, kind, region, period, actor, now, comment="") -> list[Not
 
 def notifications_create_many(
     *, kind: str, subjects: list[tuple[Region, Quarter]], actor
-) -> list[Notification]:
+) -> list[SimpleNamespace]:
     """:func:`notifications_create` for many region-quarters at once (an Excel import): two
-    queries whatever their number."""
+    queries whatever their number. The notices are written as plain rows
+    (``indicators.bulk.insert_rows``: COPY on PostgreSQL; an import of 10,000 region-quarters
+    tells 30,000 notices, 7 s through ``bulk_create``) and returned as such, without ids."""
     if not subjects:
         return []
     role = _AUDIENCE[K(kind)]
-    wanted = {
-        region.path[: i + 1]
-        for region, _period in subjects
-        for i, ch in enumerate(region.path)
-        if ch == "/" and i > 0
-    }
-    holders = list(
-        Membership.objects.filter(
-            role=role, region__path__in=sorted(wanted), region__active=True, user__is_active=True
-        ).values_list("user_id", "region__path")
-    )
+    wanted = {path for region, _period in subjects for path in _ancestor_paths(region)}
+    holders: dict[str, set[int]] = defaultdict(set)
+    for user_id, path in Membership.objects.filter(
+        role=role, region__path__in=sorted(wanted), region__active=True, user__is_active=True
+    ).values_list("user_id", "region__path"):
+        holders[path].add(user_id)
     now = timezone.now()
+    actor_id = getattr(actor, "pk", None)
     rows = []
     for region, period in subjects:
-        ids = {uid for uid, path in holders if region.path.startswith(path)}
-        ids.discard(getattr(actor, "pk", None))
-        rows += _rows(ids, kind=kind, region=region, period=period, actor=actor, now=now)
-    return Notification.objects.bulk_create(rows)
+        ids = set().union(*(holders.get(p, ()) for p in _ancestor_paths(region)))
+        ids.discard(actor_id)
+        rows += [
+            SimpleNamespace(
+                user_id=uid,
+                kind=kind,
+                region_id=region.pk,
+                year=period.year,
+                quarter=period.quarter,
+                actor_id=actor_id,
+                comment="",
+                created_at=now,
+                read_at=None,
+            )
+            for uid in sorted(ids)
+        ]
+    insert_rows(Notification, rows)
+    return rows
+
+
+def _ancestor_paths(region: Region) -> list[str]:
+    """The paths of ``region`` and of every region above it."""
+    return [region.path[: i + 1] for i, ch in enumerate(region.path) if ch == "/" and i > 0]
 
 
 def notifications_settle(*, kind: str, region: Region, period: Quarter) -> int:

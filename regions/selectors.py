@@ -101,30 +101,53 @@ def access_for(user) -> RegionAccess:
     cached = getattr(user, "_certtrack_access", None)
     if cached is not None:
         return cached
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        access = RegionAccess(False, frozenset(), frozenset(), frozenset())
-    elif user.is_superuser:
-        access = RegionAccess(True, frozenset(), frozenset(), frozenset())
-    else:
+    rows = None
+    if getattr(user, "is_authenticated", False) and user.is_active and not user.is_superuser:
         rows = list(
             Membership.objects.filter(user=user, region__active=True).values_list(
                 "role", "region__path"
             )
         )
-        view = {path for _, path in rows}
-        enter = {path for role, path in rows if role == Role.OFFICIAL}
-        review = {path for role, path in rows if role == Role.REVIEWER}
-        manage = {path for role, path in rows if role == Role.TARGET_MANAGER}
-        users = {path for role, path in rows if role == Role.USER_ADMIN}
-        access = RegionAccess(
-            False,
-            _roots(view),
-            _roots(enter),
-            _roots(review),
-            _roots(manage),
-            _roots(users),
-            roles=frozenset(role for role, _ in rows),
-        )
+    return _keep(user, _access(user, rows))
+
+
+def accesses_load(users) -> None:
+    """:func:`access_for` of many users at once (one query for all, not one a person): each
+    user object keeps its access, as :func:`access_for` keeps it (send_reminders reads
+    thousands of people's scopes)."""
+    users = [u for u in users if getattr(u, "_certtrack_access", None) is None]
+    rows: dict[int, list[tuple[str, str]]] = {u.pk: [] for u in users}
+    for user_id, role, path in Membership.objects.filter(
+        user_id__in=list(rows), region__active=True
+    ).values_list("user_id", "role", "region__path"):
+        rows[user_id].append((role, path))
+    for user in users:
+        _keep(user, _access(user, rows[user.pk]))
+
+
+def _access(user, rows: list[tuple[str, str]] | None) -> RegionAccess:
+    """The access of ``user`` from their memberships' (role, region path) rows."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return RegionAccess(False, frozenset(), frozenset(), frozenset())
+    if user.is_superuser:
+        return RegionAccess(True, frozenset(), frozenset(), frozenset())
+    view = {path for _, path in rows}
+    enter = {path for role, path in rows if role == Role.OFFICIAL}
+    review = {path for role, path in rows if role == Role.REVIEWER}
+    manage = {path for role, path in rows if role == Role.TARGET_MANAGER}
+    users = {path for role, path in rows if role == Role.USER_ADMIN}
+    return RegionAccess(
+        False,
+        _roots(view),
+        _roots(enter),
+        _roots(review),
+        _roots(manage),
+        _roots(users),
+        roles=frozenset(role for role, _ in rows),
+    )
+
+
+def _keep(user, access: RegionAccess) -> RegionAccess:
     try:
         user._certtrack_access = access
     except AttributeError:  # AnonymousUser tolerates it too, but be safe

@@ -478,9 +478,9 @@ class TaskReport(models.Model):
     def get_absolute_url(self) -> str:
         """The report's page (read it, and review it there): ``tasks:review`` takes only the
         reviewer's POST, so links (the to-do home, the reminder digest) point here."""
-        from django.urls import reverse
+        from certtrack.paths import path_for
 
-        return reverse("tasks:report", args=[self.task_id, self.unit_id, self.period])
+        return path_for("tasks:report", self.task_id, self.unit_id, self.period)
 
     @property
     def report_period(self) -> ReportPeriod:

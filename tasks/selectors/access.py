@@ -58,22 +58,61 @@ def task_access_for(user) -> TaskAccess:
     if cached is not None:
         return cached
     regions = access_for(user)
-    unit_ids: frozenset[int] = frozenset()
-    view = set(regions.view)
+    rows: list[tuple[int, str]] = []
     if getattr(user, "is_authenticated", False) and user.is_active and not regions.everything:
         rows = list(
             UnitMembership.objects.filter(user=user, unit__active=True).values_list(
                 "unit_id", "unit__region__path"
             )
         )
-        unit_ids = frozenset(pk for pk, _path in rows)
-        unit_paths = {path for _pk, path in rows}
-        if unit_paths:
-            plan_paths = set(
-                Plan.objects.filter(region__isnull=False).values_list("region__path", flat=True)
-            )
-            view |= {p for p in plan_paths if any(u.startswith(p) for u in unit_paths)}
-    access = TaskAccess(regions.everything, regions, unit_ids, frozenset(view))
+    return _keep(user, _task_access(regions, rows, _plan_paths if rows else frozenset))
+
+
+def task_accesses_load(users) -> None:
+    """:func:`task_access_for` of many users at once: their region access
+    (``regions.selectors.accesses_load``), their units and the plans' regions in three queries
+    for all, each user object keeping its access (send_reminders)."""
+    from regions.selectors import accesses_load
+
+    users = [u for u in users if getattr(u, "_certtrack_task_access", None) is None]
+    accesses_load(users)
+    rows: dict[int, list[tuple[int, str]]] = {u.pk: [] for u in users}
+    for user_id, unit_id, path in UnitMembership.objects.filter(
+        user_id__in=list(rows), unit__active=True
+    ).values_list("user_id", "unit_id", "unit__region__path"):
+        rows[user_id].append((unit_id, path))
+    plan_paths = None
+
+    def paths():
+        nonlocal plan_paths
+        if plan_paths is None:
+            plan_paths = _plan_paths()
+        return plan_paths
+
+    for user in users:
+        regions = access_for(user)
+        mine = rows[user.pk] if user.is_active and not regions.everything else []
+        _keep(user, _task_access(regions, mine, paths))
+
+
+def _plan_paths() -> frozenset[str]:
+    return frozenset(
+        Plan.objects.filter(region__isnull=False).values_list("region__path", flat=True)
+    )
+
+
+def _task_access(regions: RegionAccess, rows, plan_paths) -> TaskAccess:
+    """The task access from the region access and the user's (unit id, unit's region path)
+    rows; ``plan_paths()`` gives the regions of the plans (read only when the user has units)."""
+    unit_ids = frozenset(pk for pk, _path in rows)
+    unit_paths = {path for _pk, path in rows}
+    view = set(regions.view)
+    if unit_paths:
+        view |= {p for p in plan_paths() if any(u.startswith(p) for u in unit_paths)}
+    return TaskAccess(regions.everything, regions, unit_ids, frozenset(view))
+
+
+def _keep(user, access: TaskAccess) -> TaskAccess:
     try:
         user._certtrack_task_access = access
     except AttributeError:

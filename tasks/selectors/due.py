@@ -32,9 +32,9 @@ class DueReport:
     @property
     def url(self) -> str:
         """The report's page, where the unit writes it."""
-        from django.urls import reverse
+        from certtrack.paths import path_for
 
-        return reverse("tasks:report", args=[self.task.pk, self.unit.pk, str(self.period)])
+        return path_for("tasks:report", self.task.pk, self.unit.pk, self.period)
 
     def days_left(self, today: dt.date) -> int:
         """Days until the deadline (0 on the day itself), negative once overdue."""
@@ -55,36 +55,56 @@ def task_reports_due(user, today: dt.date) -> list[DueReport]:
     access = task_access_for(user)
     if not access.unit_ids:
         return []
-    links = [
-        link
-        for link in TaskUnit.objects.filter(
-            unit_id__in=access.unit_ids, role=LEAD, task__items__isnull=True
-        ).select_related("task", "task__parent", "task__plan__region", "unit")
-        if access.can_view_plan(link.task.plan)
-    ]
-    plans = {link.task.plan_id: link.task.plan for link in links}
-    schedules = schedules_for(plans.values())
-    reports = ReportIndex(
-        TaskReport.objects.filter(unit_id__in=access.unit_ids, task__plan_id__in=list(plans))
-    )
-    due = []
-    for link in links:
-        schedule = schedules[link.task.plan_id]
-        for period in reports.outstanding(link.task_id, link.unit_id, schedule, today):
-            due.append(
-                DueReport(
-                    task=link.task,
-                    unit=link.unit,
-                    period=period,
-                    deadline=schedule.deadline(period),
-                    overdue=schedule.is_overdue(period, today),
-                    report=reports.get(link.task_id, link.unit_id, period),
+    return DueIndex(access.unit_ids).due(access, today)
+
+
+class DueIndex:
+    """What :func:`task_reports_due` reads, for the units of many people at once (three
+    queries for all: send_reminders builds every person's list from one index)."""
+
+    def __init__(self, unit_ids):
+        self.links = list(
+            TaskUnit.objects.filter(
+                unit_id__in=list(unit_ids), role=LEAD, task__items__isnull=True
+            ).select_related("task", "task__parent", "task__plan__region", "unit")
+        )
+        plans = {link.task.plan_id: link.task.plan for link in self.links}
+        self.schedules = schedules_for(plans.values())
+        # Without their texts: a due report shows its state only (send_reminders indexes
+        # every unit's reports, 8,160 on the national set).
+        self.reports = ReportIndex(
+            TaskReport.objects.filter(
+                unit_id__in=list(unit_ids), task__plan_id__in=list(plans)
+            ).defer("done", "problems", "next_steps")
+        )
+
+    def due(self, access, today: dt.date) -> list[DueReport]:
+        """The reports due from the units of ``access`` (a :class:`TaskAccess`)."""
+        links = [
+            link
+            for link in self.links
+            if link.unit_id in access.unit_ids and access.can_view_plan(link.task.plan)
+        ]
+        due = []
+        for link in links:
+            schedule = self.schedules[link.task.plan_id]
+            for period in self.reports.outstanding(link.task_id, link.unit_id, schedule, today):
+                due.append(
+                    DueReport(
+                        task=link.task,
+                        unit=link.unit,
+                        period=period,
+                        deadline=schedule.deadline(period),
+                        overdue=schedule.is_overdue(period, today),
+                        report=self.reports.get(link.task_id, link.unit_id, period),
+                    )
                 )
+        due.sort(
+            key=lambda d: (
+                not d.overdue, d.deadline, d.task.number, d.task.item, d.unit.sort_order
             )
-    due.sort(
-        key=lambda d: (not d.overdue, d.deadline, d.task.number, d.task.item, d.unit.sort_order)
-    )
-    return due
+        )  # fmt: skip
+        return due
 
 
 def task_reports_awaiting_review(user) -> list[TaskReport]:
@@ -93,12 +113,25 @@ def task_reports_awaiting_review(user) -> list[TaskReport]:
     access = task_access_for(user)
     if not (access.everything or access.regions.can_review_anything):
         return []
+    return reviewable_reports(submitted_reports(), access)
+
+
+def submitted_reports() -> list[TaskReport]:
+    """Every submitted report, oldest submission first (one query; read once for everyone by
+    send_reminders, then :func:`reviewable_reports` for each reviewer)."""
     qs = (
         TaskReport.objects.filter(state=State.SUBMITTED)
         .select_related("task", "task__parent", "task__plan__region", "unit", "submitted_by")
         .defer("done", "problems", "next_steps")  # a list names reports; their texts are long
     )
-    return [r for r in qs.order_by("submitted_at", "id") if access.can_review_plan(r.task.plan)]
+    return list(qs.order_by("submitted_at", "id"))
+
+
+def reviewable_reports(reports: list[TaskReport], access) -> list[TaskReport]:
+    """Those of ``reports`` the holder of ``access`` (a :class:`TaskAccess`) reviews."""
+    if not (access.everything or access.regions.can_review_anything):
+        return []
+    return [r for r in reports if access.can_review_plan(r.task.plan)]
 
 
 def task_reports_awaiting_review_count(user) -> int:

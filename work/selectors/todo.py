@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from certtrack.paths import path_for
 from indicators.models import CountEvent, Plan, QuarterlyCount, Target
 from indicators.periods import Quarter, quarter_range
 from indicators.progress import Status as ProgressStatus
@@ -55,11 +56,12 @@ def reporting_quarter(today: dt.date) -> Quarter:
 
 
 def entry_url(region: Region, period: Quarter) -> str:
-    return f"{reverse('indicators:entry')}?{urlencode({'region': region.code, 'period': period})}"
+    query = urlencode({"region": region.code, "period": period})
+    return f"{path_for('indicators:entry')}?{query}"
 
 
 def review_url(region: Region, period: Quarter) -> str:
-    return reverse("indicators:review", args=[region.code, str(period)])
+    return path_for("indicators:review", region.code, period)
 
 
 @dataclass(frozen=True)
@@ -147,18 +149,23 @@ def official_items(user, *, today: dt.date) -> list[QuarterItem]:
     access = access_for(user)
     if access.everything or not access.enter:
         return []
+    return official_items_in(access.enter_q("region__"), access.enter_q(), today=today)
+
+
+def official_items_in(counts_scope: Q, regions_scope: Q, *, today: dt.date) -> list[QuarterItem]:
+    """:func:`official_items` of the regions of ``regions_scope`` (``counts_scope``: the same
+    as a ``Q`` on counts); with ``Q()`` every region's, which work.selectors.todo_set divides
+    among the officials."""
     current = reporting_quarter(today)
     first = current - (todo_quarters() - 1)
-    back = open_submissions(
-        scope=access.enter_q("region__"), statuses=[S.RETURNED, S.DRAFT], today=today
-    )
+    back = open_submissions(scope=counts_scope, statuses=[S.RETURNED, S.DRAFT], today=today)
     returned = [o for o in back if o.status == S.RETURNED]
     details: dict[tuple[int, Quarter], QuarterlyCount] = {}
     last_review: dict[int, CountEvent] = {}
     if returned:
         rows = QuarterlyCount.objects.filter(
-            access.enter_q("region__"), region__active=True, status=S.RETURNED
-        ).select_related("reviewed_by")
+            counts_scope, region__active=True, status=S.RETURNED
+        ).select_related("reviewed_by", "reviewed_by__profile")
         for c in rows:
             details.setdefault((c.region_id, c.period), c)
         for event in CountEvent.objects.filter(
@@ -180,7 +187,7 @@ def official_items(user, *, today: dt.date) -> list[QuarterItem]:
                 )
         items.append(_item(o, **extra))
     window = list(quarter_range(first, current))
-    for o in reporting_obligations(scope=access.enter_q(), periods=window, today=today):
+    for o in reporting_obligations(scope=regions_scope, periods=window, today=today):
         if o.status == NOT_STARTED:
             items.append(_item(o))
     # Returned and drafts: the earliest deadline first. Not started: the reporting quarter
@@ -317,27 +324,31 @@ def targets_needing_attention(user, *, today: dt.date) -> list[TargetRow]:
     as_of = reporting_quarter(today)
 
     def compute() -> list[TargetRow]:
-        targets = list(
-            Target.objects.filter(access.visible_q("region__"), region__active=True)
-            .select_related(
-                "plan", "plan__parent", "region", "indicator", "allocated_from__region"
-            )
-            .order_by(
-                "plan__issued_on", "region__path", "indicator__sort_order", "due_year",
-                "due_quarter",
-            )
-        )  # fmt: skip
-        rows = target_rows(targets=targets, as_of=as_of)
-        keep = [r for r in rows if r.progress.status in ATTENTION_STATUSES]
-        order = {s: i for i, s in enumerate(ATTENTION_STATUSES)}
-        keep.sort(key=lambda r: (order[r.progress.status], r.target.due, r.target.region.path))
-        return keep
+        return targets_needing_attention_in(access.visible_q("region__"), as_of=as_of)
 
     # The same for everyone who sees the same regions, and changed only by a write (targets and
     # counts change the data version): kept under it, as the dashboards keep their parts; a
     # national leader's home computed 1,496 targets' progress on every visit (issue 25).
     scope = ["*"] if access.everything else sorted(access.view)
     return cached_value("targets_needing_attention", [*scope, as_of], compute)
+
+
+def targets_needing_attention_in(scope: Q, *, as_of: Quarter) -> list[TargetRow]:
+    """:func:`targets_needing_attention` of the targets of ``scope`` (a ``Q`` on targets);
+    with ``Q()`` every region's, which work.selectors.todo_set divides among the leaders."""
+    targets = list(
+        Target.objects.filter(scope, region__active=True)
+        .select_related("plan", "plan__parent", "region", "indicator", "allocated_from__region")
+        .order_by(
+            "plan__issued_on", "region__path", "indicator__sort_order", "due_year", "due_quarter",
+            "pk",
+        )
+    )  # fmt: skip
+    rows = target_rows(targets=targets, as_of=as_of)
+    keep = [r for r in rows if r.progress.status in ATTENTION_STATUSES]
+    order = {s: i for i, s in enumerate(ATTENTION_STATUSES)}
+    keep.sort(key=lambda r: (order[r.progress.status], r.target.due, r.target.region.path))
+    return keep
 
 
 @dataclass(frozen=True)
