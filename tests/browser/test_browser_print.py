@@ -75,7 +75,7 @@ def printed(page, url, width, out, emulate=False):
     if emulate:
         page.emulate_media(media="screen")
     # After printing, the window's layout is back: no print width, charts at the window's size.
-    page.wait_for_timeout(500)  # the print's media switches reach charts.js after afterprint
+    page.wait_for_timeout(500)  # the print's own media switches may reach charts.js late
     assert page.evaluate(
         "() => !document.documentElement.classList.contains('printing') && [...document"
         ".querySelectorAll('.chart-series')].every(e => !e.dataset.printed && Math.abs("
