@@ -347,6 +347,9 @@ def series_figure(
                 text=[f"≥ {fmt_int(t.target.value)}" for t in targets],
                 textposition="top center",
                 textfont=dict(color=PALETTE["target"], size=12),
+                # The label of the highest target sits above the plot area (the axis range
+                # pads the marker, not its text): drawn into the top margin, not clipped.
+                cliponaxis=False,
                 customdata=[
                     f"{label(t.plan.document_number or t.plan.title)} · "
                     f"{label(t.progress.status.label)}"
@@ -378,6 +381,7 @@ def series_figure(
                 )
             )
     layout = _base_layout(height=height, unit=unit)
+    layout["margin"]["t"] = 30  # room for the top target's label ("≥ 14,200")
     layout["xaxis"] = dict(
         type="category",
         categoryorder="array",

@@ -76,9 +76,13 @@
     });
   }
 
-  // Printing lays the page out anew (A4 landscape): redraw each chart at once, at the size
-  // its box has in the printed layout (dashboard.css), before the page is printed.
+  // Printing lays the page out anew at the printed page's width (A4 landscape), which no script
+  // can measure: a chart drawn at the window's width would stick out and make the browser shrink
+  // the whole printout (more, the wider the window). So while printing, html.printing pins the
+  // body to the printed width (dashboard.css), each chart is redrawn at the size its box has
+  // there, and the window's layout comes back after printing.
   function fitForPrint() {
+    document.documentElement.classList.add("printing");
     document.querySelectorAll("[data-drawn='1']").forEach(function (el) {
       var fig = figureFor(el);
       if (fig && fig.config && fig.config.staticPlot) { return; }
@@ -91,20 +95,35 @@
     });
   }
 
+  function afterPrint() {
+    document.documentElement.classList.remove("printing");
+    resizeAll();
+  }
+
+  var printing = false; // between beforeprint and afterprint
+
   function init() {
     document.querySelectorAll("[data-chart]").forEach(draw);
     if (window.matchMedia) {
       var print = window.matchMedia("print");
-      var onChange = function (event) { if (event.matches) { fitForPrint(); } else { resizeAll(); } };
+      // Without beforeprint (print media emulated), follow the media as it is now: a print's own
+      // switches of media come as queued events, even in an odd order (headless Chromium sends
+      // "not print", then "print" after beforeprint).
+      var onChange = function () {
+        if (printing) { return; } // the print's own switch of media: beforeprint fitted the charts
+        if (print.matches) { fitForPrint(); } else { afterPrint(); }
+      };
       if (print.addEventListener) { print.addEventListener("change", onChange); }
       else if (print.addListener) { print.addListener(onChange); }
     }
-    window.addEventListener("beforeprint", fitForPrint);
-    window.addEventListener("afterprint", resizeAll);
+    window.addEventListener("beforeprint", function () { printing = true; fitForPrint(); });
+    window.addEventListener("afterprint", function () { printing = false; afterPrint(); });
     var pending = null;
     window.addEventListener("resize", function () {
       window.clearTimeout(pending);
-      pending = window.setTimeout(resizeAll, 150);
+      pending = window.setTimeout(function () {
+        if (!document.documentElement.classList.contains("printing")) { resizeAll(); }
+      }, 150);
     });
   }
 

@@ -76,6 +76,17 @@ def test_leader_sees_every_chart_and_the_selectors_numbers(page, live_server, de
                 f"#children-{panel.code} tr[data-region='{child.code}'] td[data-value]"
             )
             assert cell.inner_text() == fmt(child.value)
+    # Every target's label ("≥ 14,200") is whole: inside the chart, not clipped at the plot
+    # area's edge (the top target's label stands above it).
+    labels = page.evaluate(
+        "() => [...document.querySelectorAll('.chart-series')].flatMap(c => {"
+        " const top = c.querySelector('.main-svg').getBoundingClientRect().top;"
+        " const i = c.data.findIndex(t => t.meta === 'target');"
+        " return [...c.querySelectorAll('.scatterlayer .trace')[i].querySelectorAll('.textpoint text')]"
+        "  .map(t => [t.textContent, t.getBoundingClientRect().top - top, !t.closest('[clip-path]')]); })"
+    )
+    assert len(labels) == sum(len(p.targets) for p in dashboard.panels), labels
+    assert all(text.startswith("≥") and top >= 0 and unclipped for text, top, unclipped in labels)
     heat = page.evaluate("() => document.getElementById('chart-completeness').data[0].text")
     assert heat[-1][-1] == dashboard.completeness[-1].cells[-1].status.label  # 甘南: missing
     assert errors == []
