@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from indicators.models import Plan, QuarterlyCount, RollupCell, Target
 from indicators.periods import Quarter, quarter_range
@@ -246,6 +246,24 @@ def target_gaps(
             previous = out.get(pk, TargetGap())
             out[pk] = TargetGap(previous.due_gap, BaselineNote.INCOMPLETE)
     return out
+
+
+def targets_with_relations(targets: QuerySet[Target]) -> list[Target]:
+    """``targets`` with plan (and its parent), region, indicator and the target each was
+    allocated from (with its region), as ``select_related`` of all five would give, but each
+    plan and parent target read once and shared: thousands of targets of a few plans built six
+    model instances a row (2,996 targets on a national leader's home; issue 25). Three
+    queries."""
+    rows = list(targets.select_related("region", "indicator"))
+    plans = Plan.objects.select_related("parent").in_bulk({t.plan_id for t in rows})
+    parents = Target.objects.select_related("region").in_bulk(
+        {t.allocated_from_id for t in rows if t.allocated_from_id is not None}
+    )
+    for t in rows:
+        t.plan = plans[t.plan_id]
+        if t.allocated_from_id is not None:
+            t.allocated_from = parents[t.allocated_from_id]
+    return rows
 
 
 def targets_for_regions(regions: Iterable[Region]) -> list[Target]:

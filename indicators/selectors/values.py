@@ -143,6 +143,11 @@ class ValueGrid:
     include: Inclusion
     cells: dict[tuple[str, str, Quarter], RegionValue] = field(default_factory=dict)
     counts: dict[tuple[str, str, Quarter], QuarterlyCount] = field(default_factory=dict)
+    # points() of each region and indicator, once read: targets of the same region and
+    # indicator (a plan's milestones) share them (2,996 targets on a national home).
+    _points: dict[tuple[str, str], tuple[Point, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def get(self, region_code: str, indicator_code: str, period: Quarter) -> RegionValue:
         key = (region_code, indicator_code, period)
@@ -167,11 +172,19 @@ class ValueGrid:
     def points(self, region_code: str, indicator_code: str) -> list[Point]:
         """Known *complete* values as progress points: an incomplete roll-up is never presented
         as the full figure, so it does not count as progress (nor feed the forecast)."""
-        return [
-            Point(r.period, r.value)
-            for r in self.series(region_code, indicator_code)
-            if r.value is not None and r.complete
-        ]
+        key = (region_code, indicator_code)
+        found = self._points.get(key)
+        if found is None:
+            cells = self.cells
+            found = tuple(
+                Point(q, r.value)
+                for q in self.quarters
+                if (r := cells.get((region_code, indicator_code, q))) is not None
+                and r.value is not None
+                and r.complete
+            )
+            self._points[key] = found
+        return list(found)
 
     def year_end(self, region_code: str, indicator_code: str, year: int) -> YearEndValue:
         """Q4 if known, else the latest quarter of ``year`` with data (never a sum over time)."""

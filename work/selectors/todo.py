@@ -29,7 +29,7 @@ from indicators.selectors.obligations import (
     quarter_obligations,
     reporting_obligations,
 )
-from indicators.selectors.progress import TargetRow, target_rows
+from indicators.selectors.progress import TargetRow, target_rows, targets_with_relations
 from regions.models import Membership, Region
 from regions.people import display_name
 from regions.selectors import access_for
@@ -317,12 +317,8 @@ def targets_needing_attention(user, *, today: dt.date) -> list[TargetRow]:
     as_of = reporting_quarter(today)
 
     def compute() -> list[TargetRow]:
-        targets = list(
-            Target.objects.filter(access.visible_q("region__"), region__active=True)
-            .select_related(
-                "plan", "plan__parent", "region", "indicator", "allocated_from__region"
-            )
-            .order_by(
+        targets = targets_with_relations(
+            Target.objects.filter(access.visible_q("region__"), region__active=True).order_by(
                 "plan__issued_on", "region__path", "indicator__sort_order", "due_year",
                 "due_quarter",
             )
