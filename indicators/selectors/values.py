@@ -175,13 +175,12 @@ class ValueGrid:
         key = (region_code, indicator_code)
         found = self._points.get(key)
         if found is None:
-            cells = self.cells
             found = tuple(
-                Point(q, r.value)
+                Point(q, value)
                 for q in self.quarters
-                if (r := cells.get((region_code, indicator_code, q))) is not None
-                and r.value is not None
-                and r.complete
+                if (vc := _value_complete(self.cells, (region_code, indicator_code, q))) is not None
+                and (value := vc[0]) is not None
+                and vc[1]
             )
             self._points[key] = found
         return list(found)
@@ -194,6 +193,40 @@ class ValueGrid:
             if row is not None and row.value is not None:
                 return YearEndValue(year, row)
         return YearEndValue(year, None)
+
+
+class StoredCells(dict):
+    """The cells of a grid read from the roll-up cells (:func:`_grid_from_cells`), each kept as
+    its stored columns and made a :class:`RegionValue` when first read: a national leader's
+    home reads 27,000 cells to use the points of a few per target, and building a frozen
+    dataclass of ten fields for each cost more than reading them (issue 25). Reads exactly as
+    a dict of RegionValues."""
+
+    def __getitem__(self, key):
+        found = dict.__getitem__(self, key)
+        if type(found) is tuple:
+            found = cell_value(key[0], key[1], key[2], found)
+            dict.__setitem__(self, key, found)
+        return found
+
+    def get(self, key, default=None):
+        return self[key] if dict.__contains__(self, key) else default
+
+    def values(self):
+        return [self[key] for key in self]
+
+    def items(self):
+        return [(key, self[key]) for key in self]
+
+
+def _value_complete(cells: dict, key) -> tuple[int | None, bool] | None:
+    """A cell's value and completeness without making it a RegionValue (None: no cell)."""
+    found = dict.get(cells, key)
+    if found is None:
+        return None
+    if type(found) is tuple:  # StoredCells: (value, source, complete, ...)
+        return found[0], found[2]
+    return found.value, found.complete
 
 
 def rollup_line(rows: Sequence[RegionValue]) -> bool:
@@ -459,10 +492,13 @@ def _grid_from_cells(
         .filter(_period_q(start, end))
         .values_list(*CELL_FIELDS)
     )
+    cells = StoredCells()
+    # The grid's own Quarter objects, not one new per cell (27,000 on a national home).
+    period_of = {(q.year, q.quarter): q for q in grid.quarters}
     for rid, iid, year, quarter, *rest in rows:
-        period = Quarter(year, quarter)
-        code, icode = code_of[rid], ind_code[iid]
-        grid.cells[(code, icode, period)] = cell_value(code, icode, period, rest)
+        period = period_of.get((year, quarter)) or Quarter(year, quarter)
+        cells[(code_of[rid], ind_code[iid], period)] = tuple(rest)
+    grid.cells = cells
     return grid
 
 
