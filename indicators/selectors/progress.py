@@ -91,7 +91,9 @@ def target_progress_from_grid(
     and why the baseline is missing where the grid alone cannot tell.
     """
     code, ind = target.region.code, target.indicator.code
-    points = [p for p in grid.points(code, ind) if p.period <= as_of]
+    points = grid.points(code, ind)
+    if points and points[-1].period > as_of:  # oldest first: nothing to drop otherwise
+        points = [p for p in points if p.period <= as_of]
     baseline, note = baseline_of(target=target, grid=grid, as_of=as_of)
     if gap is not None and gap.baseline_note is not None and baseline is None:
         note = gap.baseline_note

@@ -170,8 +170,9 @@ class ValueGrid:
         return None
 
     def points(self, region_code: str, indicator_code: str) -> list[Point]:
-        """Known *complete* values as progress points: an incomplete roll-up is never presented
-        as the full figure, so it does not count as progress (nor feed the forecast)."""
+        """Known *complete* values as progress points, oldest first: an incomplete roll-up is
+        never presented as the full figure, so it does not count as progress (nor feed the
+        forecast)."""
         key = (region_code, indicator_code)
         found = self._points.get(key)
         if found is None:
