@@ -28,6 +28,7 @@ from indicators.selectors.obligations import (
     open_submissions,
     quarter_obligations,
     reporting_obligations,
+    unreported_page,
 )
 from indicators.selectors.progress import TargetRow, target_rows, targets_with_relations
 from regions.models import Membership, Region
@@ -203,16 +204,18 @@ def official_waiting(user, *, today: dt.date) -> list[QuarterItem]:
     return _waiting(access.enter_q("region__"), today=today)
 
 
-def _waiting(scope: Q, *, today: dt.date) -> list[QuarterItem]:
+def _waiting(scope: Q, *, today: dt.date, limit: int | None = None) -> list[QuarterItem]:
     """Whole submissions waiting for review (obligations' *waiting*), oldest wait first, each
-    with who submitted the current round and since when."""
-    waiting = open_submissions(scope=scope, statuses=[S.SUBMITTED], today=today)
+    with who submitted the current round and since when; the first ``limit`` only if given."""
+    waiting = open_submissions(scope=scope, statuses=[S.SUBMITTED], today=today, limit=limit)
     if not waiting:
         return []
     names: dict[tuple[int, Quarter], tuple] = {}
     counts = QuarterlyCount.objects.filter(
         scope, region__active=True, status=S.SUBMITTED
     ).select_related("entered_by", "entered_by__profile")
+    if limit is not None:  # only the submissions shown
+        counts = counts.filter(region__in=sorted({o.region.pk for o in waiting}))
     for c in counts:
         key = (c.region_id, c.period)
         moment = c.submitted_at or c.entered_at
@@ -242,6 +245,25 @@ def submissions_waiting(user, *, today: dt.date) -> list[QuarterItem]:
         access.review,
         today,
         lambda: _waiting(access.review_q("region__"), today=today),
+    )
+
+
+def submissions_waiting_page(user, *, today: dt.date, limit: int) -> tuple[list[QuarterItem], int]:
+    """The first ``limit`` of :func:`submissions_waiting` and how many there are in all,
+    without reading the others (a home's section; issue 25)."""
+    access = access_for(user)
+    if not access.can_review_anything:
+        return [], 0
+    scope = access.review_q("region__")
+    return _cached(
+        f"submissions_waiting_page:{limit}",
+        access,
+        access.review,
+        today,
+        lambda: (
+            _waiting(scope, today=today, limit=limit),
+            open_submission_count(scope=scope, statuses=[S.SUBMITTED]),
+        ),
     )
 
 
@@ -294,6 +316,28 @@ def late_units(user, *, today: dt.date, scope: str = "review") -> list[QuarterIt
         today,
         lambda: unreported_units(scope=q, period=reporting_quarter(today), today=today),
     )
+
+
+def late_units_page(
+    user, *, today: dt.date, limit: int, scope: str = "review", overdue_only: bool = False
+) -> tuple[list[QuarterItem], int]:
+    """The first ``limit`` of :func:`late_units` (only the ``overdue`` ones if asked) and how
+    many there are in all, reading only the units shown as regions (a home's section)."""
+    access = access_for(user)
+    if scope == "review" and not access.can_review_anything:
+        return [], 0
+    q = access.review_q() if scope == "review" else access.visible_q()
+    paths = access.review if scope == "review" else access.view
+
+    def compute() -> tuple[list[QuarterItem], int]:
+        keep = (lambda o: _item(o).overdue) if overdue_only else None
+        shown, total = unreported_page(
+            scope=q, period=reporting_quarter(today), today=today, limit=limit, keep=keep
+        )
+        return [_item(o) for o in shown], total
+
+    name = f"late_units_page:{scope}:{limit}:{overdue_only}"
+    return _cached(name, access, paths, today, compute)
 
 
 def _cached(name: str, access, paths, today: dt.date, compute):
@@ -474,6 +518,16 @@ class Todo:
     new_targets: list[Target] = field(default_factory=list)
     to_allocate: list[Allocation] = field(default_factory=list)
     to_allocate_total: int = 0
+    # Kinds read bounded (todo_for's ``limit``): how many there are in all.
+    totals: dict[str, int] = field(default_factory=dict)
+
+    def total(self, kind: str) -> int:
+        """How many items of ``kind`` there are, shown or not (a home's ``Shown`` keeps its
+        own total)."""
+        if kind in self.totals:
+            return self.totals[kind]
+        items = getattr(self, kind)
+        return items.total if hasattr(items, "total") else len(items)
 
     @property
     def quarterly_duties(self) -> bool:
@@ -484,9 +538,7 @@ class Todo:
     @property
     def count(self) -> int:
         """How many things wait for the user's own action."""
-        return (
-            len(self.official) + len(self.tasks_due) + len(self.waiting) + len(self.tasks_to_review)
-        )
+        return sum(self.total(k) for k in ("official", "tasks_due", "waiting", "tasks_to_review"))
 
 
 def todo_for(
@@ -495,9 +547,11 @@ def todo_for(
     today: dt.date,
     since: dt.datetime | None = None,
     seen_target_id: int | None = None,
+    limit: int | None = None,
 ) -> Todo:
     """Each of the user's roles' to-do items as of ``today`` (``since``/``seen_target_id``: the
-    analyst's previous visit)."""
+    analyst's previous visit). ``limit``: a home's bounded read, the first ``limit`` waiting
+    submissions and late units with their totals (``Todo.totals``), the others not read."""
     roles = roles_of(user)
     period = reporting_quarter(today)
     todo = Todo(today=today, roles=roles, period=period, last_day=submission_last_day(period))
@@ -506,12 +560,23 @@ def todo_for(
         todo.waiting_mine = official_waiting(user, today=today)
     todo.tasks_due = task_reports_due(user, today)
     if Role.REVIEWER in roles:
-        todo.waiting = submissions_waiting(user, today=today)
-        todo.late = late_units(user, today=today)
+        if limit is None:
+            todo.waiting = submissions_waiting(user, today=today)
+            todo.late = late_units(user, today=today)
+        else:
+            todo.waiting, todo.totals["waiting"] = submissions_waiting_page(
+                user, today=today, limit=limit
+            )
+            todo.late, todo.totals["late"] = late_units_page(user, today=today, limit=limit)
         todo.tasks_to_review = task_reports_awaiting_review(user)
     if Role.LEADER in roles:
         todo.targets = targets_needing_attention(user, today=today)
-        todo.scope_late = [i for i in late_units(user, today=today, scope="view") if i.overdue]
+        if limit is None:
+            todo.scope_late = [i for i in late_units(user, today=today, scope="view") if i.overdue]
+        else:
+            todo.scope_late, todo.totals["scope_late"] = late_units_page(
+                user, today=today, limit=limit, scope="view", overdue_only=True
+            )
     if Role.ANALYST in roles:
         todo.approvals = approvals_since(user, since=since)
         todo.new_targets = targets_added_since(user, after_id=seen_target_id)
