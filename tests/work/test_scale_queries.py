@@ -250,5 +250,9 @@ def test_a_homes_bounded_lists_are_the_first_items_of_the_full_lists(people, tre
     shown, total = todo.submissions_waiting_page(people["reviewer"], today=today, limit=2)
     assert len(full) == total == 5
     assert key(shown) == key(full[:2])
+    targets = todo.targets_needing_attention(people["leader"], today=today)
+    shown, total = todo.targets_needing_attention_page(people["leader"], today=today, limit=2)
+    assert len(targets) == total == 5  # every new prefecture's target is behind
+    assert [r.target.pk for r in shown] == [r.target.pk for r in targets[:2]]
     # The other reviewer's scope holds none of them.
     assert todo.submissions_waiting_page(people["other_reviewer"], today=today, limit=2) == ([], 0)

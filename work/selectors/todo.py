@@ -351,6 +351,22 @@ def _cached(name: str, access, paths, today: dt.date, compute):
     return cached_value(name, [*scope, today], compute)
 
 
+def _attention(access, as_of: Quarter) -> list[TargetRow]:
+    """Targets needing attention among those set for a region ``access`` sees (see
+    :func:`targets_needing_attention`)."""
+    targets = targets_with_relations(
+        Target.objects.filter(access.visible_q("region__"), region__active=True).order_by(
+            "plan__issued_on", "region__path", "indicator__sort_order", "due_year",
+            "due_quarter",
+        )
+    )  # fmt: skip
+    rows = target_rows(targets=targets, as_of=as_of)
+    keep = [r for r in rows if r.progress.status in ATTENTION_STATUSES]
+    order = {s: i for i, s in enumerate(ATTENTION_STATUSES)}
+    keep.sort(key=lambda r: (order[r.progress.status], r.target.due, r.target.region.path))
+    return keep
+
+
 def targets_needing_attention(user, *, today: dt.date) -> list[TargetRow]:
     """Targets in the user's scope that are behind, at risk or pending, as of the reporting
     quarter, with the progress every dashboard shows (indicators.selectors.progress): any
@@ -359,25 +375,31 @@ def targets_needing_attention(user, *, today: dt.date) -> list[TargetRow]:
 
     access = access_for(user)
     as_of = reporting_quarter(today)
-
-    def compute() -> list[TargetRow]:
-        targets = targets_with_relations(
-            Target.objects.filter(access.visible_q("region__"), region__active=True).order_by(
-                "plan__issued_on", "region__path", "indicator__sort_order", "due_year",
-                "due_quarter",
-            )
-        )  # fmt: skip
-        rows = target_rows(targets=targets, as_of=as_of)
-        keep = [r for r in rows if r.progress.status in ATTENTION_STATUSES]
-        order = {s: i for i, s in enumerate(ATTENTION_STATUSES)}
-        keep.sort(key=lambda r: (order[r.progress.status], r.target.due, r.target.region.path))
-        return keep
-
     # The same for everyone who sees the same regions, and changed only by a write (targets and
     # counts change the data version): kept under it, as the dashboards keep their parts; a
     # national leader's home computed 1,496 targets' progress on every visit (issue 25).
     scope = ["*"] if access.everything else sorted(access.view)
-    return cached_value("targets_needing_attention", [*scope, as_of], compute)
+    return cached_value(
+        "targets_needing_attention", [*scope, as_of], lambda: _attention(access, as_of)
+    )
+
+
+def targets_needing_attention_page(
+    user, *, today: dt.date, limit: int
+) -> tuple[list[TargetRow], int]:
+    """The first ``limit`` of :func:`targets_needing_attention` and how many there are: a home
+    keeps ten rows under the data version, not the 750 a national leader has."""
+    from indicators.pagecache import cached_value
+
+    access = access_for(user)
+    as_of = reporting_quarter(today)
+
+    def compute() -> tuple[list[TargetRow], int]:
+        rows = _attention(access, as_of)
+        return rows[:limit], len(rows)
+
+    scope = ["*"] if access.everything else sorted(access.view)
+    return cached_value(f"targets_needing_attention_page:{limit}", [*scope, as_of], compute)
 
 
 @dataclass(frozen=True)
@@ -570,10 +592,13 @@ def todo_for(
             todo.late, todo.totals["late"] = late_units_page(user, today=today, limit=limit)
         todo.tasks_to_review = task_reports_awaiting_review(user)
     if Role.LEADER in roles:
-        todo.targets = targets_needing_attention(user, today=today)
         if limit is None:
+            todo.targets = targets_needing_attention(user, today=today)
             todo.scope_late = [i for i in late_units(user, today=today, scope="view") if i.overdue]
         else:
+            todo.targets, todo.totals["targets"] = targets_needing_attention_page(
+                user, today=today, limit=limit
+            )
             todo.scope_late, todo.totals["scope_late"] = late_units_page(
                 user, today=today, limit=limit, scope="view", overdue_only=True
             )
