@@ -238,7 +238,11 @@ def shared_reads():
     """Read what is the same for every person (the officials' regions, the number of
     indicators) once for everything built inside: send_reminders builds thousands of digests
     in a run (each official's read the 3,190 officials' paths again: issue 25). A write during
-    the run shows from the next run on, as for a mail already built."""
+    the run shows from the next run on, as for a mail already built. Inside another
+    ``shared_reads()`` (a home built during a run), the outer one's reads are kept."""
+    if _SHARED.get() is not None:
+        yield
+        return
     token = _SHARED.set({})
     try:
         yield

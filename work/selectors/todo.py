@@ -28,6 +28,7 @@ from indicators.selectors.obligations import (
     open_submissions,
     quarter_obligations,
     reporting_obligations,
+    shared_reads,
     unreported_page,
 )
 from indicators.selectors.progress import TargetRow, target_rows, targets_with_relations
@@ -573,7 +574,14 @@ def todo_for(
 ) -> Todo:
     """Each of the user's roles' to-do items as of ``today`` (``since``/``seen_target_id``: the
     analyst's previous visit). ``limit``: a home's bounded read, the first ``limit`` waiting
-    submissions and late units with their totals (``Todo.totals``), the others not read."""
+    submissions and late units with their totals (``Todo.totals``), the others not read.
+    What every section's obligations read alike (the indicators' number, the officials'
+    regions) is read once (``obligations.shared_reads``)."""
+    with shared_reads():
+        return _todo_for(user, today=today, since=since, seen_target_id=seen_target_id, limit=limit)
+
+
+def _todo_for(user, *, today, since, seen_target_id, limit) -> Todo:
     roles = roles_of(user)
     period = reporting_quarter(today)
     todo = Todo(today=today, roles=roles, period=period, last_day=submission_last_day(period))
