@@ -451,6 +451,10 @@ class QuarterlyCount(models.Model):
                 condition=Q(status="submitted"),
                 name="indicators_count_submitted",
             ),
+            # One quarter's counts over a scope (the reporting obligations of the late units on
+            # every reviewer's and leader's home, the review queue): read through an index, not
+            # a parallel scan of all 408,000 counts (45 ms of 50, issue 25).
+            models.Index(fields=["year", "quarter"], name="indicators_count_period"),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
+from operator import attrgetter
 
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
@@ -82,9 +83,11 @@ def round_half_up(value: float | int | Fraction | Decimal | None, digits: int = 
     if value is None:
         return None
     if isinstance(value, int | Fraction):  # exact: halves of a ratio of counts are exact too
-        scaled = abs(Fraction(value)) * 10**digits
-        units = math.floor(scaled + Fraction(1, 2))
-        return (units if value >= 0 else -units) / 10**digits
+        # floor(|n/d| × scale + 1/2) in integers (d > 0): the same number as with Fractions,
+        # without building three of them per percentage (thousands on a national home).
+        n, d, scale = value.numerator, value.denominator, 10**digits
+        units = (2 * abs(n) * scale + d) // (2 * d)
+        return (units if n >= 0 else -units) / scale
     exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
@@ -292,6 +295,9 @@ class TargetProgress:
         return self.trend is not None
 
 
+_PERIOD_KEY = attrgetter("period.year", "period.quarter")
+
+
 def target_progress(
     *,
     target_value: int,
@@ -328,8 +334,13 @@ def target_progress(
     Forecast, crossing and needed pace only for a target still ahead (``as_of`` before the due
     quarter) whose plan was not invalidated before it (``withdrawn``) and is issued.
     """
-    known = sorted((p for p in series if p.period <= as_of), key=lambda p: p.period)
-    due_point = next((p for p in known if p.period == due), None)
+    # Sorted by a key read in C (a national home sorts 3,000 series of 36 points), then cut
+    # at as_of only where the last point is after it.
+    known = sorted(series, key=_PERIOD_KEY)
+    if known and known[-1].period > as_of:
+        known = [p for p in known if p.period <= as_of]
+    # Every known point is at or before as_of: the due quarter can be among them only once due.
+    due_point = next((p for p in known if p.period == due), None) if due <= as_of else None
     quarters_left = max(due - as_of, 0)
     not_issued = issued is not None and as_of < issued
     finished = as_of >= due

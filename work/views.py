@@ -81,9 +81,15 @@ def _previous_visit(request: HttpRequest) -> tuple[dt.datetime | None, int | Non
     return since, stored.get("target_id")
 
 
-def _todo(request: HttpRequest):
+def _todo(request: HttpRequest, limit: int | None = None):
     since, target_id = _previous_visit(request)
-    todo = todo_for(request.user, today=timezone.localdate(), since=since, seen_target_id=target_id)
+    todo = todo_for(
+        request.user,
+        today=timezone.localdate(),
+        since=since,
+        seen_target_id=target_id,
+        limit=limit,
+    )
     return todo, since
 
 
@@ -92,7 +98,7 @@ def home(request: HttpRequest) -> HttpResponse:
     their total and a link to the whole list; the overview is one click away. A member of a
     unit (a department reporting on the plans' tasks) without a region role: its unit's tasks
     are its home; several units are listed."""
-    todo, since = _todo(request)
+    todo, since = _todo(request, limit=HOME_ITEMS)
     units = []
     if not todo.roles:
         units = list(
@@ -104,7 +110,7 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("tasks:unit", units[0].pk)
     for kind in KINDS:
         items = getattr(todo, kind)
-        setattr(todo, kind, Shown(kind, items[:HOME_ITEMS], len(items)))
+        setattr(todo, kind, Shown(kind, items[:HOME_ITEMS], todo.total(kind)))
     return render(request, "work/home.html", {"todo": todo, "since": since, "units": units})
 
 

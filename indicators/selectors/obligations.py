@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import reduce
 
 from django.db.models import (
@@ -238,7 +238,11 @@ def shared_reads():
     """Read what is the same for every person (the officials' regions, the number of
     indicators) once for everything built inside: send_reminders builds thousands of digests
     in a run (each official's read the 3,190 officials' paths again: issue 25). A write during
-    the run shows from the next run on, as for a mail already built."""
+    the run shows from the next run on, as for a mail already built. Inside another
+    ``shared_reads()`` (a home built during a run), the outer one's reads are kept."""
+    if _SHARED.get() is not None:
+        yield
+        return
     token = _SHARED.set({})
     try:
         yield
@@ -265,10 +269,13 @@ def _official_paths() -> set[str]:
 
 
 def _read_official_paths() -> set[str]:
+    # order_by(): the model's ordering (user, path, role) would join the DISTINCT and sort
+    # 3,000 memberships by user name (16 ms a call at national scale).
     return set(
         Membership.objects.filter(
             role=Membership.Role.OFFICIAL, region__active=True, user__is_active=True
         )
+        .order_by()
         .values_list("region__path", flat=True)
         .distinct()
     )
@@ -333,8 +340,12 @@ def reporting_obligations(
     units = list(reporting_units(scope))
     if not units:
         return []
+    # The units as a subquery, not a list of 3,000 ids: one join in the database (a statement of
+    # thousands of parameters took twice as long to compile and plan; issue 25).
     rows = _submissions(
-        QuarterlyCount.objects.filter(region__in=[u.pk for u in units]).filter(_period_q(periods))
+        QuarterlyCount.objects.filter(region__in=reporting_units(scope).values("pk")).filter(
+            _period_q(periods)
+        )
     )
     by_key = {(r["region_id"], Quarter(r["year"], r["quarter"])): r for r in rows}
     paths = _official_paths() if officials else {"/"}
@@ -343,6 +354,49 @@ def reporting_obligations(
         for u in units
         for p in periods
     ]
+
+
+def unreported_page(
+    *,
+    scope: Q,
+    period: Quarter,
+    today: dt.date,
+    limit: int,
+    keep: Callable[[Obligation], bool] | None = None,
+) -> tuple[list[Obligation], int]:
+    """The first ``limit`` units of ``scope`` not reported for ``period`` (and accepted by
+    ``keep``), in the tree's order, and how many there are in all: the obligations of
+    :func:`quarter_obligations` (same rules, same rows), for a home that shows the first few.
+    Only the units shown are read as regions; the others are decided from their paths (3,190
+    regions read and kept for a national home that shows ten; issue 25). Five queries."""
+    expected = _indicator_count()
+    rows = _submissions(
+        QuarterlyCount.objects.filter(region__in=reporting_units(scope).values("pk")).filter(
+            _period_q([period])
+        )
+    )
+    by_id = {r["region_id"]: r for r in rows}
+    paths = _official_paths()
+    shown: list[Obligation] = []
+    total = 0
+    for pk, path in reporting_units(scope).values_list("pk", "path"):
+        # A stand-in for the region (its key and path are all the rules read), until shown.
+        o = _obligation(
+            _UnitRef(pk, path), period, by_id.get(pk), expected=expected, today=today, paths=paths
+        )
+        if o.reported or (keep is not None and not keep(o)):
+            continue
+        total += 1
+        if len(shown) < limit:
+            shown.append(o)
+    regions = Region.objects.in_bulk([o.region.pk for o in shown])
+    return [replace(o, region=regions[o.region.pk]) for o in shown], total
+
+
+@dataclass(frozen=True)
+class _UnitRef:
+    pk: int
+    path: str
 
 
 def quarter_obligations(

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from indicators.models import Plan, QuarterlyCount, RollupCell, Target
+from indicators.models import Indicator, Plan, QuarterlyCount, RollupCell, Target
 from indicators.periods import Quarter, quarter_range
 from indicators.progress import (
     BaselineNote,
@@ -91,7 +91,9 @@ def target_progress_from_grid(
     and why the baseline is missing where the grid alone cannot tell.
     """
     code, ind = target.region.code, target.indicator.code
-    points = [p for p in grid.points(code, ind) if p.period <= as_of]
+    points = grid.points(code, ind)
+    if points and points[-1].period > as_of:  # oldest first: nothing to drop otherwise
+        points = [p for p in points if p.period <= as_of]
     baseline, note = baseline_of(target=target, grid=grid, as_of=as_of)
     if gap is not None and gap.baseline_note is not None and baseline is None:
         note = gap.baseline_note
@@ -246,6 +248,28 @@ def target_gaps(
             previous = out.get(pk, TargetGap())
             out[pk] = TargetGap(previous.due_gap, BaselineNote.INCOMPLETE)
     return out
+
+
+def targets_with_relations(targets: QuerySet[Target]) -> list[Target]:
+    """``targets`` with plan (and its parent), region, indicator and the target each was
+    allocated from (with its region), as ``select_related`` of all five would give, but each
+    plan and parent target read once and shared: thousands of targets of a few plans built six
+    model instances a row (2,996 targets of 375 regions on a national leader's home; issue
+    25). Five queries."""
+    rows = list(targets)
+    plans = Plan.objects.select_related("parent").in_bulk({t.plan_id for t in rows})
+    regions = Region.objects.in_bulk({t.region_id for t in rows})
+    indicators = Indicator.objects.in_bulk({t.indicator_id for t in rows})
+    parents = Target.objects.select_related("region").in_bulk(
+        {t.allocated_from_id for t in rows if t.allocated_from_id is not None}
+    )
+    for t in rows:
+        t.plan = plans[t.plan_id]
+        t.region = regions[t.region_id]
+        t.indicator = indicators[t.indicator_id]
+        if t.allocated_from_id is not None:
+            t.allocated_from = parents[t.allocated_from_id]
+    return rows
 
 
 def targets_for_regions(regions: Iterable[Region]) -> list[Target]:

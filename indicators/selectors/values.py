@@ -143,6 +143,11 @@ class ValueGrid:
     include: Inclusion
     cells: dict[tuple[str, str, Quarter], RegionValue] = field(default_factory=dict)
     counts: dict[tuple[str, str, Quarter], QuarterlyCount] = field(default_factory=dict)
+    # points() of each region and indicator, once read: targets of the same region and
+    # indicator (a plan's milestones) share them (2,996 targets on a national home).
+    _points: dict[tuple[str, str], tuple[Point, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def get(self, region_code: str, indicator_code: str, period: Quarter) -> RegionValue:
         key = (region_code, indicator_code, period)
@@ -165,13 +170,21 @@ class ValueGrid:
         return None
 
     def points(self, region_code: str, indicator_code: str) -> list[Point]:
-        """Known *complete* values as progress points: an incomplete roll-up is never presented
-        as the full figure, so it does not count as progress (nor feed the forecast)."""
-        return [
-            Point(r.period, r.value)
-            for r in self.series(region_code, indicator_code)
-            if r.value is not None and r.complete
-        ]
+        """Known *complete* values as progress points, oldest first: an incomplete roll-up is
+        never presented as the full figure, so it does not count as progress (nor feed the
+        forecast)."""
+        key = (region_code, indicator_code)
+        found = self._points.get(key)
+        if found is None:
+            found = tuple(
+                Point(q, value)
+                for q in self.quarters
+                if (vc := _value_complete(self.cells, (region_code, indicator_code, q))) is not None
+                and (value := vc[0]) is not None
+                and vc[1]
+            )
+            self._points[key] = found
+        return list(found)
 
     def year_end(self, region_code: str, indicator_code: str, year: int) -> YearEndValue:
         """Q4 if known, else the latest quarter of ``year`` with data (never a sum over time)."""
@@ -181,6 +194,40 @@ class ValueGrid:
             if row is not None and row.value is not None:
                 return YearEndValue(year, row)
         return YearEndValue(year, None)
+
+
+class StoredCells(dict):
+    """The cells of a grid read from the roll-up cells (:func:`_grid_from_cells`), each kept as
+    its stored columns and made a :class:`RegionValue` when first read: a national leader's
+    home reads 27,000 cells to use the points of a few per target, and building a frozen
+    dataclass of ten fields for each cost more than reading them (issue 25). Reads exactly as
+    a dict of RegionValues."""
+
+    def __getitem__(self, key):
+        found = dict.__getitem__(self, key)
+        if type(found) is tuple:
+            found = cell_value(key[0], key[1], key[2], found)
+            dict.__setitem__(self, key, found)
+        return found
+
+    def get(self, key, default=None):
+        return self[key] if dict.__contains__(self, key) else default
+
+    def values(self):
+        return [self[key] for key in self]
+
+    def items(self):
+        return [(key, self[key]) for key in self]
+
+
+def _value_complete(cells: dict, key) -> tuple[int | None, bool] | None:
+    """A cell's value and completeness without making it a RegionValue (None: no cell)."""
+    found = dict.get(cells, key)
+    if found is None:
+        return None
+    if type(found) is tuple:  # StoredCells: (value, source, complete, ...)
+        return found[0], found[2]
+    return found.value, found.complete
 
 
 def rollup_line(rows: Sequence[RegionValue]) -> bool:
@@ -446,10 +493,13 @@ def _grid_from_cells(
         .filter(_period_q(start, end))
         .values_list(*CELL_FIELDS)
     )
+    cells = StoredCells()
+    # The grid's own Quarter objects, not one new per cell (27,000 on a national home).
+    period_of = {(q.year, q.quarter): q for q in grid.quarters}
     for rid, iid, year, quarter, *rest in rows:
-        period = Quarter(year, quarter)
-        code, icode = code_of[rid], ind_code[iid]
-        grid.cells[(code, icode, period)] = cell_value(code, icode, period, rest)
+        period = period_of.get((year, quarter)) or Quarter(year, quarter)
+        cells[(code_of[rid], ind_code[iid], period)] = tuple(rest)
+    grid.cells = cells
     return grid
 
 

@@ -226,3 +226,33 @@ def test_send_reminders_reads_what_every_digest_shares_once_per_run(
     assert {d.user.username: d.sections for d, _m in result.planned} == {
         k: v for k, v in alone.items() if v
     }
+
+
+def test_a_homes_bounded_lists_are_the_first_items_of_the_full_lists(people, tree, certs, orgs):
+    grow(tree, certs, orgs, start=0, n=5)  # five prefectures' P waiting; A, 兰州新区, B, C not in
+    make_count(tree["a"], certs, P, 3, status=S.DRAFT)  # begun, still not reported
+    today = timezone.localdate()
+
+    def key(items):
+        return [(i.region.code, i.period, i.status, i.overdue, i.by, i.at) for i in items]
+
+    for user, scope in ((people["reviewer"], "review"), (people["leader"], "view")):
+        full = todo.late_units(user, today=today, scope=scope)
+        shown, total = todo.late_units_page(user, today=today, limit=2, scope=scope)
+        assert len(full) == total == 4
+        assert key(shown) == key(full[:2])
+    overdue = [i for i in todo.late_units(people["leader"], today=today, scope="view") if i.overdue]
+    shown, total = todo.late_units_page(
+        people["leader"], today=today, limit=2, scope="view", overdue_only=True
+    )
+    assert total == len(overdue) and key(shown) == key(overdue[:2])
+    full = todo.submissions_waiting(people["reviewer"], today=today)
+    shown, total = todo.submissions_waiting_page(people["reviewer"], today=today, limit=2)
+    assert len(full) == total == 5
+    assert key(shown) == key(full[:2])
+    targets = todo.targets_needing_attention(people["leader"], today=today)
+    shown, total = todo.targets_needing_attention_page(people["leader"], today=today, limit=2)
+    assert len(targets) == total == 5  # every new prefecture's target is behind
+    assert [r.target.pk for r in shown] == [r.target.pk for r in targets[:2]]
+    # The other reviewer's scope holds none of them.
+    assert todo.submissions_waiting_page(people["other_reviewer"], today=today, limit=2) == ([], 0)

@@ -29,8 +29,10 @@ from indicators.selectors.obligations import (
     open_submissions,
     quarter_obligations,
     reporting_obligations,
+    shared_reads,
+    unreported_page,
 )
-from indicators.selectors.progress import TargetRow, target_rows
+from indicators.selectors.progress import TargetRow, target_rows, targets_with_relations
 from regions.models import Membership, Region
 from regions.people import display_name
 from regions.selectors import access_for
@@ -210,16 +212,18 @@ def official_waiting(user, *, today: dt.date) -> list[QuarterItem]:
     return _waiting(access.enter_q("region__"), today=today)
 
 
-def _waiting(scope: Q, *, today: dt.date) -> list[QuarterItem]:
+def _waiting(scope: Q, *, today: dt.date, limit: int | None = None) -> list[QuarterItem]:
     """Whole submissions waiting for review (obligations' *waiting*), oldest wait first, each
-    with who submitted the current round and since when."""
-    waiting = open_submissions(scope=scope, statuses=[S.SUBMITTED], today=today)
+    with who submitted the current round and since when; the first ``limit`` only if given."""
+    waiting = open_submissions(scope=scope, statuses=[S.SUBMITTED], today=today, limit=limit)
     if not waiting:
         return []
     names: dict[tuple[int, Quarter], tuple] = {}
     counts = QuarterlyCount.objects.filter(
         scope, region__active=True, status=S.SUBMITTED
     ).select_related("entered_by", "entered_by__profile")
+    if limit is not None:  # only the submissions shown
+        counts = counts.filter(region__in=sorted({o.region.pk for o in waiting}))
     for c in counts:
         key = (c.region_id, c.period)
         moment = c.submitted_at or c.entered_at
@@ -249,6 +253,25 @@ def submissions_waiting(user, *, today: dt.date) -> list[QuarterItem]:
         access.review,
         today,
         lambda: _waiting(access.review_q("region__"), today=today),
+    )
+
+
+def submissions_waiting_page(user, *, today: dt.date, limit: int) -> tuple[list[QuarterItem], int]:
+    """The first ``limit`` of :func:`submissions_waiting` and how many there are in all,
+    without reading the others (a home's section; issue 25)."""
+    access = access_for(user)
+    if not access.can_review_anything:
+        return [], 0
+    scope = access.review_q("region__")
+    return _cached(
+        f"submissions_waiting_page:{limit}",
+        access,
+        access.review,
+        today,
+        lambda: (
+            _waiting(scope, today=today, limit=limit),
+            open_submission_count(scope=scope, statuses=[S.SUBMITTED]),
+        ),
     )
 
 
@@ -303,6 +326,28 @@ def late_units(user, *, today: dt.date, scope: str = "review") -> list[QuarterIt
     )
 
 
+def late_units_page(
+    user, *, today: dt.date, limit: int, scope: str = "review", overdue_only: bool = False
+) -> tuple[list[QuarterItem], int]:
+    """The first ``limit`` of :func:`late_units` (only the ``overdue`` ones if asked) and how
+    many there are in all, reading only the units shown as regions (a home's section)."""
+    access = access_for(user)
+    if scope == "review" and not access.can_review_anything:
+        return [], 0
+    q = access.review_q() if scope == "review" else access.visible_q()
+    paths = access.review if scope == "review" else access.view
+
+    def compute() -> tuple[list[QuarterItem], int]:
+        keep = (lambda o: _item(o).overdue) if overdue_only else None
+        shown, total = unreported_page(
+            scope=q, period=reporting_quarter(today), today=today, limit=limit, keep=keep
+        )
+        return [_item(o) for o in shown], total
+
+    name = f"late_units_page:{scope}:{limit}:{overdue_only}"
+    return _cached(name, access, paths, today, compute)
+
+
 def _cached(name: str, access, paths, today: dt.date, compute):
     """``compute()`` kept under the data version for everyone with the same scope and day:
     the lists of a national home (thousands of units, hundreds of submissions) are read once
@@ -322,26 +367,42 @@ def targets_needing_attention(user, *, today: dt.date) -> list[TargetRow]:
 
     access = access_for(user)
     as_of = reporting_quarter(today)
-
-    def compute() -> list[TargetRow]:
-        return targets_needing_attention_in(access.visible_q("region__"), as_of=as_of)
-
     # The same for everyone who sees the same regions, and changed only by a write (targets and
     # counts change the data version): kept under it, as the dashboards keep their parts; a
     # national leader's home computed 1,496 targets' progress on every visit (issue 25).
     scope = ["*"] if access.everything else sorted(access.view)
-    return cached_value("targets_needing_attention", [*scope, as_of], compute)
+    return cached_value(
+        "targets_needing_attention",
+        [*scope, as_of],
+        lambda: targets_needing_attention_in(access.visible_q("region__"), as_of=as_of),
+    )
+
+
+def targets_needing_attention_page(
+    user, *, today: dt.date, limit: int
+) -> tuple[list[TargetRow], int]:
+    """The first ``limit`` of :func:`targets_needing_attention` and how many there are: a home
+    keeps ten rows under the data version, not the 750 a national leader has."""
+    from indicators.pagecache import cached_value
+
+    access = access_for(user)
+    as_of = reporting_quarter(today)
+
+    def compute() -> tuple[list[TargetRow], int]:
+        rows = targets_needing_attention_in(access.visible_q("region__"), as_of=as_of)
+        return rows[:limit], len(rows)
+
+    scope = ["*"] if access.everything else sorted(access.view)
+    return cached_value(f"targets_needing_attention_page:{limit}", [*scope, as_of], compute)
 
 
 def targets_needing_attention_in(scope: Q, *, as_of: Quarter) -> list[TargetRow]:
     """:func:`targets_needing_attention` of the targets of ``scope`` (a ``Q`` on targets);
     with ``Q()`` every region's, which work.selectors.todo_set divides among the leaders."""
-    targets = list(
-        Target.objects.filter(scope, region__active=True)
-        .select_related("plan", "plan__parent", "region", "indicator", "allocated_from__region")
-        .order_by(
-            "plan__issued_on", "region__path", "indicator__sort_order", "due_year", "due_quarter",
-            "pk",
+    targets = targets_with_relations(
+        Target.objects.filter(scope, region__active=True).order_by(
+            "plan__issued_on", "region__path", "indicator__sort_order", "due_year",
+            "due_quarter", "pk",
         )
     )  # fmt: skip
     rows = target_rows(targets=targets, as_of=as_of)
@@ -489,6 +550,16 @@ class Todo:
     new_targets: list[Target] = field(default_factory=list)
     to_allocate: list[Allocation] = field(default_factory=list)
     to_allocate_total: int = 0
+    # Kinds read bounded (todo_for's ``limit``): how many there are in all.
+    totals: dict[str, int] = field(default_factory=dict)
+
+    def total(self, kind: str) -> int:
+        """How many items of ``kind`` there are, shown or not (a home's ``Shown`` keeps its
+        own total)."""
+        if kind in self.totals:
+            return self.totals[kind]
+        items = getattr(self, kind)
+        return items.total if hasattr(items, "total") else len(items)
 
     @property
     def quarterly_duties(self) -> bool:
@@ -499,9 +570,7 @@ class Todo:
     @property
     def count(self) -> int:
         """How many things wait for the user's own action."""
-        return (
-            len(self.official) + len(self.tasks_due) + len(self.waiting) + len(self.tasks_to_review)
-        )
+        return sum(self.total(k) for k in ("official", "tasks_due", "waiting", "tasks_to_review"))
 
 
 def todo_for(
@@ -510,9 +579,18 @@ def todo_for(
     today: dt.date,
     since: dt.datetime | None = None,
     seen_target_id: int | None = None,
+    limit: int | None = None,
 ) -> Todo:
     """Each of the user's roles' to-do items as of ``today`` (``since``/``seen_target_id``: the
-    analyst's previous visit)."""
+    analyst's previous visit). ``limit``: a home's bounded read, the first ``limit`` waiting
+    submissions and late units with their totals (``Todo.totals``), the others not read.
+    What every section's obligations read alike (the indicators' number, the officials'
+    regions) is read once (``obligations.shared_reads``)."""
+    with shared_reads():
+        return _todo_for(user, today=today, since=since, seen_target_id=seen_target_id, limit=limit)
+
+
+def _todo_for(user, *, today, since, seen_target_id, limit) -> Todo:
     roles = roles_of(user)
     period = reporting_quarter(today)
     todo = Todo(today=today, roles=roles, period=period, last_day=submission_last_day(period))
@@ -521,12 +599,26 @@ def todo_for(
         todo.waiting_mine = official_waiting(user, today=today)
     todo.tasks_due = task_reports_due(user, today)
     if Role.REVIEWER in roles:
-        todo.waiting = submissions_waiting(user, today=today)
-        todo.late = late_units(user, today=today)
+        if limit is None:
+            todo.waiting = submissions_waiting(user, today=today)
+            todo.late = late_units(user, today=today)
+        else:
+            todo.waiting, todo.totals["waiting"] = submissions_waiting_page(
+                user, today=today, limit=limit
+            )
+            todo.late, todo.totals["late"] = late_units_page(user, today=today, limit=limit)
         todo.tasks_to_review = task_reports_awaiting_review(user)
     if Role.LEADER in roles:
-        todo.targets = targets_needing_attention(user, today=today)
-        todo.scope_late = [i for i in late_units(user, today=today, scope="view") if i.overdue]
+        if limit is None:
+            todo.targets = targets_needing_attention(user, today=today)
+            todo.scope_late = [i for i in late_units(user, today=today, scope="view") if i.overdue]
+        else:
+            todo.targets, todo.totals["targets"] = targets_needing_attention_page(
+                user, today=today, limit=limit
+            )
+            todo.scope_late, todo.totals["scope_late"] = late_units_page(
+                user, today=today, limit=limit, scope="view", overdue_only=True
+            )
     if Role.ANALYST in roles:
         todo.approvals = approvals_since(user, since=since)
         todo.new_targets = targets_added_since(user, after_id=seen_target_id)
