@@ -58,7 +58,7 @@ class ImportSummary:
 
 @dataclass
 class _Plan:
-    orgs_new: dict[str, Organization] = field(default_factory=dict)
+    orgs_new: dict[str, SimpleNamespace] = field(default_factory=dict)  # rows for insert_rows
     orgs_changed: dict[str, Organization] = field(default_factory=dict)
     # new certificates and their first history entries, as rows for insert_rows
     certs_new: list[tuple[SimpleNamespace, list[SimpleNamespace]]] = field(default_factory=list)
@@ -67,6 +67,8 @@ class _Plan:
     entries: list[CertificateStatus] = field(default_factory=list)  # new entries, old certs
     seen: set[int] = field(default_factory=set)  # ids of stored certificates in the file
     paths: set[str] = field(default_factory=set)  # the regions of the file's holders
+    # stored certificates moved to a holder new in the file: holder_id set once it is written
+    new_holders: list[tuple[Certificate, SimpleNamespace]] = field(default_factory=list)
 
 
 def _common_region(paths: set[str]) -> Region | None:
@@ -159,7 +161,9 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
         org = orgs.get(row.credit_code) or plan.orgs_new.get(row.credit_code)
         region_id = regions[row.region_code]
         if org is None:
-            org = Organization(credit_code=row.credit_code, name=row.holder, region_id=region_id)
+            org = SimpleNamespace(
+                pk=None, credit_code=row.credit_code, name=row.holder, region_id=region_id
+            )
             plan.orgs_new[row.credit_code] = org
         elif org.pk and (org.name != row.holder or org.region_id != region_id):
             org.name, org.region_id = row.holder, region_id
@@ -196,8 +200,11 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
             if getattr(cert, name) != value:
                 setattr(cert, name, value)
                 changed = True
-        if cert.holder_id != org.pk or org.pk is None:
-            cert.holder = org
+        if org.pk is None:
+            plan.new_holders.append((cert, org))
+            changed = True
+        elif cert.holder_id != org.pk:
+            cert.holder_id = org.pk
             changed = True
         if cert.absent_since_id is not None:
             cert.absent_since = None
@@ -325,8 +332,8 @@ def register_import(
             for entry in first:
                 entry.certificate_id, entry.source_id = cert.pk, record.pk
                 entries.append(entry)
-        for cert in plan.certs_changed:
-            cert.holder_id = cert.holder.pk
+        for cert, org in plan.new_holders:
+            cert.holder_id = org.pk
         Certificate.objects.bulk_update(
             plan.certs_changed,
             ["type", "holder", "issued_on", "expires_on", "status", "absent_since"],
