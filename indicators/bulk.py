@@ -29,26 +29,27 @@ def insert_rows(model, rows: Sequence, *, batch: int = 2000) -> None:
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     defaults = [f.get_default() for f in fields]
     names = [f.attname for f in fields]
-    if connection.vendor == "postgresql" and _copy(model, fields, rows, names, defaults):
+    values = _values_of(names, defaults)
+    if connection.vendor == "postgresql" and _copy(model, fields, rows, values):
         return
     qn = connection.ops.quote_name
     sql = (
         f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
         "VALUES "
     )
+    # Dates and timestamps go through the backend's adapters, once per distinct value; the
+    # other columns' values are passed as they are (only the date columns are looked at).
+    dated = [i for i, f in enumerate(fields) if isinstance(f, models.DateField)]  # + DateTime
     adapted: dict[dt.date, object] = {}
 
-    def prepared(value):
-        if isinstance(value, dt.date):  # datetimes included
-            if value not in adapted:
-                adapt = (
-                    connection.ops.adapt_datetimefield_value
-                    if isinstance(value, dt.datetime)
-                    else connection.ops.adapt_datefield_value
-                )
-                adapted[value] = adapt(value)
-            return adapted[value]
-        return value
+    def adapt(value):
+        if value not in adapted:
+            adapted[value] = (
+                connection.ops.adapt_datetimefield_value(value)
+                if isinstance(value, dt.datetime)
+                else connection.ops.adapt_datefield_value(value)
+            )
+        return adapted[value]
 
     per_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     limit = connection.features.max_query_params or 10**9
@@ -56,15 +57,37 @@ def insert_rows(model, rows: Sequence, *, batch: int = 2000) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
-            params = [
-                prepared(getattr(row, name, default))
-                for row in chunk
-                for name, default in zip(names, defaults, strict=True)
-            ]
+            params = []
+            for row in chunk:
+                row_values = list(values(row))
+                for i in dated:
+                    if isinstance(row_values[i], dt.date):
+                        row_values[i] = adapt(row_values[i])
+                params += row_values
             cursor.execute(sql + ", ".join([per_row] * len(chunk)), params)
 
 
-def _copy(model, fields, rows, names, defaults) -> bool:
+def _values_of(names: list[str], defaults: list):
+    """A function: row -> its values in the order of ``names`` (a field the row lacks: its
+    default). attrgetter reads them in C."""
+    get = attrgetter(*names)
+    if len(names) == 1:  # attrgetter of one name returns the value, not a tuple
+
+        def get_one(row):
+            return (getattr(row, names[0], defaults[0]),)
+
+        return get_one
+
+    def values(row):
+        try:
+            return get(row)
+        except AttributeError:  # a row without some fields: their defaults
+            return [getattr(row, n, d) for n, d in zip(names, defaults, strict=True)]
+
+    return values
+
+
+def _copy(model, fields, rows, values) -> bool:
     """PostgreSQL: the rows through ``COPY … FROM STDIN`` in CSV (about twice as fast as
     multi-row INSERTs, and the CSV is written by the csv module's C code). In CSV an unquoted
     empty field is NULL; the NOT NULL text columns are read with FORCE_NOT_NULL, so an empty
@@ -73,14 +96,6 @@ def _copy(model, fields, rows, names, defaults) -> bool:
     text = [f for f in fields if isinstance(f, models.CharField | models.TextField)]
     if any(f.null for f in text):
         return False
-    get = attrgetter(*names)
-
-    def values(row):
-        try:
-            return get(row)
-        except AttributeError:  # a row without some fields: their defaults
-            return [getattr(row, n, d) for n, d in zip(names, defaults, strict=True)]
-
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(map(values, rows))
     buffer.seek(0)

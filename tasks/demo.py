@@ -18,6 +18,7 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 
@@ -167,12 +168,13 @@ def _users() -> dict[str, object]:
     User = get_user_model()
     units = {u.code: u for u in Unit.objects.filter(code__in=[c for _u, c, _n in DEMO_UNIT_USERS])}
     users = {}
+    password = make_password(settings.CERTTRACK["DEMO_PASSWORD"])  # once: see seed_demo._users
     for username, code, label in DEMO_UNIT_USERS:
         user, _ = User.objects.get_or_create(username=username)
         user.first_name = label
         user.is_active = True
         user.is_staff = user.is_superuser = False
-        user.set_password(settings.CERTTRACK["DEMO_PASSWORD"])
+        user.password = password
         user.save()
         UnitMembership.objects.filter(user=user).delete()
         if code in units:

@@ -125,3 +125,29 @@ def test_a_certificate_twice_in_the_rows_is_refused_once_and_applied_once(types,
     summary = register_import(user=None, rows=[row, row], file_name="x", file_hash="x")
     assert (summary.added, summary.refused) == (1, 1)
     assert Certificate.objects.count() == 1 and CertificateStatus.objects.count() == 1
+
+
+def test_a_certificate_moves_to_a_holder_new_in_the_file_or_to_a_stored_one(types, rtree):
+    load(csv_bytes(ROWS))
+    c = credit_code("620100", 3)
+    moved = [
+        ["QMS-1", "机构甲", "ISO 9001", "组织C", c, "2022-01-10", "2025-01-09", "有效", ""],  # new
+        [
+            "EMS-1",
+            "机构甲",
+            "ISO 14001",
+            "组织B",
+            B,
+            "2022-01-10",
+            "2025-01-09",
+            "有效",
+            "",
+        ],  # stored
+        ROWS[2],
+    ]
+    _parsed, summary = load(csv_bytes(moved))
+    assert (summary.added, summary.changed, summary.unchanged) == (0, 2, 1)
+    holders = dict(Certificate.objects.values_list("number", "holder__credit_code"))
+    assert holders == {"QMS-1": c, "EMS-1": B, "CCC-1": B}
+    assert Organization.objects.get(credit_code=c).name == "组织C"
+    assert Organization.objects.count() == 3  # 组织A keeps its record, holding nothing now
