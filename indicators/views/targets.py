@@ -157,6 +157,7 @@ def assessment(request: HttpRequest, code: str) -> HttpResponse:
         {
             "region": region,
             "assessment": result,
+            "rows": _why_rows(result.rows, full=request.GET.get("why", "")),
             "query": _query(request),
             "quarters": _assessment_quarters(as_of),
             "components": [(k, COMPONENT_LABELS[k], result.weights[k]) for k in COMPONENTS],
@@ -166,6 +167,30 @@ def assessment(request: HttpRequest, code: str) -> HttpResponse:
             and access_for(request.user).can_manage_targets(plan.region),
         },
     )
+
+
+# A division's "why this rank" lists at most this many of its units' quarters (the exceptions
+# first: late, missing, returned); the rest behind a link (?why=<code>) and in the CSV. The
+# nation's page listed 12,761 unit-quarters (2.2 MB) before (issue 25.3).
+WHY_ROWS = 12
+
+
+def _why_rows(rows, *, full: str) -> list[tuple[object, list, int]]:
+    """Each ranking row with the reporting obligations its "why" shows and how many it leaves
+    out: every one for the division ``full`` (the link's), else the first :data:`WHY_ROWS`,
+    those that cost points first (late or not submitted, returned), in their order."""
+    out = []
+    for row in rows:
+        reporting = list(row.reporting)
+        if row.region.code == full or len(reporting) <= WHY_ROWS:
+            out.append((row, reporting, 0))
+            continue
+        shown = sorted(
+            reporting,
+            key=lambda o: 0 if (o.due and not o.on_time) or o.decision == "returned" else 1,
+        )[:WHY_ROWS]
+        out.append((row, shown, len(reporting) - WHY_ROWS))
+    return out
 
 
 def assessment_data(request: HttpRequest, code: str, fmt: str) -> HttpResponse:

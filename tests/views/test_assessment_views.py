@@ -11,7 +11,7 @@ import io
 import re
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from docx import Document
 from openpyxl import load_workbook
 
@@ -165,7 +165,8 @@ def test_a_target_manager_records_weights_audited_and_carried_everywhere(
     client.post(url, {**post})  # back to 50/10/20/20
     html = client.get(PAGE).content.decode()
     assert dict((r[0], r[2]) for r in _page_rows(html))["990100"] == "72.63"
-    assert "weights-decision" in html and latest.decided_at.strftime("%Y-%m-%d") in html
+    assert "weights-decision" in html
+    assert timezone.localtime(latest.decided_at).strftime("%Y-%m-%d") in html  # shown local
     # the manager's way from the ranking to the weights and back
     assert f"{url}?next=/regions/990000/assessment/%3Fas_of%3D2019Q4" in html
     body = client.get("/regions/990000/assessment.json?as_of=2019Q4").json()
@@ -221,3 +222,35 @@ def test_anonymous_is_sent_to_sign_in(client, ranked):
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert client.post(f"/plans/{ranked['plan'].pk}/assessment-weights/", {}).status_code == 302
     assert not AssessmentWeights.objects.exists()
+
+
+def _why_quarters(html: str, code: str) -> list[tuple[str, bool]]:
+    """The unit quarters a division's "why this rank" lists (its reporting table's rows), each
+    with whether it is flagged (late, not submitted or returned)."""
+    why = html[html.index(f'data-why="{code}"') :]
+    why = why[: why.index("</details>")]
+    rows = re.findall(r"<td>[^<]*</td><td>(\d{4}Q\d)</td>(.*?)</tr>", why, re.S)
+    return [(quarter, 'class="flag"' in rest) for quarter, rest in rows]
+
+
+def test_why_lists_a_bounded_number_of_unit_quarters_costly_ones_first(leader, monkeypatch):
+    # 990200 reported 4 quarters, one of them late (timeliness 3 of 4 = 75.00): with room for
+    # one row, the late one is listed and the other 3 are behind a link (issue 25.3: the
+    # nation's page listed 12,761 unit quarters).
+    from indicators.views import targets
+
+    full = _why_quarters(leader.get(PAGE).content.decode(), "990200")
+    assert len(full) == 4 and sum(flag for _q, flag in full) == 1
+    monkeypatch.setattr(targets, "WHY_ROWS", 1)
+    with translation.override("en"):
+        html = leader.get(PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _why_quarters(html, "990200") == [next(r for r in full if r[1])]  # the late one
+    why = html[html.index('data-why="990200"') :]
+    why = why[: why.index("</details>")]
+    assert "3 more unit quarters are counted below but not listed here." in why
+    assert "why=990200#why-990200" in why
+    # The link lists them all for that division and opens its derivation; the others stay short.
+    html = leader.get(PAGE + "&why=990200").content.decode()
+    assert sorted(_why_quarters(html, "990200")) == sorted(full)
+    assert "<details open>" in html[html.index('data-why="990200"') :]
+    assert len(_why_quarters(html, "990100")) <= 1
