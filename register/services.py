@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from indicators.bulk import insert_rows
+from indicators.bulk import insert_rows, update_rows
 from indicators.pagecache import data_changed
 from regions.models import Region
 from register.imports import RegisterRow
@@ -351,9 +351,7 @@ def register_import(
                 ).values_list("credit_code", "pk"):
                     plan.orgs_new[code].pk = pk
                     touched.add(pk)
-            Organization.objects.bulk_update(
-                plan.orgs_changed.values(), ["name", "region"], batch_size=BATCH
-            )
+            update_rows(Organization, list(plan.orgs_changed.values()), ["name", "region"])
             holder_pk = {code: org.pk for code, org in plan.orgs_new.items()}
             holder_pk.update(plan.stored_orgs)
             new_certs = {(c.body, c.number): c for c, _entries in plan.certs_new}
@@ -376,12 +374,12 @@ def register_import(
             for cert, code in plan.certs_changed:
                 cert.holder_id = holder_pk[code]
                 changed.append(cert)
-            Certificate.objects.bulk_update(
+            update_rows(
+                Certificate,
                 changed,
                 ["type", "holder", "issued_on", "expires_on", "status", "absent_since"],
-                batch_size=BATCH,
             )
-            CertificateStatus.objects.bulk_update(plan.closes, ["valid_to"], batch_size=BATCH)
+            update_rows(CertificateStatus, plan.closes, ["valid_to"])
             for entry in plan.entries:
                 entry.source_id = record.pk
             insert_rows(CertificateStatus, entries + plan.entries, batch=BATCH)
