@@ -68,18 +68,18 @@ def _merged(old: str, change: str) -> str:
 # Per changed cell, its change in one row (the documents' entries as small documents), then
 # joined to the stored cell: the delta table is analyzed first (its size is only known once it
 # is filled; a wrong guess made the planner sort every stored cell to join it).
-_PER_CELL = f"""
-SELECT r, q,
-  COALESCE(SUM(c) FILTER (WHERE kind = 0), 0) AS dc,
-  COALESCE(SUM(o) FILTER (WHERE kind = 0), 0) AS dorg,
-  COALESCE(jsonb_object_agg(key, jsonb_build_array(c, o)) FILTER (WHERE kind = 1), '{{}}') AS dt,
-  COALESCE(jsonb_object_agg(key, jsonb_build_array(c, o)) FILTER (WHERE kind = 2), '{{}}') AS dg
-FROM {_DELTA} GROUP BY r, q
-"""
-
 _CHANGED = f"""
 CREATE TEMPORARY TABLE {_CELLS} ON COMMIT DROP AS
-WITH per AS ({_PER_CELL})
+WITH per AS (
+  SELECT r, q,
+    COALESCE(SUM(c) FILTER (WHERE kind = 0), 0) AS dc,
+    COALESCE(SUM(o) FILTER (WHERE kind = 0), 0) AS dorg,
+    COALESCE(jsonb_object_agg(key, jsonb_build_array(c, o)) FILTER (WHERE kind = 1), '{{}}')
+      AS dt,
+    COALESCE(jsonb_object_agg(key, jsonb_build_array(c, o)) FILTER (WHERE kind = 2), '{{}}')
+      AS dg
+  FROM {_DELTA} GROUP BY r, q
+)
 SELECT p.r, p.q, s.id,
   COALESCE(s.certificates, 0) + p.dc AS certificates,
   COALESCE(s.organizations, 0) + p.dorg AS organizations,
@@ -87,14 +87,6 @@ SELECT p.r, p.q, s.id,
   {_merged("s.by_group", "p.dg")} AS by_group
 FROM per p LEFT JOIN register_registerstock s
   ON s.region_id = p.r AND s.year = p.q / 4 AND s.quarter = p.q % 4 + 1
-"""
-
-# Into no stored cells (a rebuild): the change is the cell.
-_FRESH = f"""
-INSERT INTO register_registerstock
-  (region_id, year, quarter, certificates, organizations, by_type, by_group)
-SELECT r, q / 4, q % 4 + 1, dc, dorg, dt, dg FROM ({_PER_CELL}) AS per
-WHERE dc <> 0 OR dorg <> 0
 """
 
 _UPDATE = f"""
@@ -137,20 +129,15 @@ def add_events(cursor, sweep_sql: str, params: list, sign: int) -> None:
     )
 
 
-def apply_events(connection, *, empty: bool = False) -> None:
-    """Add the events to the stored cells (see the module's docstring), then empty the table;
-    ``empty``: no cell is stored (a rebuild), the changes are written as the cells."""
+def apply_events(connection) -> None:
+    """Add the events to the stored cells (see the module's docstring), then empty the table."""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_DELTA}, {_CELLS}")
         cursor.execute(_DELTA_SQL)
-        if empty:
-            cursor.execute(_FRESH)
-        else:
-            cursor.execute(f"ANALYZE {_DELTA}")
-            cursor.execute(_CHANGED)
-            cursor.execute(_UPDATE)
-            cursor.execute(_DELETE)
-            cursor.execute(_INSERT)
-            cursor.execute(f"DROP TABLE {_CELLS}")
-        cursor.execute(f"DROP TABLE {_DELTA}")
+        cursor.execute(f"ANALYZE {_DELTA}")
+        cursor.execute(_CHANGED)
+        cursor.execute(_UPDATE)
+        cursor.execute(_DELETE)
+        cursor.execute(_INSERT)
+        cursor.execute(f"DROP TABLE {_DELTA}, {_CELLS}")
         cursor.execute(f"TRUNCATE {_EVENTS}")

@@ -118,8 +118,7 @@ def _sweep(
     path: str | None = None,
 ) -> None:
     """The events of the valid intervals of ``holders`` (id -> first quarter number to sweep),
-    or of the holders of ``region_id``, or of the subtree ``path``, or of every holder, with
-    ``sign``: added to
+    or of the holders of ``region_id``, or of the subtree ``path``, with ``sign``: added to
     ``events``, or on PostgreSQL (``events`` None) to the temporary table that
     :func:`register.stock_cells.apply_events` adds to the cells."""
     vendor = connection.vendor
@@ -148,7 +147,7 @@ def _sweep(
         join = ""
         if region_id is not None:
             where, params = "o.region_id = %s", [region_id]
-        elif path is not None:
+        else:
             where = "o.region_id IN (SELECT id FROM regions_region WHERE path LIKE %s)"
             params = [path + "%"]
     sql = _SWEEP_SQL.format(
@@ -162,6 +161,8 @@ def _sweep(
         if events is None:
             stock_cells.add_events(cursor, sql, params, sign)
             return
+        if vendor == "postgresql":  # its sorts and hashes in memory, for this transaction
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(sql, params)
         for region, type_id, group, number, dc, dorg in cursor.fetchall():
             delta = events[(region, type_id, group, number)]
@@ -311,20 +312,17 @@ def register_stocks_deferred() -> Iterator[None]:
 @transaction.atomic
 def register_stocks_rebuild() -> int:
     """Recompute every stock cell from the certificates (after a bulk load, a restore, or a
-    move in the region tree): on PostgreSQL in one sweep and one merge, elsewhere one
-    top-level region's holders at a time to bound the memory; returns the number of cells
-    written."""
+    move in the region tree), one top-level region's holders at a time to bound the memory;
+    returns the number of cells written."""
     RegisterStock.objects.all().delete()
-    if connection.vendor == "postgresql":  # no row comes to Python: one sweep, one merge
-        stock_cells.start(connection)
-        _sweep(None, sign=1)
-        stock_cells.apply_events(connection, empty=True)
-        return RegisterStock.objects.count()
     holder_regions = Organization.objects.values_list("region__path", flat=True).distinct()
     tops = sorted({p.strip("/").split("/")[0] for p in holder_regions})
     for root in Region.objects.filter(code__in=tops):
         for child in [root, *Region.objects.filter(parent=root).order_by("path")]:
-            events = _new_events()
+            # decoded and merged in Python on every database: measured faster for a rebuild
+            # (20-22 s against 25-26 s at 0.1 of national scale) than the SQL merge, which
+            # pays for its per-cell JSON aggregation where no stored cell is kept unchanged
+            events: Events = defaultdict(lambda: [0, 0])
             if child is root:  # the holders of the top-level region itself
                 _sweep(events, sign=1, region_id=root.pk)
             else:
