@@ -112,3 +112,32 @@ def _copy(model, fields, rows, values) -> bool:
             buffer,
         )
     return True
+
+
+def update_rows(model, rows: Sequence, fields: Sequence[str], *, batch: int = 2000) -> None:
+    """Set ``fields`` of the stored rows of ``model`` to the values of ``rows`` (objects with
+    ``pk`` and the fields' ``attname``s), matched by primary key: ``bulk_update`` for plain
+    values, much faster. PostgreSQL takes one array per column in one ``UPDATE … FROM
+    unnest(…)`` (``bulk_update`` builds a ``CASE WHEN pk = … THEN …`` expression per field and
+    row: ≈ 16 s of Python and SQL for the 6,000 certificates and status entries a monthly update
+    of 10,000 rows changes); other databases use ``bulk_update``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, fields, batch_size=batch)
+        return
+    qn = connection.ops.quote_name
+    meta = model._meta
+    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
+    names = [f"v{i}" for i in range(len(columns))]
+    sets = ", ".join(f"{qn(f.column)} = v.{n}" for f, n in zip(columns[1:], names[1:], strict=True))
+    sql = (
+        f"UPDATE {qn(meta.db_table)} AS t SET {sets} "
+        f"FROM unnest({arrays}) AS v({', '.join(names)}) WHERE t.{qn(meta.pk.column)} = v.v0"
+    )
+    attnames = [f.attname for f in columns]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch * 10):
+            chunk = rows[start : start + batch * 10]
+            cursor.execute(sql, [[getattr(row, a) for row in chunk] for a in attnames])

@@ -9,6 +9,7 @@ longer lists, and deletes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -16,7 +17,7 @@ from types import SimpleNamespace
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from indicators.bulk import insert_rows
+from indicators.bulk import insert_rows, update_rows
 from indicators.pagecache import data_changed
 from regions.models import Region
 from register.imports import RegisterRow
@@ -70,8 +71,10 @@ class _Plan:
     entries: list[SimpleNamespace] = field(default_factory=list)  # new entries, old certs
     seen: set[int] = field(default_factory=set)  # ids of stored certificates in the file
     paths: set[str] = field(default_factory=set)  # the regions of the file's holders
-    # for the stock cells: stored holders whose certificates change, and their regions
-    holders: set[int] = field(default_factory=set)
+    # for the stock cells: stored holders whose certificates change, each with the earliest
+    # day on which what it holds may differ (quarter ends before it keep their stocks), and
+    # their regions
+    holders: dict[int, dt.date] = field(default_factory=dict)
     region_ids: set[int] = field(default_factory=set)
     stored_orgs: dict[str, int] = field(default_factory=dict)  # credit code -> id
 
@@ -87,6 +90,11 @@ def _common_region(paths: set[str]) -> Region | None:
             break
         common.append(codes[0])
     return Region.objects.filter(code=common[-1]).first() if common else None
+
+
+def _changed_from(holders: dict[int, dt.date], pk: int, day: dt.date) -> None:
+    """Record that ``pk``'s certificates may count differently from ``day`` on."""
+    holders[pk] = min(day, holders.get(pk, day))
 
 
 def _chunks(items: Sequence, size: int = BATCH) -> Iterable[Sequence]:
@@ -186,7 +194,7 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
                 )
         elif stored_org[1] != row.holder or stored_org[2] != region_id:
             if stored_org[2] != region_id:  # its certificates move: both regions' stocks
-                plan.holders.add(org_pk)
+                _changed_from(plan.holders, org_pk, dt.date.min)
                 plan.region_ids.add(stored_org[2])
             stored_org[1:] = [row.holder, region_id]
             plan.orgs_changed[row.credit_code] = Organization(
@@ -210,7 +218,7 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
             )
             plan.certs_new.append((new, entries))
             if org_pk:
-                plan.holders.add(org_pk)
+                _changed_from(plan.holders, org_pk, row.issued_on)
             summary.added += 1
             continue
         cert_pk, type_id, holder_id, issued, expires, absent, status = cert
@@ -222,6 +230,14 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
             or holder_id != org_pk
             or absent is not None
         )
+        # the earliest day the certificate may count differently: its issue (old or new) when
+        # its type, holder or issue date changes, the earlier expiry when that changes, else
+        # the new status's date
+        since = dt.date.max
+        if type_id != types[row.type_code] or issued != row.issued_on or holder_id != org_pk:
+            since = min(issued, row.issued_on)
+        elif expires != row.expires_on:
+            since = min(expires, row.expires_on)
         last = latest.get(cert_pk)
         if last is None or last[1] != row.status:
             date = row.status_date
@@ -252,10 +268,13 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
             entry.certificate_id = cert_pk
             plan.entries.append(entry)
             status = row.status
+            since = min(since, date)
             summary.status_changes += 1
             changed = True
         if changed:
-            plan.holders.update(pk for pk in (holder_id, org_pk) if pk)
+            for pk in (holder_id, org_pk):
+                if pk:
+                    _changed_from(plan.holders, pk, since)
             update = Certificate(
                 pk=cert_pk, type_id=types[row.type_code], issued_on=row.issued_on,
                 expires_on=row.expires_on, status=status, absent_since=None,
@@ -332,9 +351,7 @@ def register_import(
                 ).values_list("credit_code", "pk"):
                     plan.orgs_new[code].pk = pk
                     touched.add(pk)
-            Organization.objects.bulk_update(
-                plan.orgs_changed.values(), ["name", "region"], batch_size=BATCH
-            )
+            update_rows(Organization, list(plan.orgs_changed.values()), ["name", "region"])
             holder_pk = {code: org.pk for code, org in plan.orgs_new.items()}
             holder_pk.update(plan.stored_orgs)
             new_certs = {(c.body, c.number): c for c, _entries in plan.certs_new}
@@ -357,12 +374,12 @@ def register_import(
             for cert, code in plan.certs_changed:
                 cert.holder_id = holder_pk[code]
                 changed.append(cert)
-            Certificate.objects.bulk_update(
+            update_rows(
+                Certificate,
                 changed,
                 ["type", "holder", "issued_on", "expires_on", "status", "absent_since"],
-                batch_size=BATCH,
             )
-            CertificateStatus.objects.bulk_update(plan.closes, ["valid_to"], batch_size=BATCH)
+            update_rows(CertificateStatus, plan.closes, ["valid_to"])
             for entry in plan.entries:
                 entry.source_id = record.pk
             insert_rows(CertificateStatus, entries + plan.entries, batch=BATCH)
@@ -379,7 +396,9 @@ def register_demo_delete() -> None:
     holders = dict(demo.values_list("pk", "region_id"))
     with (
         transaction.atomic(),
-        register_stocks_refreshed(holders=set(holders), regions=set(holders.values())),
+        register_stocks_refreshed(
+            holders=dict.fromkeys(holders, dt.date.min), regions=set(holders.values())
+        ),
     ):
         CertificateStatus.objects.filter(certificate__is_demo=True).delete()
         Certificate.objects.filter(is_demo=True).delete()

@@ -74,3 +74,30 @@ def test_insert_rows_fills_missing_fields_with_their_defaults(tree, certs, djang
     event = CountEvent.objects.get()
     assert (event.old_value, event.old_status, event.comment) == (None, "", "")
     assert (event.at, event.new_value, event.user, event.count) == (at, 5, user, count)
+
+
+def test_update_rows_stores_what_bulk_update_stores(tree, certs, django_user_model):
+    """Text with quotes and new lines, NULLs, dates and numbers set by primary key; the rows
+    not listed keep their values."""
+    from indicators.bulk import update_rows
+
+    user = make_user(django_user_model, "u")
+    insert_rows(QuarterlyCount, _counts(tree, certs, user, 2023))
+    insert_rows(QuarterlyCount, _counts(tree, certs, user, 2024))
+    at = timezone.make_aware(dt.datetime(2025, 1, 2, 3, 4, 5, 6))
+
+    def changed(year):
+        rows = list(QuarterlyCount.objects.filter(year=year, quarter__lte=2).order_by("pk"))
+        for n, row in enumerate(rows):
+            row.value, row.note = n * 7, NOTES[(n + 1) % len(NOTES)]
+            row.entered_by_id, row.submitted_at = (None, at) if n % 2 else (user.pk, None)
+        return rows
+
+    update_rows(QuarterlyCount, changed(2023), ["value", "note", "entered_by", "submitted_at"])
+    QuarterlyCount.objects.bulk_update(
+        changed(2024), ["value", "note", "entered_by", "submitted_at"]
+    )
+    assert _stored(2023) == _stored(2024)
+    assert [c.value for c in QuarterlyCount.objects.filter(year=2023).order_by("pk")] == [
+        0, 7, 10**11 + 3, 14, 21, 10**11 + 3, 28, 35, 10**11 + 3,
+    ]  # fmt: skip

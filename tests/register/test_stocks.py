@@ -152,3 +152,51 @@ def test_moving_a_region_in_the_admin_moves_its_kept_stocks(types, rtree, rf):
     assert register_stocks(region=rtree["guangxi"], days=DAYS).total_certificates == before
     assert not register_stocks(region=rtree["gansu"], days=DAYS).total_certificates
     _assert_cells_equal_the_count({k: Region.objects.get(pk=r.pk) for k, r in rtree.items()})
+
+
+def _cells() -> dict:
+    fields = ["pk", "certificates", "organizations", "by_type", "by_group"]
+    return {
+        (r, y, q): tuple(v)
+        for r, y, q, *v in RegisterStock.objects.values_list(
+            "region_id", "year", "quarter", *fields
+        )
+    }
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_later_file_rewrites_only_the_quarters_from_its_earliest_change(types, rtree, seed):
+    rng = random.Random(seed)
+    regions = ["620100", "620102", "620500", "450500"]
+    holders = [(credit_code(rng.choice(regions), i), rng.choice(regions)) for i in range(10)]
+    first = _random_rows(rng, first=0, count=80, holders=holders)
+    load(csv_bytes(first, header=REGION_HEADER))
+
+    # Recent statuses only: valid certificates issued before 2024-05-10 withdrawn that day.
+    # Every cell before 2024Q2 is left as it was (not even rewritten); some after it change.
+    before = _cells()
+    recent = [r for r in first if r[7] == "有效" and r[5] < "2024-05-10" and r[6] > "2024-06-30"]
+    assert len(recent) >= 3
+    later = [[*row[:7], "撤销", "2024-05-10", row[9]] for row in recent[:5]]
+    _parsed, summary = load(csv_bytes(later, header=REGION_HEADER))
+    assert summary.status_changes == len(later)
+    _assert_cells_equal_the_count(rtree)
+    after = _cells()
+    early = {k: v for k, v in before.items() if (k[1], k[2]) < (2024, 2)}
+    assert early and early == {k: v for k, v in after.items() if (k[1], k[2]) < (2024, 2)}
+    assert {k: v for k, v in before.items() if (k[1], k[2]) == (2024, 2)} != {
+        k: v for k, v in after.items() if (k[1], k[2]) == (2024, 2)
+    }
+
+    # A backdated status: certificates valid since their issue in 2019 are reported suspended
+    # from 2020-02-01 (long before the last stocked quarter): every quarter from 2020Q1 on.
+    old = [r for r in first if r[7] == "有效" and r[5] < "2020-02-01" and r not in recent[:5]]
+    assert old
+    backdated = [[*row[:7], "暂停", "2020-02-01", row[9]] for row in old[:4]]
+    _parsed, summary = load(csv_bytes(backdated, header=REGION_HEADER))
+    assert summary.status_changes == len(backdated)
+    _assert_cells_equal_the_count(rtree)
+    again = _cells()
+    assert {k: v for k, v in after.items() if (k[1], k[2]) < (2020, 1)} == {
+        k: v for k, v in again.items() if (k[1], k[2]) < (2020, 1)
+    }
