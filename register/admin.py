@@ -11,6 +11,14 @@ class CertificationTypeAdmin(admin.ModelAdmin):
     list_display = ["code", "name_zh", "name_en", "group", "standard", "sort_order"]
     list_filter = ["group"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"code", "group"} & set(form.changed_data):
+            # the kept stock cells count by type code and group (register/stocks.py)
+            from register.stocks import register_stocks_rebuild
+
+            register_stocks_rebuild()
+
 
 class _ReadOnly(admin.ModelAdmin):
     def has_add_permission(self, request):

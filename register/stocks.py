@@ -313,7 +313,9 @@ def register_stocks_deferred() -> Iterator[None]:
 def register_stocks_rebuild() -> int:
     """Recompute every stock cell from the certificates (after a bulk load, a restore, or a
     move in the region tree), one top-level region's holders at a time to bound the memory;
-    returns the number of cells written."""
+    returns the number of cells written. Locks every top-level region first (root first, as an
+    import's refresh locks its chain), so that no import adds to cells being rebuilt."""
+    list(Region.objects.select_for_update().filter(parent__isnull=True).order_by("path"))
     RegisterStock.objects.all().delete()
     holder_regions = Organization.objects.values_list("region__path", flat=True).distinct()
     tops = sorted({p.strip("/").split("/")[0] for p in holder_regions})

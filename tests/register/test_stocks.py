@@ -154,6 +154,29 @@ def test_moving_a_region_in_the_admin_moves_its_kept_stocks(types, rtree, rf):
     _assert_cells_equal_the_count({k: Region.objects.get(pk=r.pk) for k, r in rtree.items()})
 
 
+def test_changing_a_types_code_or_group_in_the_admin_keeps_the_stocks_by_type(types, rtree, rf):
+    from django.contrib.admin.sites import site
+
+    from register.models import CertificationType
+
+    rng = random.Random(6)
+    holders = [(credit_code("620100", i), "620100") for i in range(4)]
+    load(csv_bytes(_random_rows(rng, first=0, count=40, holders=holders),
+                   header=REGION_HEADER))  # fmt: skip
+    ccc = CertificationType.objects.get(code="ccc")
+    ccc.code = "ccc_renamed"
+    ccc.group = "service"  # a wrong group, say, corrected later
+    form = type("Form", (), {"changed_data": ["code", "group"]})()
+    site._registry[CertificationType].save_model(rf.post("/"), ccc, form, change=True)
+    from register.models import Certificate
+
+    assert Certificate.objects.filter(type=ccc).exists()
+    kept = register_stocks(region=rtree["gansu"], days=DAYS)
+    assert any(code == "ccc_renamed" and n for (_day, code), n in kept.certificates.items())
+    assert not any(code == "ccc" and n for (_day, code), n in kept.certificates.items())
+    _assert_cells_equal_the_count(rtree)  # by type and group, under the new code and group
+
+
 def _cells() -> dict:
     fields = ["pk", "certificates", "organizations", "by_type", "by_group"]
     return {
