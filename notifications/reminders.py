@@ -6,7 +6,9 @@ whose delivery failed is tried again by the next run. Set-wise (issue 25): every
 digest is built from lists read once for everyone (``notifications.digests.digests_for``), the
 mails go through one connection to the mail server (a new one after a failure, so a failing
 server or address never stops the others), and the records are written in bulk, every
-:data:`RECORD_BATCH` mails (what was sent before a crash is known to the next run).
+:data:`RECORD_BATCH` mails and at the end, also after an error. A process killed outright
+(SIGKILL, a host restart) loses the records of at most the last batch: those people may get
+the day's digest a second time from the next run (a duplicate rather than a lost reminder).
 """
 
 from __future__ import annotations
@@ -95,17 +97,29 @@ class _Outbox:
         self.changed: list[SentMail] = []
 
     def send(self, message) -> str:
-        """Send ``message``; the error ("" when delivered)."""
+        """Send ``message``; the error ("" when delivered). A connection kept from earlier
+        mails that fails (servers close idle connections or limit the mails per connection) is
+        replaced and the mail tried once more on a new one."""
+        reused = self.connection is not None
         try:
-            if self.connection is None:
-                self.connection = get_connection(fail_silently=False)
-                self.connection.open()
-            message.connection = self.connection
-            message.send()
+            self._send(message)
         except Exception as exc:  # noqa: BLE001  any failure is recorded, the run goes on
             self._drop()  # the connection may be broken: the next mail opens a new one
-            return f"{type(exc).__name__}: {exc}"[:2000]
+            if not reused:
+                return f"{type(exc).__name__}: {exc}"[:2000]
+            try:
+                self._send(message)
+            except Exception as again:  # noqa: BLE001
+                self._drop()
+                return f"{type(again).__name__}: {again}"[:2000]
         return ""
+
+    def _send(self, message) -> None:
+        if self.connection is None:
+            self.connection = get_connection(fail_silently=False)
+            self.connection.open()
+        message.connection = self.connection
+        message.send()
 
     def _drop(self) -> None:
         connection, self.connection = self.connection, None

@@ -290,3 +290,24 @@ def test_no_digest_goes_to_an_address_not_yet_confirmed(smtp, scene):
     assert smtp.to("new.address@example.org") == [] and smtp.to("off@example.org") == []
     assert not SentMail.objects.filter(user=off).exists()
     assert smtp.to("rev@example.org")  # the others still get theirs
+
+
+def test_a_server_that_drops_a_kept_connection_gets_the_mail_on_a_new_one(smtp, scene, monkeypatch):
+    # Servers limit the mails per connection or close idle ones: the run sends each person's
+    # mail on a new connection when the kept one fails (here: one mail per connection).
+    import smtplib
+
+    from django.core.mail.backends.smtp import EmailBackend
+
+    real = EmailBackend.send_messages
+
+    def one_per_connection(self, messages):
+        if getattr(self, "used", False):
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        self.used = True
+        return real(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", one_per_connection)
+    call_command("send_reminders", date=AFTER.isoformat(), verbosity=0)
+    assert len(smtp.messages) == 4
+    assert not SentMail.objects.filter(status=SentMail.Status.FAILED).exists()
