@@ -36,6 +36,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import reduce
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -49,6 +50,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from indicators.models import Indicator, QuarterlyCount
@@ -458,7 +460,7 @@ def open_submissions(
     rows = _open_rows(scope, statuses, expected)
     if limit is not None:
         order = F("submitted").asc(nulls_first=True)
-        rows = rows.order_by(order, "region__path", "year", "quarter")[:limit]
+        rows = rows.order_by(order, _path_order("region__path"), "year", "quarter")[:limit]
     rows = list(rows)
     regions = Region.objects.in_bulk([r["region_id"] for r in rows])
     paths = _official_paths() if rows else set()
@@ -476,6 +478,12 @@ def open_submissions(
     epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
     out.sort(key=lambda o: (o.submitted_at or epoch, o.region.path, o.period.index))
     return out
+
+
+def _path_order(field: str):
+    """Paths ordered by code point in the database, as Python sorts the full lists (a
+    PostgreSQL database created with a language's collation ignores the slashes)."""
+    return Collate(field, "C") if connection.vendor == "postgresql" else F(field)
 
 
 def open_submission_count(*, scope: Q, statuses: Sequence[str]) -> int:
