@@ -219,6 +219,17 @@ class StoredCells(dict):
     def items(self):
         return [(key, self[key]) for key in self]
 
+    def __eq__(self, other):  # as the dict of RegionValues it reads as
+        if not isinstance(other, dict):
+            return NotImplemented
+        return dict(self.items()) == dict(other.items())
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None
+
 
 def _value_complete(cells: dict, key) -> tuple[int | None, bool] | None:
     """A cell's value and completeness without making it a RegionValue (None: no cell)."""
