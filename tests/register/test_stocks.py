@@ -39,6 +39,20 @@ def _random_rows(rng: random.Random, *, first: int, count: int, holders: list) -
     return rows
 
 
+def _rows() -> list[tuple]:
+    """Every kept cell as its stored columns, sorted (ids left out)."""
+    fields = [
+        "region_id",
+        "year",
+        "quarter",
+        "certificates",
+        "organizations",
+        "by_type",
+        "by_group",
+    ]
+    return sorted(RegisterStock.objects.values_list(*fields))
+
+
 def _assert_cells_equal_the_count(rtree) -> None:
     for region in rtree.values():
         kept = register_stocks(region=region, days=DAYS)
@@ -70,18 +84,9 @@ def test_kept_stocks_equal_the_counted_ones_on_random_registers(types, rtree, se
     assert summary.status_changes > 0 and summary.added == 20
     _assert_cells_equal_the_count(rtree)
 
-    fields = [
-        "region_id",
-        "year",
-        "quarter",
-        "certificates",
-        "organizations",
-        "by_type",
-        "by_group",
-    ]
-    cells = sorted(RegisterStock.objects.values_list(*fields))
+    cells = _rows()
     register_stocks_rebuild()
-    assert cells == sorted(RegisterStock.objects.values_list(*fields))
+    assert cells == _rows()
 
 
 def test_a_re_import_writes_no_cell_and_deleting_the_register_empties_them(types, rtree):
@@ -112,16 +117,7 @@ def test_a_deferred_bulk_load_leaves_the_same_cells_as_file_by_file(types, rtree
     ]
     for data in files:
         load(data)
-    fields = [
-        "region_id",
-        "year",
-        "quarter",
-        "certificates",
-        "organizations",
-        "by_type",
-        "by_group",
-    ]
-    file_by_file = sorted(RegisterStock.objects.values_list(*fields))
+    file_by_file = _rows()
     assert file_by_file
     RegisterStock.objects.all().delete()
     from register.models import Certificate, CertificateStatus
@@ -132,7 +128,7 @@ def test_a_deferred_bulk_load_leaves_the_same_cells_as_file_by_file(types, rtree
         for data in files:
             load(data)
         assert not RegisterStock.objects.exists()  # nothing kept until the end of the block
-    assert sorted(RegisterStock.objects.values_list(*fields)) == file_by_file
+    assert _rows() == file_by_file
 
 
 def test_moving_a_region_in_the_admin_moves_its_kept_stocks(types, rtree, rf):
