@@ -30,6 +30,16 @@ def _path_order(field: str):
     return Collate(field, "C") if connection.vendor == "postgresql" else F(field)
 
 
+def _on_target(q: Q) -> Q:
+    """``q`` (a ``Q`` on targets) as a ``Q`` on their statuses: every lookup behind
+    ``target__``, so the scope is a join, not a subquery over the targets."""
+    children = [
+        _on_target(child) if isinstance(child, Q) else (f"target__{child[0]}", child[1])
+        for child in q.children  # (lookup, value) pairs or Q objects (regions.selectors)
+    ]
+    return Q(*children, _connector=q.connector, _negated=q.negated)
+
+
 def attention_statuses(scope: Q, *, as_of: Quarter):
     """The kept statuses (as of ``as_of``) of the targets of ``scope`` (a ``Q`` on targets) set
     for an active region that need attention, in the order the to-do lists show them: behind,
@@ -42,8 +52,9 @@ def attention_statuses(scope: Q, *, as_of: Quarter):
             as_of_year=as_of.year,
             as_of_quarter=as_of.quarter,
             status__in=[s.value for s in ATTENTION_STATUSES],
-            target__in=Target.objects.filter(scope, region__active=True).values("pk"),
+            target__region__active=True,
         )
+        .filter(_on_target(scope))
         .annotate(rank=rank)
         .order_by(
             "rank",
@@ -57,12 +68,12 @@ def attention_statuses(scope: Q, *, as_of: Quarter):
     )
 
 
-def _rows(ids: list[int], as_of: Quarter) -> list[TargetRow]:
-    """The progress rows of the targets ``ids``, in that order (with their groups' targets)."""
-    if not ids:
+def _rows(listed: list[tuple[int, int, int, int]], as_of: Quarter) -> list[TargetRow]:
+    """The progress rows of the ``listed`` targets (id, plan, region, indicator), in that
+    order, computed with the other targets of their plan, region and indicator."""
+    if not listed:
         return []
-    shown = Target.objects.filter(pk__in=ids).values_list("plan_id", "region_id", "indicator_id")
-    groups = set(shown)
+    groups = {key[1:] for key in listed}
     plans, regions, indicators = (sorted({g[i] for g in groups}) for i in range(3))
     candidates = Target.objects.filter(
         plan_id__in=plans, region_id__in=regions, indicator_id__in=indicators
@@ -73,18 +84,20 @@ def _rows(ids: list[int], as_of: Quarter) -> list[TargetRow]:
         if (t.plan_id, t.region_id, t.indicator_id) in groups
     ]
     by_pk = {row.target.pk: row for row in progress_rows(targets, as_of)}
-    return [by_pk[pk] for pk in ids if pk in by_pk]
+    return [by_pk[key[0]] for key in listed if key[0] in by_pk]
 
 
 def targets_needing_attention_rows(
     scope: Q, *, as_of: Quarter, limit: int | None = None
 ) -> tuple[list[TargetRow], int]:
     """The targets of ``scope`` needing attention as of ``as_of`` (the first ``limit`` if
-    given) with their progress, and how many there are in all: a count, the ids of those
-    listed, and the progress of those only."""
+    given) with their progress, and how many there are in all: a count, the targets listed
+    (one query), and the progress of those only."""
     statuses = attention_statuses(scope, as_of=as_of)
-    ids = statuses.values_list("target_id", flat=True)
+    listed = statuses.values_list(
+        "target_id", "target__plan_id", "target__region_id", "target__indicator_id"
+    )
     if limit is None:
-        ids = list(ids)
-        return _rows(ids, as_of), len(ids)
-    return _rows(list(ids[:limit]), as_of), statuses.count()
+        listed = list(listed)
+        return _rows(listed, as_of), len(listed)
+    return _rows(list(listed[:limit]), as_of), statuses.count()
