@@ -68,6 +68,14 @@ def _start() -> Quarter:
     return min(SERIES_START, Quarter.of_date(first)) if first else SERIES_START
 
 
+def _earliest_read() -> Quarter:
+    """The earliest quarter whose counts any status reads: the series' start, or a due
+    quarter before it (``target_gaps`` reads the counts of a due quarter)."""
+    due = Target.objects.order_by("due_year", "due_quarter").values_list("due_year", "due_quarter")
+    first = due.first()
+    return min(_start(), Quarter(*first)) if first else _start()
+
+
 def progress_rows(targets: list[Target], as_of: Quarter) -> list[TargetRow]:
     """``target_rows`` of ``targets`` (whole groups, with their relations) as of ``as_of``,
     the series started where the whole set's is: what is stored, and what a home shows for
@@ -166,11 +174,15 @@ def target_statuses_touch(keys: Iterable[Key]) -> None:
     """Counts of (region, indicator, quarter) ``keys`` changed, in the current transaction:
     recompute the stored statuses of the targets set for those regions or any of their
     ancestors for those indicators (only theirs read the regions' cells and counts). Counts
-    after every stored as-of quarter change nothing."""
+    after every stored as-of quarter, or before the earliest quarter any status reads (an
+    import of old years), change nothing."""
     quarters = _stored()
     if not quarters:
         return
     keys = [k for k in keys if k[2] <= quarters[-1]]
+    if keys:
+        first = _earliest_read()
+        keys = [k for k in keys if first <= k[2]]
     if not keys:
         return
     touched = Region.objects.filter(pk__any_of=sorted({k[0] for k in keys})).only("path")

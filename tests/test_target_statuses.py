@@ -185,12 +185,18 @@ def test_a_draft_for_the_due_quarter_makes_its_target_pending(tree, certs, djang
     assert stored() == live()
 
 
-def test_a_count_after_the_as_of_quarter_refreshes_nothing(tree, certs, plan_targets):
+def test_a_count_after_the_as_of_quarter_or_before_any_series_refreshes_nothing(
+    tree, certs, plan_targets
+):
     target_statuses_build(AS_OF)
     before = list(TargetStatus.objects.order_by("pk").values_list("pk", flat=True))
-    make_count(tree["c"], certs, Quarter(2024, 3), 5000)
+    make_count(tree["c"], certs, Quarter(2024, 3), 5000)  # after AS_OF
+    make_count(tree["c"], certs, Quarter(2017, 3), 5000)  # before 2017Q4, the series' start
     after = list(TargetStatus.objects.order_by("pk").values_list("pk", flat=True))
     assert after == before  # no row rewritten
+    make_count(tree["c"], certs, Quarter(2017, 4), 5000)  # read by C's series: rewritten
+    assert TargetStatus.objects.filter(pk__in=before).count() < len(before)
+    assert stored() == live()
 
 
 def test_a_new_quarter_is_built_once_and_replaces_the_old(plan_targets):
