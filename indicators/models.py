@@ -553,7 +553,12 @@ class TargetStatus(models.Model):
     write that can change it; the set of an as-of quarter is complete once stored.
     """
 
-    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="statuses")
+    # No database constraint: a count writer that refreshes statuses must take no key lock on
+    # a target that an allocation save holds FOR UPDATE (indicators.target_statuses). Deleted
+    # with its target by Django's cascade, and by the services' raw deletes.
+    target = models.ForeignKey(
+        Target, on_delete=models.CASCADE, related_name="statuses", db_constraint=False
+    )
     as_of_year = models.PositiveSmallIntegerField()
     as_of_quarter = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=12)  # indicators.progress.Status

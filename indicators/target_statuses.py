@@ -36,10 +36,14 @@ A new quarter: when the reporting quarter has no rows, the first reader builds t
 (:func:`target_statuses_ensure`, ≈ 0.6 s nationally) and drops the older quarter's; the daily
 timer's ``refresh_target_statuses`` command does it before anyone visits (docs/deploy.md).
 
-Writers and the builder agree through the regions' row locks (PostgreSQL): a count writer locks
-the touched regions' ancestors root first (as ``rollups_refresh`` does), the builder and a
-whole-set refresh lock the roots. So a build never misses a count committed meanwhile, and two
-builders of a new quarter do not both insert it.
+Writers and the builder agree through the regions' row locks (PostgreSQL): a writer of statuses
+locks the regions of the targets it recomputes and their ancestors root first (as
+``rollups_refresh`` does for a count), before it reads which quarters are stored; the builder
+and a whole-set refresh lock the roots. So two writers never compute one target at once, a
+build never misses a count committed meanwhile, and two builders of a new quarter do not both
+insert it. A row's target is no database foreign key (``TargetStatus.target``): a count writer
+inserting statuses would otherwise take key locks on targets that an allocation save holds
+while it waits for the regions the count writer holds (a deadlock).
 """
 
 from __future__ import annotations
@@ -115,6 +119,20 @@ def _lock_roots() -> None:
         list(Region.objects.select_for_update().filter(parent__isnull=True).order_by("path"))
 
 
+def _lock_above(region_ids: Iterable[int]) -> list[int]:
+    """Hold ``region_ids`` and their ancestors, root first, as ``rollups_refresh`` does for a
+    count (those of a count's regions are held already then); their ids. Every writer of
+    statuses takes its roots first, so two never compute the same target at once (each
+    without the other's change; or both inserting its row: a unique violation), and none
+    while the whole set is built."""
+    touched = Region.objects.filter(pk__any_of=sorted(set(region_ids))).only("path")
+    codes = sorted({c for r in touched for c in r.path.strip("/").split("/")})
+    above = Region.objects.filter(code__any_of=codes).order_by("path")
+    if connection.vendor == "postgresql":
+        above = above.select_for_update()
+    return [r.pk for r in above.only("pk")]
+
+
 def _write(targets: list[Target], as_of: Quarter, *, everything: bool = False) -> int:
     rows = _rows(targets, as_of)
     stored = TargetStatus.objects.filter(_at(as_of))
@@ -158,12 +176,12 @@ def target_statuses_ensure(as_of: Quarter) -> None:
 
 @transaction.atomic
 def target_statuses_refresh_all() -> None:
-    """Recompute every stored as-of quarter's whole set (a roll-up rebuild; a region, an
-    indicator or several plans changed)."""
+    """Recompute every stored as-of quarter's whole set (a roll-up rebuild; an indicator
+    changed)."""
+    _lock_roots()  # before reading what is stored: a build may be under way
     quarters = _stored()
     if not quarters:
         return
-    _lock_roots()
     targets = targets_with_relations(Target.objects.order_by("pk"))
     for as_of in quarters:
         _write(targets, as_of, everything=True)
@@ -176,6 +194,12 @@ def target_statuses_touch(keys: Iterable[Key]) -> None:
     ancestors for those indicators (only theirs read the regions' cells and counts). Counts
     after every stored as-of quarter, or before the earliest quarter any status reads (an
     import of old years), change nothing."""
+    keys = list(keys)
+    if not keys:
+        return
+    # Locked before reading what is stored, a draft's too (it takes no roll-up lock): a build
+    # under way would otherwise store the statuses without this count.
+    ids = _lock_above(k[0] for k in keys)
     quarters = _stored()
     if not quarters:
         return
@@ -185,18 +209,7 @@ def target_statuses_touch(keys: Iterable[Key]) -> None:
         keys = [k for k in keys if first <= k[2]]
     if not keys:
         return
-    touched = Region.objects.filter(pk__any_of=sorted({k[0] for k in keys})).only("path")
-    codes = sorted({c for r in touched for c in r.path.strip("/").split("/")})
-    # The same locks as rollups_refresh (root first; already held when it ran): two writers
-    # under one ancestor would each compute its targets without the other's count.
-    ancestors = Region.objects.filter(code__any_of=codes).order_by("path")
-    if connection.vendor == "postgresql":
-        ancestors = ancestors.select_for_update()
-    ids = [r.pk for r in ancestors.only("pk")]
-    _refresh(
-        Q(region_id__in=ids, indicator_id__in=sorted({k[1] for k in keys})),
-        quarters,
-    )
+    _refresh(Q(region_id__in=ids, indicator_id__in=sorted({k[1] for k in keys})), quarters)
 
 
 def target_statuses_refresh_groups(groups: Iterable[tuple[int, int, int]]) -> None:
@@ -205,13 +218,14 @@ def target_statuses_refresh_groups(groups: Iterable[tuple[int, int, int]]) -> No
     groups = set(groups)
     if not groups:
         return
-    quarters = _stored()
-    if not quarters:
-        return
-    scope = Q(pk__in=[])
-    for plan_id, region_id, indicator_id in sorted(groups):
-        scope |= Q(plan_id=plan_id, region_id=region_id, indicator_id=indicator_id)
     with transaction.atomic():
+        _lock_above(g[1] for g in groups)
+        quarters = _stored()
+        if not quarters:
+            return
+        scope = Q(pk__in=[])
+        for plan_id, region_id, indicator_id in sorted(groups):
+            scope |= Q(plan_id=plan_id, region_id=region_id, indicator_id=indicator_id)
         _refresh(scope, quarters)
 
 
@@ -248,9 +262,10 @@ def _target_deleted(sender, instance, **kwargs) -> None:
 
 
 def _plan_saved(sender, instance, raw=False, **kwargs) -> None:
-    if raw or not _stored():
+    if raw:
         return
     with transaction.atomic():
+        _lock_roots()
         _refresh(Q(plan_id=instance.pk), _stored())
 
 

@@ -250,3 +250,68 @@ def test_the_targets_needing_attention_are_the_live_ones_in_their_order(tree, ce
         r.target.pk for r in expected if r.target.region.path.startswith(tree["b"].path)
     ]
     assert total == len(in_b)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submits_under_one_parent_keep_the_statuses_right(
+    tree, certs, orgs, plan_targets, django_user_model
+):
+    """Two officials of sibling prefectures submit at once (PostgreSQL, two connections): the
+    second waits for the first's locks on their common ancestors, then recomputes the
+    province's targets with both counts; no unique violation on the province's rows."""
+    import threading
+    import time
+
+    from django.db import transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between two connections: PostgreSQL")
+    off_a = make_user(django_user_model, "off_a", (Role.OFFICIAL, tree["a"]))
+    off_c = make_user(django_user_model, "off_c", (Role.OFFICIAL, tree["c"]))
+    target_statuses_build(AS_OF)
+    new = {"certificates": None, "organizations": None}
+    inside, release, errors = threading.Event(), threading.Event(), []
+
+    def save(user, region, value):
+        counts_save(
+            user=user, region=region, period=AS_OF,
+            values={"certificates": value, "organizations": value // 3},
+            expected_versions=new, explanation="x", submit=True,
+        )  # fmt: skip
+
+    def first():
+        try:
+            with transaction.atomic():
+                save(off_a, tree["a"], 900)
+                inside.set()
+                release.wait(20)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            inside.set()
+            connection.close()
+
+    def second():
+        try:
+            inside.wait(20)
+            save(off_c, tree["c"], 700)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    inside.wait(20)
+    time.sleep(0.5)  # the second is waiting at the province's lock while the first is open
+    release.set()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert stored() == live()
+    province = Target.objects.get(
+        region=tree["province"], indicator=certs, due_year=2024, due_quarter=2
+    )
+    # The province's 2024Q2: A 900 + C 700, B not in (B1 has no 2024Q2): pending.
+    assert stored()[province.pk][0] == Status.PENDING.value
