@@ -256,3 +256,40 @@ def test_a_homes_bounded_lists_are_the_first_items_of_the_full_lists(people, tre
     assert [r.target.pk for r in shown] == [r.target.pk for r in targets[:2]]
     # The other reviewer's scope holds none of them.
     assert todo.submissions_waiting_page(people["other_reviewer"], today=today, limit=2) == ([], 0)
+
+
+def test_a_leaders_home_computes_the_progress_of_the_targets_it_shows_only(
+    client, people, tree, certs, orgs, monkeypatch
+):
+    """The targets needing attention are found in the kept statuses: the home computes the
+    progress of the ten it shows (with the other targets of their plan, region and
+    indicator), in as many queries for 14 targets behind as for 2 (issue 25: a national
+    leader's home computed 2,996)."""
+    from work.selectors import target_attention
+
+    computed = []
+    real = target_attention.progress_rows
+    monkeypatch.setattr(
+        target_attention,
+        "progress_rows",
+        lambda targets, as_of: computed.append(len(targets)) or real(targets, as_of),
+    )
+    leader = people["leader"]
+    client.force_login(leader)
+    url = reverse("work:home")
+
+    def home() -> tuple[int, int, str]:
+        computed.clear()
+        queries = _page(client, leader, url)
+        page = client.get(url).content.decode()
+        return queries, max(computed), page
+
+    grow(tree, certs, orgs, start=0, n=2)
+    small, small_computed, _page_small = home()
+    grow(tree, certs, orgs, start=2, n=12)  # 2 → 14 targets behind, each its own plan
+    large, large_computed, page = home()
+    assert small == large
+    assert (small_computed, large_computed) == (2, views.HOME_ITEMS)
+    section = page.split("todo-targets")[1].split("</table>")[0]
+    assert section.count("<tr>") == views.HOME_ITEMS + 1  # the header row and ten targets
+    assert reverse("work:list", args=["targets"]) in page
