@@ -50,6 +50,7 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Collate
 from django.utils import timezone
@@ -397,13 +398,19 @@ def unreported_page(
     shows the first few. The units are chosen and counted in the database
     (:func:`reported_expression`, :func:`late_expression`); only the ``limit`` shown are read
     and made obligations (every unit was, 3,190 of them for a national home that shows ten;
-    issue 25). Four queries (indicators, count, page, officials), whatever the units' number."""
+    issue 25). Three queries (indicators, page with its total, officials), whatever the units'
+    number."""
     expected = _indicator_count()
     units = _unit_figures(scope, period).filter(~reported_expression(expected=expected))
     if late_only:
         units = units.filter(late_expression(period=period, expected=expected, today=today))
-    total = units.count()
-    shown = list(units[:limit])
+    if limit > 0:
+        # The total beside each row shown (counted over the same rows, after the filter): the
+        # units are grouped once, not once for the page and again for a count.
+        shown = list(units.annotate(total=Window(Count("*")))[:limit])
+        total = shown[0].total if shown else 0
+    else:
+        shown, total = [], units.count()
     paths = _official_paths()
     return [
         _obligation(u, period, _unit_row(u), expected=expected, today=today, paths=paths)
