@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import reduce
 
 from django.db import connection
@@ -43,12 +43,14 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Collate
 from django.utils import timezone
@@ -111,7 +113,7 @@ class Obligation:
 
     @property
     def due_passed(self) -> bool:
-        return self.today > self.last_day
+        return _due_passed(self.period, self.today)
 
     @property
     def late(self) -> bool:
@@ -142,6 +144,11 @@ class Obligation:
         if self.waiting_since is None:
             return None
         return (self.today - timezone.localtime(self.waiting_since).date()).days
+
+
+def _due_passed(period: Quarter, today: dt.date) -> bool:
+    """The last on-time day of ``period`` has passed on ``today``."""
+    return today > submission_last_day(period)
 
 
 @dataclass(frozen=True)
@@ -190,25 +197,29 @@ def _period_q(periods: Iterable[Quarter], prefix: str = "") -> Q:
     )
 
 
+def _figures(prefix: str = "") -> dict:
+    """The figures that decide a region-quarter's status, as aggregates over its counts (reached
+    through ``prefix``): read by :func:`_status`, :func:`_obligation` and, in the database,
+    :func:`_status_filter`, :func:`reported_expression` and :func:`late_expression`."""
+    status = f"{prefix}status"
+    return {
+        "n": Count(f"{prefix}id"),
+        "n_returned": Count(f"{prefix}id", filter=Q(**{status: S.RETURNED})),
+        "n_draft": Count(f"{prefix}id", filter=Q(**{status: S.DRAFT})),
+        "n_submitted": Count(f"{prefix}id", filter=Q(**{status: S.SUBMITTED})),
+        "n_approved": Count(f"{prefix}id", filter=Q(**{status: S.APPROVED})),
+        "n_first": Count(f"{prefix}first_submitted_at"),
+        "first": Max(f"{prefix}first_submitted_at"),
+        "submitted": Max(f"{prefix}submitted_at"),
+        "reviewed": Max(f"{prefix}reviewed_at"),
+    }
+
+
 def _submissions(counts: QuerySet[QuarterlyCount]):
     """Each (region, quarter) of ``counts`` with the figures that decide its status: one
     grouped query."""
     # order_by(): the model's ordering would otherwise join the GROUP BY (a row per indicator).
-    return (
-        counts.order_by()
-        .values("region_id", "year", "quarter")
-        .annotate(
-            n=Count("id"),
-            n_returned=Count("id", filter=Q(status=S.RETURNED)),
-            n_draft=Count("id", filter=Q(status=S.DRAFT)),
-            n_submitted=Count("id", filter=Q(status=S.SUBMITTED)),
-            n_approved=Count("id", filter=Q(status=S.APPROVED)),
-            n_first=Count("first_submitted_at"),
-            first=Max("first_submitted_at"),
-            submitted=Max("submitted_at"),
-            reviewed=Max("reviewed_at"),
-        )
-    )
+    return counts.order_by().values("region_id", "year", "quarter").annotate(**_figures())
 
 
 def _status(row: dict, expected: int) -> str:
@@ -322,6 +333,26 @@ def on_time_expression(*, period: Quarter, expected: int, prefix: str = "") -> C
     )
 
 
+def reported_expression(*, expected: int) -> Q:
+    """:attr:`Obligation.reported` as a database condition over rows with the figures of
+    :func:`_figures` (a unit without counts has ``n`` = 0): the submission status is one of
+    ``REPORTED_STATUSES`` (:func:`_status_filter`, the status rule in the database)."""
+    return _status_filter(REPORTED_STATUSES, expected)
+
+
+def late_expression(*, period: Quarter, expected: int, today: dt.date) -> Q:
+    """:attr:`Obligation.late` as a database condition over rows with the figures of
+    :func:`_figures` and ``first_submitted_at``: the last on-time day has passed, the unit was
+    not on time (:func:`on_time_expression`) and is not reported now
+    (:func:`reported_expression`)."""
+    due_passed = Value(_due_passed(period, today), output_field=BooleanField())
+    return (
+        Q(due_passed)
+        & ~Q(on_time_expression(period=period, expected=expected))
+        & ~reported_expression(expected=expected)
+    )
+
+
 def reporting_units(scope: Q) -> QuerySet[Region]:
     """The units that must report: every active reporting unit of ``scope`` (a ``Q`` on
     Region), in the tree's order."""
@@ -359,46 +390,55 @@ def reporting_obligations(
 
 
 def unreported_page(
-    *,
-    scope: Q,
-    period: Quarter,
-    today: dt.date,
-    limit: int,
-    keep: Callable[[Obligation], bool] | None = None,
+    *, scope: Q, period: Quarter, today: dt.date, limit: int, late_only: bool = False
 ) -> tuple[list[Obligation], int]:
-    """The first ``limit`` units of ``scope`` not reported for ``period`` (and accepted by
-    ``keep``), in the tree's order, and how many there are in all: the obligations of
-    :func:`quarter_obligations` (same rules, same rows), for a home that shows the first few.
-    Only the units shown are read as regions; the others are decided from their paths (3,190
-    regions read and kept for a national home that shows ten; issue 25). Five queries."""
+    """The first ``limit`` units of ``scope`` not reported for ``period`` (only the late ones
+    with ``late_only``), in the order of :func:`reporting_units`, and how many there are in all:
+    the obligations of :func:`quarter_obligations` (same rules, same rows), for a home that
+    shows the first few. The units are chosen and counted in the database
+    (:func:`reported_expression`, :func:`late_expression`); only the ``limit`` shown are read
+    and made obligations (every unit was, 3,190 of them for a national home that shows ten;
+    issue 25). Three queries (indicators, page with its total, officials), whatever the units'
+    number."""
     expected = _indicator_count()
-    rows = _submissions(
-        QuarterlyCount.objects.filter(region__in=reporting_units(scope).values("pk")).filter(
-            _period_q([period])
-        )
-    )
-    by_id = {r["region_id"]: r for r in rows}
+    units = _unit_figures(scope, period).filter(~reported_expression(expected=expected))
+    if late_only:
+        units = units.filter(late_expression(period=period, expected=expected, today=today))
+    if limit > 0:
+        # The total beside each row shown (counted over the same rows, after the filter): the
+        # units are grouped once, not once for the page and again for a count.
+        shown = list(units.annotate(total=Window(Count("*")))[:limit])
+        total = shown[0].total if shown else 0
+    else:
+        shown, total = [], units.count()
     paths = _official_paths()
-    shown: list[Obligation] = []
-    total = 0
-    for pk, path in reporting_units(scope).values_list("pk", "path"):
-        # A stand-in for the region (its key and path are all the rules read), until shown.
-        o = _obligation(
-            _UnitRef(pk, path), period, by_id.get(pk), expected=expected, today=today, paths=paths
+    return [
+        _obligation(u, period, _unit_row(u), expected=expected, today=today, paths=paths)
+        for u in shown
+    ], total
+
+
+def _unit_figures(scope: Q, period: Quarter) -> QuerySet[Region]:
+    """:func:`reporting_units` of ``scope``, each with the figures of its counts for ``period``
+    (:func:`_figures`; zero counts for a unit without any): the quarter's counts joined on the
+    quarter, one grouped query. ``first_submitted_at`` names ``first`` for
+    :func:`on_time_expression`."""
+    return (
+        reporting_units(scope)
+        .annotate(
+            qc=FilteredRelation(
+                "counts", condition=Q(counts__year=period.year, counts__quarter=period.quarter)
+            )
         )
-        if o.reported or (keep is not None and not keep(o)):
-            continue
-        total += 1
-        if len(shown) < limit:
-            shown.append(o)
-    regions = Region.objects.in_bulk([o.region.pk for o in shown])
-    return [replace(o, region=regions[o.region.pk]) for o in shown], total
+        .annotate(**_figures("qc__"))
+        .annotate(first_submitted_at=F("first"))
+    )
 
 
-@dataclass(frozen=True)
-class _UnitRef:
-    pk: int
-    path: str
+def _unit_row(unit: Region) -> dict | None:
+    """A unit of :func:`_unit_figures` as the grouped row :func:`_obligation` reads (None
+    without counts: not started)."""
+    return {name: getattr(unit, name) for name in _figures()} if unit.n else None
 
 
 def quarter_obligations(
@@ -415,15 +455,17 @@ def subtree_scope(region: Region) -> Q:
 
 
 def _status_filter(statuses: Sequence[str], expected: int) -> Q:
-    """The grouped rows whose submission status is one of ``statuses`` (in the database, so
-    that a count answers without fetching the rows)."""
+    """The grouped rows whose submission status (:func:`_status`) is one of ``statuses``, in
+    the database, so that a count answers without fetching the rows. A row without counts
+    (``n`` = 0: a unit joined to none) is not started."""
     parts = {
+        NOT_STARTED: Q(n=0),
         S.RETURNED: Q(n_returned__gt=0),
-        S.DRAFT: Q(n_returned=0) & (Q(n_draft__gt=0) | Q(n__lt=expected)),
+        S.DRAFT: Q(n__gt=0, n_returned=0) & (Q(n_draft__gt=0) | Q(n__lt=expected)),
         S.SUBMITTED: Q(n_returned=0, n_draft=0, n_submitted__gt=0, n__gte=expected),
-        S.APPROVED: Q(n_returned=0, n_draft=0, n_submitted=0, n__gte=expected),
+        S.APPROVED: Q(n__gt=0, n_returned=0, n_draft=0, n_submitted=0, n__gte=expected),
     }
-    return reduce(operator.or_, (parts[S(s)] for s in statuses))
+    return reduce(operator.or_, (parts[s] for s in statuses))
 
 
 def _open_rows(scope: Q, statuses: Sequence[str], expected: int):

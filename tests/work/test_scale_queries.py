@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
-from indicators.selectors.entry import submission_last_day
+from indicators.selectors.entry import submission_deadline, submission_last_day
 from regions.models import Membership, Region
 from tests.conftest import (
     confirm_address,
@@ -231,6 +231,11 @@ def test_send_reminders_reads_what_every_digest_shares_once_per_run(
 def test_a_homes_bounded_lists_are_the_first_items_of_the_full_lists(people, tree, certs, orgs):
     grow(tree, certs, orgs, start=0, n=5)  # five prefectures' P waiting; A, 兰州新区, B, C not in
     make_count(tree["a"], certs, P, 3, status=S.DRAFT)  # begun, still not reported
+    # C was first submitted in time, then returned: not reported, never overdue.
+    on_time = submission_deadline(P) - dt.timedelta(hours=1)
+    for ind in (certs, orgs):
+        make_count(tree["c"], ind, P, 4, status=S.RETURNED)
+    QuarterlyCount.objects.filter(region=tree["c"]).update(first_submitted_at=on_time)
     today = timezone.localdate()
 
     def key(items):
@@ -246,6 +251,8 @@ def test_a_homes_bounded_lists_are_the_first_items_of_the_full_lists(people, tre
         people["leader"], today=today, limit=2, scope="view", overdue_only=True
     )
     assert total == len(overdue) and key(shown) == key(overdue[:2])
+    # Past the last on-time day A, 兰州新区 and B are overdue, C is not; before it none is.
+    assert total == (3 if today > submission_last_day(P) else 0)
     full = todo.submissions_waiting(people["reviewer"], today=today)
     shown, total = todo.submissions_waiting_page(people["reviewer"], today=today, limit=2)
     assert len(full) == total == 5

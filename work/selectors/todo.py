@@ -329,7 +329,7 @@ def late_units_page(
     user, *, today: dt.date, limit: int, scope: str = "review", overdue_only: bool = False
 ) -> tuple[list[QuarterItem], int]:
     """The first ``limit`` of :func:`late_units` (only the ``overdue`` ones if asked) and how
-    many there are in all, reading only the units shown as regions (a home's section)."""
+    many there are in all, chosen and counted in the database (a home's section)."""
     access = access_for(user)
     if scope == "review" and not access.can_review_anything:
         return [], 0
@@ -337,9 +337,13 @@ def late_units_page(
     paths = access.review if scope == "review" else access.view
 
     def compute() -> tuple[list[QuarterItem], int]:
-        keep = (lambda o: _item(o).overdue) if overdue_only else None
+        # A unit not reported is overdue (QuarterItem.overdue) exactly when it is late.
         shown, total = unreported_page(
-            scope=q, period=reporting_quarter(today), today=today, limit=limit, keep=keep
+            scope=q,
+            period=reporting_quarter(today),
+            today=today,
+            limit=limit,
+            late_only=overdue_only,
         )
         return [_item(o) for o in shown], total
 
