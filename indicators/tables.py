@@ -13,8 +13,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 
 from indicators.charts import figure_payload, fmt_int, fmt_pct
 from indicators.progress import Status, increase_text, progress_notes
@@ -496,15 +496,22 @@ class ChildrenTable(tables.Table):
 
 
 class ReportStatusColumn(tables.Column):
-    """A quarter's reporting status as a worded badge."""
+    """A quarter's reporting status as a worded badge: the same few badges in every cell of a
+    completeness table (34 × 12 of them for the nation), each drawn once per language."""
+
+    _drawn: dict[tuple, str] = {}
 
     def render(self, value):
-        return format_html(
-            '<span class="report report-{}">{}{}</span>',
-            value.value,
-            report_swatch(value),
-            value.label,
-        )
+        key = (value, get_language())
+        html = self._drawn.get(key)
+        if html is None:
+            html = self._drawn[key] = format_html(
+                '<span class="report report-{}">{}{}</span>',
+                value.value,
+                report_swatch(value),
+                value.label,
+            )
+        return html
 
 
 class CompletenessTable(tables.Table):
