@@ -6,6 +6,7 @@ exactly what they drew before (tests/test_tables2_speedup.py)."""
 
 from __future__ import annotations
 
+from django.db.models import Model as _Model
 from django_tables2 import utils
 
 _original = utils.signature
@@ -66,6 +67,107 @@ def _static_td(column):
     return column.attrs["td"].as_html()
 
 
+_ARGUMENTS = frozenset(("value", "record", "column", "bound_column", "bound_row", "table"))
+
+
+class _Column:
+    """How the cells of one column are drawn: what ``BoundRow._get_and_render_with`` and
+    ``call_with_appropriate`` work out for every cell (the accessor's parts, the arguments the
+    render function takes), worked out once. A cell it cannot draw as the library would (a
+    model record, whose field may have choices; a link; an accessor with arguments) goes
+    through the library."""
+
+    def __init__(self, column, table):
+        from django_tables2.columns.linkcolumn import BaseLinkColumn
+        from django_tables2.columns.manytomanycolumn import ManyToManyColumn
+
+        self.column = column
+        self.table = table
+        accessor = utils.A(column.accessor)
+        self.bits = tuple(accessor.bits)
+        self.library = bool(
+            column.link
+            or not self.bits
+            or accessor.callable_args
+            or accessor.callable_kwargs
+            or isinstance(column.column, (BaseLinkColumn, ManyToManyColumn))
+        )
+        self.default = column.default
+        self.empty_values = column.column.empty_values
+        self.render = column.render
+        args, keywords = cached_signature(column.render)
+        self.args = None if keywords else args  # None: every argument
+        self.callable = keywords is not None or all(a in _ARGUMENTS for a in args)
+
+    def cell(self, row):
+        record = row.record
+        if (
+            self.library
+            or isinstance(record, _Model)
+            or (isinstance(record, dict) and len(self.bits) > 1)
+        ):
+            return row._get_and_render_with(self.column, row._call_render, self.default)
+        try:
+            value = _resolve(record, self.bits)
+        except _PastModel:
+            return row._get_and_render_with(self.column, row._call_render, self.default)
+        except Exception:  # as the library: a failed look-up is no value
+            value = None
+        if value in self.empty_values:
+            return self.default
+        if not self.callable:
+            return None
+        arguments = {
+            "value": value,
+            "record": record,
+            "column": self.column.column,
+            "bound_column": self.column,
+            "bound_row": row,
+            "table": self.table,
+        }
+        if self.args is None:
+            return self.render(**arguments)
+        return self.render(**{a: arguments[a] for a in self.args})
+
+
+class _PastModel(Exception):
+    """The look-up met a model before its last part: the library's own path decides."""
+
+
+def _resolve(current, bits):
+    """``Accessor.resolve`` (dictionary, attribute, then index look-up; callables called) for a
+    record that is no model."""
+    last = len(bits) - 1
+    for i, bit in enumerate(bits):
+        if i == last and isinstance(current, _Model):
+            raise _PastModel
+        if hasattr(type(current), "__getitem__"):
+            try:
+                current = current[bit]
+            except (TypeError, AttributeError, KeyError):
+                current = _attribute_or_index(current, bit)
+        else:
+            current = _attribute_or_index(current, bit)
+        if callable(current):
+            if getattr(current, "alters_data", False):
+                raise ValueError(bit)
+            if not getattr(current, "do_not_call_in_templates", False):
+                current = current()
+        if current is None:
+            break
+    return current
+
+
+def _attribute_or_index(current, bit):
+    try:
+        return getattr(current, bit)
+    except (TypeError, AttributeError):
+        try:
+            return current[int(bit)]
+        except (IndexError, ValueError, KeyError, TypeError):
+            raise ValueError(bit) from None
+
+
 def tbody_html(table, context) -> str | None:
     """The ``table.tbody`` block of ``django_tables2/table.html`` for ``table``, character for
     character, or None where the template must draw it (a localized column, or a table that
@@ -79,6 +181,7 @@ def tbody_html(table, context) -> str | None:
     if any(column.localize is not None for column in columns):
         return None
     static = {column.name: _static_td(column) for column in columns}
+    plans = [_Column(column, table) for column in columns]
     tbody = table.attrs.get("tbody")
     tbody = tbody.as_html() if hasattr(tbody, "as_html") else ""
     out = [f"\n                <tbody {tbody}>\n                "]
@@ -86,10 +189,10 @@ def tbody_html(table, context) -> str | None:
     for row in table.paginated_rows:
         rows += 1
         cells = []
-        for column in columns:
-            # BoundRow.items() without its look-up of each column by name (a scan of the
-            # columns): the call get_cell makes, and the current_* the attributes read.
-            cell = row._get_and_render_with(column, row._call_render, column.default)
+        for plan in plans:
+            # BoundRow.items(), and the current_* the computed attributes read.
+            column = plan.column
+            cell = plan.cell(row)
             column.current_value, column.current_record = cell, row.record
             td = static[column.name]
             if td is None:

@@ -164,3 +164,32 @@ def test_dashboards_draw_the_same_html_with_rows_drawn_in_python(demo, client, u
     for language in ("zh-hans", "en"):
         assert pages[(False, language)] == pages[(True, language)]
     assert "<tbody" in pages[(False, "zh-hans")]
+
+
+class Nested(tables.Table):
+    """Records that are objects: a nested accessor through a missing part, a method called, a
+    render function asking for arguments the library does not give (drawn as None)."""
+
+    name = tables.Column()
+    inner = tables.Column(accessor="inner__x", default="(none)")
+    shout = tables.Column(accessor="shout")
+    odd = tables.Column(accessor="name", empty_values=())
+
+    class Meta:
+        template_name = "indicators/table.html"
+
+    def render_odd(self, value, unknown):  # an argument the library does not know
+        return "never"
+
+
+def test_object_records_are_drawn_as_the_library_draws_them():
+    from types import SimpleNamespace
+
+    rows = [
+        SimpleNamespace(name="甲", inner=SimpleNamespace(x=1), shout=lambda: "HI"),
+        SimpleNamespace(name="乙", inner=None, shout=lambda: None),
+        SimpleNamespace(name="丙", inner=SimpleNamespace(), shout="plain"),
+    ]
+    fast = _drawn(Nested, rows, in_template=False)
+    assert fast == _drawn(Nested, rows, in_template=True)
+    assert ">HI<" in fast and ">(none)<" in fast and ">None<" in fast and "never" not in fast
