@@ -173,7 +173,8 @@ def tbody_html(table, context) -> str | None:
     character, or None where the template must draw it (a localized column, or a table that
     asks for it with ``rows_in_template``: the tests' reference)."""
     from django.template.base import render_value_in_context
-    from django.utils.safestring import mark_safe
+    from django.utils.html import escape
+    from django.utils.safestring import SafeString, mark_safe
 
     if getattr(table, "rows_in_template", False):
         return None
@@ -182,6 +183,7 @@ def tbody_html(table, context) -> str | None:
         return None
     static = {column.name: _static_td(column) for column in columns}
     plans = [_Column(column, table) for column in columns]
+    autoescape = context.autoescape
     tbody = table.attrs.get("tbody")
     tbody = tbody.as_html() if hasattr(tbody, "as_html") else ""
     out = [f"\n                <tbody {tbody}>\n                "]
@@ -197,7 +199,15 @@ def tbody_html(table, context) -> str | None:
             td = static[column.name]
             if td is None:
                 td = column.attrs["td"].as_html()
-            cells.append(_CELL.format(td, render_value_in_context(cell, context)))
+            # What {{ cell }} prints (render_value_in_context): a str is not localized, a
+            # safe one printed as it is, another escaped.
+            if autoescape and isinstance(cell, SafeString):
+                shown = cell
+            elif autoescape and type(cell) is str:
+                shown = escape(cell)
+            else:
+                shown = render_value_in_context(cell, context)
+            cells.append(_CELL.format(td, shown))
         out.append(_ROW.format(row.attrs.as_html(), "".join(cells)))
     if not rows:
         out.append("\n                    ")
