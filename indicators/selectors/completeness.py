@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator, QuarterlyCount
@@ -35,7 +36,12 @@ class ReportStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return str(REPORT_STATUS_LABELS[self])
+        # Translated once per language: a national heatmap asks 800 times.
+        key = (self, get_language())
+        found = _LABELS.get(key)
+        if found is None:
+            found = _LABELS[key] = str(REPORT_STATUS_LABELS[self])
+        return found
 
     @property
     def rank(self) -> int:
@@ -50,6 +56,7 @@ REPORT_STATUS_ORDER = [
     ReportStatus.APPROVED,
     ReportStatus.NOT_EXPECTED,
 ]
+_LABELS: dict[tuple, str] = {}
 REPORT_STATUS_LABELS = {
     ReportStatus.MISSING: _("Not reported"),  # the same term as the queue (docs/glossary.md)
     ReportStatus.RETURNED: _("Returned"),
