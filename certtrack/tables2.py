@@ -41,9 +41,9 @@ def install() -> None:
 # every cell). On a national dashboard that was half of the page (bench/NOTES.md, "Dashboards
 # and assessment rendering"). :func:`tbody_html` writes the very characters of the template's
 # ``table.tbody`` block (``django_tables2/table.html``, 2.8): the cells are still rendered by
-# the table's own ``render_*`` methods, through the call ``BoundRow.get_cell`` makes; a column's
-# ``td`` attributes are computed once when none of them is computed per record.
-# tests/test_tables2_speedup.py compares both outputs.
+# the table's own ``render_*`` methods, with the value and arguments the library would give
+# them (:class:`_Column`); a column's ``td`` attributes are computed once when none of them is
+# computed per record. tests/test_tables2_speedup.py compares both outputs.
 
 _ROW = "\n                    \n                    <tr {}>\n                        {}\n                    </tr>\n                    \n                "  # noqa: E501
 _CELL = "\n                            <td {}>{}</td>\n                        "
