@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from indicators.bulk import insert_rows, update_rows
@@ -126,6 +126,73 @@ def _first_entries(row: RegisterRow, problems: list[RowProblem]) -> list[SimpleN
     return [_entry(VALID, row.issued_on, date), _entry(row.status, date)]
 
 
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _stored_organizations(codes: list[str]) -> list[tuple]:
+    """(pk, credit code, name, region id) of the stored organizations among ``codes``.
+
+    On PostgreSQL in plain SQL with the codes as one array: the ``__any_of`` lookup prepares
+    every value through the field first (≈ 0.2 s of the ≈ 2.2 s of a file of 20,000 rows)."""
+    if connection.vendor == "postgresql":
+        return _fetch(
+            "SELECT id, credit_code, name, region_id FROM register_organization "
+            "WHERE credit_code = ANY(%s::varchar[])",
+            [codes],
+        )
+    return list(
+        Organization.objects.filter(credit_code__any_of=codes).values_list(
+            "pk", "credit_code", "name", "region_id"
+        )
+    )
+
+
+_CERT_COLUMNS = (
+    "id", "body", "number", "type_id", "holder_id", "issued_on", "expires_on",
+    "absent_since_id", "status",
+)  # fmt: skip
+
+
+def _stored_certificates(keys: Sequence[tuple[str, str]]) -> list[tuple]:
+    """The stored certificates among ``keys`` ((body, number) pairs): their ``_CERT_COLUMNS``.
+
+    On PostgreSQL the pairs are joined as two arrays, so that each is found through the unique
+    (body, number) index: a look-up by number alone cannot use that index, and read the whole
+    index (or table) for every file, growing with the register."""
+    if connection.vendor == "postgresql":
+        columns = ", ".join(f"c.{name}" for name in _CERT_COLUMNS)
+        return _fetch(
+            f"SELECT {columns} FROM unnest(%s::varchar[], %s::varchar[]) AS k(body, number) "
+            "JOIN register_certificate c ON c.body = k.body AND c.number = k.number",
+            [[body for body, _n in keys], [number for _b, number in keys]],
+        )
+    wanted = set(keys)
+    stored = Certificate.objects.filter(
+        number__any_of=list({number for _body, number in keys})
+    ).values_list("pk", *_CERT_COLUMNS[1:])
+    return [row for row in stored if (row[1], row[2]) in wanted]
+
+
+def _open_entries(certificate_ids: list[int]) -> list[tuple]:
+    """(pk, certificate id, status, valid from) of the latest history entry of each."""
+    if not certificate_ids:
+        return []
+    if connection.vendor == "postgresql":
+        return _fetch(
+            "SELECT id, certificate_id, status, valid_from FROM register_certificatestatus "
+            "WHERE certificate_id = ANY(%s::bigint[]) AND valid_to IS NULL",
+            [certificate_ids],
+        )
+    return list(
+        CertificateStatus.objects.filter(
+            certificate_id__any_of=certificate_ids, valid_to__isnull=True
+        ).values_list("pk", "certificate_id", "status", "valid_from")
+    )
+
+
 def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
     plan = _Plan()
     types = dict(CertificationType.objects.values_list("code", "pk"))
@@ -140,35 +207,19 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
     # Stored rows as tuples, looked up with one array parameter each (certtrack/lookups.py).
     orgs: dict[str, list] = {  # pk, name, region id: as the rows before have left them
         code: [pk, name, region_id]
-        for pk, code, name, region_id in Organization.objects.filter(
-            credit_code__any_of=list({r.credit_code for r in rows})
-        ).values_list("pk", "credit_code", "name", "region_id")
+        for pk, code, name, region_id in _stored_organizations(list({r.credit_code for r in rows}))
     }
     plan.stored_orgs = {code: org[0] for code, org in orgs.items()}
     certs: dict[tuple[str, str], tuple] = {
         (body, number): (pk, type_id, holder_id, issued, expires, absent, status)
         for pk, body, number, type_id, holder_id, issued, expires, absent, status in (
-            Certificate.objects.filter(number__any_of=list({r.number for r in rows})).values_list(
-                "pk",
-                "body",
-                "number",
-                "type_id",
-                "holder_id",
-                "issued_on",
-                "expires_on",
-                "absent_since_id",
-                "status",
-            )  # fmt: skip
+            _stored_certificates(list({(r.body, r.number) for r in rows}))
         )
     }
-    latest: dict[int, tuple[int, str, object]] = {}
-    if certs:
-        latest = {
-            cert: (pk, status, since)
-            for pk, cert, status, since in CertificateStatus.objects.filter(
-                certificate_id__any_of=[c[0] for c in certs.values()], valid_to__isnull=True
-            ).values_list("pk", "certificate_id", "status", "valid_from")
-        }
+    latest = {
+        cert: (pk, status, since)
+        for pk, cert, status, since in _open_entries([c[0] for c in certs.values()])
+    }
 
     in_file: set[tuple[str, str]] = set()
     for row in rows:
@@ -215,6 +266,7 @@ def _plan(rows: Sequence[RegisterRow], summary: ImportSummary) -> _Plan:
                 issued_on=row.issued_on,
                 expires_on=row.expires_on,
                 status=row.status,
+                absent_since_id=None,
             )
             plan.certs_new.append((new, entries))
             if org_pk:
@@ -346,9 +398,7 @@ def register_import(
                 org.is_demo = is_demo
             insert_rows(Organization, list(plan.orgs_new.values()), batch=BATCH)
             if plan.orgs_new:
-                for code, pk in Organization.objects.filter(
-                    credit_code__any_of=list(plan.orgs_new)
-                ).values_list("credit_code", "pk"):
+                for pk, code, _name, _region in _stored_organizations(list(plan.orgs_new)):
                     plan.orgs_new[code].pk = pk
                     touched.add(pk)
             update_rows(Organization, list(plan.orgs_changed.values()), ["name", "region"])
@@ -360,11 +410,8 @@ def register_import(
                 cert.is_demo = is_demo
             insert_rows(Certificate, list(new_certs.values()), batch=BATCH)
             if new_certs:
-                for body, number, pk in Certificate.objects.filter(
-                    number__any_of=list({number for _body, number in new_certs})
-                ).values_list("body", "number", "pk"):
-                    if (body, number) in new_certs:
-                        new_certs[(body, number)].pk = pk
+                for pk, body, number, *_rest in _stored_certificates(list(new_certs)):
+                    new_certs[(body, number)].pk = pk
             entries = []
             for cert, first in plan.certs_new:
                 for entry in first:
