@@ -32,7 +32,7 @@ from django.db import connection, transaction
 from indicators.bulk import insert_rows
 from indicators.periods import Quarter
 from regions.models import Region
-from register import stock_cells
+from register import bulkload, stock_cells
 from register.models import (
     CertificationType,
     Organization,
@@ -305,13 +305,17 @@ def register_stocks_refreshed(
 def register_stocks_deferred() -> Iterator[None]:
     """A bulk load (the national register in 204 files of 20,000 rows, each touching nearly
     every region and quarter): the imports inside the block skip their refresh, and the cells
-    are rebuilt once on leaving it, in the same transaction (the caller's ``atomic``)."""
+    are rebuilt once on leaving it, in the same transaction (the caller's ``atomic``). On
+    PostgreSQL the register tables' foreign keys and secondary indexes are set aside for the
+    block and re-created, and checked, on leaving it, before the rebuild (register.bulkload)."""
     assert transaction.get_connection().in_atomic_block, "inside the load's transaction"
+    aside = bulkload.set_aside()
     token = _deferred.set(True)
     try:
         yield
     finally:
         _deferred.reset(token)
+    bulkload.restore(aside)
     register_stocks_rebuild()
 
 
