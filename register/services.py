@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from indicators.bulk import insert_rows, update_rows
+from indicators.bulk import insert_rows, new_ids, update_rows
 from indicators.pagecache import data_changed
 from regions.models import Region
 from register.imports import RegisterRow
@@ -392,15 +392,20 @@ def register_import(
         # The stock cells change by what the touched holders hold after minus before
         # (register.stocks), in this transaction.
         with register_stocks_refreshed(holders=plan.holders, regions=plan.region_ids) as touched:
-            # New rows go in through indicators.bulk.insert_rows (COPY on PostgreSQL), their
-            # ids read back by natural key with one array parameter.
+            # New rows go in through indicators.bulk.insert_rows (COPY on PostgreSQL) with ids
+            # drawn from their sequence first; elsewhere read back by natural key.
+            ids = new_ids(Organization, len(plan.orgs_new))
+            for org, pk in zip(plan.orgs_new.values(), ids or [], strict=False):
+                org.id = org.pk = pk
             for org in plan.orgs_new.values():
                 org.is_demo = is_demo
-            insert_rows(Organization, list(plan.orgs_new.values()), batch=BATCH)
-            if plan.orgs_new:
+            insert_rows(
+                Organization, list(plan.orgs_new.values()), batch=BATCH, with_pk=ids is not None
+            )
+            if plan.orgs_new and ids is None:
                 for pk, code, _name, _region in _stored_organizations(list(plan.orgs_new)):
                     plan.orgs_new[code].pk = pk
-                    touched.add(pk)
+            touched.update(org.pk for org in plan.orgs_new.values())
             update_rows(Organization, list(plan.orgs_changed.values()), ["name", "region"])
             holder_pk = {code: org.pk for code, org in plan.orgs_new.items()}
             holder_pk.update(plan.stored_orgs)
@@ -408,8 +413,11 @@ def register_import(
             for cert in new_certs.values():
                 cert.holder_id = holder_pk[cert.holder]
                 cert.is_demo = is_demo
-            insert_rows(Certificate, list(new_certs.values()), batch=BATCH)
-            if new_certs:
+            ids = new_ids(Certificate, len(new_certs))
+            for cert, pk in zip(new_certs.values(), ids or [], strict=False):
+                cert.id = cert.pk = pk
+            insert_rows(Certificate, list(new_certs.values()), batch=BATCH, with_pk=ids is not None)
+            if new_certs and ids is None:
                 for pk, body, number, *_rest in _stored_certificates(list(new_certs)):
                     new_certs[(body, number)].pk = pk
             entries = []
