@@ -32,7 +32,7 @@ from django.db import connection, transaction
 from indicators.bulk import insert_rows
 from indicators.periods import Quarter
 from regions.models import Region
-from register import stock_cells
+from register import bulkload, stock_cells
 from register.models import (
     CertificationType,
     Organization,
@@ -58,10 +58,12 @@ def quarter_of(number: int) -> Quarter:
 # [start, end) -- a "valid" history entry within the certificate's issue .. expiry dates --
 # becomes the range of quarter numbers [a, b) whose ends it covers, cut to start no earlier
 # than the holder's first changed quarter (``q0``: the stocks before it do not change, and are
-# neither swept nor rewritten); keyed three times (its type, its type group, all types);
-# certificates: +1 at a, -1 at b per key. Organizations: each holder's ranges per key are
-# merged first (a range starts an island where it begins after every earlier range of the
-# holder has ended), then +1/-1 per island.
+# neither swept nor rewritten). Certificates: +1 at a, -1 at b, added up per region, type and
+# quarter, then per type group and over all types from those sums. Organizations: each
+# holder's ranges per key (its type, its group, all types) in order; a range starts an island
+# (+1 at a) where it begins after every earlier range of the holder has ended, and ends one
+# (-1 at the farthest end so far, ``upto``) where the next range begins after that (or there is
+# none): one window pass, no grouping of islands.
 _SWEEP_SQL = """
 WITH {holders_cte}spans AS (
   SELECT c.holder_id AS h, o.region_id AS r, c.type_id AS t, ty."group" AS g,
@@ -74,26 +76,31 @@ WITH {holders_cte}spans AS (
   WHERE s.status = 'valid' AND {where}
 ), ranges AS (
   SELECT h, r, t, g, CASE WHEN a0 > q0 THEN a0 ELSE q0 END AS a, b FROM spans
+), certs AS (
+  SELECT r, t, g, k, CAST(SUM(d) AS INTEGER) AS d FROM (
+    SELECT r, t, g, a AS k, 1 AS d FROM ranges WHERE a < b
+    UNION ALL SELECT r, t, g, b, -1 FROM ranges WHERE a < b
+  ) AS ends GROUP BY r, t, g, k
 ), keyed AS (
   SELECT h, r, t AS kt, g AS kg, a, b FROM ranges WHERE a < b
   UNION ALL SELECT h, r, NULL, g, a, b FROM ranges WHERE a < b
   UNION ALL SELECT h, r, NULL, '', a, b FROM ranges WHERE a < b
 ), marked AS (
-  SELECT h, r, kt, kg, a, b, MAX(b) OVER (
+  SELECT r, kt, kg, a, b, MAX(b) OVER (
     PARTITION BY h, kt, kg ORDER BY a, b ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-  ) AS before FROM keyed
-), numbered AS (
-  SELECT h, r, kt, kg, a, b, SUM(CASE WHEN before IS NULL OR a > before THEN 1 ELSE 0 END)
-    OVER (PARTITION BY h, kt, kg ORDER BY a, b ROWS UNBOUNDED PRECEDING) AS island
+  ) AS before, LEAD(a) OVER (PARTITION BY h, kt, kg ORDER BY a, b) AS next
+  FROM keyed
+), bounded AS (
+  SELECT r, kt, kg, a, before, next,
+         CASE WHEN before IS NULL OR b > before THEN b ELSE before END AS upto
   FROM marked
-), islands AS (
-  SELECT r, kt, kg, MIN(a) AS a, MAX(b) AS b FROM numbered GROUP BY h, r, kt, kg, island
 )
 SELECT r, kt, kg, k, SUM(dc), SUM(dorg) FROM (
-  SELECT r, kt, kg, a AS k, 1 AS dc, 0 AS dorg FROM keyed
-  UNION ALL SELECT r, kt, kg, b, -1, 0 FROM keyed
-  UNION ALL SELECT r, kt, kg, a, 0, 1 FROM islands
-  UNION ALL SELECT r, kt, kg, b, 0, -1 FROM islands
+  SELECT r, t AS kt, g AS kg, k, d AS dc, 0 AS dorg FROM certs
+  UNION ALL SELECT r, NULL, g, k, d, 0 FROM certs
+  UNION ALL SELECT r, NULL, '', k, d, 0 FROM certs
+  UNION ALL SELECT r, kt, kg, a, 0, 1 FROM bounded WHERE before IS NULL OR a > before
+  UNION ALL SELECT r, kt, kg, upto, 0, -1 FROM bounded WHERE next IS NULL OR next > upto
 ) events
 GROUP BY r, kt, kg, k
 """
@@ -102,7 +109,8 @@ GROUP BY r, kt, kg, k
 def _quarter_sql(vendor: str, day: str) -> str:
     """SQL for :func:`quarter_number` of a date expression."""
     if vendor == "postgresql":
-        return f"(EXTRACT(YEAR FROM {day})::int * 4 + (EXTRACT(MONTH FROM {day})::int - 1) / 3)"
+        # date_part (float8) rather than EXTRACT (numeric since PostgreSQL 14): 1.4x faster
+        return f"(date_part('year', {day})::int * 4 + (date_part('month', {day})::int - 1) / 3)"
     return (
         f"(CAST(strftime('%%Y', {day}) AS INTEGER) * 4"
         f" + (CAST(strftime('%%m', {day}) AS INTEGER) - 1) / 3)"
@@ -305,13 +313,17 @@ def register_stocks_refreshed(
 def register_stocks_deferred() -> Iterator[None]:
     """A bulk load (the national register in 204 files of 20,000 rows, each touching nearly
     every region and quarter): the imports inside the block skip their refresh, and the cells
-    are rebuilt once on leaving it, in the same transaction (the caller's ``atomic``)."""
+    are rebuilt once on leaving it, in the same transaction (the caller's ``atomic``). On
+    PostgreSQL the register tables' foreign keys and secondary indexes are set aside for the
+    block and re-created, and checked, on leaving it, before the rebuild (register.bulkload)."""
     assert transaction.get_connection().in_atomic_block, "inside the load's transaction"
+    aside = bulkload.set_aside()
     token = _deferred.set(True)
     try:
         yield
     finally:
         _deferred.reset(token)
+    bulkload.restore(aside)
     register_stocks_rebuild()
 
 

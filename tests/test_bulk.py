@@ -101,3 +101,26 @@ def test_update_rows_stores_what_bulk_update_stores(tree, certs, django_user_mod
     assert [c.value for c in QuarterlyCount.objects.filter(year=2023).order_by("pk")] == [
         0, 7, 10**11 + 3, 14, 21, 10**11 + 3, 28, 35, 10**11 + 3,
     ]  # fmt: skip
+
+
+def test_rows_written_with_keys_from_new_ids_keep_those_keys(tree, certs, django_user_model):
+    """PostgreSQL: keys drawn from the table's sequence, written with the rows (nothing to read
+    back), and a later ordinary insert takes the next key; elsewhere no keys are drawn."""
+    from django.db import connection
+
+    from indicators.bulk import new_ids
+
+    user = make_user(django_user_model, "u")
+    rows = _counts(tree, certs, user, 2023)
+    ids = new_ids(QuarterlyCount, len(rows))
+    if connection.vendor != "postgresql":
+        assert ids is None
+        return
+    assert len(set(ids)) == len(rows) == 9
+    for row, pk in zip(rows, ids, strict=True):
+        row.pk = pk
+    insert_rows(QuarterlyCount, rows, with_pk=True)
+    stored = dict(QuarterlyCount.objects.filter(year=2023).values_list("pk", "region_id"))
+    assert stored == {row.pk: row.region_id for row in rows}
+    later = make_count(tree["a"], certs, "2030Q1", 1)
+    assert later.pk > max(ids)
