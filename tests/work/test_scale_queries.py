@@ -265,6 +265,43 @@ def test_a_homes_bounded_lists_are_the_first_items_of_the_full_lists(people, tre
     assert todo.submissions_waiting_page(people["other_reviewer"], today=today, limit=2) == ([], 0)
 
 
+def test_a_superusers_home_reads_both_late_lists_at_once_and_shows_the_same(
+    people, tree, certs, orgs, django_user_model
+):
+    # A begun (not reported, overdue once the day has passed); C first submitted on time then
+    # returned (not reported, never overdue); B and the zone not started; 别市 reported.
+    make_count(tree["a"], certs, P, 3, status=S.DRAFT)
+    on_time = submission_deadline(P) - dt.timedelta(hours=1)
+    for ind in (certs, orgs):
+        make_count(tree["c"], ind, P, 4, status=S.RETURNED)
+        make_count(tree["other_city"], ind, P, 5, status=S.SUBMITTED)
+    QuarterlyCount.objects.filter(region=tree["c"]).update(first_submitted_at=on_time)
+    admin = make_user(django_user_model, "admin", superuser=True)
+    today = timezone.localdate()
+
+    def key(items):
+        return [(i.region.code, i.status, i.overdue) for i in items]
+
+    cache.clear()
+    home = todo.todo_for(admin, today=today, limit=2)
+    full = todo.late_units(admin, today=today)
+    overdue = [i for i in full if i.overdue]
+    assert (key(home.late), home.total("late")) == (key(full[:2]), len(full))
+    assert (key(home.scope_late), home.total("scope_late")) == (key(overdue[:2]), len(overdue))
+    assert len(full) == 4  # A, its zone, B, C
+    assert len(overdue) == (3 if today > submission_last_day(P) else 0)
+    # One read for both: the separate late_units_page of each scope is not asked.
+    cache.clear()
+    asked = []
+    original = todo.late_units_page
+    todo.late_units_page = lambda *a, **k: asked.append(k) or original(*a, **k)
+    try:
+        assert key(todo.todo_for(admin, today=today, limit=2).late) == key(home.late)
+    finally:
+        todo.late_units_page = original
+    assert asked == []
+
+
 def test_a_leaders_home_computes_the_progress_of_the_targets_it_shows_only(
     client, people, tree, certs, orgs, monkeypatch
 ):

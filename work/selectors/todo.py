@@ -30,6 +30,7 @@ from indicators.selectors.obligations import (
     reporting_obligations,
     shared_reads,
     unreported_page,
+    unreported_pages,
 )
 from indicators.selectors.progress import TargetRow
 from regions.models import Membership, Region
@@ -123,10 +124,6 @@ class QuarterItem:
         return review_url(self.region, self.period)
 
 
-def _display(user) -> str:
-    return display_name(user)
-
-
 def _item(o: Obligation, **extra) -> QuarterItem:
     """A to-do item from the reporting obligation it stands for."""
     return QuarterItem(
@@ -181,7 +178,7 @@ def official_items_in(counts_scope: Q, regions_scope: Q, *, today: dt.date) -> l
             if count is not None:
                 event = last_review.get(count.pk)
                 extra = dict(
-                    by=_display(count.reviewed_by),
+                    by=display_name(count.reviewed_by),
                     at=count.reviewed_at,
                     comment=count.review_comment,
                     reopened=event is not None and event.action == A.REOPEN,
@@ -231,7 +228,7 @@ def _waiting(scope: Q, *, today: dt.date, limit: int | None = None) -> list[Quar
     return [
         _item(
             o,
-            by=_display(names[(o.region.pk, o.period)][1])
+            by=display_name(names[(o.region.pk, o.period)][1])
             if (o.region.pk, o.period) in names
             else "",
             at=o.waiting_since,
@@ -349,6 +346,21 @@ def late_units_page(
 
     name = f"late_units_page:{scope}:{limit}:{overdue_only}"
     return _cached(name, access, paths, today, compute)
+
+
+def late_units_pages(user, *, today: dt.date, limit: int) -> list | None:
+    """``late_units_page(scope="review")`` and ``(scope="view", overdue_only=True)`` from one
+    grouped query (obligations.unreported_pages) if the review and view scopes are equal."""
+    access = access_for(user)
+    if not access.can_review_anything or not (access.everything or access.review == access.view):
+        return None
+    period = reporting_quarter(today)
+
+    def compute():
+        pages = unreported_pages(scope=access.review_q(), period=period, today=today, limit=limit)
+        return [([_item(o) for o in shown], total) for shown, total in pages]
+
+    return _cached(f"late_units_pages:{limit}", access, access.review, today, compute)
 
 
 def _cached(name: str, access, paths, today: dt.date, compute):
@@ -496,7 +508,7 @@ def approvals_since(user, *, since: dt.datetime | None, limit: int = 50) -> list
     for e in events[: limit * 4]:
         key = (e.count.region_id, e.count.period)
         if key not in seen:
-            seen[key] = Change(e.count.region, e.count.period, e.at, _display(e.user))
+            seen[key] = Change(e.count.region, e.count.period, e.at, display_name(e.user))
     return list(seen.values())[:limit]
 
 
@@ -595,6 +607,8 @@ def _todo_for(user, *, today, since, seen_target_id, limit) -> Todo:
         todo.official = official_items(user, today=today)
         todo.waiting_mine = official_waiting(user, today=today)
     todo.tasks_due = task_reports_due(user, today)
+    pair = limit is not None and {Role.REVIEWER, Role.LEADER} <= roles
+    both = late_units_pages(user, today=today, limit=limit) if pair else None
     if Role.REVIEWER in roles:
         if limit is None:
             todo.waiting = submissions_waiting(user, today=today)
@@ -603,7 +617,8 @@ def _todo_for(user, *, today, since, seen_target_id, limit) -> Todo:
             todo.waiting, todo.totals["waiting"] = submissions_waiting_page(
                 user, today=today, limit=limit
             )
-            todo.late, todo.totals["late"] = late_units_page(user, today=today, limit=limit)
+            late = both[0] if both else late_units_page(user, today=today, limit=limit)
+            todo.late, todo.totals["late"] = late
         todo.tasks_to_review = task_reports_awaiting_review(user)
     if Role.LEADER in roles:
         if limit is None:
@@ -613,7 +628,8 @@ def _todo_for(user, *, today, since, seen_target_id, limit) -> Todo:
             todo.targets, todo.totals["targets"] = targets_needing_attention_page(
                 user, today=today, limit=limit
             )
-            todo.scope_late, todo.totals["scope_late"] = late_units_page(
+            scope_late = both[1] if both else None
+            todo.scope_late, todo.totals["scope_late"] = scope_late or late_units_page(
                 user, today=today, limit=limit, scope="view", overdue_only=True
             )
     if Role.ANALYST in roles:
