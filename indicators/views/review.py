@@ -71,9 +71,10 @@ def review_queue_page(request: HttpRequest) -> HttpResponse:
     )
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     if settings.CERTTRACK.get("SEPARATION_OF_DUTIES", True):
-        # Of the units on this page only (the page's rows are read here, once, and drawn
-        # from the same result): every unit's events of the quarter were read for fifty rows.
-        shown = [row.record for row in table.page.object_list]
+        # Of the units on this page only (the page's records are read here, once, and drawn
+        # from the same result; as records, not rows, which would count towards the rows'
+        # odd/even): every unit's events of the quarter were read for fifty rows.
+        shown = list(table.page.object_list.data)
         table.own = regions_entered_by(user=request.user, period=period, regions=shown)
     return render(
         request,
