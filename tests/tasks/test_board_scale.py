@@ -4,6 +4,7 @@ units and four times the history; only the reports the rows show are read, witho
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -107,5 +108,48 @@ def test_the_rows_read_the_latest_reports_only_and_not_their_texts(tree, django_
     assert {r.report.state for r in rows} == {"submitted"}
     sqls = [q["sql"] for q in ctx.captured_queries]
     assert _text_reads(sqls) == []
-    # The schedule, the links, the reports shown, the periods settled, the responsible units.
-    assert len(sqls) == 5
+    # The schedule; the links, their tasks, groups, plan and units (no task has a parent);
+    # the reports shown, the periods settled, the responsible units.
+    assert len(sqls) == 9
+
+
+def test_the_settled_periods_of_a_long_schedule_are_those_of_the_whole_history(tree):
+    """A quarterly schedule from 2008Q1: more than 60 periods are due, counted 60 to a number
+    in the database. Accepted: the 1st, 60th, 61st, 62nd and the last due quarter; submitted:
+    the 2nd; a draft, a returned report and a later period settle nothing. The outstanding
+    periods are the due ones but those six, as the whole history's index finds them."""
+    from tasks.models import ReportingSchedule
+    from tasks.periods import QUARTER
+    from tasks.selectors._common import ShownReports, lead_links, reports_of_plans
+    from tasks.selectors.schedules import schedule_for
+
+    plan = _plan_with(tree, units=1, halves=0)
+    ReportingSchedule.objects.create(
+        plan=plan, period_kind=QUARTER, deadline_days=30, starts_on=dt.date(2008, 1, 1)
+    )
+    today = timezone.localdate()
+    schedule = schedule_for(plan)
+    due = schedule.due_periods(today)
+    assert len(due) > 62
+    link = lead_links(plan).filter(task__number=1).get()
+    now = timezone.now()
+    states = {0: "accepted", 1: "submitted", 2: "draft", 3: "returned", 59: "accepted"}
+    states |= {60: "accepted", 61: "accepted", len(due) - 1: "accepted"}
+    for index, state in states.items():
+        TaskReport.objects.create(
+            task=link.task, unit=link.unit, period=str(due[index]), status="done",
+            state=state, created_at=now, updated_at=now,
+        )  # fmt: skip
+    TaskReport.objects.create(
+        task=link.task, unit=link.unit, period=str(due[-1] + 1), status="done",
+        state="accepted", created_at=now, updated_at=now,
+    )  # fmt: skip
+    links = list(lead_links(plan))
+    shown = ShownReports(plan, links, schedule=schedule, today=today)
+    outstanding = shown.outstanding(link.task_id, link.unit_id, schedule, today)
+    settled = {0, 1, 59, 60, 61, len(due) - 1}
+    assert outstanding == [p for i, p in enumerate(due) if i not in settled]
+    history = reports_of_plans([plan.pk])
+    assert outstanding == history.outstanding(link.task_id, link.unit_id, schedule, today)
+    # The latest report others may read is the later period's.
+    assert shown.latest_published(link.task_id, link.unit_id).period == str(due[-1] + 1)
