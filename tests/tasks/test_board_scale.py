@@ -108,9 +108,9 @@ def test_the_rows_read_the_latest_reports_only_and_not_their_texts(tree, django_
     assert {r.report.state for r in rows} == {"submitted"}
     sqls = [q["sql"] for q in ctx.captured_queries]
     assert _text_reads(sqls) == []
-    # The schedule; the links, their tasks, groups, plan and units (no task has a parent);
-    # the reports shown, the periods settled, the responsible units.
-    assert len(sqls) == 9
+    # The schedule; the links, their tasks (with group, parent and plan), their units; the
+    # reports shown, the periods settled, the responsible units.
+    assert len(sqls) == 7
 
 
 def test_the_settled_periods_of_a_long_schedule_are_those_of_the_whole_history(tree):
