@@ -372,29 +372,88 @@ def unreported_page(
     ``keep``), in the tree's order, and how many there are in all: the obligations of
     :func:`quarter_obligations` (same rules, same rows), for a home that shows the first few.
     Only the units shown are read as regions; the others are decided from their paths (3,190
-    regions read and kept for a national home that shows ten; issue 25). Five queries."""
+    regions read and kept for a national home that shows ten; issue 25). Without ``keep``, the
+    units reported are found in the database (the status rule as an expression) and only the
+    shown units' counts and officials are read. Six queries."""
     expected = _indicator_count()
-    rows = _submissions(
-        QuarterlyCount.objects.filter(region__in=reporting_units(scope).values("pk")).filter(
-            _period_q([period])
-        )
+    counts = QuarterlyCount.objects.filter(region__in=reporting_units(scope).values("pk")).filter(
+        _period_q([period])
     )
-    by_id = {r["region_id"]: r for r in rows}
+    units = reporting_units(scope).values_list("pk", "path")
+    if keep is None:
+        reported = set(
+            _submissions(counts)
+            .filter(_status_filter(REPORTED_STATUSES, expected))
+            .values_list("region_id", flat=True)
+        )
+        left = [(pk, path) for pk, path in units if pk not in reported]
+        first, total = left[:limit], len(left)
+        rows = _submissions(counts.filter(region_id__in=[pk for pk, _path in first]))
+        by_id = {r["region_id"]: r for r in rows} if first else {}
+        paths = _official_paths_over(path for _pk, path in first)
+        shown = [
+            _obligation(
+                _UnitRef(pk, path),
+                period,
+                by_id.get(pk),
+                expected=expected,
+                today=today,
+                paths=paths,
+            )
+            for pk, path in first
+        ]
+    else:
+        shown, total = _unreported_kept(
+            counts, units, period=period, today=today, limit=limit, keep=keep
+        )
+    regions = Region.objects.in_bulk([o.region.pk for o in shown])
+    return [replace(o, region=regions[o.region.pk]) for o in shown], total
+
+
+def _unreported_kept(counts, units, *, period, today, limit, keep) -> tuple[list, int]:
+    """:func:`unreported_page` with a test of each unit's obligation: every unit decided."""
+    expected = _indicator_count()
+    by_id = {r["region_id"]: r for r in _submissions(counts)}
     paths = _official_paths()
     shown: list[Obligation] = []
     total = 0
-    for pk, path in reporting_units(scope).values_list("pk", "path"):
+    for pk, path in units:
         # A stand-in for the region (its key and path are all the rules read), until shown.
         o = _obligation(
             _UnitRef(pk, path), period, by_id.get(pk), expected=expected, today=today, paths=paths
         )
-        if o.reported or (keep is not None and not keep(o)):
+        if o.reported or not keep(o):
             continue
         total += 1
         if len(shown) < limit:
             shown.append(o)
-    regions = Region.objects.in_bulk([o.region.pk for o in shown])
-    return [replace(o, region=regions[o.region.pk]) for o in shown], total
+    return shown, total
+
+
+def _official_paths_over(unit_paths: Iterable[str]) -> set[str]:
+    """Of :func:`_official_paths`, those over the given units (the units themselves and their
+    ancestors): all :func:`_covered` needs for them, read for a few units without reading
+    every official (or taken from a run's shared reads)."""
+    memo = _SHARED.get()
+    if memo is not None and "official_paths" in memo:
+        return memo["official_paths"]
+    over = set()
+    for path in unit_paths:
+        parts = path.strip("/").split("/")
+        over |= {"/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))}
+    if not over:
+        return set()
+    return set(
+        Membership.objects.filter(
+            role=Membership.Role.OFFICIAL,
+            region__active=True,
+            user__is_active=True,
+            region__path__in=sorted(over),
+        )
+        .order_by()
+        .values_list("region__path", flat=True)
+        .distinct()
+    )
 
 
 @dataclass(frozen=True)
@@ -531,7 +590,10 @@ def open_submissions(
         rows = rows.order_by(order, _path_order("region__path"), "year", "quarter")[:limit]
     rows = list(rows)
     regions = Region.objects.in_bulk([r["region_id"] for r in rows])
-    paths = _official_paths() if rows else set()
+    if limit is not None:  # a few: the officials over them only
+        paths = _official_paths_over(r.path for r in regions.values())
+    else:
+        paths = _official_paths() if rows else set()
     out = [
         _obligation(
             regions[r["region_id"]],
