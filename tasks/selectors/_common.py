@@ -248,10 +248,23 @@ class ShownReports(ReportIndex):
         return str(period) in self.settled_periods.get((task_id, unit_id), ())
 
 
-def reports_of_plans(plan_ids: Iterable[int], *, unit_id: int | None = None) -> ReportIndex:
-    """Every report of the plans, in full; of one unit only with ``unit_id`` (a unit's page
-    reads its own: the whole history of a national plan is 8,000 reports, 43 MB; issue 25)."""
+def reports_of_plans(
+    plan_ids: Iterable[int], *, unit: Unit | None = None, texts: bool = True
+) -> ReportIndex:
+    """Every report of the plans, in full; of one ``unit`` only if given (a unit's page reads
+    its own: the whole history of a national plan is 8,000 reports, 43 MB; issue 25), each
+    then with that very unit; without their texts and people if ``texts`` is False (a list
+    that names reports)."""
     reports = TaskReport.objects.filter(task__plan_id__in=list(plan_ids))
-    if unit_id is not None:
-        reports = reports.filter(unit_id=unit_id)
-    return ReportIndex(reports.select_related(*_FULL_RELATED))
+    if unit is not None:
+        reports = reports.filter(unit=unit)
+    if texts:
+        reports = reports.select_related(*_FULL_RELATED)
+    else:
+        reports = reports.select_related("task", "task__parent").defer(*_TEXTS)
+    if unit is None:
+        return ReportIndex(reports)
+    reports = list(reports)
+    for report in reports:
+        report.unit = unit
+    return ReportIndex(reports)
