@@ -114,8 +114,7 @@ def test_the_rows_read_the_latest_reports_only_and_not_their_texts(tree, django_
 
 
 def test_the_settled_periods_of_a_long_schedule_are_those_of_the_whole_history(tree):
-    """A quarterly schedule from 2008Q1: more than 60 periods are due, counted 60 to a number
-    in the database. Accepted: the 1st, 60th, 61st, 62nd and the last due quarter; submitted:
+    """A quarterly schedule from 2008Q1: more than 60 periods are due. Accepted: the 1st, 60th, 61st, 62nd and the last due quarter; submitted:
     the 2nd; a draft, a returned report and a later period settle nothing. The outstanding
     periods are the due ones but those six, as the whole history's index finds them."""
     from tasks.models import ReportingSchedule
@@ -153,3 +152,22 @@ def test_the_settled_periods_of_a_long_schedule_are_those_of_the_whole_history(t
     assert outstanding == history.outstanding(link.task_id, link.unit_id, schedule, today)
     # The latest report others may read is the later period's.
     assert shown.latest_published(link.task_id, link.unit_id).period == str(due[-1] + 1)
+
+
+def test_the_boards_rows_name_each_units_overdue_periods(client, tree, django_user_model):
+    """Of three ended half-years, the first unit's first two reports of task 1 are missing
+    (both past their deadline), the second unit's first: "Overdue: 2 periods" and "Overdue: 1
+    period", each period named in the badge's title; the other rows owe nothing overdue."""
+    plan = _plan_with(tree, units=2, halves=3)
+    current = ReportPeriod.of_date(HALF_YEAR, timezone.localdate())
+    first, second = current - 3, current - 2
+    t1 = Task.objects.get(plan=plan, number=1)
+    units = list(Unit.objects.filter(code__startswith=f"u{plan.pk}-").order_by("code"))
+    TaskReport.objects.filter(task=t1, unit=units[0], period__in=[str(first), str(second)]).delete()
+    TaskReport.objects.filter(task=t1, unit=units[1], period=str(first)).delete()
+    client.force_login(make_user(django_user_model, "admin", superuser=True))
+    page = client.get(reverse("tasks:board", args=[plan.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert f'title="{first}、{second}">Overdue: 2 periods</span>' in html
+    assert f'title="{first}">Overdue: 1 period</span>' in html
+    assert html.count("is-overdue") == 2
