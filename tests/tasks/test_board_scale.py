@@ -65,11 +65,19 @@ def _text_reads(sqls: list[str]) -> list[str]:
     return [q for q in sqls if re.search(r'"tasks_taskreport"\."done"', q)]
 
 
+@pytest.mark.parametrize("who", ["superuser", "reviewer"])
 @pytest.mark.parametrize("fmt", ["board", "json"])
 def test_board_and_data_make_as_many_queries_with_more_units_and_history(
-    client, tree, django_user_model, fmt
+    client, tree, django_user_model, fmt, who
 ):
-    client.force_login(make_user(django_user_model, "admin", superuser=True))
+    """As a superuser and as the province's reviewer (the bench's national reviewer)."""
+    from regions.models import Membership
+
+    if who == "superuser":
+        user = make_user(django_user_model, "admin", superuser=True)
+    else:
+        user = make_user(django_user_model, "rev", (Membership.Role.REVIEWER, tree["province"]))
+    client.force_login(user)
     small = _plan_with(tree, units=2, halves=2)
     large = _plan_with(tree, units=6, halves=8)
 
