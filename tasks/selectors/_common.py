@@ -129,34 +129,41 @@ class ReportIndex:
         found = [r for r in self.by_pair.get((task_id, unit_id), ()) if r.state in PUBLISHED]
         return max(found, key=lambda r: r.report_period, default=None)
 
-    def settled(self, task_id: int, unit_id: int, period: ReportPeriod) -> bool:
-        """The period's report is submitted or accepted."""
-        report = self.get(task_id, unit_id, period)
+    def settled(self, task_id: int, unit_id: int, key: str) -> bool:
+        """The report of the period ``key`` (``2026H1``) is submitted or accepted."""
+        report = self.by_key.get((task_id, unit_id, key))
         return report is not None and report.state in IN
 
-    def _due(self, schedule: Schedule, today: dt.date) -> list[ReportPeriod]:
-        """``schedule.due_periods(today)``, worked out once for every row of the index."""
+    def _due(self, schedule: Schedule, today: dt.date) -> list[tuple[ReportPeriod, str]]:
+        """``schedule.due_periods(today)`` with their keys, worked out once for every row of
+        the index."""
         memo = self.__dict__.setdefault("_due_memo", {})
         if (schedule, today) not in memo:
-            memo[(schedule, today)] = schedule.due_periods(today)
+            memo[(schedule, today)] = [(p, str(p)) for p in schedule.due_periods(today)]
         return memo[(schedule, today)]
 
     def outstanding(
         self, task_id: int, unit_id: int, schedule: Schedule, today: dt.date
     ) -> list[ReportPeriod]:
         """Ended periods without a report submitted or accepted."""
-        return [p for p in self._due(schedule, today) if not self.settled(task_id, unit_id, p)]
+        return [
+            p for p, key in self._due(schedule, today) if not self.settled(task_id, unit_id, key)
+        ]
 
     def overdue(
-        self, task_id: int, unit_id: int, schedule: Schedule, today: dt.date
+        self,
+        task_id: int,
+        unit_id: int,
+        schedule: Schedule,
+        today: dt.date,
+        outstanding: list[ReportPeriod] | None = None,
     ) -> list[ReportPeriod]:
-        """Of the outstanding periods, those past their deadline: the task obligations every
-        reader (board, tasks.json/.csv, Excel, to-do homes, digests) counts (issue 22.4)."""
-        return [
-            p
-            for p in self.outstanding(task_id, unit_id, schedule, today)
-            if schedule.is_overdue(p, today)
-        ]
+        """Of the outstanding periods (``outstanding`` if already known), those past their
+        deadline: the task obligations every reader (board, tasks.json/.csv, Excel, to-do
+        homes, digests) counts (issue 22.4)."""
+        if outstanding is None:
+            outstanding = self.outstanding(task_id, unit_id, schedule, today)
+        return [p for p in outstanding if schedule.is_overdue(p, today)]
 
 
 class ShownReports(ReportIndex):
@@ -200,7 +207,7 @@ class ShownReports(ReportIndex):
             for link in links
             if link.latest_id in by_id
         }
-        due = [str(p) for p in self._due(schedule, today)]
+        due = [key for _p, key in self._due(schedule, today)]
         # Which due periods of each pair are settled: their keys only (a count per period
         # and pair, grouped in the database, took twice as long).
         self.settled_periods: dict[tuple[int, int], set[str]] = defaultdict(set)
@@ -212,8 +219,8 @@ class ShownReports(ReportIndex):
     def latest_published(self, task_id: int, unit_id: int) -> TaskReport | None:
         return self.latest.get((task_id, unit_id))
 
-    def settled(self, task_id: int, unit_id: int, period: ReportPeriod) -> bool:
-        return str(period) in self.settled_periods.get((task_id, unit_id), ())
+    def settled(self, task_id: int, unit_id: int, key: str) -> bool:
+        return key in self.settled_periods.get((task_id, unit_id), ())
 
 
 def reports_of_plans(

@@ -109,7 +109,7 @@ def lead_row(
         link=link,
         latest=index.latest_published(link.task_id, link.unit_id),
         outstanding=outstanding,
-        overdue=index.overdue(link.task_id, link.unit_id, schedule, today),
+        overdue=index.overdue(link.task_id, link.unit_id, schedule, today, outstanding),
         own_draft=own_draft,
         can_report=can_report,
     )
