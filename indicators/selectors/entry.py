@@ -216,6 +216,12 @@ def submission_deadline(period: Quarter) -> _dt.datetime:
     return _tz.make_aware(_dt.datetime.combine(after, _dt.time.min))
 
 
+def review_queue_units(*, user):
+    """The reporting units in the reviewer's subtrees: the rows of :func:`review_queue` before
+    their submissions are joined (a queryset of ``Region``)."""
+    return regions_reviewable_by(user).filter(is_reporting_unit=True)
+
+
 def review_queue(*, user, period: Quarter):
     """Every reporting unit in the reviewer's subtrees with its submission for ``period``.
 
@@ -269,8 +275,7 @@ def review_queue(*, user, period: Quarter):
         output_field=IntegerField(),
     )
     return (
-        regions_reviewable_by(user)
-        .filter(is_reporting_unit=True)
+        review_queue_units(user=user)
         .annotate(
             qc=FilteredRelation(
                 "counts", condition=Q(counts__year=period.year, counts__quarter=period.quarter)
