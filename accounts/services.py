@@ -240,6 +240,80 @@ def membership_revoke(*, actor, account_id: int, membership_id: int) -> None:
     )
 
 
+# What the Django admin edits of an account, as the history names it (the account pages' names
+# where they edit the same field).
+ADMIN_FIELDS = {
+    "username": "username",
+    "first_name": "name",
+    "last_name": "last_name",
+    "email": "email",
+    "is_staff": "staff",
+    "is_superuser": "superuser",
+    "groups": "groups",
+    "user_permissions": "permissions",
+}
+
+
+def _as_recorded(value):
+    """A form value as the history keeps it: many-to-many choices as their sorted names."""
+    if isinstance(value, (list, tuple)) or hasattr(value, "model"):
+        return ", ".join(sorted(str(v) for v in value))
+    return "" if value is None else value
+
+
+def admin_account_saved(*, actor, account, created: bool, form) -> None:
+    """Record a save of ``account`` through the Django admin as the account pages record theirs
+    (writes are audited whichever door they come through): the fields set on creation, or
+    the fields changed, and a change of the active flag as a deactivation or reactivation."""
+    data = form.cleaned_data
+    if created:
+        changes = [
+            [name, "", _as_recorded(data.get(field))]
+            for field, name in ADMIN_FIELDS.items()
+            if data.get(field) not in (None, "", False) and _as_recorded(data.get(field)) != ""
+        ]
+        _event(account=account, actor=actor, action=Action.CREATED, changes=changes)
+        return
+    changed = set(form.changed_data)
+    changes = [
+        [name, _as_recorded(form.initial.get(field)), _as_recorded(data.get(field))]
+        for field, name in ADMIN_FIELDS.items()
+        if field in changed
+    ]
+    if changes:
+        _event(account=account, actor=actor, action=Action.UPDATED, changes=changes)
+    if "is_active" in changed:
+        active = bool(data.get("is_active"))
+        _event(
+            account=account,
+            actor=actor,
+            action=Action.REACTIVATED if active else Action.DEACTIVATED,
+            changes=[["active", not active, active]],
+        )
+
+
+def admin_role_changed(*, actor, account, old: Membership | None, new: Membership | None) -> None:
+    """Record a role given, removed or changed through the Django admin (``old`` is the role
+    as it was, ``new`` as it is: either may be None)."""
+    same = old is not None and new is not None
+    if same and (old.role, old.region_id) == (new.role, new.region_id):
+        return
+    if old is not None:
+        _event(
+            account=account,
+            actor=actor,
+            action=Action.ROLE_REVOKED,
+            changes=[["role", role_label(old.role, old.region), ""]],
+        )
+    if new is not None:
+        _event(
+            account=account,
+            actor=actor,
+            action=Action.ROLE_GRANTED,
+            changes=[["role", "", role_label(new.role, new.region)]],
+        )
+
+
 def password_link_url(account) -> str:
     """A one-time link to set the account's password (Django's password-reset token: void once
     the password is set or the account signs in, and after PASSWORD_RESET_TIMEOUT)."""

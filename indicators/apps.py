@@ -1,4 +1,5 @@
-"""App config of indicators: registers the lookups, table speed-ups and page-cache signals."""
+"""App config of indicators: registers the lookups, table speed-ups and the signals of the page
+cache and the kept target statuses."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,7 @@ class IndicatorsConfig(AppConfig):
 
         tables2.install()
 
-        from indicators import pagecache
+        from indicators import pagecache, target_statuses
 
         pagecache.connect_signals()
+        target_statuses.connect_signals()

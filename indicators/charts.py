@@ -16,6 +16,7 @@ import os
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from plotly.utils import PlotlyJSONEncoder
 
@@ -85,20 +86,27 @@ REPORT_COLOURS = {
 FONT = '"WenQuanYi Micro Hei", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif'
 
 
+_SERIES_NAMES: dict[str | None, dict[str, str]] = {}
+
+
 def series_names() -> dict[str, str]:
-    """The legend name of each series, in the active language."""
-    return {
-        "value": _("Value"),
-        "approved": _("Approved"),
-        "submitted": _("Awaiting review"),
-        "incomplete": _("Incomplete roll-up"),
-        "children_sum": _("Sum of the divisions"),
-        "direct": _("Entered directly"),
-        "target": _("Target"),
-        "milestone": _("Milestone path"),
-        "forecast": _("Forecast (trend)"),
-        "crossing": _("Trend reaches the target"),
-    }
+    """The legend name of each series, in the active language: translated once per language
+    (the hover text of every point of a series chart asks for them). Read it, never change it."""
+    names = _SERIES_NAMES.get(get_language())
+    if names is None:
+        names = _SERIES_NAMES[get_language()] = {
+            "value": _("Value"),
+            "approved": _("Approved"),
+            "submitted": _("Awaiting review"),
+            "incomplete": _("Incomplete roll-up"),
+            "children_sum": _("Sum of the divisions"),
+            "direct": _("Entered directly"),
+            "target": _("Target"),
+            "milestone": _("Milestone path"),
+            "forecast": _("Forecast (trend)"),
+            "crossing": _("Trend reaches the target"),
+        }
+    return names
 
 
 def _base_layout(*, height: int, unit: str = "", legend: bool = True) -> dict:

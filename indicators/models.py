@@ -544,6 +544,44 @@ class RollupCell(models.Model):
         return f"{self.region_id} {self.indicator_id} {self.year}Q{self.quarter} {self.inclusion}"
 
 
+class TargetStatus(models.Model):
+    """A target's progress as of a quarter (the reporting quarter: ``as_of``), default values
+    (``DEFAULT_INCLUSION``), as ``selectors.progress.target_rows`` computes it: kept so that a
+    home finds the first targets needing attention in its scope, and how many there are, with
+    one indexed query instead of computing the progress of thousands of targets per visit
+    (issue 25). Written only by ``indicators.target_statuses``, in the transaction of every
+    write that can change it; the set of an as-of quarter is complete once stored.
+    """
+
+    # No database constraint: a count writer that refreshes statuses must take no key lock on
+    # a target that an allocation save holds FOR UPDATE (indicators.target_statuses). Deleted
+    # with its target by Django's cascade, and by the services' raw deletes.
+    target = models.ForeignKey(
+        Target, on_delete=models.CASCADE, related_name="statuses", db_constraint=False
+    )
+    as_of_year = models.PositiveSmallIntegerField()
+    as_of_quarter = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=12)  # indicators.progress.Status
+    value = models.BigIntegerField(null=True)
+    percent = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "as_of_year", "as_of_quarter"],
+                name="%(app_label)s_%(class)s_unique_target_as_of",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["as_of_year", "as_of_quarter", "status"], name="indicators_tstatus_asof"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.as_of_year}Q{self.as_of_quarter} {self.status}"
+
+
 class DataVersion(models.Model):
     """One row whose number changes (to a new random one), in the same transaction, with every
     change to what the dashboards show (counts and their statuses, plans, targets, regions,

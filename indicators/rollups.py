@@ -9,7 +9,9 @@ call ``selectors.values.combine_cell``.
 Every service that changes a count calls :func:`rollups_touch` inside its transaction. The
 refresh recomputes the touched cells and those of every ancestor, deepest first, a handful of
 set-based queries per tree level whatever the number of cells. Inside :func:`rollups_deferred`
-(an import of a whole file) touches are collected and refreshed once, at the end.
+(an import of a whole file) touches are collected and refreshed once, at the end. The targets'
+stored statuses (``indicators.target_statuses``) are refreshed with them, for every touched
+count (a draft too), and rebuilt with them.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from indicators.selectors.values import (
     combine_cell,
     subtree_values,
 )
+from indicators.target_statuses import target_statuses_refresh_all, target_statuses_touch
 from regions.models import Region
 
 Key = tuple[int, int, Quarter]  # region id, indicator id, quarter
@@ -50,6 +53,7 @@ class _Pending:
 
     keys: dict[Inclusion, set[Key]] = field(default_factory=dict)
     changed: bool = False
+    touched: set[Key] = field(default_factory=set)  # every key, drafts too (target statuses)
 
 
 _pending: ContextVar[_Pending | None] = ContextVar("certtrack_rollups_pending", default=None)
@@ -84,11 +88,14 @@ def rollups_touch(
     pending = _pending.get()
     if pending is not None:
         pending.changed = True
+        pending.touched.add(key)
         for inclusion in inclusions:
             pending.keys.setdefault(inclusion, set()).add(key)
         return
     if inclusions:
         rollups_refresh(keys=[key], inclusions=inclusions)
+    # A draft changes no cell but may make a target pending: its statuses are refreshed always.
+    target_statuses_touch([key])
     data_changed()
 
 
@@ -109,6 +116,8 @@ def rollups_deferred() -> Iterator[None]:
         groups[frozenset(keys)].add(inclusion)
     for keys, inclusions in groups.items():
         rollups_refresh(keys=keys, inclusions=inclusions)
+    if pending.touched:
+        target_statuses_touch(pending.touched)
     if pending.changed:
         data_changed()
 
@@ -259,6 +268,7 @@ def rollups_rebuild(*, batch_size: int = 5000) -> int:
     bounds = QuarterlyCount.objects.order_by("year", "quarter").values_list("year", "quarter")
     first, last = bounds.first(), bounds.last()
     if first is None:
+        target_statuses_refresh_all()
         data_changed()
         return 0
     start, end = Quarter(*first), Quarter(*last)
@@ -284,5 +294,6 @@ def rollups_rebuild(*, batch_size: int = 5000) -> int:
             for i in range(0, len(batch), batch_size):
                 insert_rows(RollupCell, batch[i : i + batch_size], batch=batch_size)
             written += len(batch)
+    target_statuses_refresh_all()  # every status reads these cells
     data_changed()  # a bulk load or a change to the tree: every cached dashboard part is old
     return written

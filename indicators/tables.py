@@ -8,13 +8,13 @@ page still says everything when printed in black and white or read by a screen r
 from __future__ import annotations
 
 import django_tables2 as tables
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 
 from indicators.charts import figure_payload, fmt_int, fmt_pct
 from indicators.progress import Status, increase_text, progress_notes
@@ -24,6 +24,20 @@ from indicators.selectors.entry import SUBMISSION_STATUS_LABELS
 from indicators.selectors.progress import TargetTrendRow
 from indicators.sparklines import sparkline_figure
 from indicators.templatetags.dashboard import chart, report_swatch
+
+_DASHBOARD_URLS: dict[tuple[str, str], str] = {}
+
+
+def dashboard_url(code: str) -> str:
+    """The address of a region's dashboard, resolved once per region (a table links each of its
+    rows: ``reverse`` was a tenth of a national dashboard's children tables)."""
+    key = (get_script_prefix(), code)
+    url = _DASHBOARD_URLS.get(key)
+    if url is None:
+        if len(_DASHBOARD_URLS) > 20_000:  # a bound; the country has ≈ 3,300 regions
+            _DASHBOARD_URLS.clear()
+        url = _DASHBOARD_URLS[key] = reverse("indicators:region_dashboard", args=[code])
+    return url
 
 
 def _when(value) -> str:
@@ -264,7 +278,7 @@ class TargetProgressTable(tables.Table):
 
     def render_region(self, record: TargetTrendRow) -> str:
         region = record.target.region
-        url = reverse("indicators:region_dashboard", args=[region.code]) + self.values_query
+        url = dashboard_url(region.code) + self.values_query
         return format_html('<a class="place" href="{}">{}</a>', url, region.name)
 
     def render_target(self, record: TargetTrendRow) -> str:
@@ -471,7 +485,7 @@ class ChildrenTable(tables.Table):
         super().__init__(*args, **kwargs)
 
     def render_name(self, record: ChildRow) -> str:
-        url = reverse("indicators:region_dashboard", args=[record.code]) + self.values_query
+        url = dashboard_url(record.code) + self.values_query
         return format_html('<a class="place" href="{}">{}</a>', url, record.name)
 
     def render_value(self, value) -> str:
@@ -496,15 +510,22 @@ class ChildrenTable(tables.Table):
 
 
 class ReportStatusColumn(tables.Column):
-    """A quarter's reporting status as a worded badge."""
+    """A quarter's reporting status as a worded badge: the same few badges in every cell of a
+    completeness table (34 × 12 of them for the nation), each drawn once per language."""
+
+    _drawn: dict[tuple, str] = {}
 
     def render(self, value):
-        return format_html(
-            '<span class="report report-{}">{}{}</span>',
-            value.value,
-            report_swatch(value),
-            value.label,
-        )
+        key = (value, get_language())
+        html = self._drawn.get(key)
+        if html is None:
+            html = self._drawn[key] = format_html(
+                '<span class="report report-{}">{}{}</span>',
+                value.value,
+                report_swatch(value),
+                value.label,
+            )
+        return html
 
 
 class CompletenessTable(tables.Table):

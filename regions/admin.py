@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.services import admin_account_saved, admin_role_changed
 from regions.models import Membership, Region
 from regions.services import region_save
 
@@ -60,12 +61,44 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["region"]
 
 
+def _role_before(form) -> Membership | None:
+    """The role a bound membership form was opened with (None for a new one)."""
+    if form.instance.pk is None or not form.initial.get("region"):
+        return None
+    region = Region.objects.filter(pk=form.initial["region"]).first()
+    if region is None:
+        return None
+    return Membership(user_id=form.instance.user_id, role=form.initial.get("role"), region=region)
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """Roles, each change recorded in the account's history (accounts.services)."""
+
     list_display = ["user", "role", "region"]
     list_filter = ["role"]
     search_fields = ["user__username", "region__code", "region__name_zh"]
     autocomplete_fields = ["user", "region"]
+
+    def save_model(self, request, obj, form, change):
+        old = _role_before(form) if change else None
+        super().save_model(request, obj, form, change)
+        if old is not None and old.user_id != obj.user_id:  # the role moved to another account
+            admin_role_changed(actor=request.user, account=old.user, old=old, new=None)
+            old = None
+        admin_role_changed(actor=request.user, account=obj.user, old=old, new=obj)
+
+    def delete_model(self, request, obj):
+        user, region = obj.user, obj.region
+        super().delete_model(request, obj)
+        obj.region = region
+        admin_role_changed(actor=request.user, account=user, old=obj, new=None)
+
+    def delete_queryset(self, request, queryset):
+        gone = list(queryset.select_related("user", "region"))
+        super().delete_queryset(request, queryset)
+        for obj in gone:
+            admin_role_changed(actor=request.user, account=obj.user, old=obj, new=None)
 
 
 def permission_label(permission: Permission) -> str:
@@ -162,6 +195,24 @@ class CertTrackUserAdmin(_TranslatedPermissions, UserAdmin):
     )
     list_display = ("username", "first_name", "email", "is_staff", "is_active")
     search_fields = ("username", "first_name", "last_name", "email")
+
+    # Every save here is recorded in the account's history, as the account pages' saves are.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        admin_account_saved(actor=request.user, account=obj, created=not change, form=form)
+
+    def save_formset(self, request, form, formset, change):
+        before = {f.instance.pk: _role_before(f) for f in formset.forms if f.instance.pk}
+        super().save_formset(request, form, formset, change)
+        if formset.model is not Membership:
+            return
+        for obj in formset.new_objects:
+            admin_role_changed(actor=request.user, account=form.instance, old=None, new=obj)
+        for obj, _fields in formset.changed_objects:
+            old = before.get(obj.pk)
+            admin_role_changed(actor=request.user, account=form.instance, old=old, new=obj)
+        for obj in formset.deleted_objects:
+            admin_role_changed(actor=request.user, account=form.instance, old=obj, new=None)
 
 
 @admin.register(Group)

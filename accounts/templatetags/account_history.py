@@ -24,6 +24,12 @@ def _labels() -> dict[str, str]:
         "active": _("Status"),
         "mailed": _("Mail"),
         "source": _("Signs in with"),
+        # Fields only the Django admin edits: named as the admin names them.
+        "last_name": _("last name"),
+        "staff": _("staff status"),
+        "superuser": _("superuser status"),
+        "groups": _("groups"),
+        "permissions": _("user permissions"),
     }
 
 
@@ -40,10 +46,10 @@ _CODES = {"username", "email", "mailed", "region", "unit"}
 def change_value(value, field: str = ""):
     """A value as the page shows it: the active flag and the source as words, a role
     (``reviewer@620100``) as its name and region code, codes marked as such; '—' for nothing."""
-    if value is True:
-        return _("active")
-    if value is False:
-        return _("deactivated")
+    if isinstance(value, bool) and field == "active":
+        return _("active") if value else _("deactivated")
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     if value in ("", None):
         return "—"
     if field == "role" and "@" in str(value):

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator, QuarterlyCount
@@ -35,7 +36,12 @@ class ReportStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return str(REPORT_STATUS_LABELS[self])
+        # Translated once per language: a national heatmap asks 800 times.
+        key = (self, get_language())
+        found = _LABELS.get(key)
+        if found is None:
+            found = _LABELS[key] = str(REPORT_STATUS_LABELS[self])
+        return found
 
     @property
     def rank(self) -> int:
@@ -50,6 +56,7 @@ REPORT_STATUS_ORDER = [
     ReportStatus.APPROVED,
     ReportStatus.NOT_EXPECTED,
 ]
+_LABELS: dict[tuple, str] = {}
 REPORT_STATUS_LABELS = {
     ReportStatus.MISSING: _("Not reported"),  # the same term as the queue (docs/glossary.md)
     ReportStatus.RETURNED: _("Returned"),
@@ -214,17 +221,19 @@ def children_report_statuses(
     # the walk reports: ``credited`` climbs from every row with a count up through its parents to
     # the walk's start, and the units it never reaches are missing (one join). Looking each
     # unit's descendants up in the walk was quadratic: 0.4 s for the nation in a quarter being
-    # collected (issue 25).
+    # collected (issue 25). The walk carries ids only, the join to ``credited`` is made for the
+    # units without a count alone, and the ranks are grouped by integers before the start's
+    # code is joined: grouping and sorting the whole walk by its text columns took half of the
+    # nation's query (60 → 40 ms; bench/NOTES.md, branch dashfast).
     sql = f"""
         WITH RECURSIVE keys(ind, year, quarter) AS (VALUES {keys}),
-        walk(start_id, start_code, start_kind, node_id, parent_id, is_ru, ind, year, quarter, own)
-        AS (
-            SELECT c.id, c.code, c.kind, c.id, c.parent_id, c.is_reporting_unit,
+        walk(start_id, node_id, parent_id, is_ru, ind, year, quarter, own) AS (
+            SELECT c.id, c.id, c.parent_id, c.is_reporting_unit,
                    k.ind, k.year, k.quarter, qc.status
             FROM {region_table} c CROSS JOIN keys k {own("c", "k")}
             WHERE (c.parent_id = %s OR c.id = %s) AND c.active
           UNION ALL
-            SELECT w.start_id, w.start_code, w.start_kind, d.id, d.parent_id, d.is_reporting_unit,
+            SELECT w.start_id, d.id, d.parent_id, d.is_reporting_unit,
                    w.ind, w.year, w.quarter, qc.status
             FROM walk w
             JOIN {region_table} d ON d.parent_id = w.node_id AND d.active AND d.kind = %s
@@ -238,17 +247,28 @@ def children_report_statuses(
             SELECT c.start_id, c.ind, c.year, c.quarter, r.parent_id
             FROM credited c JOIN {region_table} r ON r.id = c.node_id
             WHERE c.node_id <> c.start_id
+        ),
+        ranked(start_id, ind, year, quarter, rank) AS (
+            SELECT w.start_id, w.ind, w.year, w.quarter,
+                   CASE w.own WHEN 'returned' THEN 1 WHEN 'draft' THEN 2
+                              WHEN 'submitted' THEN 3 WHEN 'approved' THEN 4 END
+            FROM walk w WHERE w.own IS NOT NULL
+          UNION ALL
+            SELECT w.start_id, w.ind, w.year, w.quarter, 0
+            FROM walk w
+            LEFT JOIN credited cr ON cr.start_id = w.start_id AND cr.ind = w.ind
+                AND cr.year = w.year AND cr.quarter = w.quarter AND cr.node_id = w.node_id
+            WHERE w.own IS NULL AND w.is_ru AND w.start_id <> %s AND cr.node_id IS NULL
+          UNION ALL
+            SELECT w.start_id, w.ind, w.year, w.quarter, NULL
+            FROM walk w WHERE w.node_id = w.start_id
         )
-        SELECT w.start_code, w.start_kind, w.ind, w.year, w.quarter, MIN(
-            CASE WHEN w.own IS NOT NULL THEN
-                    CASE w.own WHEN 'returned' THEN 1 WHEN 'draft' THEN 2
-                               WHEN 'submitted' THEN 3 WHEN 'approved' THEN 4 END
-                 WHEN w.is_ru AND w.start_id <> %s AND cr.node_id IS NULL THEN 0
-            END)
-        FROM walk w
-        LEFT JOIN credited cr ON cr.start_id = w.start_id AND cr.ind = w.ind
-            AND cr.year = w.year AND cr.quarter = w.quarter AND cr.node_id = w.node_id
-        GROUP BY w.start_id, w.start_code, w.start_kind, w.ind, w.year, w.quarter
+        SELECT r.code, r.kind, g.ind, g.year, g.quarter, g.rank
+        FROM (
+            SELECT start_id, ind, year, quarter, MIN(rank) AS rank
+            FROM ranked GROUP BY start_id, ind, year, quarter
+        ) g
+        JOIN {region_table} r ON r.id = g.start_id
     """
     division = Region.Kind.DIVISION.value
     params = [*key_params, region.pk, region.pk, division, region.pk, region.pk]

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import reduce
 
 from django.db import connection
@@ -43,12 +43,14 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Collate
 from django.utils import timezone
@@ -111,7 +113,7 @@ class Obligation:
 
     @property
     def due_passed(self) -> bool:
-        return self.today > self.last_day
+        return _due_passed(self.period, self.today)
 
     @property
     def late(self) -> bool:
@@ -142,6 +144,11 @@ class Obligation:
         if self.waiting_since is None:
             return None
         return (self.today - timezone.localtime(self.waiting_since).date()).days
+
+
+def _due_passed(period: Quarter, today: dt.date) -> bool:
+    """The last on-time day of ``period`` has passed on ``today``."""
+    return today > submission_last_day(period)
 
 
 @dataclass(frozen=True)
@@ -190,25 +197,29 @@ def _period_q(periods: Iterable[Quarter], prefix: str = "") -> Q:
     )
 
 
+def _figures(prefix: str = "") -> dict:
+    """The figures that decide a region-quarter's status, as aggregates over its counts (reached
+    through ``prefix``): read by :func:`_status`, :func:`_obligation` and, in the database,
+    :func:`_status_filter`, :func:`reported_expression` and :func:`late_expression`."""
+    status = f"{prefix}status"
+    return {
+        "n": Count(f"{prefix}id"),
+        "n_returned": Count(f"{prefix}id", filter=Q(**{status: S.RETURNED})),
+        "n_draft": Count(f"{prefix}id", filter=Q(**{status: S.DRAFT})),
+        "n_submitted": Count(f"{prefix}id", filter=Q(**{status: S.SUBMITTED})),
+        "n_approved": Count(f"{prefix}id", filter=Q(**{status: S.APPROVED})),
+        "n_first": Count(f"{prefix}first_submitted_at"),
+        "first": Max(f"{prefix}first_submitted_at"),
+        "submitted": Max(f"{prefix}submitted_at"),
+        "reviewed": Max(f"{prefix}reviewed_at"),
+    }
+
+
 def _submissions(counts: QuerySet[QuarterlyCount]):
     """Each (region, quarter) of ``counts`` with the figures that decide its status: one
     grouped query."""
     # order_by(): the model's ordering would otherwise join the GROUP BY (a row per indicator).
-    return (
-        counts.order_by()
-        .values("region_id", "year", "quarter")
-        .annotate(
-            n=Count("id"),
-            n_returned=Count("id", filter=Q(status=S.RETURNED)),
-            n_draft=Count("id", filter=Q(status=S.DRAFT)),
-            n_submitted=Count("id", filter=Q(status=S.SUBMITTED)),
-            n_approved=Count("id", filter=Q(status=S.APPROVED)),
-            n_first=Count("first_submitted_at"),
-            first=Max("first_submitted_at"),
-            submitted=Max("submitted_at"),
-            reviewed=Max("reviewed_at"),
-        )
-    )
+    return counts.order_by().values("region_id", "year", "quarter").annotate(**_figures())
 
 
 def _status(row: dict, expected: int) -> str:
@@ -324,6 +335,26 @@ def on_time_expression(
     )
 
 
+def reported_expression(*, expected: int) -> Q:
+    """:attr:`Obligation.reported` as a database condition over rows with the figures of
+    :func:`_figures` (a unit without counts has ``n`` = 0): the submission status is one of
+    ``REPORTED_STATUSES`` (:func:`_status_filter`, the status rule in the database)."""
+    return _status_filter(REPORTED_STATUSES, expected)
+
+
+def late_expression(*, period: Quarter, expected: int, today: dt.date) -> Q:
+    """:attr:`Obligation.late` as a database condition over rows with the figures of
+    :func:`_figures` and ``first_submitted_at``: the last on-time day has passed, the unit was
+    not on time (:func:`on_time_expression`) and is not reported now
+    (:func:`reported_expression`)."""
+    due_passed = Value(_due_passed(period, today), output_field=BooleanField())
+    return (
+        Q(due_passed)
+        & ~Q(on_time_expression(period=period, expected=expected))
+        & ~reported_expression(expected=expected)
+    )
+
+
 def reporting_units(scope: Q) -> QuerySet[Region]:
     """The units that must report: every active reporting unit of ``scope`` (a ``Q`` on
     Region), in the tree's order."""
@@ -361,73 +392,55 @@ def reporting_obligations(
 
 
 def unreported_page(
-    *,
-    scope: Q,
-    period: Quarter,
-    today: dt.date,
-    limit: int,
-    keep: Callable[[Obligation], bool] | None = None,
+    *, scope: Q, period: Quarter, today: dt.date, limit: int, late_only: bool = False
 ) -> tuple[list[Obligation], int]:
-    """The first ``limit`` units of ``scope`` not reported for ``period`` (and accepted by
-    ``keep``), in the tree's order, and how many there are in all: the obligations of
-    :func:`quarter_obligations` (same rules, same rows), for a home that shows the first few.
-    Only the units shown are read as regions; the others are decided from their paths (3,190
-    regions read and kept for a national home that shows ten; issue 25). Without ``keep``, the
-    units reported are found in the database (the status rule as an expression) and only the
-    shown units' counts and officials are read. Six queries."""
+    """The first ``limit`` units of ``scope`` not reported for ``period`` (only the late ones
+    with ``late_only``), in the order of :func:`reporting_units`, and how many there are in all:
+    the obligations of :func:`quarter_obligations` (same rules, same rows), for a home that
+    shows the first few. The units are chosen and counted in the database
+    (:func:`reported_expression`, :func:`late_expression`); only the ``limit`` shown are read
+    and made obligations (every unit was, 3,190 of them for a national home that shows ten;
+    issue 25). Three queries (indicators, page with its total, officials), whatever the units'
+    number."""
     expected = _indicator_count()
-    counts = QuarterlyCount.objects.filter(region__in=reporting_units(scope).values("pk")).filter(
-        _period_q([period])
-    )
-    units = reporting_units(scope).values_list("pk", "path")
-    if keep is None:
-        reported = set(
-            _submissions(counts)
-            .filter(_status_filter(REPORTED_STATUSES, expected))
-            .values_list("region_id", flat=True)
-        )
-        left = [(pk, path) for pk, path in units if pk not in reported]
-        first, total = left[:limit], len(left)
-        rows = _submissions(counts.filter(region_id__in=[pk for pk, _path in first]))
-        by_id = {r["region_id"]: r for r in rows} if first else {}
-        paths = _official_paths_over(path for _pk, path in first)
-        shown = [
-            _obligation(
-                _UnitRef(pk, path),
-                period,
-                by_id.get(pk),
-                expected=expected,
-                today=today,
-                paths=paths,
-            )
-            for pk, path in first
-        ]
+    units = _unit_figures(scope, period).filter(~reported_expression(expected=expected))
+    if late_only:
+        units = units.filter(late_expression(period=period, expected=expected, today=today))
+    if limit > 0:
+        # The total beside each row shown (counted over the same rows, after the filter): the
+        # units are grouped once, not once for the page and again for a count.
+        shown = list(units.annotate(total=Window(Count("*")))[:limit])
+        total = shown[0].total if shown else 0
     else:
-        shown, total = _unreported_kept(
-            counts, units, period=period, today=today, limit=limit, keep=keep
-        )
-    regions = Region.objects.in_bulk([o.region.pk for o in shown])
-    return [replace(o, region=regions[o.region.pk]) for o in shown], total
+        shown, total = [], units.count()
+    paths = _official_paths_over(u.path for u in shown)  # the officials over them only
+    return [
+        _obligation(u, period, _unit_row(u), expected=expected, today=today, paths=paths)
+        for u in shown
+    ], total
 
 
-def _unreported_kept(counts, units, *, period, today, limit, keep) -> tuple[list, int]:
-    """:func:`unreported_page` with a test of each unit's obligation: every unit decided."""
-    expected = _indicator_count()
-    by_id = {r["region_id"]: r for r in _submissions(counts)}
-    paths = _official_paths()
-    shown: list[Obligation] = []
-    total = 0
-    for pk, path in units:
-        # A stand-in for the region (its key and path are all the rules read), until shown.
-        o = _obligation(
-            _UnitRef(pk, path), period, by_id.get(pk), expected=expected, today=today, paths=paths
+def _unit_figures(scope: Q, period: Quarter) -> QuerySet[Region]:
+    """:func:`reporting_units` of ``scope``, each with the figures of its counts for ``period``
+    (:func:`_figures`; zero counts for a unit without any): the quarter's counts joined on the
+    quarter, one grouped query. ``first_submitted_at`` names ``first`` for
+    :func:`on_time_expression`."""
+    return (
+        reporting_units(scope)
+        .annotate(
+            qc=FilteredRelation(
+                "counts", condition=Q(counts__year=period.year, counts__quarter=period.quarter)
+            )
         )
-        if o.reported or not keep(o):
-            continue
-        total += 1
-        if len(shown) < limit:
-            shown.append(o)
-    return shown, total
+        .annotate(**_figures("qc__"))
+        .annotate(first_submitted_at=F("first"))
+    )
+
+
+def _unit_row(unit: Region) -> dict | None:
+    """A unit of :func:`_unit_figures` as the grouped row :func:`_obligation` reads (None
+    without counts: not started)."""
+    return {name: getattr(unit, name) for name in _figures()} if unit.n else None
 
 
 def _official_paths_over(unit_paths: Iterable[str]) -> set[str]:
@@ -458,6 +471,8 @@ def _official_paths_over(unit_paths: Iterable[str]) -> set[str]:
 
 @dataclass(frozen=True)
 class _UnitRef:
+    """A stand-in for a region where only its key and path are read (the rules read no more)."""
+
     pk: int
     path: str
 
@@ -542,15 +557,17 @@ def subtree_scope(region: Region) -> Q:
 
 
 def _status_filter(statuses: Sequence[str], expected: int) -> Q:
-    """The grouped rows whose submission status is one of ``statuses`` (in the database, so
-    that a count answers without fetching the rows)."""
+    """The grouped rows whose submission status (:func:`_status`) is one of ``statuses``, in
+    the database, so that a count answers without fetching the rows. A row without counts
+    (``n`` = 0: a unit joined to none) is not started."""
     parts = {
+        NOT_STARTED: Q(n=0),
         S.RETURNED: Q(n_returned__gt=0),
-        S.DRAFT: Q(n_returned=0) & (Q(n_draft__gt=0) | Q(n__lt=expected)),
+        S.DRAFT: Q(n__gt=0, n_returned=0) & (Q(n_draft__gt=0) | Q(n__lt=expected)),
         S.SUBMITTED: Q(n_returned=0, n_draft=0, n_submitted__gt=0, n__gte=expected),
-        S.APPROVED: Q(n_returned=0, n_draft=0, n_submitted=0, n__gte=expected),
+        S.APPROVED: Q(n__gt=0, n_returned=0, n_draft=0, n_submitted=0, n__gte=expected),
     }
-    return reduce(operator.or_, (parts[S(s)] for s in statuses))
+    return reduce(operator.or_, (parts[s] for s in statuses))
 
 
 def _open_rows(scope: Q, statuses: Sequence[str], expected: int):

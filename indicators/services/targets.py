@@ -15,10 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from indicators.models import AssessmentWeights, Plan, Target, TargetEvent
+from indicators.models import AssessmentWeights, Plan, Target, TargetEvent, TargetStatus
 from indicators.pagecache import data_changed
 from indicators.selectors.allocation import allocation_editable, allocation_regions
 from indicators.services.validation import parse_count
+from indicators.target_statuses import target_statuses_refresh_groups
 from regions.selectors import access_for
 
 _REGION_ID = re.compile(r"[0-9]{1,18}")
@@ -184,8 +185,9 @@ def target_allocations_save(
             old.is_demo = demo
             old.clean_fields(exclude=fks)
             changed.append(old)
+    groups = set()
     if removed:
-        _targets_delete(removed)
+        groups |= _targets_delete(removed)
     if new_rows:
         Target.objects.bulk_create(new_rows)
         events += [event(A.CREATE, t.region_id, None, t.value, target_row=t) for t in new_rows]
@@ -193,7 +195,12 @@ def target_allocations_save(
         Target.objects.bulk_update(changed, ["value", "is_demo"])
     if events:
         TargetEvent.objects.bulk_create(events)
-        data_changed()  # the bulk writes send no signal: the dashboards' parts are stale now
+        # The bulk writes send no signal: the targets' kept statuses and the dashboards' parts
+        # are refreshed here (a division's targets of this plan and indicator, other due
+        # quarters included: their milestone path runs through the new values).
+        groups |= {(t.plan_id, t.region_id, t.indicator_id) for t in new_rows + changed}
+        target_statuses_refresh_groups(groups)
+        data_changed()
     created, updated, deleted = len(new_rows), len(changed), len(removed)
     allocated_sum = sum(
         t.value
@@ -261,11 +268,12 @@ def assessment_weights_set(
     return decision
 
 
-def _targets_delete(ids: list[int]) -> None:
+def _targets_delete(ids: list[int]) -> set[tuple[int, int, int]]:
     """Delete the targets ``ids`` and the allocations made from them, at any depth, as the
     cascade of ``Target.allocated_from`` would, in a few queries whatever their number (the
     cascade sends a signal, hence a data-version write, per target); their history stays,
-    pointing at no target (``SET_NULL``)."""
+    pointing at no target (``SET_NULL``), their stored statuses go with them. Returns the
+    (plan, region, indicator) groups they were in (the others' milestone paths changed)."""
     every = list(ids)
     level = list(ids)
     while level:
@@ -275,5 +283,10 @@ def _targets_delete(ids: list[int]) -> None:
         every += level
     TargetEvent.objects.filter(target_id__in=every).update(target=None)
     TargetEvent.objects.filter(parent_id__in=every).update(parent=None)
+    groups = set(
+        Target.objects.filter(pk__in=every).values_list("plan_id", "region_id", "indicator_id")
+    )
+    TargetStatus.objects.filter(target_id__in=every)._raw_delete(TargetStatus.objects.db)
     # Children first: allocated_from is checked at commit, but keep the order obvious.
     Target.objects.filter(pk__in=every)._raw_delete(Target.objects.db)
+    return groups

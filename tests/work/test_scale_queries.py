@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
-from indicators.selectors.entry import submission_last_day
+from indicators.selectors.entry import submission_deadline, submission_last_day
 from regions.models import Membership, Region
 from tests.conftest import (
     confirm_address,
@@ -231,6 +231,11 @@ def test_send_reminders_reads_what_every_digest_shares_once_per_run(
 def test_a_homes_bounded_lists_are_the_first_items_of_the_full_lists(people, tree, certs, orgs):
     grow(tree, certs, orgs, start=0, n=5)  # five prefectures' P waiting; A, 兰州新区, B, C not in
     make_count(tree["a"], certs, P, 3, status=S.DRAFT)  # begun, still not reported
+    # C was first submitted in time, then returned: not reported, never overdue.
+    on_time = submission_deadline(P) - dt.timedelta(hours=1)
+    for ind in (certs, orgs):
+        make_count(tree["c"], ind, P, 4, status=S.RETURNED)
+    QuarterlyCount.objects.filter(region=tree["c"]).update(first_submitted_at=on_time)
     today = timezone.localdate()
 
     def key(items):
@@ -253,6 +258,8 @@ def test_a_homes_bounded_lists_are_the_first_items_of_the_full_lists(people, tre
         people["leader"], today=today, limit=2, scope="view", overdue_only=True
     )
     assert total == len(overdue) and key(shown) == key(overdue[:2])
+    # Past the last on-time day A, 兰州新区 and B are overdue, C is not; before it none is.
+    assert total == (3 if today > submission_last_day(P) else 0)
     full = todo.submissions_waiting(people["reviewer"], today=today)
     shown, total = todo.submissions_waiting_page(people["reviewer"], today=today, limit=2)
     assert len(full) == total == 5
@@ -263,3 +270,40 @@ def test_a_homes_bounded_lists_are_the_first_items_of_the_full_lists(people, tre
     assert [r.target.pk for r in shown] == [r.target.pk for r in targets[:2]]
     # The other reviewer's scope holds none of them.
     assert todo.submissions_waiting_page(people["other_reviewer"], today=today, limit=2) == ([], 0)
+
+
+def test_a_leaders_home_computes_the_progress_of_the_targets_it_shows_only(
+    client, people, tree, certs, orgs, monkeypatch
+):
+    """The targets needing attention are found in the kept statuses: the home computes the
+    progress of the ten it shows (with the other targets of their plan, region and
+    indicator), in as many queries for 14 targets behind as for 2 (issue 25: a national
+    leader's home computed 2,996)."""
+    from work.selectors import target_attention
+
+    computed = []
+    real = target_attention.progress_rows
+    monkeypatch.setattr(
+        target_attention,
+        "progress_rows",
+        lambda targets, as_of: computed.append(len(targets)) or real(targets, as_of),
+    )
+    leader = people["leader"]
+    client.force_login(leader)
+    url = reverse("work:home")
+
+    def home() -> tuple[int, int, str]:
+        computed.clear()
+        queries = _page(client, leader, url)
+        page = client.get(url).content.decode()
+        return queries, max(computed), page
+
+    grow(tree, certs, orgs, start=0, n=2)
+    small, small_computed, _page_small = home()
+    grow(tree, certs, orgs, start=2, n=12)  # 2 → 14 targets behind, each its own plan
+    large, large_computed, page = home()
+    assert small == large
+    assert (small_computed, large_computed) == (2, views.HOME_ITEMS)
+    section = page.split("todo-targets")[1].split("</table>")[0]
+    assert section.count("<tr>") == views.HOME_ITEMS + 1  # the header row and ten targets
+    assert reverse("work:list", args=["targets"]) in page

@@ -21,7 +21,6 @@ from django.utils import timezone
 from certtrack.paths import path_for
 from indicators.models import CountEvent, Plan, QuarterlyCount, Target
 from indicators.periods import Quarter, quarter_range
-from indicators.progress import Status as ProgressStatus
 from indicators.selectors.entry import NOT_STARTED, submission_last_day
 from indicators.selectors.obligations import (
     Obligation,
@@ -32,11 +31,12 @@ from indicators.selectors.obligations import (
     shared_reads,
     unreported_page,
 )
-from indicators.selectors.progress import TargetRow, target_rows, targets_with_relations
+from indicators.selectors.progress import TargetRow
 from regions.models import Membership, Region
 from regions.people import display_name
 from regions.selectors import access_for
 from tasks.selectors.due import DueReport, task_reports_awaiting_review, task_reports_due
+from work.selectors.target_attention import targets_needing_attention_rows
 
 S = QuarterlyCount.Status
 A = CountEvent.Action
@@ -44,7 +44,6 @@ Role = Membership.Role
 
 # Most urgent first: a quarter sent back to the official, then a draft, then one not started.
 _URGENCY = {S.RETURNED: 0, S.DRAFT: 1, NOT_STARTED: 2}
-ATTENTION_STATUSES = (ProgressStatus.BEHIND, ProgressStatus.AT_RISK, ProgressStatus.PENDING)
 
 
 def todo_quarters() -> int:
@@ -333,7 +332,7 @@ def late_units_page(
     user, *, today: dt.date, limit: int, scope: str = "review", overdue_only: bool = False
 ) -> tuple[list[QuarterItem], int]:
     """The first ``limit`` of :func:`late_units` (only the ``overdue`` ones if asked) and how
-    many there are in all, reading only the units shown as regions (a home's section)."""
+    many there are in all, chosen and counted in the database (a home's section)."""
     access = access_for(user)
     if scope == "review" and not access.can_review_anything:
         return [], 0
@@ -341,9 +340,13 @@ def late_units_page(
     paths = access.review if scope == "review" else access.view
 
     def compute() -> tuple[list[QuarterItem], int]:
-        keep = (lambda o: _item(o).overdue) if overdue_only else None
+        # A unit not reported is overdue (QuarterItem.overdue) exactly when it is late.
         shown, total = unreported_page(
-            scope=q, period=reporting_quarter(today), today=today, limit=limit, keep=keep
+            scope=q,
+            period=reporting_quarter(today),
+            today=today,
+            limit=limit,
+            late_only=overdue_only,
         )
         return [_item(o) for o in shown], total
 
@@ -384,16 +387,18 @@ def targets_needing_attention(user, *, today: dt.date) -> list[TargetRow]:
 def targets_needing_attention_page(
     user, *, today: dt.date, limit: int
 ) -> tuple[list[TargetRow], int]:
-    """The first ``limit`` of :func:`targets_needing_attention` and how many there are: a home
-    keeps ten rows under the data version, not the 750 a national leader has."""
+    """The first ``limit`` of :func:`targets_needing_attention` and how many there are: an
+    indexed query of the kept statuses and a count, and the progress of the ``limit`` shown
+    (work.selectors.target_attention), kept under the data version."""
     from indicators.pagecache import cached_value
 
     access = access_for(user)
     as_of = reporting_quarter(today)
 
     def compute() -> tuple[list[TargetRow], int]:
-        rows = targets_needing_attention_in(access.visible_q("region__"), as_of=as_of)
-        return rows[:limit], len(rows)
+        return targets_needing_attention_rows(
+            access.visible_q("region__"), as_of=as_of, limit=limit
+        )
 
     scope = ["*"] if access.everything else sorted(access.view)
     return cached_value(f"targets_needing_attention_page:{limit}", [*scope, as_of], compute)
@@ -401,18 +406,10 @@ def targets_needing_attention_page(
 
 def targets_needing_attention_in(scope: Q, *, as_of: Quarter) -> list[TargetRow]:
     """:func:`targets_needing_attention` of the targets of ``scope`` (a ``Q`` on targets);
-    with ``Q()`` every region's, which work.selectors.todo_set divides among the leaders."""
-    targets = targets_with_relations(
-        Target.objects.filter(scope, region__active=True).order_by(
-            "plan__issued_on", "region__path", "indicator__sort_order", "due_year",
-            "due_quarter", "pk",
-        )
-    )  # fmt: skip
-    rows = target_rows(targets=targets, as_of=as_of)
-    keep = [r for r in rows if r.progress.status in ATTENTION_STATUSES]
-    order = {s: i for i, s in enumerate(ATTENTION_STATUSES)}
-    keep.sort(key=lambda r: (order[r.progress.status], r.target.due, r.target.region.path))
-    return keep
+    with ``Q()`` every region's, which work.selectors.todo_set divides among the leaders.
+    Which targets, and their order, are read from the kept statuses
+    (work.selectors.target_attention); the progress of those listed is computed."""
+    return targets_needing_attention_rows(scope, as_of=as_of)[0]
 
 
 @dataclass(frozen=True)

@@ -214,7 +214,11 @@ def region_assessment(
                     allocations=allocations.get((child.pk, ind.pk), []),
                 )  # fmt: skip
             )
-        mine = sorted(by_child.get(child.pk, []), key=lambda o: (o.quarter, o.unit.code))
+        # Quarter's own order is (year, quarter): compared as plain ints, not dataclasses.
+        mine = sorted(
+            by_child.get(child.pk, []),
+            key=lambda o: (o.quarter.year, o.quarter.quarter, o.unit.code),
+        )
         components = {
             "progress": mean_of(inputs, "progress"),
             "growth": mean_of(inputs, "growth"),

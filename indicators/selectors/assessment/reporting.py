@@ -17,7 +17,7 @@ from django.utils import timezone
 from indicators.models import CountEvent, QuarterlyCount
 from indicators.periods import Quarter
 from indicators.selectors.assessment.base import HUNDRED, Component, Reason
-from indicators.selectors.entry import submission_deadline
+from indicators.selectors.entry import submission_deadline, submission_last_day
 from indicators.selectors.obligations import reporting_obligations
 from regions.models import Region
 
@@ -34,6 +34,9 @@ class UnitQuarter:
     decided_at: dt.datetime | None
     decision: str  # "approved", "returned", "" (awaiting review, or nothing submitted)
     due: bool = True  # the deadline has passed or the unit has submitted
+    # submission_deadline(quarter), computed once per quarter by unit_quarters: the rule asked
+    # for it anew for each of the nation's 12,760 unit-quarters, twice (issue 25.3).
+    deadline: dt.datetime | None = None
 
     @property
     def submitted(self) -> bool:
@@ -41,7 +44,8 @@ class UnitQuarter:
 
     @property
     def on_time(self) -> bool:
-        return self.submitted and self.first_submitted_at < submission_deadline(self.quarter)
+        deadline = self.deadline or submission_deadline(self.quarter)
+        return self.submitted and self.first_submitted_at < deadline
 
     @property
     def quality(self) -> str:
@@ -68,26 +72,47 @@ def unit_quarters(
         return {}
     scope = reduce(operator.or_, (Q(path__startswith=c.path) for c in children))
     scope &= Q(kind=Region.Kind.DIVISION)
+    # officials=False: whether a unit has an official is no part of the assessment.
     obligations = reporting_obligations(
-        scope=scope, periods=quarters, today=timezone.localtime(now).date()
+        scope=scope, periods=quarters, today=timezone.localtime(now).date(), officials=False
     )
     decisions = _first_decisions(scope, quarters)
+    deadlines = {q: submission_deadline(q) for q in quarters}
+    last_days = {q: submission_last_day(q) for q in quarters}
+    child_of = _child_by_unit(children, {o.region.pk: o.region for o in obligations}.values())
     out: dict[int, list[UnitQuarter]] = defaultdict(list)
     for o in obligations:
-        child = next(c for c in children if o.region.path.startswith(c.path))
         decision, decided = decisions.get((o.region.pk, o.period), ("", None))
         submitted = o.first_submitted_at is not None
-        out[child.pk].append(
+        out[child_of[o.region.pk].pk].append(
             UnitQuarter(
                 unit=o.region,
                 quarter=o.period,
-                last_day=o.last_day,
+                last_day=last_days[o.period],
                 first_submitted_at=o.first_submitted_at,
                 decided_at=decided if submitted else None,
                 decision=decision if submitted else "",
-                due=submitted or now >= submission_deadline(o.period),
+                due=submitted or now >= deadlines[o.period],
+                deadline=deadlines[o.period],
             )  # fmt: skip
         )
+    return out
+
+
+def _child_by_unit(children: Sequence[Region], units) -> dict[int, Region]:
+    """Unit id → the first of ``children`` whose path starts the unit's path (a look-up per
+    ancestor of each unit, not a test per child for each of its quarters)."""
+    by_path = {child.path: (i, child) for i, child in reversed(list(enumerate(children)))}
+    out = {}
+    for unit in units:
+        parts = unit.path.strip("/").split("/")
+        found = [
+            by_path[path]
+            for i in range(len(parts))
+            if (path := "/" + "/".join(parts[: i + 1]) + "/") in by_path
+        ]
+        if found:
+            out[unit.pk] = min(found, key=lambda f: f[0])[1]
     return out
 
 
@@ -98,17 +123,19 @@ def _first_decisions(scope: Q, quarters) -> dict[tuple[int, Quarter], tuple[str,
     of ids however large the scope)."""
     counts: dict[tuple[int, Quarter], list[int]] = defaultdict(list)
     approved_at: dict[int, dt.datetime] = {}
-    wanted = set(quarters)
+    # The quarters themselves, not their whole years (twice the counts read), each Quarter
+    # built once: the nation's four quarters are 25,000 counts.
+    wanted = {(q.year, q.quarter): q for q in quarters}
     in_scope = QuarterlyCount.objects.filter(
+        reduce(operator.or_, (Q(year=q.year, quarter=q.quarter) for q in quarters)),
         region__in=Region.objects.filter(scope, active=True, is_reporting_unit=True),
-        year__gte=min(quarters).year,
-        year__lte=max(quarters).year,
     )
     for pk, region_id, year, quarter, status, reviewed in in_scope.values_list(
         "pk", "region_id", "year", "quarter", "status", "reviewed_at"
     ):
-        if Quarter(year, quarter) in wanted:
-            counts[(region_id, Quarter(year, quarter))].append(pk)
+        period = wanted.get((year, quarter))
+        if period is not None:
+            counts[(region_id, period)].append(pk)
             if status == QuarterlyCount.Status.APPROVED and reviewed is not None:
                 approved_at[pk] = reviewed  # approved without an event (older data): as stored
     returned_at: dict[int, dt.datetime] = {}

@@ -1,0 +1,103 @@
+"""Targets needing attention (behind, at risk, pending) read from the kept statuses.
+
+Which targets need attention, and how many, is read from ``indicators.target_statuses`` (every
+target's status as of the reporting quarter, kept in the writers' transactions) with one
+indexed query and a count, whatever the number of targets in scope: a national home computed
+the progress of 2,996 targets on every cold visit (issue 25). The rows listed are computed by
+the same derivation as the stored statuses (``target_statuses.progress_rows``), for the
+targets listed and the other targets of their plan, region and indicator only (their
+milestone path).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Collate
+
+from indicators.models import Target, TargetStatus
+from indicators.periods import Quarter
+from indicators.progress import Status
+from indicators.selectors.progress import TargetRow, targets_with_relations
+from indicators.target_statuses import progress_rows, target_statuses_ensure
+
+# Behind first, then at risk, then pending (work.selectors.todo's order).
+ATTENTION_STATUSES = (Status.BEHIND, Status.AT_RISK, Status.PENDING)
+
+
+def _path_order(field: str):
+    """Paths by code point, as Python sorts them (see obligations._path_order)."""
+    return Collate(field, "C") if connection.vendor == "postgresql" else F(field)
+
+
+def _on_target(q: Q) -> Q:
+    """``q`` (a ``Q`` on targets) as a ``Q`` on their statuses: every lookup behind
+    ``target__``, so the scope is a join, not a subquery over the targets."""
+    children = [
+        _on_target(child) if isinstance(child, Q) else (f"target__{child[0]}", child[1])
+        for child in q.children  # (lookup, value) pairs or Q objects (regions.selectors)
+    ]
+    return Q(*children, _connector=q.connector, _negated=q.negated)
+
+
+def attention_statuses(scope: Q, *, as_of: Quarter):
+    """The kept statuses (as of ``as_of``) of the targets of ``scope`` (a ``Q`` on targets) set
+    for an active region that need attention, in the order the to-do lists show them: behind,
+    at risk, pending; then by due quarter, region path, plan, indicator. Built first if the
+    quarter has none yet (a new quarter)."""
+    target_statuses_ensure(as_of)
+    rank = Case(*[When(status=s.value, then=Value(i)) for i, s in enumerate(ATTENTION_STATUSES)])
+    return (
+        TargetStatus.objects.filter(
+            as_of_year=as_of.year,
+            as_of_quarter=as_of.quarter,
+            status__in=[s.value for s in ATTENTION_STATUSES],
+            target__region__active=True,
+        )
+        .filter(_on_target(scope))
+        .annotate(rank=rank)
+        .order_by(
+            "rank",
+            "target__due_year",
+            "target__due_quarter",
+            _path_order("target__region__path"),
+            "target__plan__issued_on",
+            "target__indicator__sort_order",
+            "target_id",
+        )
+    )
+
+
+def _rows(listed: list[tuple[int, int, int, int]], as_of: Quarter) -> list[TargetRow]:
+    """The progress rows of the ``listed`` targets (id, plan, region, indicator), in that
+    order, computed with the other targets of their plan, region and indicator."""
+    if not listed:
+        return []
+    groups = {key[1:] for key in listed}
+    plans, regions, indicators = (sorted({g[i] for g in groups}) for i in range(3))
+    candidates = Target.objects.filter(
+        plan_id__in=plans, region_id__in=regions, indicator_id__in=indicators
+    ).order_by("pk")
+    targets = [
+        t
+        for t in targets_with_relations(candidates)
+        if (t.plan_id, t.region_id, t.indicator_id) in groups
+    ]
+    by_pk = {row.target.pk: row for row in progress_rows(targets, as_of)}
+    return [by_pk[key[0]] for key in listed if key[0] in by_pk]
+
+
+def targets_needing_attention_rows(
+    scope: Q, *, as_of: Quarter, limit: int | None = None
+) -> tuple[list[TargetRow], int]:
+    """The targets of ``scope`` needing attention as of ``as_of`` (the first ``limit`` if
+    given) with their progress, and how many there are in all: a count, the targets listed
+    (one query), and the progress of those only."""
+    statuses = attention_statuses(scope, as_of=as_of)
+    listed = statuses.values_list(
+        "target_id", "target__plan_id", "target__region_id", "target__indicator_id"
+    )
+    if limit is None:
+        listed = list(listed)
+        return _rows(listed, as_of), len(listed)
+    return _rows(list(listed[:limit]), as_of), statuses.count()
