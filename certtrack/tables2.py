@@ -6,7 +6,9 @@ exactly what they drew before (tests/test_tables2_speedup.py)."""
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Model as _Model
+from django.utils.functional import cached_property
 from django_tables2 import utils
 
 _original = utils.signature
@@ -221,3 +223,19 @@ def tbody_html(table, context) -> str | None:
         out.append("\n                ")
     out.append("\n                </tbody>\n            ")
     return mark_safe("".join(out))
+
+
+class CountedPaginator(Paginator):
+    """A paginator told how many rows there are (``known_count``) where a cheaper query than
+    the table's own ``count()`` answers it (the review queue's rows aggregate every unit's
+    counts and people; the number of rows is the number of units)."""
+
+    def __init__(self, object_list, per_page, *args, known_count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.known_count = known_count
+
+    @cached_property
+    def count(self) -> int:
+        if self.known_count is not None:
+            return self.known_count
+        return super().count

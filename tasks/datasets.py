@@ -31,9 +31,9 @@ def units_text(units: Sequence) -> str:
     return UNIT_SEPARATOR.join(u.name for u in units)
 
 
-def task_record(row: TaskRow) -> dict:
+def task_record(row: TaskRow, *, units=units_text) -> dict:
     """One row; a group without lead units (Beihai's measures) has no task number, unit or
-    period, and owes nothing."""
+    period, and owes nothing. ``units``: how a list of units is written."""
     report = row.report
     top = row.top
     group = row.task_group
@@ -42,8 +42,8 @@ def task_record(row: TaskRow) -> dict:
         group=group.label,
         task_number=top.number if top else None,
         task_title=top.title if top else group.title,
-        lead_units=units_text(row.leads),
-        responsible_units=units_text(row.responsible),
+        lead_units=units(row.leads),
+        responsible_units=units(row.responsible),
         period=str(row.period) if row.period else None,
         status=report.status if report else None,
         reported_at=report.submitted_at.isoformat() if report and report.submitted_at else None,
@@ -61,4 +61,14 @@ def task_record(row: TaskRow) -> dict:
 
 
 def tasks_dataset(rows: Sequence[TaskRow], *, meta: dict) -> TaskDataset:
-    return TaskDataset("tasks", TASK_COLUMNS, [task_record(r) for r in rows], meta)
+    # Each list of units written once: a task's lead and responsible units are on every one
+    # of its rows (a national plan's 510 rows named 18,000 units, each in the active language).
+    written: dict[tuple[int, ...], str] = {}
+
+    def units(found: Sequence) -> str:
+        key = tuple(u.pk for u in found)
+        if key not in written:
+            written[key] = units_text(found)
+        return written[key]
+
+    return TaskDataset("tasks", TASK_COLUMNS, [task_record(r, units=units) for r in rows], meta)

@@ -317,15 +317,17 @@ def _obligation(
     )
 
 
-def on_time_expression(*, period: Quarter, expected: int, prefix: str = "") -> Case:
+def on_time_expression(
+    *, period: Quarter, expected: int, prefix: str = "", first: str = "first_submitted_at"
+) -> Case:
     """The on-time rule as a database expression over a grouped row that has ``n_first`` (the
-    counts ever submitted) and ``first_submitted_at`` (their latest first submission): the
-    review queue sorts and filters by it. Same rule as :attr:`Obligation.on_time`."""
+    counts ever submitted) and ``first`` (their latest first submission): the review queue
+    sorts and filters by it. Same rule as :attr:`Obligation.on_time`."""
     return Case(
         When(
             **{
                 f"{prefix}n_first__gte": expected,
-                f"{prefix}first_submitted_at__lt": submission_deadline(period),
+                f"{prefix}{first}__lt": submission_deadline(period),
             },
             then=Value(True),
         ),
@@ -412,7 +414,7 @@ def unreported_page(
         total = shown[0].total if shown else 0
     else:
         shown, total = [], units.count()
-    paths = _official_paths()
+    paths = _official_paths_over(u.path for u in shown)  # the officials over them only
     return [
         _obligation(u, period, _unit_row(u), expected=expected, today=today, paths=paths)
         for u in shown
@@ -494,12 +496,112 @@ def _unit_row(unit: Region) -> dict | None:
     return {name: getattr(unit, name) for name in _figures()} if unit.n else None
 
 
+def _official_paths_over(unit_paths: Iterable[str]) -> set[str]:
+    """Of :func:`_official_paths`, those over the given units (the units themselves and their
+    ancestors): all :func:`_covered` needs for them, read for a few units without reading
+    every official (or taken from a run's shared reads)."""
+    memo = _SHARED.get()
+    if memo is not None and "official_paths" in memo:
+        return memo["official_paths"]
+    over = set()
+    for path in unit_paths:
+        parts = path.strip("/").split("/")
+        over |= {"/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))}
+    if not over:
+        return set()
+    return set(
+        Membership.objects.filter(
+            role=Membership.Role.OFFICIAL,
+            region__active=True,
+            user__is_active=True,
+            region__path__in=sorted(over),
+        )
+        .order_by()
+        .values_list("region__path", flat=True)
+        .distinct()
+    )
+
+
+@dataclass(frozen=True)
+class _UnitRef:
+    """A stand-in for a region where only its key and path are read (the rules read no more)."""
+
+    pk: int
+    path: str
+
+
 def quarter_obligations(
     *, scope: Q, period: Quarter, today: dt.date, officials: bool = True
 ) -> ObligationSummary:
     """One quarter's obligations over ``scope`` (:func:`reporting_obligations`)."""
     rows = reporting_obligations(scope=scope, periods=[period], today=today, officials=officials)
     return ObligationSummary(period=period, rows=rows)
+
+
+@dataclass(frozen=True)
+class ObligationTotals:
+    """How many of one quarter's obligations over a scope are in each standing: the numbers
+    of :class:`ObligationSummary`, counted without its rows."""
+
+    period: Quarter
+    expected: int
+    reported: int
+    on_time: int
+    late: int
+    waiting: int
+    by_status: dict[str, int]
+
+
+def quarter_totals(*, scope: Q, period: Quarter, today: dt.date) -> ObligationTotals:
+    """The totals of :func:`quarter_obligations`, counted in the database without reading the
+    units: a national reviewer's queue shows fifty units beside these totals, and read 3,190
+    regions (and built as many obligations) to count them (issue 25). The units with counts
+    are counted by submission status and on-time (:func:`_status_filter` and
+    :func:`on_time_expression`, the rules as database expressions); each such group, and the
+    units without counts (not started), then stands as one :class:`Obligation` whose rules
+    decide reported, late and waiting. Three queries."""
+    expected = _indicator_count()
+    units = reporting_units(scope).order_by()
+    on_time = Q(on_time_expression(period=period, expected=expected, first="first"))
+    groups = {
+        (status, punctual): Count(
+            "region_id",
+            filter=_status_filter([status], expected) & (on_time if punctual else ~on_time),
+        )
+        for status in (S.RETURNED, S.DRAFT, S.SUBMITTED, S.APPROVED)
+        for punctual in (True, False)
+    }
+    names = {f"g{i}": key for i, key in enumerate(groups)}
+    counted = _submissions(
+        QuarterlyCount.objects.filter(region__in=units.values("pk")).filter(_period_q([period]))
+    ).aggregate(**{name: groups[key] for name, key in names.items()})
+    # An obligation with the group's standing: its first complete submission on time or none.
+    on_time_first = submission_deadline(period) - dt.timedelta(microseconds=1)
+    standings = [
+        (
+            Obligation(
+                region=_UnitRef(0, "/"),
+                period=period,
+                status=status,
+                today=today,
+                first_submitted_at=on_time_first if punctual else None,
+            ),
+            counted[name],
+        )
+        for name, (status, punctual) in names.items()
+    ]
+    with_counts = sum(n for _o, n in standings)
+    blank = _obligation(_UnitRef(0, "/"), period, None, expected=expected, today=today, paths={"/"})
+    standings.append((blank, units.count() - with_counts))
+    by_status = {s: 0 for s in SUBMISSION_STATUS_LABELS}
+    tally = {"reported": 0, "on_time": 0, "late": 0, "waiting": 0}
+    for o, n in standings:
+        by_status[o.status] += n
+        for name in tally:
+            tally[name] += n * getattr(o, name)
+    return ObligationTotals(
+        period=period, expected=sum(by_status.values()), by_status=by_status, **tally
+    )
 
 
 def subtree_scope(region: Region) -> Q:
@@ -558,7 +660,10 @@ def open_submissions(
         rows = rows.order_by(order, _path_order("region__path"), "year", "quarter")[:limit]
     rows = list(rows)
     regions = Region.objects.in_bulk([r["region_id"] for r in rows])
-    paths = _official_paths() if rows else set()
+    if limit is not None:  # a few: the officials over them only
+        paths = _official_paths_over(r.path for r in regions.values())
+    else:
+        paths = _official_paths() if rows else set()
     out = [
         _obligation(
             regions[r["region_id"]],

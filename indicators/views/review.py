@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
+from certtrack.tables2 import CountedPaginator
 from indicators.filters import ReviewQueueFilterSet
 from indicators.forms import (
     QuarterPickForm,
@@ -32,6 +33,7 @@ from indicators.selectors.entry import (
     queue_completeness,
     regions_entered_by,
     review_queue,
+    review_queue_units,
     separation_applies,
     submission_for,
 )
@@ -63,17 +65,29 @@ def review_queue_page(request: HttpRequest) -> HttpResponse:
     queue = review_queue(user=request.user, period=period)
     filterset = ReviewQueueFilterSet(request.GET or None, queryset=queue)
     values = [(f"value_{i.code}", value_column(i)) for i in Indicator.objects.all()]
-    own = set()
-    if settings.CERTTRACK.get("SEPARATION_OF_DUTIES", True):
-        own = regions_entered_by(user=request.user, period=period)
     table = ReviewQueueTable(
         filterset.qs,
         period=period,
-        own=own,
         extra_columns=values,
         sequence=["region", "status", *(name for name, _c in values), "..."],
     )
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    paginate = {"per_page": 50, "paginator_class": CountedPaginator}
+    if not filterset.is_bound or (
+        filterset.is_valid() and not filterset.form.cleaned_data["status"]
+    ):
+        # Without a status filter the rows are the units themselves: counted without joining
+        # every unit's counts and people.
+        units = review_queue_units(user=request.user)
+        if filterset.is_bound:
+            units = filterset.filter_queryset(units)
+        paginate["known_count"] = units.count()
+    RequestConfig(request, paginate=paginate).configure(table)
+    if settings.CERTTRACK.get("SEPARATION_OF_DUTIES", True):
+        # Of the units on this page only (the page's records are read here, once, and drawn
+        # from the same result; as records, not rows, which would count towards the rows'
+        # odd/even): every unit's events of the quarter were read for fifty rows.
+        shown = list(table.page.object_list.data)
+        table.own = regions_entered_by(user=request.user, period=period, regions=shown)
     return render(
         request,
         "indicators/review/review_queue.html",

@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from indicators.models import Plan
 from tasks.models import (
@@ -28,21 +27,36 @@ RESPONSIBLE = TaskUnit.Role.RESPONSIBLE
 PUBLISHED = (State.SUBMITTED, State.ACCEPTED, State.RETURNED)
 # A report that settles its period: submitted (awaiting review) or accepted.
 IN = (State.SUBMITTED, State.ACCEPTED)
+# What a report shown in full is read with.
+_FULL_RELATED = ("task", "task__parent", "unit", "submitted_by", "reviewed_by")
+# A report's texts: long, and read only where shown.
+_TEXTS = ("done", "problems", "next_steps", "review_comment")
+
+
+def _latest_published(field: str) -> Subquery:
+    """``field`` of the latest report others may read of the outer (task, unit) link: the
+    latest period in the periods' text order (one kind a plan: the periods' order)."""
+    return Subquery(
+        TaskReport.objects.filter(task=OuterRef("task"), unit=OuterRef("unit"), state__in=PUBLISHED)
+        .order_by("-period")
+        .values(field)[:1]
+    )
 
 
 def lead_links(plan: Plan) -> QuerySet[TaskUnit]:
     """The (reportable task, lead unit) pairs of a plan in the document's order: one row of
     the board, the data and the Excel sheet each. ``latest_status`` is the progress of the
-    latest report others may read (for the board's status filter)."""
-    latest = (
-        TaskReport.objects.filter(task=OuterRef("task"), unit=OuterRef("unit"), state__in=PUBLISHED)
-        .order_by("-period")
-        .values("status")[:1]
-    )
+    latest report others may read (for the board's status filter), ``latest_id`` that
+    report's id (the one report a row shows: :class:`ShownReports`)."""
     return (
         TaskUnit.objects.filter(task__plan=plan, role=LEAD, task__items__isnull=True)
-        .select_related("task", "task__group", "task__parent", "task__plan", "unit")
-        .annotate(latest_status=Subquery(latest))
+        # Prefetched, not joined: a national plan's 510 links share 15 tasks (with their
+        # group, parent and plan) and their units; joined, each row made its own five
+        # instances (3,000).
+        .prefetch_related(
+            Prefetch("task", Task.objects.select_related("group", "parent", "plan")), "unit"
+        )
+        .annotate(latest_status=_latest_published("status"), latest_id=_latest_published("id"))
         .order_by("task__group__number", "task__number", "task__item", "position")
     )
 
@@ -115,74 +129,117 @@ class ReportIndex:
         found = [r for r in self.by_pair.get((task_id, unit_id), ()) if r.state in PUBLISHED]
         return max(found, key=lambda r: r.report_period, default=None)
 
+    def settled(self, task_id: int, unit_id: int, key: str) -> bool:
+        """The report of the period ``key`` (``2026H1``) is submitted or accepted."""
+        report = self.by_key.get((task_id, unit_id, key))
+        return report is not None and report.state in IN
+
+    def _due(self, schedule: Schedule, today: dt.date) -> list[tuple[ReportPeriod, str]]:
+        """``schedule.due_periods(today)`` with their keys, worked out once for every row of
+        the index."""
+        memo = self.__dict__.setdefault("_due_memo", {})
+        if (schedule, today) not in memo:
+            memo[(schedule, today)] = [(p, str(p)) for p in schedule.due_periods(today)]
+        return memo[(schedule, today)]
+
     def outstanding(
         self, task_id: int, unit_id: int, schedule: Schedule, today: dt.date
     ) -> list[ReportPeriod]:
         """Ended periods without a report submitted or accepted."""
-        out = []
-        for period in schedule.due_periods(today):
-            report = self.get(task_id, unit_id, period)
-            if report is None or report.state not in IN:
-                out.append(period)
-        return out
-
-    def overdue(
-        self, task_id: int, unit_id: int, schedule: Schedule, today: dt.date
-    ) -> list[ReportPeriod]:
-        """Of the outstanding periods, those past their deadline: the task obligations every
-        reader (board, tasks.json/.csv, Excel, to-do homes, digests) counts (issue 22.4)."""
         return [
-            p
-            for p in self.outstanding(task_id, unit_id, schedule, today)
-            if schedule.is_overdue(p, today)
+            p for p, key in self._due(schedule, today) if not self.settled(task_id, unit_id, key)
         ]
 
+    def overdue(
+        self,
+        task_id: int,
+        unit_id: int,
+        schedule: Schedule,
+        today: dt.date,
+        outstanding: list[ReportPeriod] | None = None,
+    ) -> list[ReportPeriod]:
+        """Of the outstanding periods (``outstanding`` if already known), those past their
+        deadline: the task obligations every reader (board, tasks.json/.csv, Excel, to-do
+        homes, digests) counts (issue 22.4)."""
+        if outstanding is None:
+            outstanding = self.outstanding(task_id, unit_id, schedule, today)
+        return [p for p in outstanding if schedule.is_overdue(p, today)]
 
-def reports_of_plans(plan_ids: Iterable[int], *, unit_id: int | None = None) -> ReportIndex:
-    """Every report of the plans, in full; of one unit only with ``unit_id`` (a unit's page
-    reads its own: the whole history of a national plan is 8,000 reports, 43 MB; issue 25)."""
+
+class ShownReports(ReportIndex):
+    """What the rows of one plan's board or data show, read without the plan's history (a
+    national plan's is 8,000 reports, 38 MB with their texts; issue 25): the latest report
+    others may read of each row (``lead_links``' ``latest_id``), the reports of ``periods``
+    and the drafts of ``drafts_of``, without their texts; and, of the history, only the keys
+    of the reports that settle a due period (submitted or accepted). Two queries.
+    The obligations (outstanding, overdue) are :class:`ReportIndex`'s."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        links: Iterable[TaskUnit],
+        *,
+        schedule: Schedule,
+        today: dt.date,
+        periods: Iterable[ReportPeriod] = (),
+        drafts_of: ReportPeriod | None = None,
+    ):
+        links = list(links)
+        reports = TaskReport.objects.filter(task__plan=plan)
+        wanted = Q(pk__in=[link.latest_id for link in links if link.latest_id is not None])
+        asked = [str(p) for p in periods]
+        if asked:
+            wanted |= Q(period__in=asked)
+        if drafts_of is not None:
+            wanted |= Q(period=str(drafts_of), state=State.DRAFT)
+        # Their texts are not shown (the board and the data name a report's period, progress
+        # and state); their task and unit are the rows'.
+        shown = list(reports.filter(wanted).defer(*_TEXTS))
+        pairs = {(link.task_id, link.unit_id): link for link in links}
+        for report in shown:
+            link = pairs.get((report.task_id, report.unit_id))
+            if link is not None:
+                report.task, report.unit = link.task, link.unit
+        super().__init__(shown)
+        by_id = {r.pk: r for r in self.by_key.values()}
+        self.latest = {
+            (link.task_id, link.unit_id): by_id[link.latest_id]
+            for link in links
+            if link.latest_id in by_id
+        }
+        due = [key for _p, key in self._due(schedule, today)]
+        # Which due periods of each pair are settled: their keys only (a count per period
+        # and pair, grouped in the database, took twice as long).
+        self.settled_periods: dict[tuple[int, int], set[str]] = defaultdict(set)
+        if due:
+            settled = reports.filter(state__in=IN, period__in=due).order_by()
+            for task_id, unit_id, period in settled.values_list("task_id", "unit_id", "period"):
+                self.settled_periods[(task_id, unit_id)].add(period)
+
+    def latest_published(self, task_id: int, unit_id: int) -> TaskReport | None:
+        return self.latest.get((task_id, unit_id))
+
+    def settled(self, task_id: int, unit_id: int, key: str) -> bool:
+        return key in self.settled_periods.get((task_id, unit_id), ())
+
+
+def reports_of_plans(
+    plan_ids: Iterable[int], *, unit: Unit | None = None, texts: bool = True
+) -> ReportIndex:
+    """Every report of the plans, in full; of one ``unit`` only if given (a unit's page reads
+    its own: the whole history of a national plan is 8,000 reports, 43 MB; issue 25), each
+    then with that very unit; without their texts and people if ``texts`` is False (a list
+    that names reports)."""
     reports = TaskReport.objects.filter(task__plan_id__in=list(plan_ids))
-    if unit_id is not None:
-        reports = reports.filter(unit_id=unit_id)
-    return ReportIndex(
-        reports.select_related("task", "task__parent", "unit", "submitted_by", "reviewed_by")
-    )
-
-
-_FULL_RELATED = ("task", "task__parent", "unit", "submitted_by", "reviewed_by")
-
-
-@dataclass(frozen=True, slots=True)
-class Standing:
-    """What an index needs of a report to place it and know its standing: not its texts (a
-    plain row: building 8,000 model instances cost more than the query)."""
-
-    pk: int
-    task_id: int
-    unit_id: int
-    period: str
-    state: str
-    status: str
-
-    @property
-    def report_period(self) -> ReportPeriod:
-        return ReportPeriod.parse(self.period)
-
-
-def report_standings_of_plans(plan_ids: Iterable[int]) -> ReportIndex:
-    """:func:`reports_of_plans` without the reports' texts and people: the whole history of a
-    national plan (8,000 reports, 38 MB with their texts) is needed only for which periods are
-    reported. The reports a page shows are then read in full with :func:`reports_in_full`."""
-    rows = TaskReport.objects.filter(task__plan_id__in=list(plan_ids)).values_list(
-        "id", "task_id", "unit_id", "period", "state", "status"
-    )
-    return ReportIndex(Standing(*row) for row in rows)
-
-
-def reports_in_full(reports: Iterable[TaskReport | Standing | None]) -> dict[int, TaskReport]:
-    """The given reports (e.g. from :func:`report_standings_of_plans`) read in full, by id:
-    one query."""
-    ids = sorted({r.pk for r in reports if r is not None})
-    if not ids:
-        return {}
-    return {r.pk: r for r in TaskReport.objects.filter(pk__in=ids).select_related(*_FULL_RELATED)}
+    if unit is not None:
+        reports = reports.filter(unit=unit)
+    if texts:
+        reports = reports.select_related(*_FULL_RELATED)
+    else:
+        reports = reports.select_related("task", "task__parent").defer(*_TEXTS)
+    if unit is None:
+        return ReportIndex(reports)
+    reports = list(reports)
+    for report in reports:
+        report.unit = unit
+    return ReportIndex(reports)

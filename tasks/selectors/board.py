@@ -20,10 +20,9 @@ from tasks.periods import ReportPeriod
 from tasks.selectors._common import (
     LEAD,
     ReportIndex,
+    ShownReports,
     State,
     lead_links,
-    report_standings_of_plans,
-    reports_in_full,
     responsible_by_task,
 )
 from tasks.selectors.access import task_access_for
@@ -110,7 +109,7 @@ def lead_row(
         link=link,
         latest=index.latest_published(link.task_id, link.unit_id),
         outstanding=outstanding,
-        overdue=index.overdue(link.task_id, link.unit_id, schedule, today),
+        overdue=index.overdue(link.task_id, link.unit_id, schedule, today, outstanding),
         own_draft=own_draft,
         can_report=can_report,
     )
@@ -126,20 +125,17 @@ def task_board(
     access = task_access_for(user)
     schedule = schedule_for(plan)
     links = list(lead_links(plan) if links is None else links)
-    index = report_standings_of_plans([plan.pk])  # the history's states, not its texts
-    responsible = responsible_by_task(plan)
     current = schedule.current(today)
+    # Only the reports the rows show (the latest of each, the current period's drafts), not
+    # the plan's history.
+    index = ShownReports(plan, links, schedule=schedule, today=today, drafts_of=current)
+    responsible = responsible_by_task(plan)
     rows = []
     for link in links:
         can_report = access.can_report_for(link.unit)
         draft = index.get(link.task_id, link.unit_id, current) if can_report else None
         own_draft = draft if draft is not None and draft.state == State.DRAFT else None
         rows.append(lead_row(link, index, schedule, today, can_report, own_draft))
-    # Only the reports the rows show are read in full (one query).
-    full = reports_in_full([r.latest for r in rows] + [r.own_draft for r in rows])
-    for row in rows:
-        row.latest = full[row.latest.pk] if row.latest else None
-        row.own_draft = full[row.own_draft.pk] if row.own_draft else None
     by_task: dict[int, list[LeadRow]] = defaultdict(list)
     for row in rows:
         by_task[row.task.pk].append(row)
@@ -177,9 +173,6 @@ def overdue_link_ids(plan: Plan, today: dt.date) -> set[int]:
     """Lead links of ``plan`` with at least one report past its deadline (the board's
     "overdue" filter)."""
     schedule = schedule_for(plan)
-    index = report_standings_of_plans([plan.pk])
-    ids = set()
-    for link in TaskUnit.objects.filter(task__plan=plan, role=LEAD).only("id", "task", "unit"):
-        if index.overdue(link.task_id, link.unit_id, schedule, today):
-            ids.add(link.pk)
-    return ids
+    links = list(lead_links(plan))
+    index = ShownReports(plan, links, schedule=schedule, today=today)
+    return {link.pk for link in links if index.overdue(link.task_id, link.unit_id, schedule, today)}

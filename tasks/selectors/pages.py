@@ -202,7 +202,8 @@ def unit_page(*, unit: Unit, user, today: dt.date) -> UnitPage:
     visible = task_plans_visible_to(user)
     plan_ids = [p.pk for p in visible]
     schedules = schedules_for(visible)
-    index = reports_of_plans(plan_ids, unit_id=unit.pk)  # every row below is the unit's
+    # Every row below is the unit's; none shows a report's text.
+    index = reports_of_plans(plan_ids, unit=unit, texts=False)
     links = (
         TaskUnit.objects.filter(unit=unit, role=LEAD, task__plan_id__in=plan_ids)
         .select_related("task", "task__group", "task__parent", "task__plan", "unit")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from indicators.models import Plan
 from indicators.periods import Quarter
@@ -18,10 +18,9 @@ from tasks.periods import ReportPeriod
 from tasks.selectors._common import (
     PUBLISHED,
     ReportIndex,
+    ShownReports,
     lead_links,
     leads_by_task,
-    report_standings_of_plans,
-    reports_in_full,
     reports_of_plans,
     responsible_by_task,
 )
@@ -70,10 +69,17 @@ class TaskRow:
 
 
 def _rows_for_plan(
-    plan: Plan, *, schedule: Schedule, index: ReportIndex, today: dt.date, periods=None
+    plan: Plan,
+    *,
+    schedule: Schedule,
+    index: ReportIndex,
+    today: dt.date,
+    periods=None,
+    links: list | None = None,
 ) -> list[TaskRow]:
-    """``periods`` None: each pair's latest readable report; else one row per period."""
-    links = list(lead_links(plan))
+    """``periods`` None: each pair's latest readable report; else one row per period.
+    ``links``: the plan's ``lead_links`` if already read."""
+    links = list(lead_links(plan)) if links is None else links
     if not links:
         # No lead units (Beihai's measures): the groups themselves, as the board shows them.
         return [
@@ -129,11 +135,14 @@ def task_rows(*, plan: Plan, today: dt.date, period: ReportPeriod | None = None)
     """The plan's rows for ``/plans/<id>/tasks.json``: one per reportable task and lead unit,
     with its latest readable report, or its report of ``period``."""
     schedule = schedule_for(plan)
-    index = report_standings_of_plans([plan.pk])  # the history's states, not its texts
     periods = None if period is None else [period]
-    rows = _rows_for_plan(plan, schedule=schedule, index=index, today=today, periods=periods)
-    full = reports_in_full(row.report for row in rows)  # only the reports the rows show
-    return [replace(row, report=full[row.report.pk]) if row.report else row for row in rows]
+    links = list(lead_links(plan))
+    # Only the reports the rows show (the latest of each, or those of ``period``), not the
+    # plan's history.
+    index = ShownReports(plan, links, schedule=schedule, today=today, periods=periods or ())
+    return _rows_for_plan(
+        plan, schedule=schedule, index=index, today=today, periods=periods, links=links
+    )
 
 
 def task_sheet_rows(

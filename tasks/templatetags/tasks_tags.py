@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from certtrack.paths import path_for
 from tasks import demo
 from tasks.models import TaskReport
 from tasks.periods import ReportPeriod
@@ -17,28 +18,68 @@ STATUS_LABELS = dict(TaskReport.Status.choices)
 STATE_LABELS = dict(TaskReport.State.choices)
 
 
+# A badge's HTML by language and value, made once: a national plan's board draws two badges on
+# each of its 510 rows (issue 25). The labels are the translation catalogue's, fixed for a
+# process.
+_BADGES: dict[tuple, str] = {}
+
+
+def _badge(kind: str, value, make) -> str:
+    key = (kind, get_language(), value)
+    if key not in _BADGES:
+        _BADGES[key] = make()
+    return _BADGES[key]
+
+
 @register.simple_tag
 def progress_badge(status) -> str:
     """未启动 / 推进中 / 已完成 / 滞后, or "no report" where there is none."""
     if not status:
-        return format_html('<span class="badge progress-none">{}</span>', _("No report"))
-    return format_html(
-        '<span class="badge progress-{}">{}</span>', status, STATUS_LABELS.get(status, status)
+        return _badge(
+            "progress",
+            "",
+            lambda: format_html('<span class="badge progress-none">{}</span>', _("No report")),
+        )
+    return _badge(
+        "progress",
+        status,
+        lambda: format_html(
+            '<span class="badge progress-{}">{}</span>', status, STATUS_LABELS.get(status, status)
+        ),
     )
 
 
 @register.simple_tag
 def state_badge(state) -> str:
     if not state or state == "none":
-        return format_html('<span class="badge state-none">{}</span>', _("Not written"))
-    return format_html(
-        '<span class="badge state-{}">{}</span>', state, STATE_LABELS.get(state, state)
+        return _badge(
+            "state",
+            "",
+            lambda: format_html('<span class="badge state-none">{}</span>', _("Not written")),
+        )
+    return _badge(
+        "state",
+        state,
+        lambda: format_html(
+            '<span class="badge state-{}">{}</span>', state, STATE_LABELS.get(state, state)
+        ),
     )
 
 
+# Paths remembered (certtrack.paths): a board links every row's report, unit and task.
 @register.simple_tag
 def report_url(task, unit, period) -> str:
-    return reverse("tasks:report", args=[task.pk, unit.pk, str(period)])
+    return path_for("tasks:report", task.pk, unit.pk, period)
+
+
+@register.simple_tag
+def unit_url(unit) -> str:
+    return path_for("tasks:unit", unit.pk)
+
+
+@register.simple_tag
+def task_url(task) -> str:
+    return path_for("tasks:task", task.pk)
 
 
 @register.filter
@@ -61,7 +102,7 @@ def unit_links(units, sep="、") -> str:
         '<a href="{}" class="unit-link place"{}>{}</a>',  # a name never breaks inside
         (
             (
-                reverse("tasks:unit", args=[u.pk]),
+                path_for("tasks:unit", u.pk),
                 format_html(' title="{}: {}"', _("now"), u.current_name) if u.current_name else "",
                 u.name,
             )

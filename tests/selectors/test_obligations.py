@@ -17,6 +17,7 @@ from indicators.selectors.obligations import (
     open_submission_count,
     open_submissions,
     quarter_obligations,
+    quarter_totals,
     reporting_obligations,
     subtree_scope,
 )
@@ -150,6 +151,34 @@ def test_a_partly_submitted_quarter_is_a_draft_not_waiting(tree, certs, orgs):
     scope = Q(region__path__startswith=tree["province"].path)
     assert open_submission_count(scope=scope, statuses=[S.SUBMITTED]) == 0
     assert open_submission_count(scope=scope, statuses=[S.DRAFT]) == 1
+
+
+def test_quarter_totals_count_the_obligations_rows_without_reading_them(
+    tree, people, certs, django_assert_num_queries
+):
+    """On 2024-08-01: A submitted on 07-15 (on time, waiting), C on 07-21 00:01 (reported,
+    not on time, waiting), B has a draft of one indicator, A新区 nothing (both late). Then A
+    is approved: one waits. The totals are the counts of quarter_obligations' rows."""
+    _save(people["a"], tree["a"], at(2024, 7, 15))
+    _save(people["c"], tree["c"], at(2024, 7, 21, 0, 1))
+    make_count(tree["b"], certs, P, 3, status=S.DRAFT)
+    scope, today = subtree_scope(tree["province"]), dt.date(2024, 8, 1)
+    with django_assert_num_queries(3):  # indicators, grouped counts counted, units counted
+        totals = quarter_totals(scope=scope, period=P, today=today)
+    assert (totals.expected, totals.reported, totals.on_time) == (4, 2, 1)
+    assert (totals.late, totals.waiting) == (2, 2)
+    assert totals.by_status == {
+        "not_started": 1, "draft": 1, "submitted": 2, "approved": 0, "returned": 0
+    }  # fmt: skip
+    rows = quarter_obligations(scope=scope, period=P, today=today)
+    assert (len(rows.late), len(rows.waiting), rows.by_status) == (2, 2, totals.by_status)
+    with when(at(2024, 7, 25)):
+        counts_approve(user=people["rev"], region=tree["a"], period=P)
+    totals = quarter_totals(scope=scope, period=P, today=today)
+    assert (totals.reported, totals.on_time, totals.waiting) == (2, 1, 1)
+    assert (totals.by_status["approved"], totals.by_status["submitted"]) == (1, 1)
+    # On the last on-time day nobody is late yet.
+    assert quarter_totals(scope=scope, period=P, today=dt.date(2024, 7, 20)).late == 0
 
 
 def test_obligations_take_a_constant_number_of_queries(

@@ -107,7 +107,9 @@ def test_the_board_reads_in_a_fixed_number_of_queries(gansu, people, django_asse
             make_report(link.task, link.unit, period, "accepted")
     user = people["reviewer"]
     task_board(plan=gansu, user=user, today=JULY)  # warm the user's access
-    with django_assert_max_num_queries(6):
+    # The schedule; the links, their tasks and units; the reports shown, the periods
+    # settled; the responsible units.
+    with django_assert_max_num_queries(7):
         board = task_board(plan=gansu, user=user, today=JULY)
         assert sum(1 for r in board.rows if r.latest) == 10
 

@@ -566,3 +566,27 @@ def test_a_nul_or_overlong_text_in_any_field_is_no_server_error(as_user, tree, f
     assert nul.status_code == 400 and "NUL" in nul.content.decode()
     assert client.post(ENTRY, {**data, field: "9" * 5000}).status_code in (302, 400, 404)
     assert not QuarterlyCount.objects.filter(value__gt=10**6).exists()
+
+
+def test_the_queue_pages_count_the_units_with_and_without_filters(as_user, tree, certs, orgs):
+    """The province's 4 units and 56 more prefectures (区1 … 区56), 2 of them submitted: 60
+    rows, 50 a page; filtered by the text 区 57 (区1 … 区56 and A新区: two pages), by 区5 eight
+    (区5, 区50 … 区56: one page), by status 2. The numbers of rows and pages are those of the rows themselves."""
+    for k in range(1, 57):
+        region = make_region(f"98{k:02d}00", f"区{k}", parent=tree["province"])
+        if k <= 2:
+            make_count(region, certs, P, 1, status=S.SUBMITTED)
+            make_count(region, orgs, P, 1, status=S.SUBMITTED)
+    client = as_user("reviewer")
+
+    def rows(**query):
+        page = client.get(QUEUE, {"period": str(P), **query}).content.decode()
+        return len(re.findall(r'<tr class="(?:odd|even)', page)), page
+
+    assert rows()[0] == 50
+    n, page = rows(page=2)
+    assert n == 10 and "page=3" not in page
+    assert rows(region="区")[0] == 50 and rows(region="区", page=2)[0] == 7
+    n, page = rows(region="区5")
+    assert n == 8 and "page=2" not in page
+    assert rows(status="submitted")[0] == 2

@@ -239,13 +239,20 @@ def test_a_homes_bounded_lists_are_the_first_items_of_the_full_lists(people, tre
     today = timezone.localdate()
 
     def key(items):
-        return [(i.region.code, i.period, i.status, i.overdue, i.by, i.at) for i in items]
+        return [
+            (i.region.code, i.period, i.status, i.overdue, i.by, i.at, i.has_official)
+            for i in items
+        ]
 
     for user, scope in ((people["reviewer"], "review"), (people["leader"], "view")):
         full = todo.late_units(user, today=today, scope=scope)
         shown, total = todo.late_units_page(user, today=today, limit=2, scope=scope)
         assert len(full) == total == 4
         assert key(shown) == key(full[:2])
+        # All four: C has no official (it is named to its reviewers), the others have one.
+        shown, total = todo.late_units_page(user, today=today, limit=4, scope=scope)
+        assert key(shown) == key(full)
+        assert [i.has_official for i in shown] == [True, True, True, False]
     overdue = [i for i in todo.late_units(people["leader"], today=today, scope="view") if i.overdue]
     shown, total = todo.late_units_page(
         people["leader"], today=today, limit=2, scope="view", overdue_only=True

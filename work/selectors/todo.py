@@ -259,16 +259,27 @@ def submissions_waiting_page(user, *, today: dt.date, limit: int) -> tuple[list[
     if not access.can_review_anything:
         return [], 0
     scope = access.review_q("region__")
-    return _cached(
+    first = _cached(
         f"submissions_waiting_page:{limit}",
         access,
         access.review,
         today,
-        lambda: (
-            _waiting(scope, today=today, limit=limit),
-            open_submission_count(scope=scope, statuses=[S.SUBMITTED]),
-        ),
+        lambda: _waiting(scope, today=today, limit=limit),
     )
+    return first, _waiting_total(access)
+
+
+def _waiting_total(access, *, request=None) -> int:
+    """How many whole submissions wait for the holder of ``access``, kept under the data
+    version: the header's badge and the home's section read the one count (counted twice a
+    cold home; issue 25)."""
+    from indicators.pagecache import cached_value
+
+    def count() -> int:
+        return open_submission_count(scope=access.review_q("region__"), statuses=[S.SUBMITTED])
+
+    scope = ["*"] if access.everything else sorted(access.review)
+    return cached_value("waiting_count", scope, count, request=request)
 
 
 def waiting_count(user, *, request=None) -> int:
@@ -281,20 +292,12 @@ def waiting_count(user, *, request=None) -> int:
     submitted counts (a partial index); the task reports' part is one count over the
     submitted reports (a partial index too). A constant number of queries whatever the data's
     size (the data version is shared with the page's other cached parts through ``request``)."""
-    from indicators.pagecache import cached_value
     from tasks.selectors.due import task_reports_awaiting_review_count
 
     access = access_for(user)
     if not access.can_review_anything:
         return 0
-    scope = ["*"] if access.everything else sorted(access.review)
-    quarters = cached_value(
-        "waiting_count",
-        scope,
-        lambda: open_submission_count(scope=access.review_q("region__"), statuses=[S.SUBMITTED]),
-        request=request,
-    )
-    return quarters + task_reports_awaiting_review_count(user)
+    return _waiting_total(access, request=request) + task_reports_awaiting_review_count(user)
 
 
 def unreported_units(*, scope: Q, period: Quarter, today: dt.date) -> list[QuarterItem]:
