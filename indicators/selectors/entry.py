@@ -329,7 +329,7 @@ def queue_completeness(*, user, period: Quarter, today: _dt.date | None = None) 
     """Reporting rate and on-time rate over every reporting unit of the reviewer: the totals of
     the quarter's reporting obligations (indicators.selectors.obligations), counted without
     reading the units (three queries)."""
-    from indicators.selectors.obligations import quarter_totals
+    from indicators.selectors.obligation_counts import quarter_totals
 
     totals = quarter_totals(
         scope=access_for(user).review_q(), period=period, today=today or _tz.localdate()

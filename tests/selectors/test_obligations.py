@@ -13,11 +13,11 @@ from django.utils import timezone
 from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
 from indicators.selectors.entry import queue_completeness, review_queue
+from indicators.selectors.obligation_counts import quarter_totals
 from indicators.selectors.obligations import (
     open_submission_count,
     open_submissions,
     quarter_obligations,
-    quarter_totals,
     reporting_obligations,
     subtree_scope,
 )

@@ -16,15 +16,13 @@ from django.utils import timezone
 from indicators.models import QuarterlyCount
 from indicators.periods import Quarter
 from indicators.selectors.entry import NOT_STARTED, submission_deadline, submission_last_day
+from indicators.selectors.obligation_counts import _unit_figures, unreported_page, unreported_pages
 from indicators.selectors.obligations import (
     _status_filter,
-    _unit_figures,
     late_expression,
     quarter_obligations,
     reported_expression,
     subtree_scope,
-    unreported_page,
-    unreported_pages,
 )
 from regions.models import Membership
 from tests.conftest import make_region, make_user

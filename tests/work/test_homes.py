@@ -13,7 +13,7 @@ from indicators.models import Plan
 from regions.models import Membership
 from tasks.models import Unit, UnitMembership
 from tests.conftest import PASSWORD, make_plan, make_target, make_user
-from work.selectors.todo import targets_to_allocate
+from work.selectors.to_allocate import targets_to_allocate
 
 Role = Membership.Role
 HOME = reverse("work:home")

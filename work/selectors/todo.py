@@ -13,15 +13,14 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.db.models import Q
 from django.utils import timezone
 
 from certtrack.paths import path_for
-from indicators.models import CountEvent, Plan, QuarterlyCount, Target
+from indicators.models import CountEvent, QuarterlyCount, Target
 from indicators.periods import Quarter, quarter_range
 from indicators.selectors.entry import NOT_STARTED, submission_last_day
+from indicators.selectors.obligation_counts import unreported_page, unreported_pages
 from indicators.selectors.obligations import (
     Obligation,
     open_submission_count,
@@ -29,8 +28,6 @@ from indicators.selectors.obligations import (
     quarter_obligations,
     reporting_obligations,
     shared_reads,
-    unreported_page,
-    unreported_pages,
 )
 from indicators.selectors.progress import TargetRow
 from regions.models import Membership, Region
@@ -38,6 +35,7 @@ from regions.people import display_name
 from regions.selectors import access_for
 from tasks.selectors.due import DueReport, task_reports_awaiting_review, task_reports_due
 from work.selectors.target_attention import targets_needing_attention_rows
+from work.selectors.to_allocate import Allocation, targets_to_allocate
 
 S = QuarterlyCount.Status
 A = CountEvent.Action
@@ -422,66 +420,6 @@ def targets_needing_attention_in(scope: Q, *, as_of: Quarter) -> list[TargetRow]
     Which targets, and their order, are read from the kept statuses
     (work.selectors.target_attention); the progress of those listed is computed."""
     return targets_needing_attention_rows(scope, as_of=as_of)[0]
-
-
-@dataclass(frozen=True)
-class Allocation:
-    """A target in force, still open for allocation, that not every division has its share
-    of yet (目标分解 waiting): how many of its divisions have one, out of how many."""
-
-    target: Target
-    allocated: int
-    divisions: int
-
-    @property
-    def url(self) -> str:
-        return reverse("indicators:target_allocation", args=[self.target.pk])
-
-
-def targets_to_allocate(user, *, today: dt.date, limit: int = 10) -> tuple[list[Allocation], int]:
-    """The target manager's waiting allocations: targets of plans in force set for a region
-    the user is target manager of (a division's share is handed down by that division's own
-    managers), whose due quarter has not passed (allocations may still be saved,
-    ``indicators.selectors.allocation.allocation_editable``) and that fewer of the region's
-    active divisions have an allocation of than it has divisions. The first ``limit`` by due
-    quarter and region, and how many there are in all. Two queries."""
-    managed = Membership.objects.filter(
-        user=user, role=Role.TARGET_MANAGER, region__active=True
-    ).values("region_id")
-    current = Quarter.of_date(today)
-    divisions = (
-        Region.objects.filter(parent=OuterRef("region"), active=True, kind=Region.Kind.DIVISION)
-        .order_by()
-        .values("parent")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    waiting = (
-        Target.objects.filter(
-            region_id__in=managed, region__active=True, plan__status=Plan.Status.IN_FORCE
-        )
-        .filter(
-            Q(due_year__gt=current.year)
-            | Q(due_year=current.year, due_quarter__gte=current.quarter)
-        )
-        .annotate(
-            n_divisions=Coalesce(Subquery(divisions), 0),
-            n_allocated=Count(
-                "allocations",
-                filter=Q(
-                    allocations__region__active=True,
-                    allocations__region__kind=Region.Kind.DIVISION,
-                    allocations__region__parent=F("region"),
-                ),
-            ),
-        )
-        .filter(n_divisions__gt=0, n_allocated__lt=F("n_divisions"))
-    )
-    total = waiting.count()
-    rows = waiting.select_related("plan", "region", "indicator").order_by(
-        "due_year", "due_quarter", "region__path", "indicator__sort_order"
-    )[:limit]
-    return [Allocation(t, t.n_allocated, t.n_divisions) for t in rows], total
 
 
 @dataclass(frozen=True)
