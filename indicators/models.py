@@ -566,6 +566,8 @@ class TargetStatus(models.Model):
     percent = models.FloatField(null=True)
 
     class Meta:
+        verbose_name = _("kept target status")
+        verbose_name_plural = _("kept target statuses")
         constraints = [
             models.UniqueConstraint(
                 fields=["target", "as_of_year", "as_of_quarter"],

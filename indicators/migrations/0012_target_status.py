@@ -23,6 +23,8 @@ class Migration(migrations.Migration):
                 ('target', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='statuses', to='indicators.target')),
             ],
             options={
+                'verbose_name': 'kept target status',
+                'verbose_name_plural': 'kept target statuses',
                 'indexes': [models.Index(fields=['as_of_year', 'as_of_quarter', 'status'], name='indicators_tstatus_asof')],
                 'constraints': [models.UniqueConstraint(fields=('target', 'as_of_year', 'as_of_quarter'), name='indicators_targetstatus_unique_target_as_of')],
             },
