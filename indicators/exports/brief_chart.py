@@ -16,6 +16,7 @@ labels (English) rather than drawn as empty boxes; the numbers and quarters need
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections.abc import Sequence
@@ -73,11 +74,35 @@ def cjk_font() -> str | None:
     """The file of the first installed font of ``CJK_FONTS`` that matplotlib knows; None if none."""
     from matplotlib import font_manager
 
-    by_name = {f.name: f.fname for f in font_manager.fontManager.ttflist}
-    for name in CJK_FONTS:
-        if name in by_name:
-            return by_name[name]
-    return None
+    found = _first_cjk(font_manager.fontManager)
+    if found is None and _rescanned():
+        found = _first_cjk(font_manager.fontManager)
+    return found
+
+
+def _first_cjk(manager) -> str | None:
+    by_name = {f.name: f.fname for f in manager.ttflist}
+    return next((by_name[name] for name in CJK_FONTS if name in by_name), None)
+
+
+@functools.cache
+def _rescanned() -> bool:
+    """Add the system's font files that matplotlib's cached list lacks, once per process.
+    matplotlib writes that list the first time it runs in a home directory and never looks
+    again: a CJK font installed afterwards (a bureau adding fonts-wqy-microhei after a first
+    brief) stayed unknown and the brief's labels fell back to English. True if any was added."""
+    from matplotlib import font_manager
+
+    known = {f.fname for f in font_manager.fontManager.ttflist}
+    added = False
+    for path in font_manager.findSystemFonts():
+        if path not in known:
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # a file matplotlib cannot read
+                continue
+            added = True
+    return added
 
 
 def _font(path: str | None, size: float):

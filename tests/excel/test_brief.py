@@ -292,6 +292,29 @@ def test_cjk_font_is_found_where_installed():
     assert cjk_font().endswith("wqy-microhei.ttc")
 
 
+def test_cjk_font_installed_after_matplotlibs_font_list_is_found(monkeypatch):
+    """matplotlib keeps the font list of its first run: a font installed afterwards is found
+    by a rescan of the system's font files, not left out until the cache is deleted."""
+    import copy
+    import os
+
+    from matplotlib import font_manager
+
+    from indicators.exports import brief_chart
+
+    if not os.path.exists("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"):
+        pytest.skip("fonts-wqy-microhei not installed")
+    stale = copy.copy(font_manager.fontManager)  # as cached before the font was installed
+    stale.ttflist = [f for f in font_manager.fontManager.ttflist if "wqy" not in f.fname]
+    monkeypatch.setattr(font_manager, "fontManager", stale)
+    assert brief_chart._first_cjk(stale) is None or "wqy" not in brief_chart._first_cjk(stale)
+    brief_chart._rescanned.cache_clear()
+    try:
+        assert "wqy" in cjk_font()
+    finally:
+        brief_chart._rescanned.cache_clear()
+
+
 def test_brief_chart_line_leaves_a_gap_at_a_quarter_without_a_complete_value():
     import math
     from types import SimpleNamespace as NS
