@@ -31,38 +31,34 @@ def _badge(kind: str, value, make) -> str:
     return _BADGES[key]
 
 
-@register.simple_tag
-def progress_badge(status) -> str:
-    """未启动 / 推进中 / 已完成 / 滞后, or "no report" where there is none."""
-    if not status:
+def _labelled_badge(kind: str, value, labels: dict, missing) -> str:
+    """``<span class="badge {kind}-{value}">`` with the value's label, or ``{kind}-none`` with
+    ``missing()`` where there is no value; made once per value and language (``_badge``)."""
+    if not value:
         return _badge(
-            "progress",
+            kind,
             "",
-            lambda: format_html('<span class="badge progress-none">{}</span>', _("No report")),
+            lambda: format_html('<span class="badge {}-none">{}</span>', kind, missing()),
         )
     return _badge(
-        "progress",
-        status,
+        kind,
+        value,
         lambda: format_html(
-            '<span class="badge progress-{}">{}</span>', status, STATUS_LABELS.get(status, status)
+            '<span class="badge {}-{}">{}</span>', kind, value, labels.get(value, value)
         ),
     )
 
 
 @register.simple_tag
+def progress_badge(status) -> str:
+    """未启动 / 推进中 / 已完成 / 滞后, or "no report" where there is none."""
+    return _labelled_badge("progress", status, STATUS_LABELS, lambda: _("No report"))
+
+
+@register.simple_tag
 def state_badge(state) -> str:
-    if not state or state == "none":
-        return _badge(
-            "state",
-            "",
-            lambda: format_html('<span class="badge state-none">{}</span>', _("Not written")),
-        )
-    return _badge(
-        "state",
-        state,
-        lambda: format_html(
-            '<span class="badge state-{}">{}</span>', state, STATE_LABELS.get(state, state)
-        ),
+    return _labelled_badge(
+        "state", "" if state == "none" else state, STATE_LABELS, lambda: _("Not written")
     )
 
 
