@@ -13,6 +13,7 @@ from indicators.models import Indicator, Plan, QuarterlyCount, Target
 from indicators.periods import Quarter
 from regions.models import Membership, Region
 from regions.services import region_save
+from tests.replay import replay
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -207,15 +208,16 @@ def reference(db):
     """The real reference data of DOMAIN.md (regions, plans, indicators, eight targets)."""
     from django.core.management import call_command
 
-    call_command("load_reference", verbosity=0)
+    replay("load_reference", lambda: call_command("load_reference", verbosity=0))
 
 
 @pytest.fixture
 def demo(reference):
-    """Reference data plus the deterministic demo series up to 2026Q3 and the demo users."""
+    """Reference data plus the deterministic demo series up to 2026Q3 and the demo users
+    (written back from the first seed's recording: tests/replay.py)."""
     from django.core.management import call_command
 
-    call_command("seed_demo", end="2026Q3", verbosity=0)
+    replay("seed_demo", lambda: call_command("seed_demo", end="2026Q3", verbosity=0))
 
 
 @pytest.fixture(scope="session")
