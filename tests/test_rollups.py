@@ -143,10 +143,9 @@ def test_concurrent_submits_under_one_parent_keep_the_rollups_right(
     committed count: no unique violation on the province's cells (it was a 500 under load) and
     no province total missing one of the two changes.
     """
-    import threading
-    import time
+    from django.db import connection
 
-    from django.db import connection, transaction
+    from tests.concurrency import first_holds_while_second_writes
 
     if connection.vendor != "postgresql":
         pytest.skip("row locks between two connections: PostgreSQL")
@@ -155,53 +154,17 @@ def test_concurrent_submits_under_one_parent_keep_the_rollups_right(
     for indicator, value in ((certs, 30), (orgs, 12)):
         make_count(tree["b"], indicator, Q1, value)  # the province's cells exist already
     new = {"certificates": None, "organizations": None}
-    inside, release, errors = threading.Event(), threading.Event(), []
 
-    def first():
-        try:
-            with transaction.atomic():
-                counts_save(
-                    user=off_a,
-                    region=tree["a"],
-                    period=Q1,
-                    values={"certificates": 10, "organizations": 5},
-                    expected_versions=new,
-                    explanation="x",
-                    submit=True,
-                )
-                inside.set()
-                release.wait(20)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            inside.set()
-            connection.close()
+    def save(user, region, certificates, organizations):
+        counts_save(
+            user=user, region=region, period=Q1,
+            values={"certificates": certificates, "organizations": organizations},
+            expected_versions=new, explanation="x", submit=True,
+        )  # fmt: skip
 
-    def second():
-        try:
-            inside.wait(20)
-            counts_save(
-                user=off_c,
-                region=tree["c"],
-                period=Q1,
-                values={"certificates": 20, "organizations": 8},
-                expected_versions=new,
-                explanation="x",
-                submit=True,
-            )
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for t in threads:
-        t.start()
-    inside.wait(20)
-    time.sleep(0.5)  # let the second reach the roll-up refresh while the first is open
-    release.set()
-    for t in threads:
-        t.join(30)
+    errors = first_holds_while_second_writes(
+        lambda: save(off_a, tree["a"], 10, 5), lambda: save(off_c, tree["c"], 20, 8)
+    )
     assert errors == []
     cell = RollupCell.objects.get(
         region=tree["province"], indicator=certs, year=2024, quarter=1, inclusion="submitted"

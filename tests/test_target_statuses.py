@@ -259,10 +259,7 @@ def test_concurrent_submits_under_one_parent_keep_the_statuses_right(
     """Two officials of sibling prefectures submit at once (PostgreSQL, two connections): the
     second waits for the first's locks on their common ancestors, then recomputes the
     province's targets with both counts; no unique violation on the province's rows."""
-    import threading
-    import time
-
-    from django.db import transaction
+    from tests.concurrency import first_holds_while_second_writes
 
     if connection.vendor != "postgresql":
         pytest.skip("row locks between two connections: PostgreSQL")
@@ -270,7 +267,6 @@ def test_concurrent_submits_under_one_parent_keep_the_statuses_right(
     off_c = make_user(django_user_model, "off_c", (Role.OFFICIAL, tree["c"]))
     target_statuses_build(AS_OF)
     new = {"certificates": None, "organizations": None}
-    inside, release, errors = threading.Event(), threading.Event(), []
 
     def save(user, region, value):
         counts_save(
@@ -279,35 +275,10 @@ def test_concurrent_submits_under_one_parent_keep_the_statuses_right(
             expected_versions=new, explanation="x", submit=True,
         )  # fmt: skip
 
-    def first():
-        try:
-            with transaction.atomic():
-                save(off_a, tree["a"], 900)
-                inside.set()
-                release.wait(20)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            inside.set()
-            connection.close()
-
-    def second():
-        try:
-            inside.wait(20)
-            save(off_c, tree["c"], 700)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for t in threads:
-        t.start()
-    inside.wait(20)
-    time.sleep(0.5)  # the second is waiting at the province's lock while the first is open
-    release.set()
-    for t in threads:
-        t.join(30)
+    # the second waits at the province's lock while the first is open
+    errors = first_holds_while_second_writes(
+        lambda: save(off_a, tree["a"], 900), lambda: save(off_c, tree["c"], 700)
+    )
     assert errors == []
     assert stored() == live()
     province = Target.objects.get(
