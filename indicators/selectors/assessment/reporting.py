@@ -1,6 +1,11 @@
 """Timeliness and quality of a division's reporting: its units' obligations (the reporting
 obligations selector: first submission, deadline) with the first decision on each submission,
-and the fractions they make (docs/progress.md, "Assessment")."""
+and the fractions they make (docs/progress.md, "Assessment").
+
+The rules are written once in Python (:class:`UnitQuarter`, :func:`timeliness_of`,
+:func:`quality_of`) and beside them as database conditions (:func:`unit_quarter_flags`, built
+on ``obligations.on_time_expression``), by which :func:`division_reporting` sums them per
+division without making a Python object per unit-quarter."""
 
 from __future__ import annotations
 
@@ -135,7 +140,8 @@ def _awaiting_expression(*, expected: int) -> Q:
 
 def unit_quarter_flags(*, period: Quarter, expected: int, now: dt.datetime) -> dict[str, Q]:
     """What :func:`timeliness_of` and :func:`quality_of` count, and the "why"'s order, as
-    conditions over a unit-quarter's grouped row: ``due``; ``on_time``
+    conditions over a unit-quarter's figures (``n``, ``n_first``, ``first``,
+    ``n_returned_ever``, ``n_approved_ever``): ``due``; ``on_time``
     (:func:`~indicators.selectors.obligations.on_time_expression`); ``clean`` (due and
     ``quality == "clean"``); ``judged`` (due and not awaiting); ``costs``
     (:attr:`UnitQuarter.costs_points`)."""
@@ -326,9 +332,11 @@ def division_reporting(
     listed_in_full: str = "",
 ) -> dict[int, DivisionReporting]:
     """Child id → its :class:`DivisionReporting` over ``quarters`` (the unit-quarters of
-    :func:`unit_quarters`): the counts summed per division in the database, one grouped query
-    whatever the number of units (the unit-quarters were built as Python objects to be counted:
-    12,760 for the nation; issue 25). ``listed``: list at most that many unit-quarters of each
+    :func:`unit_quarters`): the counts summed per division in the database, in one query
+    whatever the number of units: each quarter's units with their figures, their decisions,
+    the rules of :func:`unit_quarter_flags` over both as 0/1 columns, summed and ranked in
+    windows per division (the unit-quarters were built as Python objects to be counted: 12,760
+    for the nation; issue 25). ``listed``: list at most that many unit-quarters of each
     division, those that cost points first (:attr:`UnitQuarter.costs_points`), all of them for
     the division coded ``listed_in_full``; None: all of every division. The listed ones are
     read by :func:`unit_quarters`' own path. A constant number of queries."""
