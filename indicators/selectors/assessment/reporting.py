@@ -22,9 +22,11 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
+    Exists,
     F,
     FilteredRelation,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -99,15 +101,17 @@ class UnitQuarter:
 
 def _decision_figures() -> dict:
     """What decides a unit-quarter's first decision (:func:`_first_decisions`), as aggregates
-    over its counts joined to their approval and return events (``decided``): how many were
-    ever returned, and how many were ever approved (an approval event, or approved as stored
-    with a review time: older data without events). Counted distinct: a count with several
-    such events is one count."""
+    over its counts: how many were ever returned, and how many were ever approved (an approval
+    event, or approved as stored with a review time: older data without events)."""
     A = CountEvent.Action
+
+    def event(action):
+        return Q(Exists(CountEvent.objects.filter(count_id=OuterRef("id"), action=action)))
+
     stored = Q(status=QuarterlyCount.Status.APPROVED, reviewed_at__isnull=False)
     return {
-        "n_returned_ever": Count("id", filter=Q(decided__action=A.RETURN), distinct=True),
-        "n_approved_ever": Count("id", filter=Q(decided__action=A.APPROVE) | stored, distinct=True),
+        "n_returned_ever": Count("id", filter=event(A.RETURN)),
+        "n_approved_ever": Count("id", filter=event(A.APPROVE) | stored),
     }
 
 
@@ -453,17 +457,10 @@ def _unit_quarter_rows(scope: Q, period: Quarter, *, start: int) -> QuerySet:
 
 def _decisions(scope: Q, quarters: Sequence[Quarter]) -> QuerySet:
     """The decision figures (:func:`_decision_figures`) of every unit-quarter of ``scope``
-    and ``quarters`` that has counts: one grouped query (the counts joined to their approval
-    and return events)."""
-    A = CountEvent.Action
+    and ``quarters`` that has counts: one grouped query."""
     periods = reduce(operator.or_, (Q(year=q.year, quarter=q.quarter) for q in quarters))
     return (
         QuarterlyCount.objects.filter(periods, region__in=reporting_units(scope).values("pk"))
-        .annotate(
-            decided=FilteredRelation(
-                "events", condition=Q(events__action__in=[A.APPROVE, A.RETURN])
-            )
-        )
         .order_by()
         .values("region_id", "year", "quarter")
         .annotate(**_decision_figures())
