@@ -314,6 +314,13 @@ def _obligation(
     )
 
 
+def first_complete_expression(*, expected: int, prefix: str = "") -> Q:
+    """A first complete submission exists (every indicator's count submitted at least once:
+    :func:`_obligation`'s ``first``), as a database condition over a grouped row that has
+    ``n_first`` (the counts ever submitted)."""
+    return Q(**{f"{prefix}n_first__gte": expected})
+
+
 def on_time_expression(
     *, period: Quarter, expected: int, prefix: str = "", first: str = "first_submitted_at"
 ) -> Case:
@@ -322,10 +329,8 @@ def on_time_expression(
     sorts and filters by it. Same rule as :attr:`Obligation.on_time`."""
     return Case(
         When(
-            **{
-                f"{prefix}n_first__gte": expected,
-                f"{prefix}{first}__lt": submission_deadline(period),
-            },
+            first_complete_expression(expected=expected, prefix=prefix),
+            **{f"{prefix}{first}__lt": submission_deadline(period)},
             then=Value(True),
         ),
         default=Value(False),

@@ -149,7 +149,10 @@ def assessment(request: HttpRequest, code: str) -> HttpResponse:
     the weights in force with their decision."""
     region = _visible_region(request, code)
     include, as_of = _include(request), _as_of(request)
-    result = region_assessment(region=region, period=as_of, include=include)
+    full = request.GET.get("why", "")
+    result = region_assessment(
+        region=region, period=as_of, include=include, listed=WHY_ROWS, listed_in_full=full
+    )
     plan = result.weights.plan
     return render(
         request,
@@ -157,7 +160,7 @@ def assessment(request: HttpRequest, code: str) -> HttpResponse:
         {
             "region": region,
             "assessment": result,
-            "rows": _why_rows(result.rows, full=request.GET.get("why", "")),
+            "rows": _why_rows(result.rows, full=full),
             "query": _query(request),
             "quarters": _assessment_quarters(as_of),
             "components": [(k, COMPONENT_LABELS[k], result.weights[k]) for k in COMPONENTS],
@@ -181,15 +184,14 @@ def _why_rows(rows, *, full: str) -> list[tuple[object, list, int]]:
     those that cost points first (late or not submitted, returned), in their order."""
     out = []
     for row in rows:
+        # The selector listed at most WHY_ROWS of each division (those that cost points
+        # first), all of them for ``full``; ``reporting_count`` is how many it counted.
         reporting = list(row.reporting)
-        if row.region.code == full or len(reporting) <= WHY_ROWS:
+        if row.region.code == full or row.reporting_count <= WHY_ROWS:
             out.append((row, reporting, 0))
             continue
-        shown = sorted(
-            reporting,
-            key=lambda o: 0 if (o.due and not o.on_time) or o.decision == "returned" else 1,
-        )[:WHY_ROWS]
-        out.append((row, shown, len(reporting) - WHY_ROWS))
+        shown = sorted(reporting, key=lambda o: 0 if o.costs_points else 1)[:WHY_ROWS]
+        out.append((row, shown, row.reporting_count - WHY_ROWS))
     return out
 
 

@@ -41,7 +41,9 @@ from indicators.selectors.assessment.ranking import (
     weights_in_force,
 )
 from indicators.selectors.assessment.reporting import (
+    DivisionReporting,
     UnitQuarter,
+    division_reporting,
     quality_of,
     timeliness_of,
     unit_quarters,
@@ -49,6 +51,7 @@ from indicators.selectors.assessment.reporting import (
 
 __all__ = [
     "COMPONENTS", "DEFAULT_WEIGHTS", "REASON_LABELS", "Assessment", "AssessmentRow", "Component",
+    "DivisionReporting", "division_reporting",
     "IndicatorInputs", "Reason", "UnitQuarter", "Weights", "in_force", "indicator_inputs",
     "quality_of", "rank_rows", "region_assessment", "score_of", "shown", "target_in_force",
     "timeliness_of", "unit_quarters", "weights_in_force",

@@ -26,10 +26,9 @@ from indicators.selectors.assessment.progress import (
     target_in_force,
 )
 from indicators.selectors.assessment.reporting import (
+    DivisionReporting,
     UnitQuarter,
-    quality_of,
-    timeliness_of,
-    unit_quarters,
+    division_reporting,
 )
 from indicators.selectors.values import (
     DEFAULT_INCLUSION,
@@ -81,6 +80,9 @@ class AssessmentRow:
     score: Fraction | None = None
     rank: int | None = None
     weights: Mapping[str, Fraction] = field(default_factory=dict)  # renormalised, in percent
+    # How many unit-quarters timeliness and quality count; ``reporting`` lists them all or
+    # the first few (region_assessment's ``listed``).
+    reporting_count: int = 0
 
     @property
     def ranked(self) -> bool:
@@ -153,12 +155,17 @@ def region_assessment(
     include: Inclusion = DEFAULT_INCLUSION,
     weights: Mapping[str, int] | None = None,
     now=None,
+    listed: int | None = None,
+    listed_in_full: str = "",
 ) -> Assessment:
     """The divisions of ``region`` (zones are parts, not ranked) assessed at ``period``.
 
     Queries: a constant number, whatever the number of divisions (targets, weights, the value
-    grid, the reporting units, their counts and the counts' decisions). ``weights`` overrides
-    the plan's (tests, what-if); the plan is that of the region's targets in force.
+    grid, the reporting sums per division, the unit-quarters listed and their decisions).
+    ``weights`` overrides the plan's (tests, what-if); the plan is that of the region's targets
+    in force. Each row's ``reporting`` lists every unit-quarter counted, or with ``listed``
+    at most that many, those that cost points first (all for the division coded
+    ``listed_in_full``): :func:`~indicators.selectors.assessment.reporting.division_reporting`.
     """
     indicators = list(Indicator.objects.all())
     children = list(
@@ -191,7 +198,10 @@ def region_assessment(
     )
     # The four quarters ending at ``period``, none before the first quarter CertTrack holds.
     quarters = [q for q in quarter_range(period - 3, period) if q >= first_quarter()]
-    by_child = unit_quarters(children=children, quarters=quarters, now=now)
+    by_child = division_reporting(
+        region=region, children=children, quarters=quarters, now=now,
+        listed=listed, listed_in_full=listed_in_full,
+    )  # fmt: skip
     rows = []
     for child in children:
         inputs = []
@@ -214,17 +224,28 @@ def region_assessment(
                     allocations=allocations.get((child.pk, ind.pk), []),
                 )  # fmt: skip
             )
+        reporting = by_child.get(child.pk, DivisionReporting())
         # Quarter's own order is (year, quarter): compared as plain ints, not dataclasses.
-        mine = sorted(
-            by_child.get(child.pk, []),
-            key=lambda o: (o.quarter.year, o.quarter.quarter, o.unit.code),
+        mine: list[UnitQuarter] = sorted(
+            reporting.listed, key=lambda o: (o.quarter.year, o.quarter.quarter, o.unit.code)
         )
         components = {
             "progress": mean_of(inputs, "progress"),
             "growth": mean_of(inputs, "growth"),
-            "timeliness": timeliness_of(mine),
-            "quality": quality_of(mine),
+            "timeliness": reporting.timeliness,
+            "quality": reporting.quality,
         }
         score, applied = score_of(components, in_force_weights.values)
-        rows.append(AssessmentRow(child, components, inputs, mine, score, None, applied))
+        rows.append(
+            AssessmentRow(
+                child,
+                components,
+                inputs,
+                mine,
+                score,
+                None,
+                applied,
+                reporting_count=reporting.total,
+            )  # fmt: skip
+        )
     return Assessment(region, period, include, in_force_weights, rank_rows(rows), plans)
