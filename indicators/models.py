@@ -564,6 +564,11 @@ class TargetStatus(models.Model):
     status = models.CharField(max_length=12)  # indicators.progress.Status
     value = models.BigIntegerField(null=True)
     percent = models.FloatField(null=True)
+    # The baseline the increase is measured from (``TargetProgress.baseline``): none where the
+    # target has none. A home's list shows the increase achieved over it.
+    baseline_year = models.PositiveSmallIntegerField(null=True)
+    baseline_quarter = models.PositiveSmallIntegerField(null=True)
+    baseline_value = models.BigIntegerField(null=True)
 
     class Meta:
         verbose_name = _("kept target status")

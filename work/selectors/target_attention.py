@@ -6,7 +6,8 @@ indexed query and a count, whatever the number of targets in scope: a national h
 the progress of 2,996 targets on every cold visit (issue 25). The rows listed are computed by
 the same derivation as the stored statuses (``target_statuses.progress_rows``), for the
 targets listed and the other targets of their plan, region and indicator only (their
-milestone path).
+milestone path); a home's first few are shown as they are kept (their status, value, percent
+and baseline: all its list shows), nothing computed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ from indicators.models import Target, TargetStatus
 from indicators.periods import Quarter
 from indicators.progress import Status
 from indicators.selectors.progress import TargetRow, targets_with_relations
-from indicators.target_statuses import progress_rows, target_statuses_ensure
+from indicators.target_statuses import (
+    KeptRow,
+    kept_row,
+    progress_rows,
+    target_statuses_ensure,
+)
 
 # Behind first, then at risk, then pending (work.selectors.todo's order).
 ATTENTION_STATUSES = (Status.BEHIND, Status.AT_RISK, Status.PENDING)
@@ -89,15 +95,25 @@ def _rows(listed: list[tuple[int, int, int, int]], as_of: Quarter) -> list[Targe
 
 def targets_needing_attention_rows(
     scope: Q, *, as_of: Quarter, limit: int | None = None
-) -> tuple[list[TargetRow], int]:
-    """The targets of ``scope`` needing attention as of ``as_of`` (the first ``limit`` if
-    given) with their progress, and how many there are in all: a count, the targets listed
-    (one query), and the progress of those only."""
+) -> tuple[list[TargetRow] | list[KeptRow], int]:
+    """The targets of ``scope`` needing attention as of ``as_of`` with their progress, and how
+    many there are in all. Every one (no ``limit``): the targets listed (one query) and the
+    progress of those computed. The first ``limit`` (a home): their kept rows as they are
+    stored, status, value, percent and baseline, with their targets' relations (one query),
+    and a count; nothing computed."""
     statuses = attention_statuses(scope, as_of=as_of)
-    listed = statuses.values_list(
-        "target_id", "target__plan_id", "target__region_id", "target__indicator_id"
-    )
     if limit is None:
-        listed = list(listed)
+        listed = list(
+            statuses.values_list(
+                "target_id", "target__plan_id", "target__region_id", "target__indicator_id"
+            )
+        )
         return _rows(listed, as_of), len(listed)
-    return _rows(list(listed[:limit]), as_of), statuses.count()
+    shown = statuses.select_related(
+        "target__plan",
+        "target__region",
+        "target__indicator",
+        "target__allocated_from__region",
+    )[:limit]
+    rows = [kept_row(status) for status in shown]
+    return rows, statuses.count()

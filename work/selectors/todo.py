@@ -402,9 +402,10 @@ def targets_needing_attention(user, *, today: dt.date) -> list[TargetRow]:
 def targets_needing_attention_page(
     user, *, today: dt.date, limit: int
 ) -> tuple[list[TargetRow], int]:
-    """The first ``limit`` of :func:`targets_needing_attention` and how many there are: an
-    indexed query of the kept statuses and a count, and the progress of the ``limit`` shown
-    (work.selectors.target_attention), kept under the data version."""
+    """The first ``limit`` of :func:`targets_needing_attention` and how many there are: the
+    ``limit`` shown as kept (their stored status, value, percent and baseline, with their
+    targets: one indexed query) and a count (work.selectors.target_attention), kept under the
+    data version."""
     from indicators.pagecache import cached_value
 
     access = access_for(user)
