@@ -114,6 +114,47 @@ def test_header_homes_and_dashboards_make_as_many_queries_at_seven_times_the_dat
     assert max(v for k, v in small.items() if k.startswith("header")) <= 6
 
 
+def test_the_header_makes_as_many_queries_with_seven_times_the_task_reports_waiting(
+    reference, django_user_model
+):
+    """The badge's task reports are counted in the database by the full list's rule
+    (tasks.selectors.due.awaiting_review): the header of a superuser and of a provincial
+    reviewer makes as many queries for 14 reports waiting as for 2 (issue 25: every submitted
+    report was read and filtered in Python on every page)."""
+    from indicators.models import Plan
+    from tasks.models import Task
+    from tasks.selectors.due import task_reports_awaiting_review
+    from tests.tasks.conftest import GANSU_DOC, make_report, unit
+
+    admin = make_user(django_user_model, "admin", superuser=True)
+    reviewer = make_user(
+        django_user_model, "rev", (Role.REVIEWER, Region.objects.get(code="620000"))
+    )
+    tasks = list(Task.objects.filter(plan__document_number=GANSU_DOC).order_by("pk")[:14])
+    assert Plan.objects.get(document_number=GANSU_DOC).region.code == "620000"
+
+    def add(start: int, stop: int) -> None:
+        for t in tasks[start:stop]:
+            make_report(t, unit("省质监局"), "2026H1")
+
+    def measure() -> dict[str, tuple[int, int]]:
+        out = {}
+        for name, user in (("admin", admin), ("reviewer", reviewer)):
+            user = type(user).objects.get(pk=user.pk)  # no access cached on the object
+            listed = len(task_reports_awaiting_review(user))
+            assert todo.waiting_count(user) == listed  # no count submitted: the reports only
+            out[name] = (_header(user), listed)
+        return out
+
+    add(0, 2)
+    small = measure()
+    add(2, 14)
+    large = measure()
+    assert {k: v[1] for k, v in small.items()} == {"admin": 2, "reviewer": 2}
+    assert {k: v[1] for k, v in large.items()} == {"admin": 14, "reviewer": 14}
+    assert {k: v[0] for k, v in small.items()} == {k: v[0] for k, v in large.items()}
+
+
 def test_the_header_badge_reads_the_cached_count_and_follows_a_write(people, tree, certs, orgs):
     from tests.work.conftest import submit
 
