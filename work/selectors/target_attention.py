@@ -13,7 +13,7 @@ and baseline: all its list shows), nothing computed.
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.db.models.functions import Collate
 
 from indicators.models import Target, TargetStatus
@@ -99,8 +99,8 @@ def targets_needing_attention_rows(
     """The targets of ``scope`` needing attention as of ``as_of`` with their progress, and how
     many there are in all. Every one (no ``limit``): the targets listed (one query) and the
     progress of those computed. The first ``limit`` (a home): their kept rows as they are
-    stored, status, value, percent and baseline, with their targets' relations (one query),
-    and a count; nothing computed."""
+    stored, status, value, percent and baseline, with their targets' relations and the total
+    (one query); nothing computed."""
     statuses = attention_statuses(scope, as_of=as_of)
     if limit is None:
         listed = list(
@@ -109,11 +109,16 @@ def targets_needing_attention_rows(
             )
         )
         return _rows(listed, as_of), len(listed)
-    shown = statuses.select_related(
-        "target__plan",
-        "target__region",
-        "target__indicator",
-        "target__allocated_from__region",
-    )[:limit]
-    rows = [kept_row(status) for status in shown]
-    return rows, statuses.count()
+    if limit <= 0:
+        return [], statuses.count()
+    # The total beside each row shown (counted over the same rows): one query, not a second
+    # join of the statuses to their targets and regions for a count.
+    shown = list(
+        statuses.select_related(
+            "target__plan",
+            "target__region",
+            "target__indicator",
+            "target__allocated_from__region",
+        ).annotate(total=Window(Count("*")))[:limit]
+    )
+    return [kept_row(status) for status in shown], (shown[0].total if shown else 0)
