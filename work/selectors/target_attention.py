@@ -99,8 +99,8 @@ def targets_needing_attention_rows(
     """The targets of ``scope`` needing attention as of ``as_of`` with their progress, and how
     many there are in all. Every one (no ``limit``): the targets listed (one query) and the
     progress of those computed. The first ``limit`` (a home): their kept rows as they are
-    stored, status, value, percent and baseline, with their targets' relations and the total
-    (one query); nothing computed."""
+    stored, status, value, percent and baseline, and the total (one query), with their
+    targets' relations (one query by target); nothing computed."""
     statuses = attention_statuses(scope, as_of=as_of)
     if limit is None:
         listed = list(
@@ -111,14 +111,21 @@ def targets_needing_attention_rows(
         return _rows(listed, as_of), len(listed)
     if limit <= 0:
         return [], statuses.count()
-    # The total beside each row shown (counted over the same rows): one query, not a second
-    # join of the statuses to their targets and regions for a count.
-    shown = list(
-        statuses.select_related(
-            "target__plan",
-            "target__region",
-            "target__indicator",
-            "target__allocated_from__region",
-        ).annotate(total=Window(Count("*")))[:limit]
-    )
-    return [kept_row(status) for status in shown], (shown[0].total if shown else 0)
+    # The targets shown with the total beside each (counted over the same rows, not by a
+    # second join for a count), then their rows with the targets' relations: ordering the 750
+    # statuses of the nation with every relation joined took twice as long (15 → 8 ms). By
+    # target, not by the rows' ids: a writer committing in between replaces the rows (a target
+    # deleted meanwhile is left out).
+    total = Window(Count("*"))
+    listed = list(statuses.annotate(total=total).values_list("target_id", "total")[:limit])
+    related = ("target__plan", "target__region", "target__indicator")
+    shown = {
+        status.target_id: status
+        for status in TargetStatus.objects.filter(
+            as_of_year=as_of.year,
+            as_of_quarter=as_of.quarter,
+            target_id__in=[target_id for target_id, _total in listed],
+        ).select_related(*related, "target__allocated_from__region")
+    }
+    rows = [kept_row(shown[t]) for t, _total in listed if t in shown]
+    return rows, (listed[0][1] if listed else 0)
