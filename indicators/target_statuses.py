@@ -49,6 +49,7 @@ while it waits for the regions the count writer holds (a deadlock).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.db import connection, transaction
@@ -57,6 +58,7 @@ from django.db.models import Min, Q
 from indicators.bulk import insert_rows
 from indicators.models import Target, TargetStatus
 from indicators.periods import Quarter
+from indicators.progress import Point, Status, TargetProgress
 from indicators.selectors.progress import TargetRow, target_rows, targets_with_relations
 from regions.models import Region
 
@@ -89,17 +91,68 @@ def progress_rows(targets: list[Target], as_of: Quarter) -> list[TargetRow]:
 
 def _rows(targets: list[Target], as_of: Quarter) -> list[SimpleNamespace]:
     """Rows for ``insert_rows``, copied from ``target_rows`` (``targets``: whole groups)."""
-    return [
-        SimpleNamespace(
-            target_id=row.target.pk,
-            as_of_year=as_of.year,
-            as_of_quarter=as_of.quarter,
-            status=row.progress.status.value,
-            value=row.progress.value,
-            percent=row.progress.percent,
+    rows = []
+    for row in progress_rows(targets, as_of):
+        baseline = row.progress.baseline
+        rows.append(
+            SimpleNamespace(
+                target_id=row.target.pk,
+                as_of_year=as_of.year,
+                as_of_quarter=as_of.quarter,
+                status=row.progress.status.value,
+                value=row.progress.value,
+                percent=row.progress.percent,
+                baseline_year=baseline.period.year if baseline else None,
+                baseline_quarter=baseline.period.quarter if baseline else None,
+                baseline_value=baseline.value if baseline else None,
+            )
         )
-        for row in progress_rows(targets, as_of)
-    ]
+    return rows
+
+
+@dataclass(frozen=True)
+class KeptProgress:
+    """What a stored row keeps of a target's ``TargetProgress``: its status, value, percent
+    and baseline; a home's list shows these (``increase_percent`` is ``TargetProgress``'s own
+    rule, over the same fields)."""
+
+    status: Status
+    value: int | None
+    percent: float | None
+    baseline: Point | None
+    target_value: int
+
+    increase_percent = TargetProgress.increase_percent
+
+
+@dataclass(frozen=True)
+class KeptRow:
+    """A target with its kept progress, shaped as a ``TargetRow`` for the lists that show only
+    what is kept (a home's first targets needing attention)."""
+
+    target: Target
+    progress: KeptProgress
+
+    @property
+    def plan(self):
+        return self.target.plan
+
+
+def kept_row(status: TargetStatus) -> KeptRow:
+    """The row a stored status shows (``status.target`` read with its relations)."""
+    baseline = None
+    if status.baseline_year is not None:
+        baseline = Point(
+            Quarter(status.baseline_year, status.baseline_quarter), status.baseline_value
+        )
+    progress = KeptProgress(
+        status=Status(status.status),
+        value=status.value,
+        percent=status.percent,
+        baseline=baseline,
+        target_value=status.target.value,
+    )
+    return KeptRow(target=status.target, progress=progress)
 
 
 def _stored() -> list[Quarter]:

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from indicators.models import Plan, QuarterlyCount, Target, TargetStatus
 from indicators.periods import Quarter
-from indicators.progress import Status
+from indicators.progress import Status, increase_text
 from indicators.rollups import rollups_rebuild
 from indicators.selectors.progress import target_rows, targets_with_relations
 from indicators.services.counts import counts_save, counts_withdraw
@@ -36,21 +36,27 @@ AS_OF = Quarter(2024, 2)
 PERIODS = [Quarter(2023, 1), Quarter(2023, 4), Quarter(2024, 1), Quarter(2024, 2), Quarter(2024, 3)]
 
 
-def live() -> dict[int, tuple[str, int | None, float | None]]:
-    """Every target's progress as of AS_OF, computed from the counts' cells now."""
+Kept = tuple[str, int | None, float | None, tuple[int, int, int] | None]
+
+
+def live() -> dict[int, Kept]:
+    """Every target's progress as of AS_OF, computed from the counts' cells now: status,
+    value, percent and baseline (year, quarter, value)."""
     targets = targets_with_relations(Target.objects.order_by("pk"))
-    return {
-        r.target.pk: (r.progress.status.value, r.progress.value, r.progress.percent)
-        for r in target_rows(targets=targets, as_of=AS_OF)
-    }
+    out = {}
+    for r in target_rows(targets=targets, as_of=AS_OF):
+        p, b = r.progress, r.progress.baseline
+        base = (b.period.year, b.period.quarter, b.value) if b else None
+        out[r.target.pk] = (p.status.value, p.value, p.percent, base)
+    return out
 
 
-def stored(as_of: Quarter = AS_OF) -> dict[int, tuple[str, int | None, float | None]]:
+def stored(as_of: Quarter = AS_OF) -> dict[int, Kept]:
+    rows = TargetStatus.objects.filter(as_of_year=as_of.year, as_of_quarter=as_of.quarter)
+    fields = ("status", "value", "percent", "baseline_year", "baseline_quarter")
     return {
-        t: (s, v, p)
-        for t, s, v, p in TargetStatus.objects.filter(
-            as_of_year=as_of.year, as_of_quarter=as_of.quarter
-        ).values_list("target_id", "status", "value", "percent")
+        t: (s, v, p, (y, q, bv) if y is not None else None)
+        for t, s, v, p, y, q, bv in rows.values_list("target_id", *fields, "baseline_value")
     }
 
 
@@ -74,8 +80,12 @@ def plan_targets(tree, certs, orgs):
 def test_a_build_stores_every_targets_live_progress(plan_targets):
     assert target_statuses_build(AS_OF) == Target.objects.count() == 25
     assert stored() == live()
-    statuses = {s for s, _v, _p in stored().values()}
+    statuses = {s for s, _v, _p, _b in stored().values()}
     assert len(statuses) >= 3  # a mix, not one status everywhere
+    baselines = [b for _s, _v, _p, b in stored().values()]
+    # The province's certificates in 2023Q1: A 300 + B (its county B1) 200 + C 250 (the zone is
+    # part of A, never added); the second plan's (issued 2023Q2, no count then) has none.
+    assert (2023, 1, 750) in baselines and None in baselines
 
 
 def test_random_writes_keep_the_stored_statuses_equal_to_the_live_computation(
@@ -176,7 +186,8 @@ def test_a_draft_for_the_due_quarter_makes_its_target_pending(tree, certs, djang
     make_count(tree["c"], certs, Quarter(2023, 1), 80)
     make_count(tree["c"], certs, Quarter(2024, 1), 120)
     target_statuses_build(AS_OF)
-    assert stored()[target.pk] == (Status.ACHIEVED.value, 120, 120.0)
+    # The baseline: the plan's issue quarter 2023Q1, C's 80 then.
+    assert stored()[target.pk] == (Status.ACHIEVED.value, 120, 120.0, (2023, 1, 80))
     counts_save(
         user=official, region=tree["c"], period=AS_OF,
         values={"certificates": 90}, expected_versions={"certificates": None},
@@ -242,7 +253,16 @@ def test_the_targets_needing_attention_are_the_live_ones_in_their_order(tree, ce
     assert total == len(expected)
     shown, total = targets_needing_attention_rows(Q(), as_of=AS_OF, limit=2)
     assert [r.target.pk for r in shown] == [r.target.pk for r in expected[:2]]
-    assert [r.progress for r in shown] == [r.progress for r in expected[:2]]
+
+    def shows(row):  # what a home's list shows of a row's progress
+        p = row.progress
+        return (p.status, p.status.label, p.value, p.percent, p.baseline, p.increase_percent,
+                increase_text(p), row.plan.title, row.target.allocated_from_label)  # fmt: skip
+
+    assert [shows(r) for r in shown] == [shows(r) for r in expected[:2]]
+    assert any(r.progress.baseline for r in shown)
+    shown, total = targets_needing_attention_rows(Q(), as_of=AS_OF, limit=len(expected) + 1)
+    assert [shows(r) for r in shown] == [shows(r) for r in expected]
     assert total == len(expected)
     scope = Q(region__path__startswith=tree["b"].path)
     in_b, total = targets_needing_attention_rows(scope, as_of=AS_OF)

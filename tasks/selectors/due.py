@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from tasks.models import (
     Task,
     TaskReport,
@@ -107,13 +109,37 @@ class DueIndex:
         return due
 
 
+def awaiting_review(user) -> QuerySet[TaskReport]:
+    """The reports awaiting ``user``'s review, oldest submission first: the submitted reports
+    of the plans whose region the user reviews (or a region above it; a superuser: every plan),
+    as ``TaskAccess.can_review_plan`` decides, in the database (the partial index of the
+    submitted reports). The one rule of the full list, the home's first few, their total and the
+    header's badge. Only the user's region access is read (cached on the user)."""
+    from regions.selectors import access_for
+
+    regions = access_for(user)  # what can_review_plan asks; no need of the user's units
+    if not regions.can_review_anything:
+        return TaskReport.objects.none()
+    return (
+        TaskReport.objects.filter(regions.review_q("task__plan__region__"), state=State.SUBMITTED)
+        .select_related("task", "task__parent", "task__plan__region", "unit", "submitted_by")
+        .defer("done", "problems", "next_steps")  # a list names reports; their texts are long
+        .order_by("submitted_at", "id")
+    )
+
+
 def task_reports_awaiting_review(user) -> list[TaskReport]:
     """Submitted reports of the plans the user reviews, oldest submission first (the
-    reviewer's side of the to-do list)."""
-    access = task_access_for(user)
-    if not (access.everything or access.regions.can_review_anything):
-        return []
-    return reviewable_reports(submitted_reports(), access)
+    reviewer's side of the to-do list): :func:`awaiting_review`."""
+    return list(awaiting_review(user))
+
+
+def task_reports_awaiting_review_page(user, *, limit: int) -> tuple[list[TaskReport], int]:
+    """The first ``limit`` of :func:`task_reports_awaiting_review` and how many there are in
+    all (a home's bounded read): only those rows are read, and all counted in the database (two
+    queries whatever their number)."""
+    reports = awaiting_review(user)
+    return list(reports[:limit]), reports.count()
 
 
 def submitted_reports() -> list[TaskReport]:
@@ -128,7 +154,8 @@ def submitted_reports() -> list[TaskReport]:
 
 
 def reviewable_reports(reports: list[TaskReport], access) -> list[TaskReport]:
-    """Those of ``reports`` the holder of ``access`` (a :class:`TaskAccess`) reviews."""
+    """Those of ``reports`` the holder of ``access`` (a :class:`TaskAccess`) reviews: the rule of
+    :func:`awaiting_review` applied to reports read once for many reviewers (send_reminders)."""
     if not (access.everything or access.regions.can_review_anything):
         return []
     return [r for r in reports if access.can_review_plan(r.task.plan)]
@@ -136,13 +163,5 @@ def reviewable_reports(reports: list[TaskReport], access) -> list[TaskReport]:
 
 def task_reports_awaiting_review_count(user) -> int:
     """How many reports :func:`task_reports_awaiting_review` lists, counted in the database
-    (the header's badge): one query over the submitted reports only (a partial index), the
-    plans' regions filtered by the user's review scope as ``can_review_plan`` does."""
-    from regions.selectors import access_for
-
-    regions = access_for(user)  # what can_review_plan asks; no need of the user's units
-    if not regions.can_review_anything:
-        return 0
-    return TaskReport.objects.filter(
-        regions.review_q("task__plan__region__"), state=State.SUBMITTED
-    ).count()
+    (the header's badge): one query over the submitted reports only (a partial index)."""
+    return awaiting_review(user).count()

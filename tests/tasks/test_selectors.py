@@ -7,12 +7,17 @@ import datetime as dt
 
 import pytest
 
-from tasks.models import TaskReport
+from tasks.models import Task, TaskReport
 from tasks.periods import ReportPeriod
 from tasks.selectors._common import expand_units, lead_links
 from tasks.selectors.access import task_access_for, task_plans_visible_to
 from tasks.selectors.board import task_board
-from tasks.selectors.due import task_reports_awaiting_review, task_reports_due
+from tasks.selectors.due import (
+    task_reports_awaiting_review,
+    task_reports_awaiting_review_count,
+    task_reports_awaiting_review_page,
+    task_reports_due,
+)
 from tasks.selectors.pages import task_page, unit_page
 from tasks.selectors.rows import task_rows
 from tasks.selectors.schedules import schedule_for
@@ -178,6 +183,48 @@ def test_reports_awaiting_review_go_to_the_plans_reviewers_only(gansu, people):
     assert [r.task.number for r in task_reports_awaiting_review(people["reviewer"])] == [8]
     for who in ("lanzhou_reviewer", "beihai", "leader", "fgw"):
         assert task_reports_awaiting_review(people[who]) == []
+
+
+def test_a_homes_reports_awaiting_review_are_the_head_of_the_list_with_its_total(
+    gansu, people, django_user_model, django_assert_num_queries
+):
+    """A home reads the first few reports awaiting review and counts the rest in the database,
+    by the list's own rule: the same reports in the same order (oldest submission first), and
+    as many queries for 12 reports as for 2 (issue 25: every submitted report was read)."""
+    from django.utils import timezone
+
+    from tests.conftest import make_user
+
+    admin = make_user(django_user_model, "admin", superuser=True)
+    start = timezone.now() - dt.timedelta(days=30)
+    periods = ["2025H1", "2025H2", "2026H1"]
+    made = []
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            k = len(made)
+            at = start + dt.timedelta(hours=(7 * k) % 12)  # not in the order they were made
+            nth = Task.objects.filter(plan=gansu).order_by("pk")[k // 3]
+            report = make_report(nth, unit("省质监局"), periods[k % 3])
+            TaskReport.objects.filter(pk=report.pk).update(submitted_at=at)
+            made.append(report)
+        make_report(task(gansu, 8), unit("省发展改革委"), periods[n % 3], "accepted")
+
+    def read(user) -> tuple[int, int]:
+        full = task_reports_awaiting_review(user)
+        with django_assert_num_queries(2) as ctx:  # the first rows, the count
+            shown, total = task_reports_awaiting_review_page(user, limit=2)
+        assert [r.pk for r in shown] == [r.pk for r in full[:2]]
+        assert total == len(full) == task_reports_awaiting_review_count(user)
+        assert [r.submitted_at for r in full] == sorted(r.submitted_at for r in full)
+        return total, len(ctx.captured_queries)
+
+    add(2)
+    assert read(people["reviewer"]) == (2, 2) and read(admin) == (2, 2)
+    add(10)
+    assert read(people["reviewer"]) == (12, 2) and read(admin) == (12, 2)
+    for other in ("beihai", "lanzhou_reviewer", "leader"):  # another province, a city, no review
+        assert task_reports_awaiting_review_page(people[other], limit=2) == ([], 0)
 
 
 def test_a_city_government_shares_every_task_through_its_collective(gansu, people):

@@ -33,7 +33,12 @@ from indicators.selectors.progress import TargetRow
 from regions.models import Membership, Region
 from regions.people import display_name
 from regions.selectors import access_for
-from tasks.selectors.due import DueReport, task_reports_awaiting_review, task_reports_due
+from tasks.selectors.due import (
+    DueReport,
+    task_reports_awaiting_review,
+    task_reports_awaiting_review_page,
+    task_reports_due,
+)
 from work.selectors.target_attention import targets_needing_attention_rows
 from work.selectors.to_allocate import Allocation, targets_to_allocate
 
@@ -397,9 +402,10 @@ def targets_needing_attention(user, *, today: dt.date) -> list[TargetRow]:
 def targets_needing_attention_page(
     user, *, today: dt.date, limit: int
 ) -> tuple[list[TargetRow], int]:
-    """The first ``limit`` of :func:`targets_needing_attention` and how many there are: an
-    indexed query of the kept statuses and a count, and the progress of the ``limit`` shown
-    (work.selectors.target_attention), kept under the data version."""
+    """The first ``limit`` of :func:`targets_needing_attention` and how many there are: the
+    ``limit`` shown as kept (their stored status, value, percent and baseline, with their
+    targets: one indexed query) and a count (work.selectors.target_attention), kept under the
+    data version."""
     from indicators.pagecache import cached_value
 
     access = access_for(user)
@@ -533,9 +539,9 @@ def todo_for(
 ) -> Todo:
     """Each of the user's roles' to-do items as of ``today`` (``since``/``seen_target_id``: the
     analyst's previous visit). ``limit``: a home's bounded read, the first ``limit`` waiting
-    submissions and late units with their totals (``Todo.totals``), the others not read.
-    What every section's obligations read alike (the indicators' number, the officials'
-    regions) is read once (``obligations.shared_reads``)."""
+    submissions, task reports to review and late units with their totals (``Todo.totals``),
+    the others not read. What every section's obligations read alike (the indicators'
+    number, the officials' regions) is read once (``obligations.shared_reads``)."""
     with shared_reads():
         return _todo_for(user, today=today, since=since, seen_target_id=seen_target_id, limit=limit)
 
@@ -560,7 +566,12 @@ def _todo_for(user, *, today, since, seen_target_id, limit) -> Todo:
             )
             late = both[0] if both else late_units_page(user, today=today, limit=limit)
             todo.late, todo.totals["late"] = late
-        todo.tasks_to_review = task_reports_awaiting_review(user)
+        if limit is None:
+            todo.tasks_to_review = task_reports_awaiting_review(user)
+        else:
+            todo.tasks_to_review, todo.totals["tasks_to_review"] = (
+                task_reports_awaiting_review_page(user, limit=limit)
+            )
     if Role.LEADER in roles:
         if limit is None:
             todo.targets = targets_needing_attention(user, today=today)
