@@ -49,6 +49,7 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Collate
 from django.utils import timezone
@@ -475,19 +476,49 @@ def open_submissions(
     *submitted*: waiting for review; *returned*/*draft*: back with the official). ``scope`` is
     a ``Q`` on QuarterlyCount (``access.review_q("region__")``); any region with counts of its
     own, reporting unit or not. Oldest wait first for submitted ones. Four queries. ``limit``:
-    only the first ``limit`` (oldest submission first, in the database), for a bounded list
-    beside :func:`open_submission_count`."""
-    expected = _indicator_count()
-    rows = _open_rows(scope, statuses, expected)
+    only the first ``limit`` (:func:`open_submissions_page`)."""
     if limit is not None:
-        order = F("submitted").asc(nulls_first=True)
-        rows = rows.order_by(order, _path_order("region__path"), "year", "quarter")[:limit]
-    rows = list(rows)
+        return open_submissions_page(scope=scope, statuses=statuses, today=today, limit=limit)[0]
+    expected = _indicator_count()
+    rows = list(_open_rows(scope, statuses, expected))
+    paths = _official_paths() if rows else set()
+    return _open_obligations(rows, expected=expected, today=today, paths=lambda regions: paths)
+
+
+def open_submissions_page(
+    *, scope: Q, statuses: Sequence[str], today: dt.date, limit: int
+) -> tuple[list[Obligation], int]:
+    """The first ``limit`` of :func:`open_submissions` (oldest submission first, in the
+    database) and how many there are in all (:func:`open_submission_count`'s number), for a
+    bounded list: one grouped query, the total a window count over the same grouped rows, so
+    the region-quarters are grouped once, not once for the page and again for its total
+    (issue 25). The officials are read over the shown units only. Four queries at any size."""
+    if limit <= 0:
+        return [], open_submission_count(scope=scope, statuses=statuses)
+    expected = _indicator_count()
+    order = F("submitted").asc(nulls_first=True)
+    rows = list(
+        _open_rows(scope, statuses, expected)
+        .annotate(open_total=Window(Count("*")))
+        .order_by(order, _path_order("region__path"), "year", "quarter")[:limit]
+    )
+    total = rows[0]["open_total"] if rows else 0
+    out = _open_obligations(
+        rows,
+        expected=expected,
+        today=today,
+        paths=lambda regions: _official_paths_over(r.path for r in regions),
+    )
+    return out, total
+
+
+def _open_obligations(
+    rows: list[dict], *, expected: int, today: dt.date, paths
+) -> list[Obligation]:
+    """The grouped rows of :func:`_open_rows` as obligations with their regions (one query),
+    oldest wait first; ``paths(regions)``: the officials' paths that decide ``has_official``."""
     regions = Region.objects.in_bulk([r["region_id"] for r in rows])
-    if limit is not None:  # a few: the officials over them only
-        paths = _official_paths_over(r.path for r in regions.values())
-    else:
-        paths = _official_paths() if rows else set()
+    official = paths(regions.values()) if rows else set()
     out = [
         _obligation(
             regions[r["region_id"]],
@@ -495,7 +526,7 @@ def open_submissions(
             r,
             expected=expected,
             today=today,
-            paths=paths,
+            paths=official,
         )
         for r in rows
     ]

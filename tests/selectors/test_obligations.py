@@ -17,6 +17,7 @@ from indicators.selectors.obligation_counts import quarter_totals
 from indicators.selectors.obligations import (
     open_submission_count,
     open_submissions,
+    open_submissions_page,
     quarter_obligations,
     reporting_obligations,
     subtree_scope,
@@ -142,6 +143,17 @@ def test_waiting_since_is_the_current_rounds_submission(tree, people):
         scope=scope, statuses=[S.SUBMITTED], today=dt.date(2024, 8, 1), limit=1
     )
     assert [o.region.code for o in first] == ["990300"]  # the oldest wait, bounded in the database
+    for limit, codes in (
+        (0, []),
+        (1, ["990300"]),
+        (2, ["990300", "990100"]),
+        (5, ["990300", "990100"]),
+    ):
+        page, total = open_submissions_page(
+            scope=scope, statuses=[S.SUBMITTED], today=dt.date(2024, 8, 1), limit=limit
+        )
+        assert ([o.region.code for o in page], total) == (codes, 2)
+        assert page == waiting[:limit]
     assert open_submission_count(scope=scope, statuses=[S.RETURNED, S.DRAFT]) == 0
 
 

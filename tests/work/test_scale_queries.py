@@ -385,3 +385,43 @@ def test_a_leaders_home_shows_the_kept_targets_and_computes_no_progress(
     section = page.split("todo-targets")[1].split("</table>")[0]
     assert section.count("<tr>") == views.HOME_ITEMS + 1  # the header row and ten targets
     assert reverse("work:list", args=["targets"]) in page
+
+
+def test_the_waiting_submissions_read_as_many_queries_for_few_units_as_for_many(
+    people, tree, certs, orgs, django_user_model
+):
+    """The home's first waiting submissions and their total (work.selectors.todo
+    ``submissions_waiting_page``) are read in as many queries for 2 waiting units as for 14,
+    for a provincial reviewer and a superuser; the total is the full list's length, the page
+    its head, and the header's badge then reads the total the page counted (no second grouped
+    count of the submissions; issue 25)."""
+    admin = make_user(django_user_model, "admin", superuser=True)
+    today = timezone.localdate()
+
+    def measure() -> dict[str, tuple[int, int]]:
+        out = {}
+        for name, user in (("reviewer", people["reviewer"]), ("admin", admin)):
+            user = type(user).objects.get(pk=user.pk)  # no access cached on the object
+            full = todo.submissions_waiting(user, today=today)
+            cache.clear()
+            with CaptureQueriesContext(connection) as ctx:
+                shown, total = todo.submissions_waiting_page(user, today=today, limit=2)
+            assert total == len(full)
+            assert [(i.region.code, i.period, i.by) for i in shown] == [
+                (i.region.code, i.period, i.by) for i in full[:2]
+            ]
+            grouped = [q for q in ctx.captured_queries if "GROUP BY" in q["sql"]]
+            assert len(grouped) == 1  # the page and its total: grouped once
+            with CaptureQueriesContext(connection) as badge:
+                assert todo.waiting_count(user) == total  # no task report waits
+            assert not any("indicators_quarterlycount" in q["sql"] for q in badge.captured_queries)
+            out[name] = (len(ctx.captured_queries), total)
+        return out
+
+    grow(tree, certs, orgs, start=0, n=2)
+    small = measure()
+    grow(tree, certs, orgs, start=2, n=12)  # 2 → 14 prefectures waiting
+    large = measure()
+    assert {k: v[1] for k, v in small.items()} == {"reviewer": 2, "admin": 2}
+    assert {k: v[1] for k, v in large.items()} == {"reviewer": 14, "admin": 14}
+    assert {k: v[0] for k, v in small.items()} == {k: v[0] for k, v in large.items()}

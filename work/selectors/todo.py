@@ -25,6 +25,7 @@ from indicators.selectors.obligations import (
     Obligation,
     open_submission_count,
     open_submissions,
+    open_submissions_page,
     quarter_obligations,
     reporting_obligations,
     shared_reads,
@@ -211,17 +212,30 @@ def official_waiting(user, *, today: dt.date) -> list[QuarterItem]:
     return _waiting(access.enter_q("region__"), today=today)
 
 
-def _waiting(scope: Q, *, today: dt.date, limit: int | None = None) -> list[QuarterItem]:
+def _waiting(scope: Q, *, today: dt.date) -> list[QuarterItem]:
     """Whole submissions waiting for review (obligations' *waiting*), oldest wait first, each
-    with who submitted the current round and since when; the first ``limit`` only if given."""
-    waiting = open_submissions(scope=scope, statuses=[S.SUBMITTED], today=today, limit=limit)
+    with who submitted the current round and since when."""
+    waiting = open_submissions(scope=scope, statuses=[S.SUBMITTED], today=today)
+    return _waiting_items(scope, waiting)
+
+
+def _waiting_page(scope: Q, *, today: dt.date, limit: int) -> tuple[list[QuarterItem], int]:
+    """The first ``limit`` of :func:`_waiting` and how many there are in all, grouped once
+    (obligations.open_submissions_page); who submitted is read for the shown ones only."""
+    waiting, total = open_submissions_page(
+        scope=scope, statuses=[S.SUBMITTED], today=today, limit=limit
+    )
+    return _waiting_items(scope, waiting, shown_only=True), total
+
+
+def _waiting_items(scope: Q, waiting, *, shown_only: bool = False) -> list[QuarterItem]:
     if not waiting:
         return []
     names: dict[tuple[int, Quarter], tuple] = {}
     counts = QuarterlyCount.objects.filter(
         scope, region__active=True, status=S.SUBMITTED
     ).select_related("entered_by", "entered_by__profile")
-    if limit is not None:  # only the submissions shown
+    if shown_only:  # only the submissions shown
         counts = counts.filter(region__in=sorted({o.region.pk for o in waiting}))
     for c in counts:
         key = (c.region_id, c.period)
@@ -262,23 +276,26 @@ def submissions_waiting_page(user, *, today: dt.date, limit: int) -> tuple[list[
     if not access.can_review_anything:
         return [], 0
     scope = access.review_q("region__")
-    first = _cached(
-        f"submissions_waiting_page:{limit}",
+    first, total = _cached(
+        f"submissions_waiting_head:{limit}",
         access,
         access.review,
         today,
-        lambda: _waiting(scope, today=today, limit=limit),
+        lambda: _waiting_page(scope, today=today, limit=limit),
     )
-    return first, _waiting_total(access)
+    return first, _waiting_total(access, known=total)
 
 
-def _waiting_total(access, *, request=None) -> int:
+def _waiting_total(access, *, request=None, known: int | None = None) -> int:
     """How many whole submissions wait for the holder of ``access``, kept under the data
     version: the header's badge and the home's section read the one count (counted twice a
-    cold home; issue 25)."""
+    cold home; issue 25). ``known``: the number a home's page just counted with its rows
+    (under the same data version), kept for the badge instead of counting again."""
     from indicators.pagecache import cached_value
 
     def count() -> int:
+        if known is not None:
+            return known
         return open_submission_count(scope=access.review_q("region__"), statuses=[S.SUBMITTED])
 
     scope = ["*"] if access.everything else sorted(access.review)
