@@ -112,8 +112,9 @@ def _children(grid):
     return [grid["x"], grid["y"], grid["z"]]
 
 
+@pytest.mark.parametrize("listed", [None, 1000], ids=["counted-from-the-list", "summed-in-sql"])
 @pytest.mark.parametrize("now", [BEFORE, AFTER], ids=["before", "after"])
-def test_sums_per_division_equal_the_python_rules(grid, now):
+def test_sums_per_division_equal_the_python_rules(grid, now, listed):
     """P − 1 has no counts: every unit's P − 1 is due (its deadline has passed at both days),
     not on time, judged with no credit. By hand:
 
@@ -122,11 +123,15 @@ def test_sums_per_division_equal_the_python_rules(grid, now):
     X after: P 6 due, 2 on time, 2 clean, 5 judged; + 6 → 12, 2, 2, 11.
     Y (both days): P 6 due, on time 1+1+1+1+0+1 = 5, clean 1 (stored), judged 3 (returned,
       stored, returned late); + 6 → 12, 5, 1, 9, 12 unit-quarters.
-    Z: no units, nothing counted."""
+    Z: no units, nothing counted.
+
+    Both readings: everything listed (the exports: counted from the unit-quarters read) and
+    a page's (summed in the database, here with every row listed)."""
     quarters = [P - 1, P]
     sums = division_reporting(
-        region=grid["province"], children=_children(grid), quarters=quarters, now=now
-    )
+        region=grid["province"], children=_children(grid), quarters=quarters, now=now,
+        listed=listed,
+    )  # fmt: skip
     got = {
         key: (r.due, r.on_time, r.clean, r.judged, r.total)
         for key in ("x", "y", "z")

@@ -317,6 +317,20 @@ class DivisionReporting:
     judged: int = 0
     listed: list[UnitQuarter] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, obligations: list[UnitQuarter]) -> DivisionReporting:
+        """The counts of ``obligations`` themselves, as :func:`timeliness_of` and
+        :func:`quality_of` count them (when every unit-quarter is read anyway), all listed."""
+        due = [o for o in obligations if o.due]
+        return cls(
+            total=len(obligations),
+            due=len(due),
+            on_time=sum(1 for o in due if o.on_time),
+            clean=sum(1 for o in due if o.quality == "clean"),
+            judged=sum(1 for o in due if o.quality != "awaiting"),
+            listed=list(obligations),
+        )
+
     @property
     def timeliness(self) -> Component:
         return timeliness_from(on_time=self.on_time, due=self.due)
@@ -342,8 +356,9 @@ def division_reporting(
     windows per division (the unit-quarters were built as Python objects to be counted: 12,760
     for the nation; issue 25). ``listed``: list at most that many unit-quarters of each
     division, those that cost points first (:attr:`UnitQuarter.costs_points`), all of them for
-    the division coded ``listed_in_full``; None: all of every division. The listed ones are
-    read by :func:`unit_quarters`' own path. A constant number of queries."""
+    the division coded ``listed_in_full``; None: all of every division, and then counted from
+    them (:meth:`DivisionReporting.of`, the same rules) instead. The listed ones are read by
+    :func:`unit_quarters`' own path. A constant number of queries."""
     now = now or timezone.now()
     if not children or not quarters:
         return {}
@@ -356,6 +371,11 @@ def division_reporting(
 
 def _division_reporting(*, region, children, quarters, now, listed, listed_in_full):
     scope = _children_scope(children)
+    if listed is None:
+        # Every unit-quarter is read to be listed (the exports): counted from them, by the
+        # same rules, rather than summed again in the database (≈ 100 ms for the nation).
+        made = _unit_quarters(scope=scope, children=children, quarters=quarters, now=now)
+        return {pk: DivisionReporting.of(uqs) for pk, uqs in made.items() if uqs}
     expected = _indicator_count()
     start = len(region.path)
     decisions, decision_params = _decisions(scope, quarters).query.sql_with_params()
@@ -381,7 +401,7 @@ def _division_reporting(*, region, children, quarters, now, listed, listed_in_fu
     bytewise = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
     part = f'PARTITION BY "division"{bytewise}'
     full = next((c.path for c in children if c.code == listed_in_full), "")
-    limit = max(listed, 1) if listed is not None else None
+    limit = max(listed, 1)
     sums = ", ".join(
         f'SUM("{name}") OVER ({part}) AS "{name}_n"'
         for name in ("due", "on_time", "clean", "judged")
@@ -393,9 +413,8 @@ def _division_reporting(*, region, children, quarters, now, listed, listed_in_fu
             ' "clean_n", "judged_n" FROM (SELECT "division", "pk", "year", "quarter",'
             f' ROW_NUMBER() OVER ({part} ORDER BY "costs" DESC, "year", "quarter", "code"{bytewise})'
             f' AS "place", COUNT(*) OVER ({part})'
-            f' AS "total", {sums} FROM ({sql}) u) w'
-            + ("" if limit is None else ' WHERE "place" <= %s OR "division" = %s'),
-            (*params, *(() if limit is None else (limit, full))),
+            f' AS "total", {sums} FROM ({sql}) u) w' + ' WHERE "place" <= %s OR "division" = %s',
+            (*params, limit, full),
         )
         rows = cursor.fetchall()
     by_path = {c.path: c for c in children}
@@ -406,11 +425,9 @@ def _division_reporting(*, region, children, quarters, now, listed, listed_in_fu
         if child.pk not in out:
             due, on_time, clean, judged = (int(n) for n in counts)
             out[child.pk] = DivisionReporting(total, due, on_time, clean, judged)
-        if listed is None or place <= listed or division == full:
+        if place <= listed or division == full:
             picked[(pk, year, quarter)] = child.pk
-    if listed is None:
-        made = _unit_quarters(scope=scope, children=children, quarters=quarters, now=now)
-    elif picked:
+    if picked:
         # The units and quarters listed only (at most ``listed`` of each division).
         units = Q(pk__in=sorted({pk for pk, _y, _q in picked}))
         wanted = {(year, quarter) for _pk, year, quarter in picked}
