@@ -272,19 +272,13 @@ def _first_decisions(scope: Q, quarters) -> dict[tuple[int, Quarter], tuple[str,
 
 def timeliness_of(obligations: Sequence[UnitQuarter]) -> Component:
     """On-time unit-quarters ÷ unit-quarters due (nothing submitted by now counts as late)."""
-    due = [o for o in obligations if o.due]
-    return timeliness_from(on_time=sum(1 for o in due if o.on_time), due=len(due))
+    return DivisionReporting.of(obligations).timeliness
 
 
 def quality_of(obligations: Sequence[UnitQuarter]) -> Component:
     """Clean submissions ÷ (decided submissions + unit-quarters due with nothing submitted);
     a submission awaiting review counts neither way."""
-    due = [o for o in obligations if o.due]
-    return quality_from(
-        clean=sum(1 for o in due if o.quality == "clean"),
-        judged=sum(1 for o in due if o.quality != "awaiting"),
-        due=len(due),
-    )
+    return DivisionReporting.of(obligations).quality
 
 
 def timeliness_from(*, on_time: int, due: int) -> Component:
@@ -318,9 +312,10 @@ class DivisionReporting:
     listed: list[UnitQuarter] = field(default_factory=list)
 
     @classmethod
-    def of(cls, obligations: list[UnitQuarter]) -> DivisionReporting:
-        """The counts of ``obligations`` themselves, as :func:`timeliness_of` and
-        :func:`quality_of` count them (when every unit-quarter is read anyway), all listed."""
+    def of(cls, obligations: Sequence[UnitQuarter]) -> DivisionReporting:
+        """The counts of ``obligations`` themselves, all listed: the Python form of the rules
+        :func:`timeliness_of` and :func:`quality_of` apply (and the exports' reading, when every
+        unit-quarter is read anyway)."""
         due = [o for o in obligations if o.due]
         return cls(
             total=len(obligations),
